@@ -1,0 +1,116 @@
+/* Shared declarations of the Lua binding. Each Lua type lives in its own
+ * file with an lcb_open_* function; module.c composes them. */
+#ifndef LCB_BINDING_H
+#define LCB_BINDING_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcanvas.h"
+#include "value.h"
+
+#if LUA_VERSION_NUM < 504
+#error "lcanvas needs Lua 5.4 (integers, to-be-closed variables, user values)"
+#endif
+
+#define LCB_CLIENT_MT "lcanvas.Client"
+#define LCB_ERROR_MT  "lcanvas.Error"
+#define LCB_LIST_MT   "lcanvas.PaginatedList"
+
+/* ---- JSON and values (luajson.c) */
+/* The `lcanvas.null` sentinel (a light userdata). */
+void lcb_push_null(lua_State *L);
+int  lcb_is_null(lua_State *L, int idx);
+/* Decodes JSON onto the stack (JSON null inside objects becomes absent,
+ * inside arrays lcanvas.null). Returns 1, or 0 with a message pushed. */
+int  lcb_push_json(lua_State *L, const char *text, size_t len);
+/* Converts the Lua value at idx to a value tree; raises a Lua error naming
+ * `what` for values that cannot be sent. The tree is owned by a box pushed
+ * on the stack (so a Lua error midway frees it through __gc); call
+ * lcb_value_done on that box to free it early. */
+lc_value *lcb_to_value(lua_State *L, int idx, const char *what);
+void lcb_value_done(lua_State *L, int box_idx);
+/* Pushes the Rails-style encoding of the params table at idx. */
+void lcb_push_params(lua_State *L, int idx);
+/* Encodes the Lua value at idx as JSON into a new Lua string on the stack. */
+void lcb_push_json_encoded(lua_State *L, int idx, const char *what);
+
+/* ---- errors (error.c) */
+/* Pushes an lcanvas.Error for `e` (copying everything it needs). */
+void lcb_push_error(lua_State *L, const lc_error *e);
+/* Pushes the error, clears `e` (and `resp` if given), raises. */
+int  lcb_raise_error(lua_State *L, lc_error *e, lc_response *resp);
+/* Raises a fresh error of `kind` with a message. */
+int  lcb_raise_kind(lua_State *L, lc_kind kind, const char *fmt, ...);
+
+/* ---- client (client.c) */
+typedef struct lcb_client {
+    lc_client *c;
+    int dry_run;
+} lcb_client;
+lcb_client *lcb_check_client(lua_State *L, int idx);   /* raises if closed */
+/* Makes a request. `params` (stack index or 0) goes to the query for GET
+ * and to a form body otherwise; with `json_body` set, to a JSON body.
+ * On success the parsed answer is pushed (nil for an empty body) and, when
+ * resp_out is non-NULL, the raw response is handed over (caller clears it).
+ * On failure a typed error is raised. */
+typedef struct lcb_call {
+    const char *method;
+    const char *path;
+    int params;          /* stack index of a params table, or 0 */
+    int json_body;
+    int is_list;
+} lcb_call;
+void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out);
+
+/* ---- resources (resource.c) */
+/* Pushes a new object of `type` ("User", "Course", ...) whose attributes are
+ * the table at attrs_idx (taken as is, not copied) and which talks through
+ * the client at client_idx. */
+void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client_idx);
+/* The metatable for a resource type (created on first use), pushed. */
+void lcb_resource_metatable(lua_State *L, const char *type);
+/* Adds C methods to a resource type's method table. */
+void lcb_resource_methods(lua_State *L, const char *type, const luaL_Reg *fns);
+/* If idx is any lcanvas resource, pushes its attribute table and returns 1. */
+int  lcb_resource_attrs(lua_State *L, int idx);
+/* Pushes the client a resource talks through (raises if not a resource). */
+void lcb_resource_client(lua_State *L, int idx);
+/* Pushes the id of a resource (or the integer or string itself) as an
+ * escaped path segment. Raises a clear error naming argument `argn`. */
+void lcb_push_id_segment(lua_State *L, int idx, int argn);
+/* A resource type's tostring template, "{name} ({id})". */
+void lcb_resource_format(lua_State *L, const char *type, const char *fmt);
+
+/* Endpoint descriptions drive one generic invoker (resource.c). */
+typedef struct lcb_endpoint {
+    const char *name;     /* Lua method name */
+    const char *method;   /* HTTP verb */
+    const char *path;     /* "users/{id}/courses"; {id} is the receiver's id,
+                             {1}, {2}... positional arguments (object or id) */
+    const char *returns;  /* resource type, "dict" (plain table), "self"
+                             (update the receiver), "raw" (as decoded) */
+    int list;             /* returns a PaginatedList */
+    const char *root;     /* list root key, or NULL */
+    const char *doc;      /* one-line description for the reference */
+} lcb_endpoint;
+void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *eps);
+
+/* ---- paginated list (paginated_list.c) */
+/* Pushes a lazy list of `type` for GET path?query at client_idx. Each item
+ * gets the fields of extra_idx (a table, or 0) when it lacks them. */
+void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
+                   int params_idx, const char *root, int extra_idx);
+
+/* ---- openers */
+void lcb_open_error(lua_State *L);
+void lcb_open_json(lua_State *L);
+void lcb_open_client(lua_State *L);
+void lcb_open_resource(lua_State *L);
+void lcb_open_user(lua_State *L);
+void lcb_open_pairing_code(lua_State *L);
+void lcb_open_list(lua_State *L);
+
+int luaopen_lcanvas_core(lua_State *L);
+
+#endif

@@ -1,0 +1,360 @@
+#define _POSIX_C_SOURCE 200809L
+/* lcanvas.Client: a connection to one Canvas (or Catalog) origin, and the
+ * one request path every binding goes through. */
+#include <math.h>
+#include <string.h>
+
+#include "binding.h"
+#include "json.h"
+#include "params.h"
+
+lcb_client *lcb_check_client(lua_State *L, int idx)
+{
+    lcb_client *cl = luaL_checkudata(L, idx, LCB_CLIENT_MT);
+    if (!cl->c) luaL_error(L, "the client is closed");
+    return cl;
+}
+
+/* ------------------------------------------------------------ options */
+
+static const char *opt_string(lua_State *L, int opts, const char *key)
+{
+    lua_getfield(L, opts, key);
+    const char *s = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "option '%s' must be a string (got %s)", key, luaL_typename(L, -1));
+        s = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);  /* still referenced by the opts table */
+    return s;
+}
+
+static double opt_number(lua_State *L, int opts, const char *key, double dflt, double min)
+{
+    lua_getfield(L, opts, key);
+    double v = dflt;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isnumber(L, -1))
+            luaL_error(L, "option '%s' must be a number (got %s)", key, luaL_typename(L, -1));
+        v = (double)lua_tonumber(L, -1);
+        if (!(v >= min) || !isfinite(v))
+            luaL_error(L, "option '%s' must be at least %f", key, min);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static int opt_bool(lua_State *L, int opts, const char *key)
+{
+    lua_getfield(L, opts, key);
+    int b = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return b;
+}
+
+static const char *const known_opts[] = {
+    "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
+    "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
+    NULL,
+};
+
+/* lcanvas.new(base_url, token [, opts]) */
+static int l_new(lua_State *L)
+{
+    const char *base = luaL_checkstring(L, 1);
+    const char *token = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    lc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.base_url = base;
+    cfg.token = token;
+    cfg.max_retries = -1;
+    if (lua_istable(L, 3)) {
+        /* An unknown option is almost always a typo; say so. */
+        lua_pushnil(L);
+        while (lua_next(L, 3)) {
+            lua_pop(L, 1);
+            const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+            int ok = 0;
+            for (int i = 0; known_opts[i]; i++) ok |= strcmp(known_opts[i], k) == 0;
+            if (!ok) luaL_argerror(L, 3, lua_pushfstring(L, "unknown option '%s'", k));
+        }
+        cfg.timeout_ms = (long)(opt_number(L, 3, "timeout", 60, 0.001) * 1000);
+        cfg.connect_timeout_ms = (long)(opt_number(L, 3, "connect_timeout", 10, 0.001) * 1000);
+        cfg.per_page = (int)opt_number(L, 3, "per_page", 100, 1);
+        cfg.max_retries = (int)opt_number(L, 3, "max_retries", 3, 0);
+        cfg.backoff_base_s = opt_number(L, 3, "backoff", 0.5, 0.0001);
+        cfg.backoff_max_s = opt_number(L, 3, "backoff_max", 30, 0.0001);
+        cfg.rate_low_water = opt_number(L, 3, "rate_low_water", 100, 0.0001);
+        cfg.as_user_id = opt_string(L, 3, "as_user_id");
+        lua_getfield(L, 3, "as_user_id");
+        if (lua_isinteger(L, -1)) cfg.as_user_id = lua_tostring(L, -1);  /* anchored below */
+        lua_setfield(L, 3, "as_user_id");
+        cfg.ca_file = opt_string(L, 3, "ca_file");
+        cfg.user_agent = opt_string(L, 3, "user_agent");
+        cfg.allow_insecure = opt_bool(L, 3, "allow_insecure");
+        cfg.string_ids = opt_bool(L, 3, "string_ids");
+        const char *auth = opt_string(L, 3, "auth");
+        if (auth && strcmp(auth, "catalog") == 0) cfg.auth = LC_AUTH_CATALOG_TOKEN;
+        else if (auth && strcmp(auth, "bearer") != 0)
+            luaL_argerror(L, 3, "option 'auth' must be \"bearer\" or \"catalog\"");
+    }
+    lcb_client *cl = lua_newuserdatauv(L, sizeof *cl, 1);
+    cl->c = NULL;
+    cl->dry_run = 0;
+    luaL_setmetatable(L, LCB_CLIENT_MT);
+    lua_newtable(L);  /* Lua-side fields (e.g. dry_run flags, catalog links) */
+    lua_setiuservalue(L, -2, 1);
+    lc_error err;
+    lc_error_init(&err);
+    cl->c = lc_client_new(&cfg, &err);
+    if (!cl->c) {
+        /* Configuration mistakes are the caller's: a plain message. */
+        lua_pushfstring(L, "lcanvas.new: %s", err.message ? err.message : "invalid configuration");
+        lc_error_clear(&err);
+        return lua_error(L);
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ requests */
+
+void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out)
+{
+    client_idx = lua_absindex(L, client_idx);
+    lcb_client *cl = lcb_check_client(L, client_idx);
+    int params = call->params ? lua_absindex(L, call->params) : 0;
+    int is_get = strcmp(call->method, "GET") == 0;
+
+    /* Encode into Lua strings first: any Lua error happens before C owns
+     * memory that a longjmp would leak. */
+    int query_idx = 0, body_idx = 0;
+    if (params) {
+        if (call->json_body && !is_get) lcb_push_json_encoded(L, params, "params");
+        else lcb_push_params(L, params);
+        if (is_get) query_idx = lua_gettop(L);
+        else body_idx = lua_gettop(L);
+    }
+    size_t body_len = 0;
+    lc_request req;
+    memset(&req, 0, sizeof req);
+    req.method = call->method;
+    req.path = call->path;
+    req.query = query_idx ? lua_tostring(L, query_idx) : NULL;
+    req.body = body_idx ? lua_tolstring(L, body_idx, &body_len) : NULL;
+    req.body_len = body_len;
+    req.content_type = call->json_body ? "application/json" : NULL;
+    req.is_list = call->is_list;
+
+    lc_response resp;
+    lc_error err;
+    lc_error_init(&err);
+    if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
+
+    if (resp.body_len == 0 || lc_json_skip_prefix(resp.body, resp.body_len) == resp.body_len) {
+        lua_pushnil(L);
+    } else if (!lcb_push_json(L, resp.body, resp.body_len)) {
+        /* A 2xx we cannot read: say what arrived, typed, with the body. */
+        lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
+                     lua_tostring(L, -1));
+        lua_pop(L, 1);
+        err.status = resp.status;
+        err.method = strdup(call->method);
+        err.url = resp.url ? strdup(resp.url) : NULL;
+        err.body = resp.body;
+        err.body_len = resp.body_len;
+        resp.body = NULL;
+        lcb_raise_error(L, &err, &resp);
+    }
+    if (resp_out) *resp_out = resp;
+    else lc_response_clear(&resp);
+}
+
+/* canvas:request(method, path [, params [, opts]]) -> decoded answer.
+ * opts.json = true sends params as a JSON body. */
+static int m_request(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    const char *method = luaL_checkstring(L, 2);
+    const char *path = luaL_checkstring(L, 3);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
+    lua_settop(L, 5);
+    int json = 0;
+    if (lua_istable(L, 5)) {
+        lua_getfield(L, 5, "json");
+        json = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    luaL_Buffer mb;
+    luaL_buffinit(L, &mb);
+    for (const char *p = method; *p; p++)
+        luaL_addchar(&mb, (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p));
+    luaL_pushresult(&mb);
+    const char *m = lua_tostring(L, -1);
+    if (strcmp(m, "GET") && strcmp(m, "POST") && strcmp(m, "PUT") && strcmp(m, "DELETE") &&
+        strcmp(m, "PATCH"))
+        luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
+    lcb_call call = {m, path, lua_istable(L, 4) ? 4 : 0, json, 0};
+    lcb_request(L, 1, &call, NULL);
+    return 1;
+}
+
+/* canvas:list(path [, params [, {type=, root=}]]) -> PaginatedList */
+static int m_list(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    lua_settop(L, 4);
+    const char *type = "dict", *root = NULL;
+    if (lua_istable(L, 4)) {
+        type = opt_string(L, 4, "type");
+        root = opt_string(L, 4, "root");
+        if (!type) type = "dict";
+    }
+    lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
+    return 1;
+}
+
+/* canvas:get_user(id [, id_type]) */
+static int m_get_user(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    const char *id_type = luaL_optstring(L, 3, NULL);
+    lua_settop(L, 3);
+    if (id_type) {
+        if (!*id_type) luaL_argerror(L, 3, "id_type must not be empty");
+        luaL_checkany(L, 2);
+        if (lua_isnil(L, 2)) luaL_argerror(L, 2, "an id is required (got nil)");
+        /* users/<id_type>:<value>, with the value escaped as a segment */
+        lua_pushfstring(L, "%s:%s", id_type, luaL_tolstring(L, 2, NULL));
+        lua_replace(L, 2);
+        lua_pop(L, 1);
+    }
+    lua_pushliteral(L, "users/");
+    lcb_push_id_segment(L, 2, 2);
+    lua_concat(L, 2);
+    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
+    lcb_request(L, 1, &call, NULL);
+    lcb_push_resource(L, "User", -1, 1);
+    return 1;
+}
+
+static int m_get_current_user(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    lcb_call call = {"GET", "users/self", 0, 0, 0};
+    lcb_request(L, 1, &call, NULL);
+    lcb_push_resource(L, "User", -1, 1);
+    return 1;
+}
+
+/* canvas:rate_limit() -> remaining, cost (nil before any answer had them) */
+static int m_rate_limit(lua_State *L)
+{
+    lcb_client *cl = lcb_check_client(L, 1);
+    double rem, cost;
+    lc_client_rate_limit(cl->c, &rem, &cost);
+    if (isnan(rem)) lua_pushnil(L); else lua_pushnumber(L, rem);
+    if (isnan(cost)) lua_pushnil(L); else lua_pushnumber(L, cost);
+    return 2;
+}
+
+static int m_stats(lua_State *L)
+{
+    lcb_client *cl = lcb_check_client(L, 1);
+    lc_stats st;
+    lc_client_stats(cl->c, &st);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)st.requests);
+    lua_setfield(L, -2, "requests");
+    lua_pushinteger(L, (lua_Integer)st.retries);
+    lua_setfield(L, -2, "retries");
+    lua_pushinteger(L, (lua_Integer)st.throttle_waits);
+    lua_setfield(L, -2, "throttle_waits");
+    lua_pushnumber(L, st.throttle_wait_s);
+    lua_setfield(L, -2, "throttle_wait_seconds");
+    return 1;
+}
+
+static int m_base_url(lua_State *L)
+{
+    lcb_client *cl = lcb_check_client(L, 1);
+    lua_pushstring(L, lc_client_base_url(cl->c));
+    return 1;
+}
+
+/* One idempotent function for __gc, __close and close(). */
+static int m_close(lua_State *L)
+{
+    lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
+    if (cl->c) {
+        lc_client_free(cl->c);
+        cl->c = NULL;
+    }
+    return 0;
+}
+
+static int m_tostring(lua_State *L)
+{
+    lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
+    if (cl->c) lua_pushfstring(L, "lcanvas.Client (%s)", lc_client_base_url(cl->c));
+    else lua_pushliteral(L, "lcanvas.Client (closed)");
+    return 1;
+}
+
+static int m_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    if (!lua_isnil(L, -1)) return 1;
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+static int m_newindex(lua_State *L)
+{
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+void lcb_open_client(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"request", m_request},
+        {"list", m_list},
+        {"get_user", m_get_user},
+        {"get_current_user", m_get_current_user},
+        {"rate_limit", m_rate_limit},
+        {"stats", m_stats},
+        {"base_url", m_base_url},
+        {"close", m_close},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, LCB_CLIENT_MT);
+    luaL_newlib(L, methods);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");
+    lua_pushcclosure(L, m_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, m_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, m_close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, m_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, m_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_new);
+    lua_setfield(L, -2, "new");
+}

@@ -1,0 +1,398 @@
+/* JSON <-> Lua. Decoding drives the core's event parser straight into Lua
+ * tables, so integers stay integers (exact over int64) and no intermediate
+ * tree is built. Encoding and parameters go through the core's value tree. */
+#include <math.h>
+#include <string.h>
+
+#include "binding.h"
+#include "json.h"
+#include "params.h"
+
+#define VALUEBOX_MT "lcanvas.valuebox"
+
+/* A unique address serves as the null sentinel. */
+static const char null_sentinel = 0;
+
+void lcb_push_null(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)&null_sentinel);
+}
+
+int lcb_is_null(lua_State *L, int idx)
+{
+    return lua_touserdata(L, idx) == &null_sentinel && lua_type(L, idx) == LUA_TLIGHTUSERDATA;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+typedef struct frame {
+    int is_array;
+    lua_Integer n;      /* next array index */
+    int has_key;        /* a key is on the stack above the table */
+} frame;
+
+typedef struct decoder {
+    lua_State *L;
+    int depth;
+    frame st[LC_JSON_MAX_DEPTH + 1];
+} decoder;
+
+/* A finished value is on top of the stack: store it in its container. */
+static int store(decoder *d)
+{
+    lua_State *L = d->L;
+    if (d->depth == 0) return 0;  /* the document's root: leave it */
+    frame *f = &d->st[d->depth - 1];
+    if (f->is_array) {
+        lua_rawseti(L, -2, ++f->n);
+    } else {
+        lua_rawset(L, -3);
+        f->has_key = 0;
+    }
+    return 0;
+}
+
+static int on_null(void *ud)
+{
+    decoder *d = ud;
+    if (d->depth > 0 && !d->st[d->depth - 1].is_array) {
+        /* JSON null member: leave the key absent so `obj.field == nil`. */
+        lua_pop(d->L, 1);
+        d->st[d->depth - 1].has_key = 0;
+        return 0;
+    }
+    lcb_push_null(d->L);
+    return store(d);
+}
+
+static int on_bool(void *ud, int b)
+{
+    decoder *d = ud;
+    lua_pushboolean(d->L, b);
+    return store(d);
+}
+
+static int on_int(void *ud, int64_t i)
+{
+    decoder *d = ud;
+    lua_pushinteger(d->L, (lua_Integer)i);
+    return store(d);
+}
+
+static int on_double(void *ud, double v)
+{
+    decoder *d = ud;
+    lua_pushnumber(d->L, (lua_Number)v);
+    return store(d);
+}
+
+static int on_string(void *ud, const char *s, size_t len)
+{
+    decoder *d = ud;
+    lua_pushlstring(d->L, s, len);
+    return store(d);
+}
+
+static int on_key(void *ud, const char *s, size_t len)
+{
+    decoder *d = ud;
+    lua_pushlstring(d->L, s, len);
+    d->st[d->depth - 1].has_key = 1;
+    return 0;
+}
+
+static int begin(decoder *d, int is_array)
+{
+    luaL_checkstack(d->L, 4, "JSON nesting");
+    lua_createtable(d->L, 0, is_array ? 0 : 8);
+    frame *f = &d->st[d->depth++];
+    f->is_array = is_array;
+    f->n = 0;
+    f->has_key = 0;
+    return 0;
+}
+
+static int on_begin_object(void *ud) { return begin(ud, 0); }
+static int on_begin_array(void *ud) { return begin(ud, 1); }
+
+static int end(void *ud)
+{
+    decoder *d = ud;
+    d->depth--;
+    return store(d);
+}
+
+static const lc_json_handler lua_handler = {
+    on_null, on_bool, on_int, on_double, on_string, on_key,
+    on_begin_object, end, on_begin_array, end,
+};
+
+int lcb_push_json(lua_State *L, const char *text, size_t len)
+{
+    char msg[160];
+    /* Scratch for unescaped strings lives in Lua's heap, so a memory error
+     * raised while building tables frees it too. The decoder state is big
+     * for a C stack frame, so it goes there as well. */
+    decoder *d = lua_newuserdatauv(L, sizeof *d + len + 1, 0);
+    char *scratch = (char *)(d + 1);
+    int base = lua_gettop(L);
+    d->L = L;
+    d->depth = 0;
+    int rc = lc_json_parse(text, len, &lua_handler, d, scratch, msg, sizeof msg);
+    if (rc != LC_JSON_OK) {
+        lua_settop(L, base - 1);
+        lua_pushstring(L, msg);
+        return 0;
+    }
+    lua_remove(L, base);  /* drop the scratch, keep the value */
+    return 1;
+}
+
+static int l_decode(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    if (!lcb_push_json(L, s, len)) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ Lua -> tree */
+
+static int valuebox_gc(lua_State *L)
+{
+    lc_value **box = luaL_checkudata(L, 1, VALUEBOX_MT);
+    lc_value_free(*box);
+    *box = NULL;
+    return 0;
+}
+
+void lcb_value_done(lua_State *L, int box_idx)
+{
+    lc_value **box = luaL_checkudata(L, box_idx, VALUEBOX_MT);
+    lc_value_free(*box);
+    *box = NULL;
+}
+
+/* Is the table at idx a non-empty sequence 1..n with nothing else? */
+static int is_sequence(lua_State *L, int idx, lua_Integer *n_out)
+{
+    idx = lua_absindex(L, idx);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx), count = 0;
+    if (n == 0) return 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1)) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        lua_Integer k = lua_tointeger(L, -1);
+        if (k < 1 || k > n) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        count++;
+    }
+    *n_out = n;
+    return count == n;
+}
+
+static void oom(lua_State *L)
+{
+    luaL_error(L, "out of memory");
+}
+
+static lc_value *convert(lua_State *L, int idx, const char *what, int depth);
+static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth);
+
+/* Converts the child on top of the stack, attaches it under `parent` (array
+ * item, or member `key`) right away so the tree stays reachable from the box
+ * and a later Lua error frees it, then fills it if it is a container. */
+static void add_child(lua_State *L, lc_value *parent, const char *key, size_t klen,
+                      const char *what, int depth)
+{
+    lc_value *v = convert(L, -1, what, depth);
+    if (!v) oom(L);
+    int rc = parent->type == LC_T_ARRAY ? lc_array_push(parent, v)
+                                        : lc_object_set(parent, key, klen, v);
+    if (rc != 0) oom(L);
+    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, -1, v, what, depth);
+}
+
+static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 6, "parameters");
+    if (container->type == LC_T_ARRAY) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            add_child(L, container, NULL, 0, what, depth + 1);
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        size_t klen;
+        int kt = lua_type(L, -2);
+        if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
+            /* A sparse table's integer keys become "3" (copy: lua_next needs
+             * the original key untouched). */
+            lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -2));
+            const char *key = lua_tolstring(L, -1, &klen);
+            lua_pushvalue(L, -2);
+            add_child(L, container, key, klen, what, depth + 1);
+            lua_pop(L, 3);
+            continue;
+        }
+        if (kt != LUA_TSTRING)
+            luaL_error(L, "%s: keys must be strings (found a %s key)", what, luaL_typename(L, -2));
+        const char *key = lua_tolstring(L, -2, &klen);
+        add_child(L, container, key, klen, what, depth + 1);
+        lua_pop(L, 1);
+    }
+}
+
+/* One level: scalars, or an empty container for fill() to populate. */
+static lc_value *convert(lua_State *L, int idx, const char *what, int depth)
+{
+    if (depth > LC_JSON_MAX_DEPTH) luaL_error(L, "%s: nested too deeply (or a cycle)", what);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: return lc_value_null();
+    case LUA_TBOOLEAN: return lc_value_bool(lua_toboolean(L, idx));
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) return lc_value_int((int64_t)lua_tointeger(L, idx));
+        {
+            double d = (double)lua_tonumber(L, idx);
+            if (!isfinite(d)) luaL_error(L, "%s: cannot send %s", what, d != d ? "NaN" : "infinity");
+            return lc_value_double(d);
+        }
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return lc_value_string(s, len);
+    }
+    case LUA_TLIGHTUSERDATA:
+        if (lcb_is_null(L, idx)) return lc_value_null();
+        break;
+    case LUA_TUSERDATA:
+        /* An lcanvas object stands for its id, as in `add_observee(user)`. */
+        if (lcb_resource_attrs(L, idx)) {
+            lua_getfield(L, -1, "id");
+            lc_value *v = NULL;
+            if (lua_isinteger(L, -1)) v = lc_value_int((int64_t)lua_tointeger(L, -1));
+            else if (lua_type(L, -1) == LUA_TSTRING) {
+                size_t len;
+                const char *s = lua_tolstring(L, -1, &len);
+                v = lc_value_string(s, len);
+            } else {
+                luaL_error(L, "%s: this object has no id to send", what);
+            }
+            lua_pop(L, 2);
+            return v;
+        }
+        break;
+    case LUA_TTABLE: {
+        lua_Integer n;
+        return is_sequence(L, idx, &n) ? lc_value_array() : lc_value_object();
+    }
+    default: break;
+    }
+    luaL_error(L, "%s: cannot send a %s", what, luaL_typename(L, idx));
+    return NULL;
+}
+
+lc_value *lcb_to_value(lua_State *L, int idx, const char *what)
+{
+    idx = lua_absindex(L, idx);
+    lc_value **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    luaL_setmetatable(L, VALUEBOX_MT);
+    lc_value *v = convert(L, idx, what, 0);
+    if (!v) oom(L);
+    *box = v;
+    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, idx, v, what, 0);
+    return v;
+}
+
+void lcb_push_json_encoded(lua_State *L, int idx, const char *what)
+{
+    idx = lua_absindex(L, idx);
+    lc_value *v = lcb_to_value(L, idx, what);
+    int box = lua_gettop(L);
+    lc_buf b;
+    lc_buf_init(&b);
+    int rc = lc_json_encode(v, &b);
+    lcb_value_done(L, box);
+    lua_pop(L, 1);
+    if (rc != 0 || b.oom) {
+        lc_buf_free(&b);
+        luaL_error(L, "%s: cannot encode as JSON", what);
+        return;
+    }
+    lua_pushlstring(L, b.data ? b.data : "", b.len);
+    lc_buf_free(&b);
+}
+
+static int l_encode(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lcb_push_json_encoded(L, 1, "json.encode");
+    return 1;
+}
+
+void lcb_push_params(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lc_value *v = lcb_to_value(L, idx, "params");
+    int box = lua_gettop(L);
+    if (v->type == LC_T_ARRAY)
+        luaL_error(L, "params must be a table of names to values, not a list");
+    /* The buffer only lives across C calls that cannot raise. */
+    lc_buf b;
+    lc_buf_init(&b);
+    int rc = lc_params_encode(v, &b);
+    lcb_value_done(L, box);
+    lua_pop(L, 1);
+    if (rc != 0 || b.oom) {
+        lc_buf_free(&b);
+        luaL_error(L, "params: could not encode");
+    }
+    lua_pushlstring(L, b.data ? b.data : "", b.len);
+    lc_buf_free(&b);
+}
+
+/* Rails-style encoding, exposed for scripts that build URLs themselves. */
+static int l_encode_params(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lcb_push_params(L, 1);
+    return 1;
+}
+
+void lcb_open_json(lua_State *L)
+{
+    if (luaL_newmetatable(L, VALUEBOX_MT)) {
+        lua_pushcfunction(L, valuebox_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    /* module table is on top */
+    lua_newtable(L);
+    lua_pushcfunction(L, l_decode);
+    lua_setfield(L, -2, "decode");
+    lua_pushcfunction(L, l_encode);
+    lua_setfield(L, -2, "encode");
+    lcb_push_null(L);
+    lua_setfield(L, -2, "null");
+    lua_setfield(L, -2, "json");
+    lcb_push_null(L);
+    lua_setfield(L, -2, "null");
+    lua_pushcfunction(L, l_encode_params);
+    lua_setfield(L, -2, "encode_params");
+}

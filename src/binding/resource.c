@@ -1,0 +1,518 @@
+/* Resource objects (lcanvas.User, lcanvas.Course, ...) and the generic
+ * endpoint invoker.
+ *
+ * An object is a userdata with no C payload: user value 1 is its attribute
+ * table (the decoded JSON), user value 2 the client it talks through. Each
+ * type has its own metatable "lcanvas.<Type>" (so __name shows in errors and
+ * tostring) holding a method table that C files and the Lua front module
+ * extend. */
+#include <math.h>
+#include <string.h>
+
+#include "binding.h"
+#include "params.h"
+#include "timefmt.h"
+
+#define RES_FLAG "__lcanvas_resource"
+
+static int is_resource(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return 0;
+    lua_getfield(L, -1, RES_FLAG);
+    int yes = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return yes;
+}
+
+int lcb_resource_attrs(lua_State *L, int idx)
+{
+    if (!is_resource(L, idx)) return 0;
+    lua_getiuservalue(L, idx, 1);
+    return 1;
+}
+
+static void check_resource(lua_State *L, int idx)
+{
+    if (!is_resource(L, idx))
+        luaL_typeerror(L, idx, "lcanvas object");
+}
+
+void lcb_resource_client(lua_State *L, int idx)
+{
+    check_resource(L, idx);
+    lua_getiuservalue(L, idx, 2);
+}
+
+/* ------------------------------------------------------------ ids */
+
+void lcb_push_id_segment(lua_State *L, int idx, int argn)
+{
+    idx = lua_absindex(L, idx);
+    if (is_resource(L, idx)) {
+        lua_getiuservalue(L, idx, 1);
+        lua_getfield(L, -1, "id");
+        lua_replace(L, -2);
+        if (lua_isnil(L, -1)) luaL_argerror(L, argn, "this object has no id");
+        lcb_push_id_segment(L, -1, argn);
+        lua_remove(L, -2);
+        return;
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER: {
+        lua_Integer i = 0;
+        if (!lua_isinteger(L, idx)) {
+            double d = (double)lua_tonumber(L, idx);
+            if (d != floor(d) || !lua_numbertointeger(d, &i))
+                luaL_argerror(L, argn, "an id must be a whole number");
+        } else {
+            i = lua_tointeger(L, idx);
+        }
+        if (i <= 0) luaL_argerror(L, argn, "an id must be a positive integer");
+        lua_pushfstring(L, "%I", (LUAI_UACINT)i);
+        return;
+    }
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (len == 0) luaL_argerror(L, argn, "an id must not be empty");
+        lc_buf b;
+        lc_buf_init(&b);
+        int rc = lc_path_escape(&b, s, len);
+        if (rc != 0 || b.oom) {
+            lc_buf_free(&b);
+            luaL_error(L, "out of memory");
+        }
+        lua_pushlstring(L, b.data, b.len);
+        lc_buf_free(&b);
+        return;
+    }
+    case LUA_TNIL:
+    case LUA_TNONE:
+        luaL_argerror(L, argn, "an id is required (got nil)");
+        return;
+    default:
+        luaL_argerror(L, argn, lua_pushfstring(L, "expected an id or an lcanvas object, got %s",
+                                              luaL_typename(L, idx)));
+    }
+}
+
+/* ------------------------------------------------------------ metamethods */
+
+static int res_index(lua_State *L)
+{
+    /* methods first, so attributes can't shadow behaviour */
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    if (!lua_isnil(L, -1)) return 1;
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+static int res_newindex(lua_State *L)
+{
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+/* Normalised id for equality: 5 and "5" name the same object. */
+static int push_id_key(lua_State *L, int idx)
+{
+    lua_getiuservalue(L, idx, 1);
+    lua_getfield(L, -1, "id");
+    lua_remove(L, -2);
+    if (lua_isinteger(L, -1)) {
+        lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -1));
+        lua_remove(L, -2);
+    }
+    return !lua_isnil(L, -1);
+}
+
+static int res_eq(lua_State *L)
+{
+    if (!is_resource(L, 1) || !is_resource(L, 2)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_getmetatable(L, 1);
+    lua_getmetatable(L, 2);
+    if (!lua_rawequal(L, -1, -2)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pop(L, 2);
+    int a = push_id_key(L, 1), b = push_id_key(L, 2);
+    lua_pushboolean(L, a && b && lua_rawequal(L, -1, -2));
+    return 1;
+}
+
+static int res_pairs(lua_State *L)
+{
+    lua_getglobal(L, "next");
+    lua_getiuservalue(L, 1, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* tostring: the type's template ("{name} ({id})"), or "Type: label (id)". */
+static int res_tostring(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__fmt");
+    const char *fmt = lua_tostring(L, -1);
+    lua_getfield(L, -2, "__type");
+    const char *type = lua_tostring(L, -1);
+    lua_getiuservalue(L, 1, 1);
+    int attrs = lua_gettop(L);
+    luaL_Buffer b;
+    if (fmt) {
+        luaL_buffinit(L, &b);
+        for (const char *p = fmt; *p;) {
+            const char *open = strchr(p, '{');
+            const char *close = open ? strchr(open, '}') : NULL;
+            if (!close) {
+                luaL_addstring(&b, p);
+                break;
+            }
+            luaL_addlstring(&b, p, (size_t)(open - p));
+            lua_pushlstring(L, open + 1, (size_t)(close - open - 1));
+            lua_rawget(L, attrs);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                lua_pushliteral(L, "?");
+            }
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+            luaL_addvalue(&b);
+            p = close + 1;
+        }
+        luaL_pushresult(&b);
+        return 1;
+    }
+    static const char *const labels[] = {"name", "title", "display_name", "code", "label", NULL};
+    const char *label = NULL;
+    for (int i = 0; labels[i] && !label; i++) {
+        lua_getfield(L, attrs, labels[i]);
+        if (lua_type(L, -1) == LUA_TSTRING) label = lua_tostring(L, -1);
+        else lua_pop(L, 1);
+    }
+    lua_getfield(L, attrs, "id");
+    const char *id = lua_isnil(L, -1) ? NULL : luaL_tolstring(L, -1, NULL);
+    if (label && id) lua_pushfstring(L, "%s: %s (%s)", type, label, id);
+    else if (label) lua_pushfstring(L, "%s: %s", type, label);
+    else if (id) lua_pushfstring(L, "%s (%s)", type, id);
+    else lua_pushstring(L, type);
+    return 1;
+}
+
+/* ------------------------------------------------------------ methods */
+
+static void deep_copy(lua_State *L, int idx, int depth)
+{
+    idx = lua_absindex(L, idx);
+    if (depth > 200) luaL_error(L, "to_table: nested too deeply (or a cycle)");
+    luaL_checkstack(L, 4, "to_table");
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        if (lua_type(L, -2) == LUA_TTABLE) deep_copy(L, -2, depth + 1);
+        else lua_pushvalue(L, -2);
+        lua_rawset(L, -5);
+        lua_pop(L, 1);
+    }
+}
+
+static int m_to_table(lua_State *L)
+{
+    check_resource(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    deep_copy(L, -1, 0);
+    return 1;
+}
+
+/* obj:date(field): epoch seconds (UTC) of an ISO 8601 (or Catalog) time,
+ * nil when the field is absent or not a time. */
+static int m_date(lua_State *L)
+{
+    check_resource(L, 1);
+    luaL_checkstring(L, 2);
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    double t;
+    int frac;
+    if (lua_type(L, -1) != LUA_TSTRING || !lc_parse_time(lua_tostring(L, -1), &t, &frac)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (frac) lua_pushnumber(L, (lua_Number)t);
+    else lua_pushinteger(L, (lua_Integer)t);
+    return 1;
+}
+
+/* Replace the receiver's attributes with a fresh answer's (kept in place:
+ * every reference to the object sees the update). */
+static void merge_into_self(lua_State *L, int self, int fresh)
+{
+    fresh = lua_absindex(L, fresh);
+    lua_getiuservalue(L, self, 1);
+    lua_pushnil(L);
+    while (lua_next(L, fresh)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+}
+
+static int m_type(lua_State *L)
+{
+    check_resource(L, 1);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__type");
+    return 1;
+}
+
+static const luaL_Reg common_methods[] = {
+    {"to_table", m_to_table},
+    {"date", m_date},
+    {"type", m_type},
+    {NULL, NULL},
+};
+
+void lcb_resource_metatable(lua_State *L, const char *type)
+{
+    lua_pushfstring(L, "lcanvas.%s", type);
+    const char *name = lua_tostring(L, -1);
+    if (luaL_newmetatable(L, name)) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, RES_FLAG);
+        lua_pushstring(L, type);
+        lua_setfield(L, -2, "__type");
+        lua_newtable(L);                    /* the method table */
+        luaL_setfuncs(L, common_methods, 0);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "methods");
+        lua_pushcclosure(L, res_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, res_newindex);
+        lua_setfield(L, -2, "__newindex");
+        lua_pushcfunction(L, res_eq);
+        lua_setfield(L, -2, "__eq");
+        lua_pushcfunction(L, res_pairs);
+        lua_setfield(L, -2, "__pairs");
+        lua_pushcfunction(L, res_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_remove(L, -2);
+}
+
+void lcb_resource_methods(lua_State *L, const char *type, const luaL_Reg *fns)
+{
+    lcb_resource_metatable(L, type);
+    lua_getfield(L, -1, "methods");
+    luaL_setfuncs(L, fns, 0);
+    lua_pop(L, 2);
+}
+
+void lcb_resource_format(lua_State *L, const char *type, const char *fmt)
+{
+    lcb_resource_metatable(L, type);
+    lua_pushstring(L, fmt);
+    lua_setfield(L, -2, "__fmt");
+    lua_pop(L, 1);
+}
+
+void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client_idx)
+{
+    attrs_idx = lua_absindex(L, attrs_idx);
+    client_idx = lua_absindex(L, client_idx);
+    if (!lua_istable(L, attrs_idx))
+        lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a %s object, got %s", type,
+                       luaL_typename(L, attrs_idx));
+    lua_newuserdatauv(L, 0, 2);
+    lua_pushvalue(L, attrs_idx);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, client_idx);
+    lua_setiuservalue(L, -2, 2);
+    lcb_resource_metatable(L, type);
+    lua_setmetatable(L, -2);
+}
+
+/* ------------------------------------------------------------ endpoints */
+
+/* Number of positional arguments a path template takes ({1}, {2}, ...). */
+static int count_positional(const char *path)
+{
+    int n = 0;
+    for (const char *p = path; (p = strchr(p, '{')); p++)
+        if (p[1] >= '1' && p[1] <= '9' && p[1] - '0' > n) n = p[1] - '0';
+    return n;
+}
+
+/* obj:method(positional..., [params]) for one lcb_endpoint. */
+static int invoke(lua_State *L)
+{
+    const lcb_endpoint *ep = lua_touserdata(L, lua_upvalueindex(1));
+    check_resource(L, 1);
+    int npos = count_positional(ep->path);
+    int pidx = 2 + npos;
+    if (!lua_isnoneornil(L, pidx)) luaL_checktype(L, pidx, LUA_TTABLE);
+    int params = lua_istable(L, pidx) ? pidx : 0;
+    int top = lua_gettop(L);
+
+    /* Build the path from the template. */
+    luaL_checkstack(L, 2 * 8 + 4, "path");
+    int pieces = 0;
+    for (const char *p = ep->path; *p;) {
+        const char *open = strchr(p, '{');
+        if (!open) {
+            lua_pushstring(L, p);
+            pieces++;
+            break;
+        }
+        lua_pushlstring(L, p, (size_t)(open - p));
+        pieces++;
+        const char *close = strchr(open, '}');
+        if (close - open == 3 && strncmp(open, "{id}", 4) == 0) {
+            lcb_push_id_segment(L, 1, 1);
+        } else {
+            int argn = open[1] - '0' + 1;
+            lcb_push_id_segment(L, argn, argn);
+        }
+        pieces++;
+        p = close + 1;
+    }
+    lua_concat(L, pieces);
+    const char *path = lua_tostring(L, -1);
+
+    lcb_resource_client(L, 1);
+    int client = lua_gettop(L);
+    if (ep->list) {
+        lcb_push_list(L, client, ep->returns, path, params, ep->root, 0);
+        return 1;
+    }
+    lcb_call call = {ep->method, path, params, 0, 0};
+    lcb_request(L, client, &call, NULL);
+    int result = lua_gettop(L);
+    if (strcmp(ep->returns, "self") == 0) {
+        if (lua_istable(L, result)) merge_into_self(L, 1, result);
+        lua_settop(L, 1);
+        return 1;
+    }
+    if (strcmp(ep->returns, "dict") == 0 || strcmp(ep->returns, "raw") == 0) return 1;
+    lcb_push_resource(L, ep->returns, result, client);
+    (void)top;
+    return 1;
+}
+
+void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *eps)
+{
+    lcb_resource_metatable(L, type);
+    lua_getfield(L, -1, "methods");
+    lua_getfield(L, -2, "endpoints");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -4, "endpoints");
+    }
+    for (const lcb_endpoint *ep = eps; ep->name; ep++) {
+        lua_pushlightuserdata(L, (void *)ep);
+        lua_pushcclosure(L, invoke, 1);
+        lua_setfield(L, -3, ep->name);
+        /* A description for the generated reference and for tests. */
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, ep->method);
+        lua_setfield(L, -2, "method");
+        lua_pushstring(L, ep->path);
+        lua_setfield(L, -2, "path");
+        lua_pushstring(L, ep->returns);
+        lua_setfield(L, -2, "returns");
+        lua_pushboolean(L, ep->list);
+        lua_setfield(L, -2, "list");
+        if (ep->root) {
+            lua_pushstring(L, ep->root);
+            lua_setfield(L, -2, "root");
+        }
+        if (ep->doc) {
+            lua_pushstring(L, ep->doc);
+            lua_setfield(L, -2, "doc");
+        }
+        lua_setfield(L, -2, ep->name);
+    }
+    lua_pop(L, 3);
+}
+
+/* core.methods(type) -> the method table of a resource type (or of the
+ * client, "Client"), so the Lua front module can add Lua methods. */
+static int l_methods(lua_State *L)
+{
+    const char *type = luaL_checkstring(L, 1);
+    if (strcmp(type, "Client") == 0 || strcmp(type, "PaginatedList") == 0) {
+        luaL_getmetatable(L, strcmp(type, "Client") == 0 ? LCB_CLIENT_MT : LCB_LIST_MT);
+    } else {
+        lcb_resource_metatable(L, type);
+    }
+    lua_getfield(L, -1, "methods");
+    return 1;
+}
+
+/* core.endpoints(type) -> the endpoint descriptions of a type. */
+static int l_endpoints(lua_State *L)
+{
+    lcb_resource_metatable(L, luaL_checkstring(L, 1));
+    lua_getfield(L, -1, "endpoints");
+    return 1;
+}
+
+/* core.object(type, attrs, client): build an object from Lua. */
+static int l_object(lua_State *L)
+{
+    const char *type = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lcb_check_client(L, 3);
+    lcb_push_resource(L, type, 2, 3);
+    return 1;
+}
+
+/* core.is_object(v [, type]) */
+static int l_is_object(lua_State *L)
+{
+    if (!is_resource(L, 1)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    if (lua_isnoneornil(L, 2)) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__type");
+    lua_pushboolean(L, lua_rawequal(L, -1, 2));
+    return 1;
+}
+
+static int l_client_of(lua_State *L)
+{
+    lcb_resource_client(L, 1);
+    return 1;
+}
+
+void lcb_open_resource(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"methods", l_methods},
+        {"endpoints", l_endpoints},
+        {"object", l_object},
+        {"is_object", l_is_object},
+        {"client_of", l_client_of},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, fns, 0);
+}

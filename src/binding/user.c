@@ -1,0 +1,24 @@
+/* lcanvas.User. Most methods are rows of the endpoint table below, run by
+ * the generic invoker in resource.c; the few that need more than "verb +
+ * path + return type" are written out in C or in the Lua front module. */
+#include "binding.h"
+
+static const lcb_endpoint user_endpoints[] = {
+    {"edit", "PUT", "users/{id}", "self", 0, NULL,
+     "Modify this user; the object is updated in place."},
+    {"get_profile", "GET", "users/{id}/profile", "dict", 0, NULL,
+     "The user's profile."},
+    {"get_courses", "GET", "users/{id}/courses", "Course", 1, NULL,
+     "The courses the user is enrolled in."},
+    {"get_page_views", "GET", "users/{id}/page_views", "PageView", 1, NULL,
+     "The user's page view history."},
+    {"create_pairing_code", "POST", "users/{id}/observer_pairing_codes", "PairingCode", 0, NULL,
+     "A pairing code an observer can use to link to this student."},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
+};
+
+void lcb_open_user(lua_State *L)
+{
+    lcb_resource_format(L, "User", "{name} ({id})");
+    lcb_register_endpoints(L, "User", user_endpoints);
+}

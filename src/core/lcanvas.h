@@ -1,0 +1,209 @@
+/* lcanvas: the Lua-free C core of the Canvas LMS client.
+ *
+ * A program without Lua links liblcanvas and uses this header alone:
+ * create a client, make requests (blocking, or several at once through the
+ * transfer API, which is what the Lua scheduler drives), read JSON, follow
+ * pagination, and get classified errors. */
+#ifndef LCANVAS_H
+#define LCANVAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lcanvas_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum lc_kind {
+    LC_OK = 0,
+    LC_BAD_REQUEST,          /* 400 */
+    LC_INVALID_ACCESS_TOKEN, /* 401 with WWW-Authenticate */
+    LC_UNAUTHORIZED,         /* 401 without it */
+    LC_RATE_LIMIT_EXCEEDED,  /* 429, or 403 "Rate Limit Exceeded" */
+    LC_FORBIDDEN,            /* any other 403 */
+    LC_RESOURCE_DOES_NOT_EXIST, /* 404 */
+    LC_CONFLICT,             /* 409 */
+    LC_UNPROCESSABLE_ENTITY, /* 422 */
+    LC_CANVAS_EXCEPTION,     /* any other status >= 400 */
+    LC_NETWORK_ERROR,        /* refused, reset, DNS, TLS */
+    LC_TIMEOUT,
+    LC_INVALID_RESPONSE,     /* a 2xx body that cannot be understood */
+    LC_REQUIRED_FIELD_MISSING, /* caller-side validation, before any request */
+    LC_FOREIGN_ORIGIN,       /* a server-supplied URL on another origin */
+    LC_INVALID_ARGUMENT,     /* bad configuration or request from the caller */
+    LC_OUT_OF_MEMORY,
+    LC_KIND_COUNT
+} lc_kind;
+
+/* The name users see ("ResourceDoesNotExist", "NetworkError", ...). */
+const char *lc_kind_name(lc_kind kind);
+/* Kind classification of an HTTP answer (LC_OK for status < 400). */
+lc_kind lc_classify(long status, int has_www_authenticate, const char *body, size_t body_len);
+
+typedef struct lc_header {
+    char *name;   /* as received */
+    char *value;
+} lc_header;
+
+typedef struct lc_error {
+    lc_kind kind;
+    long    status;          /* 0 when no HTTP answer */
+    char   *message;         /* human text, never the token */
+    char   *method;
+    char   *url;             /* never carries the token */
+    char   *body;            /* raw answer body, may be NULL */
+    size_t  body_len;
+    char   *error_report_id; /* from the body, when Canvas sent one */
+    lc_header *headers;
+    size_t  nheaders;
+} lc_error;
+
+void lc_error_init(lc_error *e);
+void lc_error_clear(lc_error *e);                       /* frees members, back to LC_OK */
+/* Sets kind and a printf-style message (replacing any previous one). */
+void lc_error_set(lc_error *e, lc_kind kind, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Best human message from a Canvas error body: errors[0].message, errors
+ * (a string), errors.<field>[0].message, message, or a short text body.
+ * Returns malloc'd text or NULL. */
+char *lc_error_message_from_body(const char *body, size_t len);
+
+/* ---------------------------------------------------------------- client */
+
+typedef enum lc_auth_scheme {
+    LC_AUTH_BEARER = 0,       /* Canvas: Authorization: Bearer <token> */
+    LC_AUTH_CATALOG_TOKEN     /* Catalog: Authorization: Token token="<key>" */
+} lc_auth_scheme;
+
+typedef struct lc_log_entry {
+    const char *method;
+    const char *url;          /* without the token (it never is in a URL) */
+    long        status;       /* 0 when the transfer failed */
+    lc_kind     kind;
+    double      elapsed_ms;
+    double      rate_remaining; /* NaN when the server sent none */
+    int         attempt;      /* 0 for the first try */
+    const char *request_body; size_t request_body_len;
+    const char *response_body; size_t response_body_len;
+} lc_log_entry;
+
+typedef struct lc_config {
+    const char *base_url;        /* "https://canvas.example.edu"; no /api/v1 */
+    const char *token;
+    lc_auth_scheme auth;
+    const char *user_agent;      /* NULL: "lcanvas/<version> libcurl/<v>" */
+    const char *ca_file;         /* extra CA bundle; verification is always on */
+    const char *as_user_id;      /* masquerade every request */
+    const char *api_prefix;      /* NULL: "api/v1/" */
+    long   timeout_ms;           /* whole request; 0: 60000 */
+    long   connect_timeout_ms;   /* 0: 10000 */
+    int    allow_insecure;       /* permit http:// to a non-loopback host */
+    int    max_retries;          /* < 0: default 3 */
+    int    per_page;             /* list default; 0: 100 */
+    int    string_ids;           /* send Accept: application/json+canvas-string-ids */
+    double backoff_base_s;       /* first retry delay; 0: 0.5 s */
+    double backoff_max_s;        /* 0: 30 s */
+    double rate_low_water;       /* slow down below this remaining; 0: 100 */
+    void (*on_log)(void *ud, const lc_log_entry *entry);
+    void  *log_ud;
+} lc_config;
+
+typedef struct lc_client lc_client;
+
+/* NULL on error, with `err` saying why (LC_INVALID_ARGUMENT, LC_OUT_OF_MEMORY). */
+lc_client *lc_client_new(const lc_config *cfg, lc_error *err);
+void       lc_client_free(lc_client *c);
+const char *lc_client_base_url(const lc_client *c);     /* normalised, ends with '/' */
+const char *lc_client_api_url(const lc_client *c);      /* base + "api/v1/" */
+/* Last X-Rate-Limit-Remaining / X-Request-Cost seen (NaN before any). */
+void lc_client_rate_limit(const lc_client *c, double *remaining, double *cost);
+/* Counters for observability and tests. */
+typedef struct lc_stats {
+    uint64_t requests;        /* HTTP attempts sent */
+    uint64_t retries;
+    uint64_t throttle_waits;  /* starts delayed because the bucket ran low */
+    double   throttle_wait_s;
+} lc_stats;
+void lc_client_stats(const lc_client *c, lc_stats *out);
+/* True when `url` is on the client's origin (scheme, host, port). */
+int lc_client_same_origin(const lc_client *c, const char *url);
+
+/* ---------------------------------------------------------------- requests */
+
+typedef struct lc_request {
+    const char *method;        /* "GET", "POST", "PUT", "DELETE" */
+    const char *path;          /* relative to the API root ("users/5"), or an
+                                  absolute URL on the client's origin */
+    const char *query;         /* encoded "a=1&b[]=2" or NULL; appended */
+    const char *body;          /* request body or NULL */
+    size_t      body_len;
+    const char *content_type;  /* NULL with a body: form-urlencoded */
+    int         is_list;       /* add per_page unless the query has one */
+    int         no_retry;      /* never retry (e.g. upload steps) */
+    int         raw_url;       /* `path` is an absolute URL that gets no token
+                                  (e.g. an upload_url on another host) */
+    const char *extra_headers; /* "Name: value\n..." or NULL */
+    const char *const *form_fields; /* with upload_file: name, value, ..., NULL,
+                                  sent unchanged before the file part */
+    const char *upload_file;   /* stream a multipart form with this file last */
+    const char *upload_field;  /* the file part's field name ("file") */
+    const char *upload_name;   /* the file name sent */
+    const char *upload_type;   /* the part's content type or NULL */
+} lc_request;
+
+typedef struct lc_response {
+    long       status;
+    char      *body;
+    size_t     body_len;
+    lc_header *headers;
+    size_t     nheaders;
+    char      *url;            /* the URL requested */
+} lc_response;
+
+void        lc_response_init(lc_response *r);
+void        lc_response_clear(lc_response *r);
+/* Case-insensitive header lookup; the last one wins. NULL if absent. */
+const char *lc_response_header(const lc_response *r, const char *name);
+/* The rel="next" URL of the Link header (malloc'd) or NULL. */
+char       *lc_response_next_url(const lc_response *r);
+
+/* Blocking request with retries. 0 on a 2xx/3xx answer (response filled);
+ * -1 otherwise (error filled; response holds what arrived). */
+int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err);
+
+/* -------------------------------------------- transfers (many at once) */
+
+typedef struct lc_xfer lc_xfer;
+
+/* Prepares a transfer (copies everything it needs from `req`).
+ * NULL with `err` filled when the request is refused up front. */
+lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err);
+/* Queues it; it starts as soon as the rate gate allows. */
+void     lc_xfer_submit(lc_xfer *x);
+/* Drives every queued transfer: waits up to `max_wait_ms` for progress.
+ * Returns how many transfers finished (completed, with retries exhausted or
+ * a final answer) during the call, or -1 on an internal error. */
+int      lc_client_run(lc_client *c, long max_wait_ms);
+/* Number of transfers queued, waiting for a retry, or running. */
+int      lc_client_pending(const lc_client *c);
+/* Pops a finished transfer (in completion order), or NULL. */
+lc_xfer *lc_client_next_done(lc_client *c);
+int      lc_xfer_done(const lc_xfer *x);
+/* 0 when the answer was 2xx/3xx; -1 with the error otherwise. The response
+ * and error stay owned by the transfer. */
+int      lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err);
+void    *lc_xfer_userdata(const lc_xfer *x);
+void     lc_xfer_set_userdata(lc_xfer *x, void *ud);
+/* Cancels if still running and frees. */
+void     lc_xfer_free(lc_xfer *x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

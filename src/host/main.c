@@ -1,0 +1,152 @@
+/* The `lcanvas` executable: Lua 5.4 with lcanvas preloaded, running
+ * automation scripts. Like lua.c, everything runs inside a protected call
+ * with a message handler, errors go to stderr as "lcanvas: message", and
+ * Ctrl-C becomes a Lua error so to-be-closed resources (output files) are
+ * cleaned up. The command line itself is handled in Lua (lcanvas.cli). */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "binding.h"
+
+static const char *progname = "lcanvas";
+static lua_State *globalL;
+
+/* Ctrl-C: set a hook that raises at the next Lua instruction (lua.c does
+ * the same; a signal handler cannot safely call into Lua directly). */
+static void lstop(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted");
+}
+
+static void on_signal(int sig)
+{
+    int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+    signal(sig, SIG_DFL);  /* a second Ctrl-C kills the process */
+    lua_sethook(globalL, lstop, flag, 1);
+}
+
+/* Message handler: error objects print through __tostring; a traceback is
+ * appended unless the error is a usage error (a table with .usage). */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
+            msg = lua_tostring(L, -1);
+        } else {
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        }
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Where lcanvas's Lua files are: next to an installed executable
+ * (<prefix>/bin/../share/lua/5.4), the configured install dir, or the
+ * source tree for an in-tree build. */
+static void set_lua_path(lua_State *L)
+{
+    char exe[PATH_MAX], candidate[PATH_MAX + 64];
+    const char *dir = NULL;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(candidate, sizeof candidate, "%s/../share/lua/5.4", exe);
+        char probe[PATH_MAX + 96];
+        snprintf(probe, sizeof probe, "%s/lcanvas/init.lua", candidate);
+        if (file_exists(probe)) dir = candidate;
+    }
+    if (!dir && file_exists(LCANVAS_INSTALL_LUADIR "/lcanvas/init.lua")) dir = LCANVAS_INSTALL_LUADIR;
+    if (!dir) dir = LCANVAS_SOURCE_LUADIR;
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 2);
+}
+
+static int pmain(lua_State *L)
+{
+    int argc = (int)lua_tointeger(L, 1);
+    char **argv = lua_touserdata(L, 2);
+    luaL_checkversion(L);
+    luaL_openlibs(L);
+    /* The C module is linked in: preload it so `require "lcanvas.core"`
+     * never looks for a .so that may be missing or of another build. */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, luaopen_lcanvas_core);
+    lua_setfield(L, -2, "lcanvas.core");
+    lua_pop(L, 1);
+    set_lua_path(L);
+
+    /* arg as lua.c builds it: arg[0] the program, then the arguments. */
+    lua_createtable(L, argc, 1);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i);
+    }
+    lua_setglobal(L, "arg");
+
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "lcanvas.cli");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "main");
+    lua_createtable(L, argc, 0);
+    for (int i = 1; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i);
+    }
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argv[0] && argv[0][0]) {
+        const char *slash = strrchr(argv[0], '/');
+        progname = slash ? slash + 1 : argv[0];
+    }
+    lua_State *L = luaL_newstate();
+    if (!L) {
+        fprintf(stderr, "%s: cannot create Lua state: not enough memory\n", progname);
+        return 1;
+    }
+    globalL = L;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    lua_pushcfunction(L, msghandler);
+    lua_pushcfunction(L, pmain);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    int status = lua_pcall(L, 2, 1, 1);
+    int code;
+    if (status != LUA_OK) {
+        fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
+        fflush(stderr);
+        code = 1;
+    } else {
+        code = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : (lua_toboolean(L, -1) ? 0 : 1);
+    }
+    lua_close(L);
+    return code;
+}
