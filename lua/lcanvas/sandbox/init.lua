@@ -1,0 +1,101 @@
+--- The sandbox Canvas: a fake Canvas LMS on loopback for trying scripts
+-- safely and for the test suite. `lcanvas sandbox` runs it; see main().
+local cqueues = require "cqueues"
+local http = require "lcanvas.sandbox.http"
+local App = require "lcanvas.sandbox.app"
+local Store = require "lcanvas.sandbox.store"
+
+local M = {}
+
+local USAGE = [[
+usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--quiet]
+
+Runs a fake Canvas with demo data until interrupted. Tokens (seed default):
+  sandbox-admin-token   sandbox-teacher-token   sandbox-student-token
+  sandbox-parent-token  sandbox-noperm-token
+Besides the Canvas origin it listens on an "alt" origin (another port, to
+prove tokens never go to foreign origins) and a "storage" origin (uploads).
+Tests drive it through /__sandbox/ (requests, faults, config, reset).
+]]
+
+local function read_pid()
+  local f = io.open("/proc/self/stat", "r")
+  if not f then return 0 end
+  local pid = f:read("n")
+  f:close()
+  return pid or 0
+end
+
+--- Loads a seed: the bundled one, or a Lua file returning the same shape.
+function M.load_seed(path)
+  if not path then return require("lcanvas.sandbox.seed") end
+  local chunk, err = loadfile(path, "t", {})
+  if not chunk then error("cannot load seed: " .. err, 0) end
+  local ok, seed = pcall(chunk)
+  if not ok or type(seed) ~= "table" then error("seed file must return a table: " .. tostring(seed), 0) end
+  return seed
+end
+
+--- Builds and binds a sandbox; returns {app=, cq=, port=, alt_port=, storage_port=}.
+function M.start(opts)
+  opts = opts or {}
+  local host = opts.host or "127.0.0.1"
+  local app = App.new(Store.new(M.load_seed(opts.seed)))
+  local cq = cqueues.new()
+  local main, port = http.listen(host, opts.port or 0)
+  local alt, alt_port = http.listen(host, 0)
+  local storage, storage_port = http.listen(host, 0)
+  local function handler_for(origin)
+    return function(req) return app:handle(req, origin) end
+  end
+  http.serve(cq, main, handler_for("main"))
+  http.serve(cq, alt, handler_for("alt"))
+  http.serve(cq, storage, handler_for("storage"))
+  return { app = app, cq = cq, host = host, port = port, alt_port = alt_port, storage_port = storage_port }
+end
+
+function M.main(argv)
+  local opts = {}
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    if a == "--port" then
+      i = i + 1
+      opts.port = math.tointeger(tonumber(argv[i]))
+      if not opts.port or opts.port < 0 or opts.port > 65535 then
+        io.stderr:write("lcanvas sandbox: --port needs a number from 0 to 65535\n")
+        return 2
+      end
+    elseif a == "--host" then i = i + 1; opts.host = argv[i]
+    elseif a == "--seed" then i = i + 1; opts.seed = argv[i]
+    elseif a == "--quiet" then opts.quiet = true
+    elseif a == "-h" or a == "--help" then io.write(USAGE); return 0
+    else
+      io.stderr:write("lcanvas sandbox: unknown argument '", tostring(a), "'\n", USAGE)
+      return 2
+    end
+    i = i + 1
+  end
+  local ok, s = pcall(M.start, opts)
+  if not ok then
+    io.stderr:write("lcanvas sandbox: ", tostring(s), "\n")
+    return 1
+  end
+  -- One machine-readable line that launchers wait for.
+  io.stdout:write(string.format(
+    "lcanvas-sandbox ready pid=%d url=http://%s:%d alt=http://%s:%d storage=http://%s:%d\n",
+    read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port))
+  io.stdout:flush()
+  if not opts.quiet then
+    io.stderr:write("Sandbox Canvas at http://", s.host, ":", s.port,
+      " (token: sandbox-admin-token). Ctrl-C stops it.\n")
+  end
+  local loop_ok, err = s.cq:loop()
+  if not loop_ok then
+    io.stderr:write("lcanvas sandbox: ", tostring(err), "\n")
+    return 1
+  end
+  return 0
+end
+
+return M

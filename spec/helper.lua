@@ -1,0 +1,104 @@
+-- Test helper: one sandbox Canvas process for the whole busted run, started
+-- on first use on an ephemeral port and killed when Lua closes, plus a small
+-- client for its /__sandbox control API. The control client uses luasocket,
+-- not lcanvas, so the code under test never checks itself.
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$") or "."
+local root = here == "" and "." or here
+package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/spec/?.lua;" .. package.path
+local json = require "lcanvas.sandbox.json"
+
+-- busted restores package.loaded between files; the registry survives, so
+-- the one process is found again instead of started twice.
+local REG = "lcanvas.spec.sandbox"
+local registry = debug.getregistry()
+
+local M = {
+  root = root,
+  tokens = {
+    admin = "sandbox-admin-token", teacher = "sandbox-teacher-token",
+    student = "sandbox-student-token", parent = "sandbox-parent-token",
+    noperm = "sandbox-noperm-token",
+  },
+}
+
+local function state() return registry[REG] end
+
+local function control(method, path, body)
+  local s = assert(state(), "sandbox not started")
+  local chunks = {}
+  local ok, code = http.request({
+    url = s.url .. "/__sandbox/" .. path, method = method,
+    source = body and ltn12.source.string(body) or nil,
+    headers = body and { ["content-type"] = "application/json", ["content-length"] = #body } or nil,
+    sink = ltn12.sink.table(chunks),
+  })
+  if not ok or code ~= 200 then
+    error(string.format("sandbox control %s %s failed: %s %s", method, path, tostring(code),
+      table.concat(chunks)), 2)
+  end
+  return assert(json.decode(table.concat(chunks)))
+end
+
+--- Starts the sandbox once (extra_args only matter for the first start).
+function M.start(extra_args)
+  local s = state()
+  if s then
+    M.url, M.alt, M.storage, M.pid = s.url, s.alt, s.storage, s.pid
+    return s
+  end
+  -- The sanitizer run preloads ASan into lua5.4; the sandbox is a plain
+  -- Lua process and must not inherit that.
+  local cmd = string.format("exec env -u LD_PRELOAD lua5.4 %q --port 0 --quiet %s",
+    root .. "/lua/lcanvas/sandbox/cli.lua", extra_args or "")
+  local h = assert(io.popen(cmd, "r"))
+  local line = h:read("l")
+  local pid, url, alt, storage = (line or ""):match("pid=(%d+) url=(%S+) alt=(%S+) storage=(%S+)")
+  if not pid then
+    h:close()
+    error("the sandbox did not start: " .. tostring(line), 2)
+  end
+  s = { url = url, alt = alt, storage = storage, pid = tonumber(pid), handle = h }
+  -- Killed when the Lua state closes (busted exits through os.exit(_, true)).
+  s.sentinel = setmetatable({}, { __gc = function()
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    pcall(h.close, h)
+  end })
+  registry[REG] = s
+  M.url, M.alt, M.storage, M.pid = url, alt, storage, s.pid
+  return s
+end
+
+function M.stop()
+  local s = state()
+  if not s then return end
+  registry[REG] = nil
+  os.execute("kill " .. s.pid .. " 2>/dev/null")
+  pcall(s.handle.close, s.handle)
+  M.url = nil
+end
+
+function M.requests(since)
+  local log = control("GET", "requests" .. (since and ("?since=" .. since) or ""))
+  for _, r in ipairs(log) do r.query = r.query or ""; r.body = r.body or "" end
+  return log
+end
+
+function M.clear_requests() return control("DELETE", "requests") end
+function M.reset() return control("POST", "reset") end
+function M.config(t) return control("POST", "config", json.encode(t)) end
+function M.fault(t) return control("POST", "faults", json.encode(t)) end
+function M.clear_faults() return control("DELETE", "faults") end
+
+--- The last logged request matching filter(r), or the last one.
+function M.last_request(filter)
+  local log = M.requests()
+  for i = #log, 1, -1 do
+    if not filter or filter(log[i]) then return log[i] end
+  end
+end
+
+package.loaded.helper = M
+return M
