@@ -100,8 +100,16 @@ end
 --- Starts `lcanvas sandbox` as a child process on an ephemeral port.
 -- Returns {url=, pid=, stop=function}.
 function M.start_sandbox(extra_args)
-  local self_exe = "/proc/self/exe"
-  local cmd = string.format("exec %q sandbox --port 0 %s", self_exe, extra_args or "")
+  local host = package.loaded["lcanvas.host"]
+  local cmd
+  if host and host.exe then
+    cmd = string.format("exec %q sandbox --port 0 %s", host.exe, extra_args or "")
+  else
+    -- Not inside the lcanvas executable: run the sandbox with lua5.4.
+    local launcher = package.searchpath("lcanvas.sandbox.cli", package.path)
+    cmd = string.format("exec lua5.4 %q --port 0 %s", assert(launcher, "sandbox not found"),
+      extra_args or "")
+  end
   local h = assert(io.popen(cmd, "r"))
   local line = h:read("l")
   local pid, url = (line or ""):match("pid=(%d+) url=(%S+)")
@@ -179,7 +187,9 @@ function M.main(argv)
   end
   local function redact(s)
     s = tostring(s)
-    if token and #token > 0 then
+    -- Real tokens are long; replacing a one-letter test token would only
+    -- garble every message.
+    if token and #token >= 8 then
       s = s:gsub(token:gsub("%p", "%%%0"), "[REDACTED]")
     end
     return s

@@ -1,3 +1,7 @@
+/* Dynamically typed value tree. Objects are small arrays of members kept in
+ * insertion order: requests and Canvas records have few keys, and the order
+ * is what a caller wrote or what the server sent. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +39,25 @@ lc_value *lc_value_double(double d)
     return v;
 }
 
+static char *copy_bytes(const char *s, size_t len)
+{
+    if (len == SIZE_MAX) return NULL;
+    char *p = malloc(len + 1);
+    if (!p) return NULL;
+    if (len) memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
 lc_value *lc_value_string(const char *s, size_t len)
 {
     lc_value *v = make(LC_T_STRING);
     if (!v) return NULL;
-    v->u.str.s = malloc(len + 1);
+    v->u.str.s = copy_bytes(s, len);
     if (!v->u.str.s) {
         free(v);
         return NULL;
     }
-    if (len) memcpy(v->u.str.s, s, len);
-    v->u.str.s[len] = '\0';
     v->u.str.len = len;
     return v;
 }
@@ -54,7 +66,9 @@ void lc_value_free(lc_value *v)
 {
     if (!v) return;
     switch (v->type) {
-    case LC_T_STRING: free(v->u.str.s); break;
+    case LC_T_STRING:
+        free(v->u.str.s);
+        break;
     case LC_T_ARRAY:
         for (size_t i = 0; i < v->u.arr.n; i++) lc_value_free(v->u.arr.items[i]);
         free(v->u.arr.items);
@@ -66,78 +80,82 @@ void lc_value_free(lc_value *v)
         }
         free(v->u.obj.m);
         break;
-    default: break;
+    case LC_T_NULL:
+    case LC_T_BOOL:
+    case LC_T_INT:
+    case LC_T_DOUBLE:
+        break;
     }
     free(v);
 }
 
+/* Doubles `*cap` (starting at 4) and reallocs `*items`; -1 on OOM. */
+static int grow(void **items, size_t *cap, size_t elem)
+{
+    size_t n = *cap ? *cap : 2;
+    if (n > SIZE_MAX / 2 / elem) return -1;
+    void *p = realloc(*items, n * 2 * elem);
+    if (!p) return -1;
+    *items = p;
+    *cap = n * 2;
+    return 0;
+}
+
 int lc_array_push(lc_value *arr, lc_value *v)
 {
-    if (!arr || arr->type != LC_T_ARRAY || !v) {
-        lc_value_free(v);
-        return -1;
-    }
+    if (!arr || arr->type != LC_T_ARRAY || !v) goto fail;
     if (arr->u.arr.n == arr->u.arr.cap) {
-        size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 4;
-        lc_value **p = realloc(arr->u.arr.items, cap * sizeof *p);
-        if (!p) {
-            lc_value_free(v);
-            return -1;
-        }
-        arr->u.arr.items = p;
-        arr->u.arr.cap = cap;
+        void *items = arr->u.arr.items;
+        if (grow(&items, &arr->u.arr.cap, sizeof *arr->u.arr.items) != 0) goto fail;
+        arr->u.arr.items = items;
     }
     arr->u.arr.items[arr->u.arr.n++] = v;
     return 0;
+fail:
+    lc_value_free(v);
+    return -1;
+}
+
+static lc_member *find(const lc_value *obj, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < obj->u.obj.n; i++) {
+        lc_member *m = &obj->u.obj.m[i];
+        if (m->klen == klen && (klen == 0 || memcmp(m->key, key, klen) == 0)) return m;
+    }
+    return NULL;
 }
 
 int lc_object_set(lc_value *obj, const char *key, size_t klen, lc_value *v)
 {
-    if (!obj || obj->type != LC_T_OBJECT || !v) {
-        lc_value_free(v);
-        return -1;
-    }
-    for (size_t i = 0; i < obj->u.obj.n; i++) {
-        lc_member *m = &obj->u.obj.m[i];
-        if (m->klen == klen && memcmp(m->key, key, klen) == 0) {
-            lc_value_free(m->val);
-            m->val = v;
-            return 0;
-        }
+    if (!obj || obj->type != LC_T_OBJECT || !v || (!key && klen)) goto fail;
+    lc_member *m = find(obj, key, klen);
+    if (m) {  /* keeps the original position, as a JSON object's last duplicate wins */
+        lc_value_free(m->val);
+        m->val = v;
+        return 0;
     }
     if (obj->u.obj.n == obj->u.obj.cap) {
-        size_t cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 4;
-        lc_member *p = realloc(obj->u.obj.m, cap * sizeof *p);
-        if (!p) {
-            lc_value_free(v);
-            return -1;
-        }
-        obj->u.obj.m = p;
-        obj->u.obj.cap = cap;
+        void *items = obj->u.obj.m;
+        if (grow(&items, &obj->u.obj.cap, sizeof *obj->u.obj.m) != 0) goto fail;
+        obj->u.obj.m = items;
     }
-    char *k = malloc(klen + 1);
-    if (!k) {
-        lc_value_free(v);
-        return -1;
-    }
-    if (klen) memcpy(k, key, klen);
-    k[klen] = '\0';
-    lc_member *m = &obj->u.obj.m[obj->u.obj.n++];
+    char *k = copy_bytes(key, klen);
+    if (!k) goto fail;
+    m = &obj->u.obj.m[obj->u.obj.n++];
     m->key = k;
     m->klen = klen;
     m->val = v;
     return 0;
+fail:
+    lc_value_free(v);
+    return -1;
 }
 
 lc_value *lc_object_get(const lc_value *obj, const char *key)
 {
-    if (!obj || obj->type != LC_T_OBJECT) return NULL;
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < obj->u.obj.n; i++) {
-        const lc_member *m = &obj->u.obj.m[i];
-        if (m->klen == klen && memcmp(m->key, key, klen) == 0) return m->val;
-    }
-    return NULL;
+    if (!obj || obj->type != LC_T_OBJECT || !key) return NULL;
+    lc_member *m = find(obj, key, strlen(key));
+    return m ? m->val : NULL;
 }
 
 const char *lc_value_str(const lc_value *v)
@@ -145,18 +163,20 @@ const char *lc_value_str(const lc_value *v)
     return v && v->type == LC_T_STRING ? v->u.str.s : NULL;
 }
 
+/* Each dot-separated segment is one object key, so "" names the empty key
+ * and "a..b" passes through a member called "". Arrays are not indexed. */
 lc_value *lc_value_path(const lc_value *v, const char *dotted)
 {
-    char key[128];
-    const char *p = dotted;
-    while (v && *p) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof key) return NULL;
-        memcpy(key, p, n);
-        key[n] = '\0';
-        v = lc_object_get(v, key);
-        p += n + (dot ? 1 : 0);
+    if (!dotted) return NULL;
+    const char *seg = dotted;
+    for (;;) {
+        if (!v || v->type != LC_T_OBJECT) return NULL;
+        const char *dot = strchr(seg, '.');
+        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+        lc_member *m = find(v, seg, n);
+        if (!m) return NULL;
+        if (!dot) return m->val;
+        v = m->val;
+        seg = dot + 1;
     }
-    return (lc_value *)v;
 }

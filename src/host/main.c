@@ -98,6 +98,22 @@ static int pmain(lua_State *L)
     lua_setfield(L, -2, "lcanvas.core");
     lua_pop(L, 1);
     set_lua_path(L);
+    /* What the Lua side needs to know about this executable (to start
+     * `lcanvas sandbox` as a child, for instance). */
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    lua_createtable(L, 0, 2);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        lua_pushstring(L, exe);
+        lua_setfield(L, -2, "exe");
+    }
+    lua_pushliteral(L, LCANVAS_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_setfield(L, -2, "lcanvas.host");
+    lua_pop(L, 2);
 
     /* arg as lua.c builds it: arg[0] the program, then the arguments. */
     lua_createtable(L, argc, 1);

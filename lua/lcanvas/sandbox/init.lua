@@ -90,8 +90,11 @@ function M.main(argv)
     io.stderr:write("Sandbox Canvas at http://", s.host, ":", s.port,
       " (token: sandbox-admin-token). Ctrl-C stops it.\n")
   end
-  local loop_ok, err = s.cq:loop()
-  if not loop_ok then
+  local ok, loop_ok, err = pcall(s.cq.loop, s.cq)
+  if not ok then loop_ok, err = false, loop_ok end
+  -- Under the lcanvas host, Ctrl-C and SIGTERM arrive as an "interrupted"
+  -- error: that is the normal way to stop a sandbox.
+  if not loop_ok and not tostring(err):find("interrupted", 1, true) then
     io.stderr:write("lcanvas sandbox: ", tostring(err), "\n")
     return 1
   end

@@ -1,0 +1,171 @@
+-- The sandbox itself, over plain HTTP (luasocket and curl), independent of
+-- the lcanvas client.
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+local socket = require "socket"
+local sandbox = require "helper"
+local json = require "lcanvas.sandbox.json"
+
+local function request(method, path, opts)
+  opts = opts or {}
+  local chunks = {}
+  local headers = { authorization = "Bearer " .. (opts.token or sandbox.tokens.admin) }
+  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  if opts.body then headers["content-length"] = #opts.body end
+  local _, status, res_headers = http.request({
+    url = (opts.origin or sandbox.url) .. path, method = method, headers = headers,
+    source = opts.body and ltn12.source.string(opts.body) or nil,
+    sink = ltn12.sink.table(chunks),
+  })
+  local body = table.concat(chunks)
+  return status, body, res_headers, json.decode(body)
+end
+
+local function curl_parallel(n, path)
+  local cmd = string.format(
+    "seq %d | xargs -P %d -I{} curl -s -o /dev/null -w '%%{http_code}\\n' -H 'Authorization: Bearer %s' '%s%s'",
+    n, n, sandbox.tokens.admin, sandbox.url, path)
+  local h = io.popen(cmd)
+  local codes = {}
+  for line in h:lines() do codes[#codes + 1] = tonumber(line) end
+  h:close()
+  return codes
+end
+
+describe("sandbox", function()
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  it("rejects an unknown as_user_id and masquerading by non-admins", function()
+    local status, _, _, doc = request("GET", "/api/v1/users/self?as_user_id=987654")
+    assert.equal(401, status)
+    assert.equal("Invalid as_user_id", doc.errors)
+    status = request("GET", "/api/v1/users/self?as_user_id=4", { token = sandbox.tokens.student })
+    assert.equal(401, status)
+    local _, _, _, me = request("GET", "/api/v1/users/self?as_user_id=sis_user_id:S0002")
+    assert.equal(4, me.id)
+  end)
+
+  it("sends string ids only when asked", function()
+    local _, body = request("GET", "/api/v1/users/43460000000000001")
+    assert.matches('"id":43460000000000001', body)
+    _, body = request("GET", "/api/v1/users/43460000000000001",
+      { headers = { accept = "application/json+canvas-string-ids" } })
+    assert.matches('"id":"43460000000000001"', body)
+    assert.matches('"sis_user_id":"SHARD1"', body)
+  end)
+
+  it("clamps per_page to 100 and answers [] past the end", function()
+    local _, _, _, page = request("GET", "/api/v1/accounts/1/users?per_page=500")
+    assert.equal(100, #page)
+    local status, body = request("GET", "/api/v1/accounts/1/users?per_page=100&page=99")
+    assert.equal(200, status)
+    assert.equal("[]", body)
+  end)
+
+  it("puts every original parameter into absolute Link URLs, with last only where Canvas has it", function()
+    local _, _, h = request("GET", "/api/v1/users/3/courses?per_page=1&include[]=term")
+    local link = h.link
+    assert.matches('^<http://127%.0%.0%.1:%d+/api/v1/users/3/courses%?include%[%]=term&page=1&per_page=1>; rel="current"', link)
+    assert.matches('rel="last"', link)
+    _, _, h = request("GET", "/api/v1/accounts/1/users?per_page=5")
+    assert.is_nil(h.link:find('rel="last"', 1, true))
+    _, _, h = request("GET", "/api/v1/users/self/page_views?per_page=5")
+    assert.is_nil(h.link:find('rel="last"', 1, true))
+    local status = request("GET", "/api/v1/users/self/page_views?page=bookmark:zz")
+    assert.equal(400, status)
+  end)
+
+  it("reads chunked and JSON request bodies", function()
+    local h = io.popen(string.format(
+      "curl -s -X PUT -H 'Authorization: Bearer %s' -H 'Transfer-Encoding: chunked' " ..
+      "--data-binary 'user[name]=Chunky' '%s/api/v1/users/5'", sandbox.tokens.admin, sandbox.url))
+    local out = h:read("a")
+    h:close()
+    assert.matches('"name":"Chunky"', out)
+    local status, _, _, doc = request("PUT", "/api/v1/users/5/custom_data/x",
+      { body = '{"ns":"n","data":{"n":5,"f":1.5,"list":[1,true,null]}}',
+        headers = { ["content-type"] = "application/json" } })
+    assert.equal(201, status)
+    assert.equal(5, doc.data.n)
+    assert.equal("integer", math.type(doc.data.n))
+    status = request("PUT", "/api/v1/users/5/custom_data/x",
+      { body = "{broken", headers = { ["content-type"] = "application/json" } })
+    assert.equal(400, status)
+  end)
+
+  it("keeps custom data scopes as Canvas does", function()
+    local form = { ["content-type"] = "application/x-www-form-urlencoded" }
+    local s1 = request("PUT", "/api/v1/users/5/custom_data/a/b", { body = "ns=n&data=1", headers = form })
+    assert.equal(201, s1)
+    local s2 = request("PUT", "/api/v1/users/5/custom_data/a/b", { body = "ns=n&data=2", headers = form })
+    assert.equal(200, s2)
+    local s3, _, _, conflict = request("PUT", "/api/v1/users/5/custom_data/a/b/c", { body = "ns=n&data=3", headers = form })
+    assert.equal(409, s3)
+    assert.equal("a/b", conflict.conflict_scope)
+    local _, _, _, got = request("GET", "/api/v1/users/5/custom_data/a?ns=n")
+    assert.equal("2", got.data.b)
+    local _, _, _, deleted = request("DELETE", "/api/v1/users/5/custom_data/a/b", { body = "ns=n", headers = form })
+    assert.equal("2", deleted.data)
+    assert.equal(400, (request("GET", "/api/v1/users/5/custom_data/a?ns=n")))
+    assert.equal(400, (request("GET", "/api/v1/users/5/custom_data")))
+  end)
+
+  it("serves other connections while one request is delayed", function()
+    sandbox.fault({ path = "/api/v1/users/2", delay_ms = 1500 })
+    local slow = io.popen(string.format("curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization: Bearer %s' '%s/api/v1/users/2'",
+      sandbox.tokens.admin, sandbox.url))
+    socket.sleep(0.2)
+    local t0 = socket.gettime()
+    local status = request("GET", "/api/v1/users/3")
+    local fast = socket.gettime() - t0
+    assert.equal(200, status)
+    assert.is_true(fast < 1.0, "a delayed request blocked another for " .. fast .. " s")
+    assert.equal("200", slow:read("a"))
+    slow:close()
+  end)
+
+  it("throttles many concurrent requests from one token, never one at a time", function()
+    for _ = 1, 30 do assert.equal(200, (request("GET", "/api/v1/users/self"))) end
+    sandbox.fault({ path = "/api/v1/users/self", delay_ms = 800, count = 20 })
+    local codes = curl_parallel(20, "/api/v1/users/self")
+    local throttled, ok = 0, 0
+    for _, c in ipairs(codes) do
+      if c == 403 then throttled = throttled + 1 elseif c == 200 then ok = ok + 1 end
+    end
+    assert.equal(20, #codes)
+    assert.is_true(throttled > 0, "nothing was throttled")
+    assert.is_true(ok >= 10, "only " .. ok .. " got through")
+  end)
+
+  it("throttles with 429 when configured, with a text body and rate headers", function()
+    sandbox.config({ throttle = { hwm = 40, status = 429 } })
+    local status, body, h = request("GET", "/api/v1/users/self")
+    assert.equal(429, status)
+    assert.equal("403 Forbidden (Rate Limit Exceeded)", body)
+    assert.matches("text/plain", h["content-type"])
+    assert.is_truthy(h["x-rate-limit-remaining"])
+  end)
+
+  it("logs every port, and the alt origin serves the same API", function()
+    local status = request("GET", "/api/v1/users/self", { origin = sandbox.alt })
+    assert.equal(200, status)
+    local log = sandbox.requests()
+    assert.equal("alt", log[#log].origin)
+    assert.equal("Bearer " .. sandbox.tokens.admin, log[#log].headers.authorization)
+    request("GET", "/anything", { origin = sandbox.storage })
+    log = sandbox.requests()
+    assert.equal("storage", log[#log].origin)
+  end)
+
+  it("restores its seed on reset", function()
+    request("PUT", "/api/v1/users/5", { body = "user[name]=Changed",
+      headers = { ["content-type"] = "application/x-www-form-urlencoded" } })
+    local _, _, _, u = request("GET", "/api/v1/users/5")
+    assert.equal("Changed", u.name)
+    sandbox.reset()
+    _, _, _, u = request("GET", "/api/v1/users/5")
+    assert.equal("Omar Student", u.name)
+    assert.equal(1, #sandbox.requests())
+  end)
+end)
