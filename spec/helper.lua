@@ -10,6 +10,19 @@ local root = here == "" and "." or here
 package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/spec/?.lua;" .. package.path
 local json = require "lcanvas.sandbox.json"
 
+-- The sanitizer run preloads ASan into lua5.4. Other programs the specs
+-- start (curl, pgrep, the sandbox's lua5.4) must not inherit it: some of
+-- them deadlock at start-up with ASan preloaded.
+if os.getenv("LD_PRELOAD") and not io.__lcanvas_unpreload then
+  local popen, execute = io.popen, os.execute
+  io.popen = function(cmd, ...) return popen("unset LD_PRELOAD; " .. cmd, ...) end
+  os.execute = function(cmd)
+    if cmd == nil then return execute() end
+    return execute("unset LD_PRELOAD; " .. cmd)
+  end
+  io.__lcanvas_unpreload = true
+end
+
 -- busted restores package.loaded between files; the registry survives, so
 -- the one process is found again instead of started twice.
 local REG = "lcanvas.spec.sandbox"

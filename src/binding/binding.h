@@ -62,6 +62,14 @@ typedef struct lcb_call {
     int is_list;
 } lcb_call;
 void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out);
+/* The request path every C method uses, so that a request made inside a
+ * task (a coroutine run by the scheduler) can yield instead of blocking:
+ * makes the request, then continues in `k(L, LUA_YIELD or LUA_OK, ctx)` with
+ * the decoded answer (or nil) pushed on top of the caller's stack. Failures
+ * raise before `k` runs. Use it as `return lcb_request_k(L, ..., ctx, k);`
+ * and keep what `k` needs on the stack or in `ctx` (never in C locals). */
+int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
+                  lua_KFunction k);
 
 /* ---- resources (resource.c) */
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are
@@ -107,8 +115,11 @@ void lcb_open_error(lua_State *L);
 void lcb_open_json(lua_State *L);
 void lcb_open_client(lua_State *L);
 void lcb_open_resource(lua_State *L);
+void lcb_open_scheduler(lua_State *L);
 void lcb_open_user(lua_State *L);
+void lcb_open_account(lua_State *L);
 void lcb_open_pairing_code(lua_State *L);
+void lcb_open_catalog(lua_State *L);
 void lcb_open_list(lua_State *L);
 
 int luaopen_lcanvas_core(lua_State *L);

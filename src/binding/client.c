@@ -172,6 +172,36 @@ void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response
     else lc_response_clear(&resp);
 }
 
+int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
+                  lua_KFunction k)
+{
+    /* Blocking for now; the scheduler will yield here inside a task. */
+    int top = lua_gettop(L);
+    lcb_request(L, client_idx, call, NULL);
+    /* Only the answer stays: k finds the caller's stack just below it. */
+    if (lua_gettop(L) > top + 1) {
+        lua_replace(L, top + 1);
+        lua_settop(L, top + 1);
+    }
+    return k(L, LUA_OK, ctx);
+}
+
+static int return_top(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    return 1;
+}
+
+/* A User from the answer on top (the client is argument 1). */
+static int finish_user(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    lcb_push_resource(L, "User", -1, 1);
+    return 1;
+}
+
 /* canvas:request(method, path [, params [, opts]]) -> decoded answer.
  * opts.json = true sends params as a JSON body. */
 static int m_request(lua_State *L)
@@ -198,8 +228,7 @@ static int m_request(lua_State *L)
         strcmp(m, "PATCH"))
         luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
     lcb_call call = {m, path, lua_istable(L, 4) ? 4 : 0, json, 0};
-    lcb_request(L, 1, &call, NULL);
-    return 1;
+    return lcb_request_k(L, 1, &call, 0, return_top);
 }
 
 /* canvas:list(path [, params [, {type=, root=}]]) -> PaginatedList */
@@ -239,18 +268,14 @@ static int m_get_user(lua_State *L)
     lcb_push_id_segment(L, 2, 2);
     lua_concat(L, 2);
     lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
-    lcb_request(L, 1, &call, NULL);
-    lcb_push_resource(L, "User", -1, 1);
-    return 1;
+    return lcb_request_k(L, 1, &call, 0, finish_user);
 }
 
 static int m_get_current_user(lua_State *L)
 {
     lcb_check_client(L, 1);
     lcb_call call = {"GET", "users/self", 0, 0, 0};
-    lcb_request(L, 1, &call, NULL);
-    lcb_push_resource(L, "User", -1, 1);
-    return 1;
+    return lcb_request_k(L, 1, &call, 0, finish_user);
 }
 
 /* canvas:rate_limit() -> remaining, cost (nil before any answer had them) */

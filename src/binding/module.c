@@ -9,10 +9,13 @@ int luaopen_lcanvas_core(lua_State *L)
     lcb_open_json(L);
     lcb_open_error(L);
     lcb_open_client(L);
+    lcb_open_scheduler(L);
     lcb_open_resource(L);
     lcb_open_list(L);
     lcb_open_user(L);
+    lcb_open_account(L);
     lcb_open_pairing_code(L);
+    lcb_open_catalog(L);
     lua_pushliteral(L, LCANVAS_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

@@ -355,6 +355,22 @@ static int count_positional(const char *path)
     return n;
 }
 
+/* After the request: the client is just below the answer. */
+static int invoke_done(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    const lcb_endpoint *ep = (const lcb_endpoint *)ctx;
+    int result = lua_gettop(L);
+    if (strcmp(ep->returns, "self") == 0) {
+        if (lua_istable(L, result)) merge_into_self(L, 1, result);
+        lua_settop(L, 1);
+        return 1;
+    }
+    if (strcmp(ep->returns, "dict") == 0 || strcmp(ep->returns, "raw") == 0) return 1;
+    lcb_push_resource(L, ep->returns, result, result - 1);
+    return 1;
+}
+
 /* obj:method(positional..., [params]) for one lcb_endpoint. */
 static int invoke(lua_State *L)
 {
@@ -398,17 +414,8 @@ static int invoke(lua_State *L)
         return 1;
     }
     lcb_call call = {ep->method, path, params, 0, 0};
-    lcb_request(L, client, &call, NULL);
-    int result = lua_gettop(L);
-    if (strcmp(ep->returns, "self") == 0) {
-        if (lua_istable(L, result)) merge_into_self(L, 1, result);
-        lua_settop(L, 1);
-        return 1;
-    }
-    if (strcmp(ep->returns, "dict") == 0 || strcmp(ep->returns, "raw") == 0) return 1;
-    lcb_push_resource(L, ep->returns, result, client);
     (void)top;
-    return 1;
+    return lcb_request_k(L, client, &call, (lua_KContext)ep, invoke_done);
 }
 
 void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *eps)

@@ -49,11 +49,14 @@ local function merge(dst, src)
   return dst
 end
 
+--- The route modules under routes/, one per API area.
+App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees" }
+
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
     buckets = {} }, App)
   self.config = merge({}, DEFAULT_CONFIG)
-  for _, name in ipairs({ "users" }) do
+  for _, name in ipairs(App.ROUTE_MODULES) do
     require("lcanvas.sandbox.routes." .. name)(self)
   end
   return self
@@ -325,8 +328,11 @@ end
 
 function App:answer(req, origin)
   local fault = self:take_fault(req, origin)
+  -- A fault that replaces the answer acts before auth; a bare delay acts
+  -- like a slow handler instead (below), holding its throttle reservation.
+  local replaces = fault and (fault.status or fault.reset or fault.invalid_json)
   if fault then
-    if fault.delay_ms then http.sleep(fault.delay_ms / 1000) end
+    if replaces and fault.delay_ms then http.sleep(fault.delay_ms / 1000) end
     if fault.reset then return { reset = true } end
     if fault.status then
       local headers = { ["Content-Type"] = fault.content_type or JSON_TYPE }
@@ -366,6 +372,7 @@ function App:answer(req, origin)
     bucket.level = bucket.level - cfg.reserve
   end
   local started = http.now()
+  if fault and fault.delay_ms and not replaces then http.sleep(fault.delay_ms / 1000) end
 
   local ctx = { req = req, token = token, real_user_id = user_id, user_id = user_id,
     string_ids = (req.headers.accept or ""):find("application/json+canvas-string-ids", 1, true) ~= nil }

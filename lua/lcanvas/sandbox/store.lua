@@ -28,6 +28,24 @@ function M:reset()
   self.tokens = s.tokens or {}
   self.custom_data = {}   -- user id -> ns -> data
   self.next_id = 1000
+  self.areas = {}         -- name -> state owned by one routes/ module
+end
+
+--- State owned by one routes module, made by init(store, seed) on first
+-- use after a start or reset, so each module keeps its own tables.
+function M:area(name, init)
+  local a = self.areas[name]
+  if a == nil then
+    a = init(self, self.seed)
+    self.areas[name] = a
+  end
+  return a
+end
+
+--- A fresh id for a new record (users, files, codes...).
+function M:new_id()
+  self.next_id = self.next_id + 1
+  return self.next_id
 end
 
 function M:add_user(u)

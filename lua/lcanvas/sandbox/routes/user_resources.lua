@@ -1,0 +1,4 @@
+--- Sandbox routes: user_resources (filled in by its own change).
+return function(app)
+  local _ = app
+end
