@@ -1,0 +1,46 @@
+-- LuaRocks package for the development tree. The version of what it builds
+-- is CMake's project(VERSION) (lcanvas._VERSION); spec/install_spec.lua
+-- installs this rock and checks that.
+rockspec_format = "3.0"
+package = "lcanvas"
+version = "scm-1"
+source = {
+  url = "git+https://github.com/lcanvas/lcanvas.git",
+}
+description = {
+  summary = "The Canvas LMS REST API for Lua 5.4, on a C core using libcurl",
+  detailed = [[
+lcanvas gives Lua 5.4 a Canvas LMS client (users, accounts, pairing codes,
+lazy paginated lists, typed errors, retries and rate limiting) built on a
+Lua-free C core, an `lcanvas` executable that runs automation scripts, and a
+sandbox Canvas to run them against safely.]],
+  license = "MIT",
+  labels = { "canvas", "lms", "rest", "http" },
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+  -- Only the sandbox (`lcanvas sandbox`, `lcanvas --sandbox`) needs cqueues.
+  "cqueues",
+}
+-- libcurl >= 7.85 with its headers (Debian: libcurl4-openssl-dev). Only the
+-- library is probed here: Debian keeps curl.h in a multiarch include dir that
+-- LuaRocks does not search; CMake's find_package(CURL) finds it.
+external_dependencies = {
+  CURL = { library = "curl" },
+}
+build = {
+  -- CMake, not "builtin": the rock also builds the `lcanvas` executable.
+  type = "cmake",
+  variables = {
+    CMAKE_BUILD_TYPE = "Release",
+    CMAKE_INSTALL_PREFIX = "$(PREFIX)",
+    CMAKE_C_FLAGS = "$(CFLAGS)",
+    LUA_INCDIR = "$(LUA_INCDIR)",
+    LCANVAS_LUADIR = "$(LUADIR)",
+    LCANVAS_LIBDIR = "$(LIBDIR)",
+    LCANVAS_BINDIR = "$(BINDIR)",
+    -- The rock is the Lua module and the executable; the C library,
+    -- headers and pkg-config files come with `cmake --install`.
+    LCANVAS_INSTALL_C_LIBRARY = "OFF",
+  },
+}
