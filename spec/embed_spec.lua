@@ -1,0 +1,287 @@
+-- Embedding lcanvas: C programs built against the *installed* tree through
+-- pkg-config (one without Lua, one opening lcanvas in its own lua_State),
+-- and lcanvas inside an existing Lua 5.4 tool (independent clients,
+-- repeated require/use/unload/collect).
+local lcanvas = require "lcanvas"
+local sandbox = require "helper"
+
+local ROOT = sandbox.root
+local BUILD = os.getenv("LCANVAS_BUILD") or "build"
+local EXAMPLES = ROOT .. "/scripts/examples/c"
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+local function sh(cmd)
+  local out, err = tmpname(), tmpname()
+  local h = io.popen(string.format("( %s ) >%q 2>%q </dev/null; echo $?", cmd, out, err))
+  local code = tonumber(h:read("a"))
+  h:close()
+  local o, e = slurp(out) or "", slurp(err) or ""
+  os.remove(out); os.remove(err)
+  return code, o, e
+end
+
+local function q(s) return string.format("%q", s) end
+
+local function sanitizer_build()
+  local cache = slurp(ROOT .. "/" .. BUILD .. "/CMakeCache.txt") or ""
+  return cache:match("LCANVAS_SANITIZE:BOOL=ON") ~= nil
+end
+
+local function project_version()
+  local text = assert(slurp(ROOT .. "/CMakeLists.txt"))
+  return assert(text:match("project%s*%(%s*lcanvas%s+VERSION%s+([%d%.]+)"))
+end
+
+-- The same once-per-run `cmake --install` as install_spec.lua.
+local function cmake_prefix()
+  local reg = debug.getregistry()
+  local key = "lcanvas.spec.prefix." .. BUILD
+  if reg[key] then return reg[key].dir end
+  local dir = tmpname()
+  local code, out, err = sh(string.format("cmake --install %q --prefix %q",
+    ROOT .. "/" .. BUILD, dir))
+  assert(code == 0, "cmake --install failed:\n" .. out .. err)
+  reg[key] = { dir = dir, sentinel = setmetatable({}, { __gc = function()
+    os.execute("rm -rf " .. q(dir))
+  end }) }
+  return dir
+end
+
+-- Compiles an example against the installed tree. The sanitizer build's
+-- libraries are instrumented, so programs linking them need the flags too
+-- (and are then checked for leaks and undefined behaviour when they run).
+local function compile(prefix, source, pkg_args, extra)
+  local exe = tmpname()
+  local san = sanitizer_build() and "-fsanitize=address,undefined -fno-omit-frame-pointer " or ""
+  local cmd = string.format("export PKG_CONFIG_PATH=%q; cc -std=c11 -Wall -Wextra -Werror %s%q %s-o %q %s",
+    prefix .. "/lib/pkgconfig", san, source, extra or "", exe, pkg_args)
+  local code, out, err = sh(cmd)
+  assert.equal(0, code, "compiling " .. source .. " failed:\n" .. cmd .. "\n" .. out .. err)
+  return exe
+end
+
+local function run(exe, args, env)
+  local prefix = string.format("env ASAN_OPTIONS=detect_leaks=1:exitcode=23 CANVAS_API_URL=%q CANVAS_API_TOKEN=%q ",
+    sandbox.url, sandbox.tokens.admin)
+  for k, v in pairs(env or {}) do prefix = prefix .. k .. "=" .. q(v) .. " " end
+  return sh(prefix .. q(exe) .. " " .. (args or ""))
+end
+
+local function api_requests(filter)
+  local found = {}
+  for _, r in ipairs(sandbox.requests()) do
+    if r.path:find("^/api/v1/") and (not filter or filter(r)) then found[#found + 1] = r end
+  end
+  return found
+end
+
+describe("a C program without Lua (scripts/examples/c/pure_c.c)", function()
+  local prefix
+  setup(function()
+    sandbox.start()
+    prefix = cmake_prefix()
+  end)
+  before_each(function() sandbox.reset() end)
+
+  -- The expected output, computed through the Lua binding.
+  local function expected(per_page, search)
+    local c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+    local lines = { "lcanvas " .. project_version(), "me: 1 Sandbox Admin" }
+    local n = 0
+    for u in c:list("accounts/1/users", { search_term = search }) do
+      n = n + 1
+      lines[#lines + 1] = string.format("user: %d %s", u.id, u.name)
+    end
+    c:close()
+    local pages = (n + per_page - 1) // per_page
+    lines[#lines + 1] = string.format("pages: %d users: %d", pages, n)
+    sandbox.clear_requests()
+    return table.concat(lines, "\n") .. "\n", pages, n
+  end
+
+  local function check(exe, env)
+    local want, pages, n = expected(2, "adams")
+    assert.is_true(n >= 5 and pages >= 3, "the seed should give several pages")
+    local code, out, err = run(exe, "2 adams", env)
+    assert.equal(0, code, err)
+    assert.equal(want, out)
+    assert.equal("", err)
+    -- What the sandbox saw: users/self, then one request per page, the
+    -- first built from the path and the rest from the Link headers.
+    local got = api_requests()
+    assert.equal(1 + pages, #got)
+    assert.equal("/api/v1/users/self", got[1].path)
+    assert.equal("per_page=2&search_term=adams", got[2].query)
+    for i = 2, #got do
+      assert.equal("GET", got[i].method)
+      assert.equal("/api/v1/accounts/1/users", got[i].path)
+      assert.matches("search_term=adams", got[i].query)
+      assert.equal("Bearer " .. sandbox.tokens.admin, got[i].headers["authorization"])
+      assert.matches("^lcanvas/" .. project_version():gsub("%.", "%%.") .. " ", got[i].headers["user-agent"])
+    end
+  end
+
+  it("builds with pkg-config against the shared library and pages through a list", function()
+    local exe = compile(prefix, EXAMPLES .. "/pure_c.c", "$(pkg-config --cflags --libs lcanvas)")
+    check(exe, { LD_LIBRARY_PATH = prefix .. "/lib" })
+    -- It really uses the installed shared library.
+    local code, out = sh("LD_LIBRARY_PATH=" .. q(prefix .. "/lib") .. " ldd " .. q(exe))
+    assert.equal(0, code)
+    assert.matches("liblcanvas%.so%.%d+ => " .. prefix:gsub("%p", "%%%0") .. "/lib/", out)
+    os.remove(exe)
+  end)
+
+  it("links liblcanvas.a statically with the private requirements pkg-config lists", function()
+    -- (`pkg-config --static` would also ask for libcurl's own static
+    -- dependencies, which Debian does not ship; libcurl stays shared.)
+    local exe = compile(prefix, EXAMPLES .. "/pure_c.c",
+      "$(pkg-config --cflags --libs-only-L lcanvas) -Wl,-Bstatic -llcanvas -Wl,-Bdynamic " ..
+      "$(pkg-config --libs $(pkg-config --print-requires-private lcanvas)) -lm")
+    local code, out = sh("ldd " .. q(exe))
+    assert.equal(0, code)
+    assert.is_nil(out:find("liblcanvas", 1, true))
+    check(exe)
+    os.remove(exe)
+  end)
+
+  it("reports a Canvas error with its kind and a non-zero status", function()
+    local exe = compile(prefix, EXAMPLES .. "/pure_c.c", "$(pkg-config --cflags --libs lcanvas)")
+    local code, out, err = run(exe, "2", { LD_LIBRARY_PATH = prefix .. "/lib",
+      CANVAS_API_TOKEN = "not-a-valid-token" })
+    os.remove(exe)
+    assert.equal(1, code)
+    assert.matches("^pure_c: InvalidAccessToken: ", err)
+    assert.is_nil(out:find("me:", 1, true))
+  end)
+end)
+
+describe("a C program embedding Lua (scripts/examples/c/embed_lua.c)", function()
+  local prefix, exe
+  setup(function()
+    sandbox.start()
+    prefix = cmake_prefix()
+    exe = compile(prefix, EXAMPLES .. "/embed_lua.c",
+      "$(pkg-config --cflags --libs lcanvas-lua)",
+      "-DLCANVAS_LUADIR=\"\\\"$(pkg-config --variable=luadir lcanvas-lua)\\\"\" ")
+  end)
+  teardown(function() if exe then os.remove(exe) end end)
+  before_each(function() sandbox.reset() end)
+
+  it("opens lcanvas.core with luaL_requiref and the front module from the installed files", function()
+    local code, out, err = run(exe, "3", { LD_LIBRARY_PATH = prefix .. "/lib" })
+    assert.equal(0, code, err)
+    assert.equal(string.format("lcanvas %s\nme: Sandbox Admin\nuser: 3 Sam Student\n",
+      project_version()), out)
+    local got = api_requests()
+    assert.equal(2, #got)
+    assert.equal("/api/v1/users/self", got[1].path)
+    assert.equal("/api/v1/users/3", got[2].path)
+  end)
+
+  it("passes Canvas errors to the host as lcanvas.Error objects", function()
+    local code, out, err = run(exe, "999999", { LD_LIBRARY_PATH = prefix .. "/lib" })
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("^embed_lua: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404", err)
+  end)
+end)
+
+describe("lcanvas inside an existing Lua 5.4 tool", function()
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  it("loads into a stock lua5.4 from the build's cpath", function()
+    local env = "env -u LUA_PATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 "
+    if sanitizer_build() and os.getenv("LCANVAS_ASAN_PRELOAD") then
+      env = env .. "LD_PRELOAD=" .. q(os.getenv("LCANVAS_ASAN_PRELOAD")) .. " "
+    end
+    local code, out, err = sh(env .. string.format(
+      "LUA_CPATH=%q LUA_PATH=%q lua5.4 -e %q",
+      ROOT .. "/" .. BUILD .. "/lib/?.so", ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua",
+      string.format("local l = require 'lcanvas'; print(l.new(%q, %q):get_current_user().name)",
+        sandbox.url, sandbox.tokens.student)))
+    assert.equal(0, code, err)
+    assert.equal("Sam Student\n", out)
+  end)
+
+  it("keeps two clients in one process independent", function()
+    local a = lcanvas.new(sandbox.url, sandbox.tokens.admin, { per_page = 2, user_agent = "tool-a/1" })
+    local b = lcanvas.new(sandbox.alt, sandbox.tokens.student, { per_page = 3, user_agent = "tool-b/1" })
+    assert.are_not.equal(a:base_url(), b:base_url())
+    assert.equal("Sandbox Admin", a:get_current_user().name)
+    assert.equal("Sam Student", b:get_current_user().name)
+    a:list("accounts/1/users"):first()
+    b:list("users/self/courses"):first()
+
+    local got = api_requests()
+    assert.equal(4, #got)
+    local by_agent = { ["tool-a/1"] = {}, ["tool-b/1"] = {} }
+    for _, r in ipairs(got) do table.insert(by_agent[r.headers["user-agent"]], r) end
+    for _, r in ipairs(by_agent["tool-a/1"]) do
+      assert.equal("main", r.origin)
+      assert.equal("Bearer " .. sandbox.tokens.admin, r.headers["authorization"])
+    end
+    for _, r in ipairs(by_agent["tool-b/1"]) do
+      assert.equal("alt", r.origin)
+      assert.equal("Bearer " .. sandbox.tokens.student, r.headers["authorization"])
+    end
+    assert.matches("per_page=2", by_agent["tool-a/1"][2].query)
+    assert.matches("per_page=3", by_agent["tool-b/1"][2].query)
+
+    -- Closing one leaves the other working.
+    a:close()
+    assert.has_error(function() a:get_current_user() end)
+    sandbox.clear_requests()
+    assert.equal("Sam Student", b:get_current_user().name)
+    assert.equal(1, #api_requests())
+    b:close()
+  end)
+
+  it("can be required, used, unloaded and collected repeatedly without growing", function()
+    local saved = { package.loaded["lcanvas"], package.loaded["lcanvas.core"] }
+    local weak = setmetatable({}, { __mode = "k" })
+    local function round()
+      package.loaded["lcanvas"], package.loaded["lcanvas.core"] = nil, nil
+      local l = require "lcanvas"
+      local c = l.new(sandbox.url, sandbox.tokens.admin)
+      weak[l], weak[c] = true, true
+      assert.equal(1, c:get_current_user().id)
+      local list = c:list("accounts/1/users", { per_page = 2 })
+      weak[list] = true
+      assert.is_not_nil(list:first())
+      local ok, err = pcall(c.get_user, c, 999999)   -- an error object too
+      assert.is_false(ok)
+      weak[err] = true
+      -- Left for the garbage collector: no close().
+    end
+    local ok, err = pcall(function()
+      for _ = 1, 10 do round() end
+      package.loaded["lcanvas"], package.loaded["lcanvas.core"] = nil, nil
+      collectgarbage(); collectgarbage()
+      local base = collectgarbage("count")
+      for _ = 1, 30 do round() end
+      package.loaded["lcanvas"], package.loaded["lcanvas.core"] = nil, nil
+      collectgarbage(); collectgarbage()
+      -- Every module table, client, list and error of the rounds is gone.
+      assert.is_nil(next(weak))
+      -- The Lua heap is back where it was (a little slack for interned strings).
+      assert.is_true(collectgarbage("count") - base < 64, "the Lua heap grew")
+    end)
+    package.loaded["lcanvas"], package.loaded["lcanvas.core"] = saved[1], saved[2]
+    assert(ok, err)
+    assert.equal(40 * 3, #api_requests())
+  end)
+end)
