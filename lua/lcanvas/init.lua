@@ -9,6 +9,7 @@ local M = {
   null = core.null,       -- stands for JSON null in parameters and JSON bodies
   json = core.json,       -- exact-integer JSON: json.decode / json.encode
   kinds = core.kinds,     -- error kind names, e.g. lcanvas.kinds.ResourceDoesNotExist
+  --- lcanvas.encode_params(params): The Rails-style query string for a params table (`{a = {b = 1}}` gives "a[b]=1").
   encode_params = core.encode_params,
 }
 
@@ -18,14 +19,17 @@ local M = {
 -- @param opts optional table: timeout, connect_timeout, per_page, max_retries,
 --   as_user_id, allow_insecure, ca_file, user_agent, string_ids, backoff,
 --   backoff_max, rate_low_water
+--- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)
   return core.new(base_url, token, opts)
 end
 
 --- Build an error object (not raised) of the given kind.
+--- lcanvas.error(kind, message, fields): A new lcanvas.Error of `kind` (not raised), with extra `fields` copied in.
 M.error = core.error
 
 --- Raise a RequiredFieldMissing error before any request is made.
+--- lcanvas.require_fields(tbl, what, ...): Raises RequiredFieldMissing, naming `what` and the field, unless every named field of `tbl` is present and not empty.
 function M.require_fields(tbl, what, ...)
   for i = 1, select("#", ...) do
     local field = select(i, ...)
@@ -37,9 +41,11 @@ function M.require_fields(tbl, what, ...)
 end
 
 --- True when v is an lcanvas object (of the given type, e.g. "User").
+--- lcanvas.is_object(v, type): True when `v` is an lcanvas object (of `type`, e.g. "User", when given).
 M.is_object = core.is_object
 
 --- True when err is an lcanvas.Error (of the given kind, if any).
+--- lcanvas.is_error(err, kind): True when `err` is an lcanvas.Error (matching `kind` as `err:is(kind)` does, when given).
 function M.is_error(err, kind)
   if getmetatable(err) ~= getmetatable(core.error("CanvasException", "")) then return false end
   return kind == nil or err:is(kind)

@@ -204,6 +204,7 @@ static int finish_user(lua_State *L, int status, lua_KContext ctx)
 
 /* canvas:request(method, path [, params [, opts]]) -> decoded answer.
  * opts.json = true sends params as a JSON body. */
+/// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body. Returns the decoded answer (nil for an empty body).
 static int m_request(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -232,6 +233,7 @@ static int m_request(lua_State *L)
 }
 
 /* canvas:list(path [, params [, {type=, root=}]]) -> PaginatedList */
+/// Client:list(path, params, opts): A lazy PaginatedList of GET `path`; `opts.type` makes items objects of that type ("User"), `opts.root` names the key holding the items when the answer is an object.
 static int m_list(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -250,6 +252,7 @@ static int m_list(lua_State *L)
 }
 
 /* canvas:get_user(id [, id_type]) */
+/// Client:get_user(id, id_type): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "login_id", ...) the id is looked up as `id_type:id`.
 static int m_get_user(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -271,6 +274,7 @@ static int m_get_user(lua_State *L)
     return lcb_request_k(L, 1, &call, 0, finish_user);
 }
 
+/// Client:get_current_user(): The User the token belongs to (`GET users/self`).
 static int m_get_current_user(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -279,6 +283,7 @@ static int m_get_current_user(lua_State *L)
 }
 
 /* canvas:rate_limit() -> remaining, cost (nil before any answer had them) */
+/// Client:rate_limit(): The last `X-Rate-Limit-Remaining` and `X-Request-Cost` seen (nil, nil before any).
 static int m_rate_limit(lua_State *L)
 {
     lcb_client *cl = lcb_check_client(L, 1);
@@ -289,6 +294,7 @@ static int m_rate_limit(lua_State *L)
     return 2;
 }
 
+/// Client:stats(): Counters: `requests` sent, `retries`, `throttle_waits` and `throttle_wait_seconds` spent holding requests while the rate limit was low.
 static int m_stats(lua_State *L)
 {
     lcb_client *cl = lcb_check_client(L, 1);
@@ -306,6 +312,7 @@ static int m_stats(lua_State *L)
     return 1;
 }
 
+/// Client:base_url(): The normalised base URL (ending with "/").
 static int m_base_url(lua_State *L)
 {
     lcb_client *cl = lcb_check_client(L, 1);
@@ -314,6 +321,7 @@ static int m_base_url(lua_State *L)
 }
 
 /* One idempotent function for __gc, __close and close(). */
+/// Client:close(): Releases the connections; later requests raise an error. Also run by `<close>` and the garbage collector; closing twice is harmless.
 static int m_close(lua_State *L)
 {
     lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);

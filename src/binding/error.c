@@ -117,6 +117,7 @@ static int err_tostring(lua_State *L)
 }
 
 /* err:is(kind): exact kind, plus the family relations users rely on. */
+/// Error:is(kind): True when the error is of `kind`; "Forbidden" also matches RateLimitExceeded and "CanvasException" every kind.
 static int err_is(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);

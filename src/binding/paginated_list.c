@@ -264,6 +264,7 @@ static int iter_close(lua_State *L)
 }
 
 /* list:iter() -> iterator, nil, nil, closing value (a `break` closes it). */
+/// PaginatedList:iter(): An iterator for a generic `for`, fetching pages as needed; a `break` releases it (`for x in list do` is the same).
 static int m_iter(lua_State *L)
 {
     check_list(L, 1);
@@ -279,6 +280,7 @@ static int m_iter(lua_State *L)
     return 4;
 }
 
+/// PaginatedList:first(): The first item (nil for an empty list), fetching only the first page.
 static int m_first(lua_State *L)
 {
     check_list(L, 1);
@@ -298,6 +300,7 @@ static void push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
     lua_pop(L, 1);
 }
 
+/// PaginatedList:take(n): An array of the first `n` items, fetching only the pages needed.
 static int m_take(lua_State *L)
 {
     lcb_list *li = check_list(L, 1);
@@ -308,6 +311,7 @@ static int m_take(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:all(): An array of every item (fetches every page).
 static int m_all(lua_State *L)
 {
     lcb_list *li = check_list(L, 1);
@@ -316,6 +320,7 @@ static int m_all(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:count(): The number of items (fetches every page).
 static int m_count(lua_State *L)
 {
     lcb_list *li = check_list(L, 1);
@@ -346,6 +351,7 @@ static int pages_next(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:pages(): An iterator over pages, each an array of that page's items.
 static int m_pages(lua_State *L)
 {
     check_list(L, 1);
@@ -355,6 +361,7 @@ static int m_pages(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:loaded(): How many items and pages have been fetched so far (no request).
 static int m_loaded(lua_State *L)
 {
     lcb_list *li = check_list(L, 1);

@@ -227,6 +227,7 @@ static void deep_copy(lua_State *L, int idx, int depth)
     }
 }
 
+/// Object:to_table(): A deep copy of the object's attributes as a plain table.
 static int m_to_table(lua_State *L)
 {
     check_resource(L, 1);
@@ -237,6 +238,7 @@ static int m_to_table(lua_State *L)
 
 /* obj:date(field): epoch seconds (UTC) of an ISO 8601 (or Catalog) time,
  * nil when the field is absent or not a time. */
+/// Object:date(field): The ISO 8601 time in attribute `field` as epoch seconds (UTC), nil when absent or not a time.
 static int m_date(lua_State *L)
 {
     check_resource(L, 1);
@@ -270,6 +272,7 @@ static void merge_into_self(lua_State *L, int self, int fresh)
     lua_pop(L, 1);
 }
 
+/// Object:type(): The object's type name ("User", "Course", ...).
 static int m_type(lua_State *L)
 {
     check_resource(L, 1);

@@ -1,0 +1,105 @@
+-- The API reference (doc/reference.md) is generated from the code by
+-- scripts/gen-reference.lua: endpoint rows at run time plus the
+-- `/// Type:method(args): text` and `--- Type:method(args): text` doc lines.
+-- These specs fail when a public method has no doc, when a doc line names a
+-- method that does not exist, and when doc/reference.md is stale.
+local lcanvas = require "lcanvas"
+local core = require "lcanvas.core"
+local sandbox = require "helper"
+
+local ROOT = sandbox.root
+local gen = dofile(ROOT .. "/scripts/gen-reference.lua")
+
+local HOW = "\nDocument a hand-written method with one line right above it: " ..
+  "`/// Type:method(args): what it does.` in C, `--- Type:method(args): what it does.` in Lua " ..
+  "(`lcanvas.fn(args): ...` for module functions); endpoint rows need their doc string." ..
+  "\nThen regenerate the reference: " .. gen.REGENERATE
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+describe("the API reference", function()
+  it("documents every public method of every type", function()
+    local _, missing, dupes = gen.generate(ROOT)
+    assert.are.same({}, dupes, "documented twice: " .. table.concat(dupes, ", "))
+    assert(#missing == 0, "undocumented public methods: " .. table.concat(missing, ", ") .. HOW)
+  end)
+
+  it("finds the methods at run time, for every type that has them", function()
+    local types = gen.runtime(core, lcanvas)
+    for _, t in ipairs({ "lcanvas", "Client", "PaginatedList", "Error", "Object", "User" }) do
+      assert.is_table(types[t], t .. " not enumerated")
+      assert.is_not_nil(next(types[t]), t .. " has no methods")
+    end
+    assert.is_truthy(types.Client.get_user)
+    assert.is_truthy(types.PaginatedList.first)
+    assert.is_truthy(types.lcanvas.new)
+    assert.is_truthy(types.Object.to_table)
+    -- Methods every resource type shares are documented once, on Object.
+    assert.is_nil(types.User.to_table)
+    -- Every registered endpoint row of every type is there, with its row.
+    for tname, methods in pairs(types) do
+      if tname ~= "lcanvas" and tname ~= "Object" then
+        local ok, eps = pcall(core.endpoints, tname)
+        for name, row in pairs(ok and eps or {}) do
+          assert.equal(row, methods[name] and methods[name].endpoint, tname .. ":" .. name)
+        end
+      end
+    end
+  end)
+
+  it("notices a method added without a doc, on any type", function()
+    local user_methods, client_methods = core.methods("User"), core.methods("Client")
+    user_methods.spec_undocumented = function() end
+    client_methods.spec_undocumented = function() end
+    lcanvas.spec_undocumented = function() end
+    local ok, err = pcall(function()
+      local _, missing = gen.generate(ROOT)
+      local set = {}
+      for _, m in ipairs(missing) do set[m] = true end
+      assert.is_true(set["User:spec_undocumented"])
+      assert.is_true(set["Client:spec_undocumented"])
+      assert.is_true(set["lcanvas.spec_undocumented"])
+    end)
+    user_methods.spec_undocumented, client_methods.spec_undocumented = nil, nil
+    lcanvas.spec_undocumented = nil
+    assert(ok, err)
+  end)
+
+  it("reads doc lines from C and Lua sources", function()
+    local docs = gen.scan_docs(ROOT)
+    assert.equal("src/binding/client.c", docs["Client:request"].file)
+    assert.equal("(method, path, params, opts)", docs["Client:request"].args)
+    assert.equal("lua/lcanvas/init.lua", docs["lcanvas:new"].file)
+    assert.equal(".", docs["lcanvas:new"].sep)
+    assert.equal("src/binding/resource.c", docs["Object:to_table"].file)
+  end)
+
+  it("has no doc line for a method that does not exist", function()
+    local types = gen.runtime(core, lcanvas)
+    local docs = gen.scan_docs(ROOT)
+    local stale = {}
+    for key, d in pairs(docs) do
+      if types[d.type] and not types[d.type][d.name] then
+        stale[#stale + 1] = string.format("%s (%s:%d)", key, d.file, d.line)
+      end
+    end
+    table.sort(stale)
+    assert(#stale == 0, "doc lines for methods that do not exist: " .. table.concat(stale, ", ") ..
+      "\n(a method defined in a Lua file that `require \"lcanvas\"` does not load is unreachable)")
+  end)
+
+  it("is up to date in doc/reference.md", function()
+    local text = gen.generate(ROOT)
+    local current = slurp(ROOT .. "/doc/reference.md")
+    assert(current == text, "doc/reference.md is out of date with the code. Regenerate it: " ..
+      gen.REGENERATE)
+    -- And it says so itself, with the command.
+    assert.matches(gen.REGENERATE:gsub("%p", "%%%0"), current)
+  end)
+end)
