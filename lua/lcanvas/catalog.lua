@@ -13,15 +13,16 @@ M.MAX_PER_PAGE = 100
 local Catalog = {}
 local CatalogMT = { __name = "lcanvas.Catalog", __index = Catalog }
 
-local function argerror(n, fname, msg)
-  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
+-- `level` 3 (the default) blames the caller of the function calling this.
+local function argerror(n, fname, msg, level)
+  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
 end
 
 local function clamp_per_page(v, n, fname)
   if v == nil then return M.MAX_PER_PAGE end
-  if math.type(v) == nil then argerror(n, fname, "per_page must be a number") end
+  if math.type(v) == nil then argerror(n, fname, "per_page must be a number", 4) end
   v = math.tointeger(v) or math.floor(v)
-  if v < 1 then argerror(n, fname, "per_page must be at least 1") end
+  if v < 1 then argerror(n, fname, "per_page must be at least 1", 4) end
   return math.min(v, M.MAX_PER_PAGE)
 end
 
@@ -74,7 +75,7 @@ local function id_segment(v, n, fname)
   end
   if type(v) == "string" and v:match("^%d+$") then return v end
   argerror(n, fname, "a Catalog id (a positive integer) or a CatalogUser expected, got "
-    .. (type(v) == "string" and ("'" .. v .. "'") or type(v)))
+    .. (type(v) == "string" and ("'" .. v .. "'") or type(v)), 4)
 end
 
 -- custom_fields values are strings, or lcanvas.null to delete a key.
@@ -82,17 +83,17 @@ end
 local function check_custom_fields(params, fname)
   local cf = params.custom_fields
   if cf == nil then return false end
-  if type(cf) ~= "table" then argerror(1, fname, "custom_fields must be a table of strings") end
+  if type(cf) ~= "table" then argerror(1, fname, "custom_fields must be a table of strings", 4) end
   local has_null = false
   for k, v in pairs(cf) do
     if type(k) ~= "string" then
-      argerror(1, fname, "custom_fields keys must be strings (got " .. type(k) .. ")")
+      argerror(1, fname, "custom_fields keys must be strings (got " .. type(k) .. ")", 4)
     end
     if v == core.null then
       has_null = true
     elseif type(v) ~= "string" then
       argerror(1, fname, string.format(
-        "custom_fields.%s must be a string or lcanvas.null (got %s)", k, type(v)))
+        "custom_fields.%s must be a string or lcanvas.null (got %s)", k, type(v)), 4)
     end
   end
   return has_null
