@@ -61,6 +61,27 @@ describe("lcanvas.catalog", function()
     assert.equal("lcanvas.Catalog (" .. sandbox.catalog .. "/)", tostring(cat))
   end)
 
+  it("prints its URL and key in the human message of lcanvas sandbox --catalog", function()
+    local err_file = os.tmpname()
+    local h = assert(io.popen(string.format("exec env -u LD_PRELOAD lua5.4 %q --port 0 --catalog 2>%q",
+      sandbox.root .. "/lua/lcanvas/sandbox/cli.lua", err_file)))
+    local line = h:read("l") or ""
+    local pid, url = line:match("^lcanvas%-sandbox ready pid=(%d+) .* catalog=(%S+)$")
+    local msg = ""
+    for _ = 1, 50 do
+      local f = io.open(err_file)
+      msg = f and f:read("a") or ""
+      if f then f:close() end
+      if msg:find("Catalog", 1, true) then break end
+      require("socket").sleep(0.05)
+    end
+    if pid then os.execute("kill " .. pid) end
+    h:close()
+    os.remove(err_file)
+    assert.is_string(pid, line)
+    assert.matches("Sandbox Canvas Catalog at " .. url .. " (API key: sandbox-catalog-key)", msg, 1, true)
+  end)
+
   it("creates, reads, edits and deletes a user, end to end", function()
     -- Register.
     local u = cat:create_user({ user_name = "Nia Newcomer", email_address = "nia@example.test",
