@@ -284,3 +284,74 @@ describe("observers and pairing codes", function()
     assert.error_matches(function() pat:show_observee(nil) end, "id is required")
   end)
 end)
+
+-- A second sandbox with two root accounts, to show that links are scoped by
+-- root account. Pat and Sam are both associated with root accounts 1 and 3
+-- (Sam through a course in 3, Pat through an observer enrollment there).
+local TWO_ROOTS_SEED = [[
+local function user(id, name, login)
+  return { id = id, name = name, short_name = name, sortable_name = name, login_id = login,
+    password = "pass-" .. login, account_id = 1, created_at = "2024-08-15T12:00:00Z" }
+end
+return {
+  accounts = { { id = 1, name = "Sandbox University" }, { id = 3, name = "Partner Academy" } },
+  users = { user(1, "Sandbox Admin", "admin"), user(3, "Sam Student", "sam.student"),
+    user(7, "Pat Parent", "pat.parent") },
+  courses = { { id = 1, name = "Biology 101", account_id = 1 }, { id = 9, name = "Art", account_id = 3 } },
+  enrollments = {
+    { id = 1, user_id = 3, course_id = 1, type = "StudentEnrollment", enrollment_state = "active" },
+    { id = 2, user_id = 3, course_id = 9, type = "StudentEnrollment", enrollment_state = "active" },
+    { id = 3, user_id = 7, course_id = 9, type = "ObserverEnrollment", enrollment_state = "active" },
+  },
+  admins = { [1] = true },
+  tokens = { ["sandbox-admin-token"] = 1, ["sandbox-student-token"] = 3, ["sandbox-parent-token"] = 7 },
+}
+]]
+
+describe("observer links across root accounts", function()
+  local proc, seed_file, student, parent, sam, pat
+  setup(function()
+    seed_file = os.tmpname()
+    local f = assert(io.open(seed_file, "w"))
+    f:write(TWO_ROOTS_SEED)
+    f:close()
+    local h = assert(io.popen(string.format("exec env -u LD_PRELOAD lua5.4 %q --port 0 --quiet --seed %q",
+      sandbox.root .. "/lua/lcanvas/sandbox/cli.lua", seed_file)))
+    local line = h:read("l") or ""
+    local pid, url = line:match("pid=(%d+) url=(%S+)")
+    assert(pid, "second sandbox did not start: " .. line)
+    proc = { pid = pid, url = url, handle = h }
+    student = lcanvas.new(url, sandbox.tokens.student)
+    parent = lcanvas.new(url, sandbox.tokens.parent)
+    sam, pat = student:get_current_user(), parent:get_current_user()
+  end)
+  teardown(function()
+    if proc then
+      os.execute("kill " .. proc.pid)
+      proc.handle:close()
+    end
+    os.remove(seed_file)
+  end)
+
+  it("links on the domain root account by default, on every common one with 'all'", function()
+    local u = pat:add_observee_with_credentials({ pairing_code = sam:create_pairing_code().code })
+    assert.same({ 1 }, u.observation_link_root_account_ids)
+    u = pat:add_observee_with_credentials({ pairing_code = sam:create_pairing_code().code,
+      root_account_id = "all" })
+    assert.same({ 1, 3 }, u.observation_link_root_account_ids)
+    assert.same({ 1, 3 }, sam:get_observers():first().observation_link_root_account_ids)
+    -- Removing one root account's link keeps the other.
+    u = pat:remove_observee(SAM, { root_account_id = 3 })
+    assert.same({ 1 }, u.observation_link_root_account_ids)
+    assert.same({ 1 }, pat:get_observees():first().observation_link_root_account_ids)
+    u = pat:add_observee_with_credentials({ observee = { unique_id = "sam.student",
+      password = "pass-sam.student" }, root_account_id = 3 })
+    assert.same({ 1, 3 }, u.observation_link_root_account_ids)
+    pat:remove_observee(SAM)
+    assert.equal(0, pat:get_observees():count())
+    -- An account that does not exist is not found.
+    raises("ResourceDoesNotExist", pat.add_observee_with_credentials, pat,
+      { pairing_code = sam:create_pairing_code().code, root_account_id = 42 })
+    assert.equal(0, pat:get_observees():count())
+  end)
+end)
