@@ -45,4 +45,11 @@ function M.is_error(err, kind)
   return kind == nil or err:is(kind)
 end
 
+-- Automation helpers (host-scripts): CSV and JSON lines in and out, output
+-- files that appear complete or not at all, and a progress line.
+M.csv = require "lcanvas.csv"
+M.jsonl = require "lcanvas.jsonl"
+M.outfile = require "lcanvas.outfile"
+M.progress = require "lcanvas.progress"
+
 return M
