@@ -13,8 +13,10 @@ function M.read(path)
   for line in f:lines() do
     n = n + 1
     if line:find("%S") then
-      local ok, v = pcall(core.json.decode, line)
-      if not ok then
+      -- json.decode answers nil and a message for bad text.
+      local ok, v, why = pcall(core.json.decode, line)
+      if not ok or (v == nil and why) then
+        v = ok and why or v
         f:close()
         error(string.format("%s:%d: not valid JSON: %s", path, n, tostring(v)), 0)
       end
