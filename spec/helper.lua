@@ -35,6 +35,7 @@ local M = {
     student = "sandbox-student-token", parent = "sandbox-parent-token",
     noperm = "sandbox-noperm-token",
   },
+  catalog_key = "sandbox-catalog-key",   -- the sandbox Catalog's API key
 }
 
 local function state() return registry[REG] end
@@ -59,7 +60,7 @@ end
 function M.start(extra_args)
   local s = state()
   if s then
-    M.url, M.alt, M.storage, M.pid = s.url, s.alt, s.storage, s.pid
+    M.url, M.alt, M.storage, M.pid, M.catalog = s.url, s.alt, s.storage, s.pid, s.catalog
     return s
   end
   -- The sanitizer run preloads ASan into lua5.4; the sandbox is a plain
@@ -73,14 +74,16 @@ function M.start(extra_args)
     h:close()
     error("the sandbox did not start: " .. tostring(line), 2)
   end
-  s = { url = url, alt = alt, storage = storage, pid = tonumber(pid), handle = h }
+  -- Extra key=value fields may follow; the Catalog origin is one of them.
+  local catalog = line:match(" catalog=(%S+)")
+  s = { url = url, alt = alt, storage = storage, catalog = catalog, pid = tonumber(pid), handle = h }
   -- Killed when the Lua state closes (busted exits through os.exit(_, true)).
   s.sentinel = setmetatable({}, { __gc = function()
     os.execute("kill " .. pid .. " 2>/dev/null")
     pcall(h.close, h)
   end })
   registry[REG] = s
-  M.url, M.alt, M.storage, M.pid = url, alt, storage, s.pid
+  M.url, M.alt, M.storage, M.pid, M.catalog = url, alt, storage, s.pid, catalog
   return s
 end
 

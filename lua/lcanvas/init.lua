@@ -12,6 +12,9 @@ local M = {
   encode_params = core.encode_params,
 }
 
+require "lcanvas.observees"                 -- checks for User observer methods
+M.catalog = require "lcanvas.catalog"       -- lcanvas.catalog.new(base_url, api_key [, opts])
+
 --- Connect to a Canvas instance.
 -- @param base_url e.g. "https://school.instructure.com" (no /api/v1)
 -- @param token an API access token

@@ -17,8 +17,30 @@ static const lcb_endpoint user_endpoints[] = {
     {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 
+/* Observers and pairing codes (canvas-user-observees-api). Returned users
+ * carry observation_link_root_account_ids. add_observee_with_credentials is
+ * checked for its required fields in lua/lcanvas/observees.lua. */
+static const lcb_endpoint observee_endpoints[] = {
+    {"get_observees", "GET", "users/{id}/observees", "User", 1, NULL,
+     "The users this user observes (include = {\"avatar_url\"})."},
+    {"get_observers", "GET", "users/{id}/observers", "User", 1, NULL,
+     "The users observing this user."},
+    {"add_observee_with_credentials", "POST", "users/{id}/observees", "User", 0, NULL,
+     "Observe a student given a pairing_code, an access_token or observee credentials."},
+    {"show_observee", "GET", "users/{id}/observees/{1}", "User", 0, NULL,
+     "One user this user observes."},
+    {"show_observer", "GET", "users/{id}/observers/{1}", "User", 0, NULL,
+     "One user observing this user."},
+    {"add_observee", "PUT", "users/{id}/observees/{1}", "User", 0, NULL,
+     "Observe a student by id (admins; root_account_id scopes the link)."},
+    {"remove_observee", "DELETE", "users/{id}/observees/{1}", "User", 0, NULL,
+     "Stop observing a student (root_account_id removes only that link)."},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
+};
+
 void lcb_open_user(lua_State *L)
 {
     lcb_resource_format(L, "User", "{name} ({id})");
     lcb_register_endpoints(L, "User", user_endpoints);
+    lcb_register_endpoints(L, "User", observee_endpoints);
 }

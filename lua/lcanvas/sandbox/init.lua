@@ -4,17 +4,20 @@ local cqueues = require "cqueues"
 local http = require "lcanvas.sandbox.http"
 local App = require "lcanvas.sandbox.app"
 local Store = require "lcanvas.sandbox.store"
+local Catalog = require "lcanvas.sandbox.catalog"
 
 local M = {}
 
 local USAGE = [[
-usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--quiet]
+usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--catalog] [--quiet]
 
 Runs a fake Canvas with demo data until interrupted. Tokens (seed default):
   sandbox-admin-token   sandbox-teacher-token   sandbox-student-token
   sandbox-parent-token  sandbox-noperm-token
 Besides the Canvas origin it listens on an "alt" origin (another port, to
-prove tokens never go to foreign origins) and a "storage" origin (uploads).
+prove tokens never go to foreign origins), a "storage" origin (uploads) and
+a Canvas Catalog origin (API key sandbox-catalog-key, sent as
+`Authorization: Token token="..."`); --catalog also prints its URL and key.
 Tests drive it through /__sandbox/ (requests, faults, config, reset).
 ]]
 
@@ -36,7 +39,8 @@ function M.load_seed(path)
   return seed
 end
 
---- Builds and binds a sandbox; returns {app=, cq=, port=, alt_port=, storage_port=}.
+--- Builds and binds a sandbox; returns {app=, cq=, port=, alt_port=,
+-- storage_port=, catalog_port=}.
 function M.start(opts)
   opts = opts or {}
   local host = opts.host or "127.0.0.1"
@@ -45,13 +49,16 @@ function M.start(opts)
   local main, port = http.listen(host, opts.port or 0)
   local alt, alt_port = http.listen(host, 0)
   local storage, storage_port = http.listen(host, 0)
+  local catalog, catalog_port = http.listen(host, 0)
   local function handler_for(origin)
     return function(req) return app:handle(req, origin) end
   end
   http.serve(cq, main, handler_for("main"))
   http.serve(cq, alt, handler_for("alt"))
   http.serve(cq, storage, handler_for("storage"))
-  return { app = app, cq = cq, host = host, port = port, alt_port = alt_port, storage_port = storage_port }
+  http.serve(cq, catalog, Catalog.handler(app))
+  return { app = app, cq = cq, host = host, port = port, alt_port = alt_port, storage_port = storage_port,
+    catalog_port = catalog_port }
 end
 
 function M.main(argv)
@@ -69,6 +76,7 @@ function M.main(argv)
     elseif a == "--host" then i = i + 1; opts.host = argv[i]
     elseif a == "--seed" then i = i + 1; opts.seed = argv[i]
     elseif a == "--quiet" then opts.quiet = true
+    elseif a == "--catalog" then opts.catalog = true
     elseif a == "-h" or a == "--help" then io.write(USAGE); return 0
     else
       io.stderr:write("lcanvas sandbox: unknown argument '", tostring(a), "'\n", USAGE)
@@ -83,12 +91,16 @@ function M.main(argv)
   end
   -- One machine-readable line that launchers wait for.
   io.stdout:write(string.format(
-    "lcanvas-sandbox ready pid=%d url=http://%s:%d alt=http://%s:%d storage=http://%s:%d\n",
-    read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port))
+    "lcanvas-sandbox ready pid=%d url=http://%s:%d alt=http://%s:%d storage=http://%s:%d catalog=http://%s:%d\n",
+    read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port, s.host, s.catalog_port))
   io.stdout:flush()
   if not opts.quiet then
     io.stderr:write("Sandbox Canvas at http://", s.host, ":", s.port,
       " (token: sandbox-admin-token). Ctrl-C stops it.\n")
+    if opts.catalog then
+      io.stderr:write("Sandbox Canvas Catalog at http://", s.host, ":", s.catalog_port,
+        " (API key: ", Catalog.API_KEY, ").\n")
+    end
   end
   local ok, loop_ok, err = pcall(s.cq.loop, s.cq)
   if not ok then loop_ok, err = false, loop_ok end

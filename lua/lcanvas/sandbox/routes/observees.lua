@@ -1,4 +1,291 @@
---- Sandbox routes: observees (filled in by its own change).
+--- Sandbox routes: observers, observees and observer pairing codes
+-- (canvas-user-observees-api). Links are real state in
+-- store:area("observees") = { links = { {observer_id=, student_id=,
+-- root_account_id=}, ... }, codes = { {code=, user_id=, ...}, ... } };
+-- other modules (merge_into) read and rewrite links in that shape.
+local json = require "lcanvas.sandbox.json"
+local http = require "lcanvas.sandbox.http"
+
+-- Unambiguous characters, as Canvas avoids 0/O and 1/l/I in codes.
+local CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+local function iso(t) return os.date("!%Y-%m-%dT%H:%M:%SZ", t) end
+
 return function(app)
-  local _ = app
+  local store = app.store
+
+  local function unprocessable(message)
+    app.halt(422, { errors = { { message = message } } })
+  end
+
+  local function state()
+    return store:area("observees", function(_, seed)
+      local links = {}
+      for _, l in ipairs(seed.observer_links or {}) do
+        links[#links + 1] = { observer_id = l.observer_id, student_id = l.student_id,
+          root_account_id = l.root_account_id or 1 }
+      end
+      return { links = links, codes = {} }
+    end)
+  end
+
+  local function unauthorized()
+    app.halt(app.config.unauthorized_status, { status = "unauthorized",
+      errors = { { message = "user not authorized to perform that action" } } })
+  end
+
+  local function root_of(account_id)
+    local a = store.accounts[account_id]
+    local guard = 0
+    while a and a.parent_account_id and guard < 100 do
+      a, guard = store.accounts[a.parent_account_id], guard + 1
+    end
+    return a and a.id
+  end
+
+  -- Root accounts a user is associated with: their account's, and those of
+  -- the courses they are enrolled in.
+  local function roots_of(u)
+    local set = {}
+    local r = u.account_id and root_of(u.account_id)
+    if r then set[r] = true end
+    for _, e in ipairs(store:enrollments_of(u.id)) do
+      local c = store.courses[e.course_id]
+      r = c and root_of(c.account_id)
+      if r then set[r] = true end
+    end
+    return set
+  end
+
+  local function common_roots(a, b)
+    local ra, rb, out = roots_of(a), roots_of(b), {}
+    for id in pairs(ra) do if rb[id] then out[#out + 1] = id end end
+    table.sort(out)
+    return out
+  end
+
+  -- The roots a new link goes on: root_account_id (an id, or "all"), or the
+  -- domain root account (1 in the sandbox). nil when an id names no account.
+  local function link_roots(observer, student, param)
+    local common = common_roots(observer, student)
+    if param == nil or param == "" then param = 1 end
+    if param == "all" then return common end
+    local id = math.tointeger(tonumber(param))
+    if not id or not store.accounts[id] then return nil end
+    for _, r in ipairs(common) do if r == id then return { id } end end
+    return {}
+  end
+
+  local function link_roots_between(observer_id, student_id)
+    local out = {}
+    for _, l in ipairs(state().links) do
+      if l.observer_id == observer_id and l.student_id == student_id then
+        out[#out + 1] = l.root_account_id
+      end
+    end
+    table.sort(out)
+    return json.array(out)
+  end
+
+  local function present(ctx, u, roots)
+    local out = { id = u.id, name = u.name, sortable_name = u.sortable_name,
+      short_name = u.short_name, created_at = u.created_at,
+      observation_link_root_account_ids = roots }
+    if store:is_admin(ctx.user_id) then
+      out.sis_user_id, out.login_id = u.sis_user_id, u.login_id
+    end
+    local inc = ctx.params.include
+    if type(inc) == "table" then
+      for _, v in ipairs(inc) do if v == "avatar_url" then out.avatar_url = u.avatar_url end end
+    end
+    return out
+  end
+
+  local function add_links(observer, student, roots)
+    local links = state().links
+    for _, r in ipairs(roots) do
+      local found = false
+      for _, l in ipairs(links) do
+        if l.observer_id == observer.id and l.student_id == student.id and l.root_account_id == r then
+          found = true
+        end
+      end
+      if not found then
+        links[#links + 1] = { observer_id = observer.id, student_id = student.id, root_account_id = r }
+      end
+    end
+  end
+
+  local function by_sortable_name(a, b)
+    if a.sortable_name == b.sortable_name then return a.id < b.id end
+    return (a.sortable_name or "") < (b.sortable_name or "")
+  end
+
+  local function user_id_param(ctx, raw)
+    return store:find_user(raw, ctx.user_id) or app.not_found()
+  end
+
+  -- Lists ---------------------------------------------------------------------
+
+  app:route("GET", "/users/:user/observees", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local seen, out = {}, {}
+    for _, l in ipairs(state().links) do
+      local s = l.observer_id == ctx.user.id and store.users[l.student_id]
+      if s and not seen[s.id] then
+        seen[s.id] = true
+        out[#out + 1] = s
+      end
+    end
+    table.sort(out, by_sortable_name)
+    for i, s in ipairs(out) do out[i] = present(ctx, s, link_roots_between(ctx.user.id, s.id)) end
+    return out
+  end, { list = true })
+
+  app:route("GET", "/users/:user/observers", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local seen, out = {}, {}
+    for _, l in ipairs(state().links) do
+      local o = l.student_id == ctx.user.id and store.users[l.observer_id]
+      if o and not seen[o.id] then
+        seen[o.id] = true
+        out[#out + 1] = o
+      end
+    end
+    table.sort(out, by_sortable_name)
+    for i, o in ipairs(out) do out[i] = present(ctx, o, link_roots_between(o.id, ctx.user.id)) end
+    return out
+  end, { list = true })
+
+  -- One link ------------------------------------------------------------------
+
+  app:route("GET", "/users/:user/observees/:observee_id", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local student = user_id_param(ctx, ctx.args.observee_id)
+    local roots = link_roots_between(ctx.user.id, student.id)
+    if #roots == 0 then app.not_found() end
+    return present(ctx, student, roots)
+  end)
+
+  app:route("GET", "/users/:user/observers/:observer_id", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local observer = user_id_param(ctx, ctx.args.observer_id)
+    local roots = link_roots_between(observer.id, ctx.user.id)
+    if #roots == 0 then app.not_found() end
+    return present(ctx, observer, roots)
+  end)
+
+  -- Add with a pairing code, an access token or the student's credentials.
+  app:route("POST", "/users/:user/observees", function(self, ctx)
+    local observer = ctx.user
+    self:require_manage(ctx, observer)
+    local p = ctx.params
+    local student, code
+    if p.access_token ~= nil then
+      local id = store.tokens[tostring(p.access_token)]
+      student = id and store.users[id]
+      if not student then unprocessable("Unknown observee.") end
+    elseif p.pairing_code ~= nil then
+      local now = http.now()
+      for _, c in ipairs(state().codes) do
+        if c.code == p.pairing_code and c.workflow_state == "active" and c.deadline > now then
+          code = c
+        end
+      end
+      student = code and store.users[code.user_id]
+      if not student then unprocessable("Invalid pairing code.") end
+    else
+      local cred = p.observee
+      if type(cred) ~= "table" or type(cred.unique_id) ~= "string" then
+        app.bad_request("observee[unique_id] is required", "observee[unique_id]", "required")
+      end
+      student = store.by_login[cred.unique_id:lower()]
+      if not student then unprocessable("Unknown observee.") end
+      if cred.password ~= student.password then
+        app.halt(401, { errors = { { message = "Invalid credentials provided." } } })
+      end
+    end
+    if student.id == observer.id then
+      app.bad_request("Cannot observe yourself", "observee", "self_observation")
+    end
+    local roots = link_roots(observer, student, p.root_account_id)
+    if roots == nil then app.not_found() end
+    if #roots == 0 then unprocessable("Unknown observee.") end
+    if code then code.workflow_state = "deleted" end   -- a code is good once
+    add_links(observer, student, roots)
+    return present(ctx, student, link_roots_between(observer.id, student.id))
+  end)
+
+  -- Add by id: Canvas asks for the manage_user_observers right (admins),
+  -- even for your own observees.
+  app:route("PUT", "/users/:user/observees/:observee_id", function(self, ctx)
+    local observer = ctx.user
+    local student = user_id_param(ctx, ctx.args.observee_id)
+    if not store:is_admin(ctx.user_id) then unauthorized() end
+    if student.id == observer.id then
+      app.bad_request("Cannot observe yourself", "observee", "self_observation")
+    end
+    local param = ctx.params.root_account_id
+    local roots = link_roots(observer, student, param == nil and "all" or param)
+    if roots == nil or #roots == 0 then app.not_found() end
+    add_links(observer, student, roots)
+    return present(ctx, student, link_roots_between(observer.id, student.id))
+  end)
+
+  app:route("DELETE", "/users/:user/observees/:observee_id", function(self, ctx)
+    local observer = ctx.user
+    self:require_manage(ctx, observer)
+    local student = user_id_param(ctx, ctx.args.observee_id)
+    local only = ctx.params.root_account_id
+    if only ~= nil then
+      only = math.tointeger(tonumber(only))
+      if not only then app.bad_request("root_account_id must be an id", "root_account_id", "invalid") end
+    end
+    local st, kept, removed = state(), {}, 0
+    for _, l in ipairs(st.links) do
+      if l.observer_id == observer.id and l.student_id == student.id
+          and (not only or l.root_account_id == only) then
+        removed = removed + 1
+      else
+        kept[#kept + 1] = l
+      end
+    end
+    if removed == 0 then app.not_found() end
+    st.links = kept
+    return present(ctx, student, link_roots_between(observer.id, student.id))
+  end)
+
+  -- Pairing codes -------------------------------------------------------------
+
+  local function is_student(u)
+    for _, e in ipairs(store:enrollments_of(u.id)) do
+      if e.type == "StudentEnrollment" and e.enrollment_state ~= "deleted" then return true end
+    end
+    return false
+  end
+
+  local function fresh_code(codes)
+    while true do
+      local chars = {}
+      for i = 1, 6 do
+        local k = math.random(#CODE_CHARS)
+        chars[i] = CODE_CHARS:sub(k, k)
+      end
+      local code, taken = table.concat(chars), false
+      for _, c in ipairs(codes) do if c.code == code then taken = true end end
+      if not taken then return code end
+    end
+  end
+
+  app:route("POST", "/users/:user/observer_pairing_codes", function(self, ctx)
+    local u = ctx.user
+    if not self:can_manage(ctx, u) or not is_student(u) then unauthorized() end
+    local st = state()
+    local ttl = tonumber(app.config.pairing_code_ttl) or 24 * 3600
+    local c = { code = fresh_code(st.codes), user_id = u.id, workflow_state = "active",
+      deadline = http.now() + ttl, expires_at = iso(os.time() + math.ceil(ttl)) }
+    st.codes[#st.codes + 1] = c
+    return { user_id = c.user_id, code = c.code, expires_at = c.expires_at,
+      workflow_state = c.workflow_state }
+  end)
 end
