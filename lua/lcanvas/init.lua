@@ -2,6 +2,7 @@
 -- `require "lcanvas"` gives this module; the C binding it builds on is
 -- `lcanvas.core`. Everything that is nicer written in Lua lives here.
 local core = require "lcanvas.core"
+require "lcanvas.users_api"   -- Users API methods on the client and User
 
 local M = {
   _VERSION = core._VERSION,
