@@ -144,7 +144,7 @@ end
 
 -- ------------------------------------------------------------ configuration
 
---- The config file's path: $XDG_CONFIG_HOME/lcanvas/config.lua or ~/.config/...
+--- lcanvas.cli.config_path(): the config file's path ($XDG_CONFIG_HOME/lcanvas/config.lua, else ~/.config/lcanvas/config.lua).
 function M.config_path()
   local xdg = os.getenv("XDG_CONFIG_HOME")
   if xdg and xdg ~= "" then return xdg .. "/lcanvas/config.lua" end
@@ -249,8 +249,7 @@ end
 
 -- ------------------------------------------------------------ sandbox
 
---- Starts `lcanvas sandbox` as a child process on an ephemeral port.
--- Returns {url=, catalog=, pid=, stop=function}.
+--- lcanvas.cli.start_sandbox([extra_args]): starts `lcanvas sandbox` on an ephemeral port; returns {url=, catalog=, pid=, stop=}.
 function M.start_sandbox(extra_args)
   local host = package.loaded["lcanvas.host"]
   local cmd
@@ -402,6 +401,7 @@ local function dry_run_summary(clients)
     #parts > 0 and (" (" .. table.concat(parts, ", ") .. ")") or ""))
 end
 
+--- lcanvas.cli.main(argv): runs the `lcanvas` command line; returns the exit status.
 function M.main(argv)
   local ok, o = pcall(parse, argv)
   if not ok then

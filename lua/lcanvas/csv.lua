@@ -171,6 +171,7 @@ function Writer:close() return self.out:close() end
 --- Writer:abort(): removes the unfinished file.
 function Writer:abort() return self.out:abort() end
 
+--- Writer:__close(err): `<close>`: completes the file, or removes it when the block failed.
 function Writer:__close(err)
   if err ~= nil then self.out:abort() else self.out:close() end
 end

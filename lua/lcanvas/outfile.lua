@@ -54,8 +54,7 @@ function Outfile:abort()
   os.remove(self.tmp)
 end
 
--- `local out <close> = ...`: completes on a normal exit from the block and
--- aborts when the block is left by an error (including Ctrl-C).
+--- Outfile:__close(err): `<close>`: completes the file on a normal exit from the block, removes it on an error (including Ctrl-C).
 function Outfile:__close(err)
   if err ~= nil then self:abort() else self:close() end
 end
