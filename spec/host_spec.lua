@@ -469,4 +469,33 @@ describe("the lcanvas executable", function()
       assert.equal("\rrows: 1/4 (25%)\rrows: 3/4 (75%)\rrows: 4/4 (100%)\rrows: 4/4 (100%)\n", err)
     end)
   end)
+  describe("the catalog global", function()
+    it("is connected by --sandbox from the ready line's catalog= field", function()
+      local code, out, err = run("--sandbox -e 'print(catalog) print(catalog:get_user(1).canvas_user_id)'")
+      assert.equal(0, code, err)
+      assert.matches("^lcanvas%.Catalog %(http://127%.0%.0%.1:%d+/%)\n100\n$", out)
+    end)
+
+    it("comes from CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN, and says how when missing", function()
+      local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin,
+        CANVAS_CATALOG_URL = sandbox.catalog, CANVAS_CATALOG_TOKEN = sandbox.catalog_key }
+      local code, out, err = run("-e 'print(catalog:get_user(2).canvas_user_id)'", env)
+      assert.equal(0, code, err)
+      assert.equal("101\n", out)
+      code, _, err = run("-e 'catalog:get_user(2)'", { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(1, code)
+      assert.matches("no Catalog configured: set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN", err)
+    end)
+
+    it("is a dry run too with --dry-run", function()
+      sandbox.clear_requests()
+      local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin,
+        CANVAS_CATALOG_URL = sandbox.catalog, CANVAS_CATALOG_TOKEN = sandbox.catalog_key }
+      local code, _, err = run([[--dry-run -e 'catalog:request("PUT", "users/1", { custom_fields = { color = "red" } })']], env)
+      assert.equal(0, code, err)
+      assert.matches("DRY%-RUN PUT /api/v1/users/1 custom_fields%[color%]=red\n", err)
+      assert.matches("dry run: 1 change not sent %(1 PUT%)", err)
+      for _, r in ipairs(sandbox.requests()) do assert.is_not.equal("PUT", r.method) end
+    end)
+  end)
 end)

@@ -315,7 +315,7 @@ local function run_chunk(chunk, args, redact)
     return 0
   end
   local err = res[2]
-  if getmetatable(err) == Exit then return err.code end
+  if getmetatable(err) == Exit then return err.code, true end
   if is_interrupt(err) then
     io.stderr:write("lcanvas: interrupted\n")
     return 130
@@ -499,8 +499,9 @@ function M.main(argv)
       end
       _G.arg = { [0] = "-e", [-1] = arg and arg[0] or "lcanvas" }
       for k, v in ipairs(o.script_args) do _G.arg[k] = v end
-      status = run_chunk(chunk, o.script_args, redact)
-      if status ~= 0 then return end
+      local exited
+      status, exited = run_chunk(chunk, o.script_args, redact)
+      if status ~= 0 or exited then return end
     end
     if o.interactive then
       status = repl(redact)

@@ -306,6 +306,8 @@ void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response
 int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
                   lua_KFunction k)
 {
+    /* Dry run: answered here, before anything is queued or sent. */
+    if (lcb_dry_run(L, client_idx, call)) return k(L, LUA_OK, ctx);
     /* Blocking for now; the scheduler will yield here inside a task. */
     int top = lua_gettop(L);
     lcb_request(L, client_idx, call, NULL);
