@@ -477,6 +477,7 @@ function M.main(argv)
         status = 2
         return
       end
+      if type(client) == "table" and client.client then progress.attach(client.client) end
       _G.catalog = client
       clients[#clients + 1] = client
     else
