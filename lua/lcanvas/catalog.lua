@@ -1,4 +1,4 @@
---- lcanvas.catalog: a client for Canvas Catalog's Users API.
+-- lcanvas.catalog: a client for Canvas Catalog's Users API.
 -- Catalog is a separate product with its own host and API key. The client
 -- is the same C core as a Canvas client (retries, timeouts, typed errors,
 -- origin checks), created with auth = "catalog" so the key travels as
@@ -7,7 +7,7 @@ local core = require "lcanvas.core"
 
 local M = {}
 
---- Catalog answers at most 100 items a page; a larger per_page is clamped.
+-- Catalog answers at most 100 items a page; a larger per_page is clamped.
 M.MAX_PER_PAGE = 100
 
 local Catalog = {}

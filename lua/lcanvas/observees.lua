@@ -1,4 +1,4 @@
---- Observer methods of lcanvas.User that need more than an endpoint row.
+-- Observer methods of lcanvas.User that need more than an endpoint row.
 -- The rows themselves (get_observees, add_observee, ...) live in
 -- src/binding/user.c; this only adds the checks made before sending.
 local core = require "lcanvas.core"

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "link.h"
 #include "params.h"
+#include "timefmt.h"
 #include "value.h"
 
 static int passed, failed;
@@ -1143,6 +1144,38 @@ static void test_locale(void)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* Canvas and Catalog timestamps: ISO 8601 with Z, offsets and fractional
+ * seconds, dates alone, and Catalog's "2025/08/04 14:01:12 +0000". */
+static void test_timefmt(void)
+{
+    double t = 0;
+    int frac = -1;
+    CHECK(lc_parse_time("2012-05-30T17:45:25Z", &t, &frac) && t == 1338399925.0 && frac == 0);
+    CHECK(lc_parse_time("2012-05-30T10:45:25-07:00", &t, &frac) && t == 1338399925.0);
+    CHECK(lc_parse_time("2012-05-31T03:15:25+0930", &t, &frac) && t == 1338399925.0);
+    CHECK(lc_parse_time("2024-04-11T15:33:45.503Z", &t, &frac) && frac == 1 &&
+          fabs(t - 1712849625.503) < 1e-6);
+    CHECK(lc_parse_time("2024-04-11T15:33:45.563514Z", &t, &frac) && frac == 1 &&
+          fabs(t - 1712849625.563514) < 1e-6);
+    CHECK(lc_parse_time("2025/08/04 14:01:12 +0000", &t, &frac) && t == 1754316072.0 && frac == 0);
+    CHECK(lc_parse_time("2025/08/04 16:01:12 +02:00", &t, &frac) && t == 1754316072.0);
+    CHECK(lc_parse_time("2025/08/04 14:01:12.25 +0000", &t, &frac) && frac == 1 &&
+          t == 1754316072.25);
+    CHECK(lc_parse_time("2012-05-30", &t, &frac) && t == 1338336000.0);
+    CHECK(lc_parse_time("1969-12-31T23:59:59Z", &t, &frac) && t == -1.0);
+    CHECK(lc_parse_time("2024-02-29T00:00:00Z", &t, &frac) && t == 1709164800.0);
+    /* Mixed separators, bad fields, trailing junk and NULL are refused. */
+    CHECK(!lc_parse_time("2025/08-04 14:01:12 +0000", &t, &frac));
+    CHECK(!lc_parse_time("2025-13-04T00:00:00Z", &t, &frac));
+    CHECK(!lc_parse_time("2025-08-04T24:00:00Z", &t, &frac));
+    CHECK(!lc_parse_time("2025-08-04T12:00:00.Z", &t, &frac));
+    CHECK(!lc_parse_time("2025-08-04T12:00:00Zjunk", &t, &frac));
+    CHECK(!lc_parse_time("2025/08/04 14:01:12 UTC", &t, &frac));
+    CHECK(!lc_parse_time("not a date", &t, &frac));
+    CHECK(!lc_parse_time("", &t, &frac));
+    CHECK(!lc_parse_time(NULL, &t, &frac));
+}
+
 int main(void)
 {
     test_buf();
@@ -1160,6 +1193,7 @@ int main(void)
     test_escaping();
     test_link();
     test_locale();
+    test_timefmt();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
