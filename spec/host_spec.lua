@@ -230,6 +230,11 @@ describe("the lcanvas executable", function()
     code, out = run("-e 'y = 5' -i", nil, "y * 2\n")
     assert.equal(0, code)
     assert.equal("10\n", out)
+    -- input that ends inside a statement is reported, not dropped
+    code, out, err = run("-i", nil, "print(1)\nfor i = 1, 2 do\n")
+    assert.equal(0, code)
+    assert.equal("1\n", out)
+    assert.matches("lcanvas: stdin:%d+: 'end' expected %(to close 'for' at line 1%) near <eof>", err)
   end)
 
   describe("configuration", function()

@@ -346,7 +346,14 @@ local function repl(redact)
       io.stdout:flush()
     end
     local line = io.stdin:read("L")
-    if not line then break end
+    if not line then
+      -- Input ended inside an unfinished statement: say what is wrong.
+      if buffer:find("%S") then
+        local _, err = load(buffer, "=stdin")
+        io.stderr:write("lcanvas: ", redact(err or "incomplete input"), "\n")
+      end
+      break
+    end
     if buffer == "" and line:sub(1, 1) == "=" then line = "return " .. line:sub(2) end
     buffer = buffer .. line
     local chunk, err = load("return " .. buffer, "=stdin")
