@@ -152,7 +152,7 @@ function M.writer(path, header, opts)
   return w
 end
 
---- Writer:write(row): writes a record, an array or a table keyed by column name.
+--- CsvWriter:write(row): writes a record, an array or a table keyed by column name.
 function Writer:write(row)
   local values = {}
   for i, h in ipairs(self.header) do
@@ -165,13 +165,13 @@ function Writer:write(row)
   return self
 end
 
---- Writer:close(): completes the file.
+--- CsvWriter:close(): completes the file.
 function Writer:close() return self.out:close() end
 
---- Writer:abort(): removes the unfinished file.
+--- CsvWriter:abort(): removes the unfinished file.
 function Writer:abort() return self.out:abort() end
 
---- Writer:__close(err): `<close>`: completes the file, or removes it when the block failed.
+--- CsvWriter:__close(err): `<close>`: completes the file, or removes it when the block failed.
 function Writer:__close(err)
   if err ~= nil then self.out:abort() else self.out:close() end
 end

@@ -35,20 +35,20 @@ function M.writer(path)
   return setmetatable({ out = outfile.open(path), count = 0, path = path }, Writer)
 end
 
---- Writer:write(value): writes one value as a line of JSON.
+--- JsonlWriter:write(value): writes one value as a line of JSON.
 function Writer:write(value)
   self.out:write(core.json.encode(value), "\n")
   self.count = self.count + 1
   return self
 end
 
---- Writer:close(): completes the file.
+--- JsonlWriter:close(): completes the file.
 function Writer:close() return self.out:close() end
 
---- Writer:abort(): removes the unfinished file.
+--- JsonlWriter:abort(): removes the unfinished file.
 function Writer:abort() return self.out:abort() end
 
---- Writer:__close(err): `<close>`: completes the file, or removes it when the block failed.
+--- JsonlWriter:__close(err): `<close>`: completes the file, or removes it when the block failed.
 function Writer:__close(err)
   if err ~= nil then self.out:abort() else self.out:close() end
 end

@@ -77,7 +77,7 @@ function M.run(name, total)
     progress = progress.new(name, total) }, Run)
 end
 
---- Run:record(status [, line, message]): counts one row's outcome ("failed" rows are listed at the end).
+--- ScriptRun:record(status [, line, message]): counts one row's outcome ("failed" rows are listed at the end).
 function Run:record(status, line, message)
   if not self.counts[status] then
     self.counts[status] = 0
@@ -90,7 +90,7 @@ function Run:record(status, line, message)
   self.progress:add(1)
 end
 
---- Run:finish([results_path]): prints the summary (and failures) on stderr; returns the exit status.
+--- ScriptRun:finish([results_path]): prints the summary (and failures) on stderr; returns the exit status.
 function Run:finish(results_path)
   self.progress:finish()
   local parts = {}
