@@ -75,6 +75,10 @@ describe("the lcanvas executable", function()
     assert.equal(0, code)
     assert.matches("usage: lcanvas", out)
     assert.matches("%-%-token%-file", out)
+    for _, opt in ipairs({ "%-%-profile NAME", "%-%-dry%-run", "%-v, %-%-verbose", "%-q, %-%-quiet",
+      "%-i ", "%-%-catalog%-url", "config%.lua" }) do
+      assert.matches(opt, out)
+    end
   end)
 
   it("exits 2 with usage for no script, unknown options and missing values", function()
