@@ -20,14 +20,32 @@ local function slurp(path)
   return s
 end
 
--- run(args, env) -> exit code, stdout, stderr. `args` is a shell fragment.
-local function run(args, env)
-  local out, err = tmpname(), tmpname()
-  local prefix = "env -u CANVAS_API_URL -u CANVAS_API_TOKEN "
-  for k, v in pairs(env or {}) do prefix = prefix .. string.format("%s=%q ", k, v) end
-  local h = io.popen(string.format("%s%q %s >%q 2>%q </dev/null; echo $?", prefix, EXE, args, out, err))
+-- run(args, env, stdin) -> exit code, stdout, stderr. `args` is a shell
+-- fragment; the configuration a developer may have is kept out (a private
+-- empty XDG_CONFIG_HOME unless `env` gives one).
+local EMPTY_CONFIG = tmpname()
+local function run(args, env, stdin)
+  local out, err, input = tmpname(), tmpname(), "/dev/null"
+  if stdin then
+    input = tmpname()
+    local f = assert(io.open(input, "w"))
+    f:write(stdin)
+    f:close()
+  end
+  local prefix = "env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u CANVAS_CATALOG_URL " ..
+    "-u CANVAS_CATALOG_TOKEN -u LCANVAS_PROGRESS "
+  env = env or {}
+  if env.XDG_CONFIG_HOME == nil then prefix = prefix .. string.format("XDG_CONFIG_HOME=%q ", EMPTY_CONFIG) end
+  for k, v in pairs(env) do
+    if v == false then prefix = prefix:gsub("^env ", "env -u " .. k .. " ") end
+  end
+  for k, v in pairs(env) do
+    if v ~= false then prefix = prefix .. string.format("%s=%q ", k, v) end
+  end
+  local h = io.popen(string.format("%s%q %s >%q 2>%q <%q; echo $?", prefix, EXE, args, out, err, input))
   local code = tonumber(h:read("a"))
   h:close()
+  if stdin then os.remove(input) end
   return code, slurp(out), slurp(err)
 end
 
@@ -57,6 +75,10 @@ describe("the lcanvas executable", function()
     assert.equal(0, code)
     assert.matches("usage: lcanvas", out)
     assert.matches("%-%-token%-file", out)
+    for _, opt in ipairs({ "%-%-profile NAME", "%-%-dry%-run", "%-v, %-%-verbose", "%-q, %-%-quiet",
+      "%-i ", "%-%-catalog%-url", "config%.lua" }) do
+      assert.matches(opt, out)
+    end
   end)
 
   it("exits 2 with usage for no script, unknown options and missing values", function()
@@ -174,5 +196,315 @@ describe("the lcanvas executable", function()
     assert.matches("Connected as Sandbox Admin %(1%)", out)
     assert.matches("Avery Adams %(100%)", out)
     assert.matches("The account has 312 users%.", out)
+  end)
+  it("exits with the status a script returns or passes to os.exit, after cleaning up", function()
+    local script = tmpname() .. ".lua"
+    write_file(script, "return 4")
+    local code = run(string.format("run %q", script))
+    os.remove(script)
+    assert.equal(4, code)
+    local before = host_sandboxes()
+    local code2, out = run("--sandbox -e 'print(\"bye\") os.exit(3)'")
+    assert.equal(3, code2)
+    assert.equal("bye\n", out)
+    assert.equal(before, host_sandboxes())
+    assert.equal(2, (run("run")))
+  end)
+
+  it("runs an interactive prompt from a pipe: expressions, statements, errors that do not end it", function()
+    local input = table.concat({
+      "x = 40",
+      "x + 2",
+      "for i = 1, 2 do",
+      "  print('loop', i)",
+      "end",
+      "error('oops')",
+      "canvas:get_current_user()",
+      "canvas:get_user(999999)",
+      "{ a = 1 }",
+      "print('still here')",
+    }, "\n") .. "\n"
+    local code, out, err = run("-i", { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }, input)
+    assert.equal(0, code, err)
+    assert.equal("42\nloop\t1\nloop\t2\nSandbox Admin (1)\n{\"a\":1}\nstill here\n", out)
+    assert.matches("lcanvas: stdin:1: oops", err)
+    assert.matches("lcanvas: ResourceDoesNotExist: GET /api/v1/users/999999", err)
+    assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+    -- -e runs first, then the prompt
+    code, out = run("-e 'y = 5' -i", nil, "y * 2\n")
+    assert.equal(0, code)
+    assert.equal("10\n", out)
+    -- input that ends inside a statement is reported, not dropped
+    code, out, err = run("-i", nil, "print(1)\nfor i = 1, 2 do\n")
+    assert.equal(0, code)
+    assert.equal("1\n", out)
+    assert.matches("lcanvas: stdin:%d+: 'end' expected %(to close 'for' at line 1%) near <eof>", err)
+  end)
+
+  describe("configuration", function()
+    local dir, files
+
+    local function config(text, mode)
+      os.execute("mkdir -p " .. dir .. "/xdg/lcanvas")
+      write_file(dir .. "/xdg/lcanvas/config.lua", text, mode)
+    end
+
+    local function whoami(args, env)
+      env = env or {}
+      if env.XDG_CONFIG_HOME == nil then env.XDG_CONFIG_HOME = dir .. "/xdg" end
+      local code, out, err = run((args or "") .. " -e 'print(canvas:get_current_user().id)'", env)
+      return code, out:match("^(%d+)\n$") and tonumber(out) or out, err
+    end
+
+    before_each(function()
+      dir = tmpname()
+      os.execute("mkdir -p " .. dir)
+      files = {}
+      for _, who in ipairs({ "admin", "teacher", "student", "parent" }) do
+        files[who] = dir .. "/" .. who .. ".token"
+        write_file(files[who], sandbox.tokens[who] .. "\n", "600")
+      end
+      config(string.format([[{
+        default = "prod",
+        profiles = {
+          prod = { url = %q, token_file = %q },
+          test = { url = %q, token_file = %q },
+        },
+      }]], sandbox.url, files.teacher, sandbox.url, files.student), "644")
+    end)
+    after_each(function() os.execute("rm -rf " .. dir) end)
+
+    it("uses the config file's default profile, or the one named by --profile", function()
+      local code, id, err = whoami()
+      assert.equal(0, code, err)
+      assert.equal(2, id)
+      code, id, err = whoami("--profile test")
+      assert.equal(0, code, err)
+      assert.equal(3, id)
+      code, id, err = whoami("--profile=test")
+      assert.equal(0, code, err)
+      assert.equal(3, id)
+    end)
+
+    it("ranks flags over the environment over the default profile", function()
+      -- environment over the default profile
+      local code, id, err = whoami(nil, { CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(0, code, err)
+      assert.equal(1, id)
+      -- a flag over the environment
+      code, id, err = whoami(string.format("--token-file %q", files.parent), { CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(0, code, err)
+      assert.equal(7, id)
+      -- an explicitly chosen profile is a flag too
+      code, id, err = whoami("--profile test", { CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(0, code, err)
+      assert.equal(3, id)
+      -- --url over the environment's URL (which points nowhere)
+      code, id, err = whoami(string.format("--url %q", sandbox.url), { CANVAS_API_URL = "http://127.0.0.1:9" })
+      assert.equal(0, code, err)
+      assert.equal(2, id)
+    end)
+
+    it("finds ~/.config/lcanvas/config.lua when XDG_CONFIG_HOME is not set", function()
+      os.execute(string.format("mkdir -p %q && cp %q %q", dir .. "/home/.config/lcanvas",
+        dir .. "/xdg/lcanvas/config.lua", dir .. "/home/.config/lcanvas/config.lua"))
+      local code, id, err = whoami("--profile test", { HOME = dir .. "/home", XDG_CONFIG_HOME = false })
+      assert.equal(0, code, err)
+      assert.equal(3, id)
+    end)
+
+    it("reports configuration mistakes with exit status 2", function()
+      local code, _, err = whoami("--profile staging")
+      assert.equal(2, code)
+      assert.matches("has no profile 'staging' %(profiles: prod, test%)", err)
+      config("{ profiles = { prod = { url = 'x', tokn_file = 'y' } }, default = 'prod' }")
+      code, _, err = whoami()
+      assert.equal(2, code)
+      assert.matches("unknown key 'tokn_file'", err)
+      config("{ default = 'prod', profiles = { prod = { url = os.getenv('HOME') } } }")
+      code, _, err = whoami()
+      assert.equal(2, code)
+      assert.matches("config file .*config%.lua", err)  -- no globals inside the config
+      config("{ default = ")
+      code, _, err = whoami()
+      assert.equal(2, code)
+      assert.matches("config file", err)
+      code, _, err = whoami("--profile prod", { XDG_CONFIG_HOME = dir .. "/nowhere" })
+      assert.equal(2, code)
+      assert.matches("no config file", err)
+    end)
+
+    it("refuses a token in a config file others can read, and a readable token file", function()
+      config(string.format("{ default = 'p', profiles = { p = { url = %q, token = %q } } }",
+        sandbox.url, sandbox.tokens.admin), "644")
+      local code, out, err = whoami()
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("holds a token but is readable by others %(mode 644%); run: chmod 600", err)
+      assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+      os.execute(string.format("chmod 600 %q", dir .. "/xdg/lcanvas/config.lua"))
+      local id
+      code, id, err = whoami()
+      assert.equal(0, code, err)
+      assert.equal(1, id)
+
+      os.execute(string.format("chmod 640 %q", files.teacher))
+      config(string.format("{ default = 'p', profiles = { p = { url = %q, token_file = %q } } }",
+        sandbox.url, files.teacher))
+      code, _, err = whoami()
+      assert.equal(2, code)
+      assert.matches("readable by others %(mode 640%); run: chmod 600 " .. files.teacher:gsub("%p", "%%%0"), err)
+    end)
+  end)
+
+  it("interrupts cleanly: sandbox stopped, no output file half-written", function()
+    local dir = tmpname()
+    os.execute("mkdir -p " .. dir)
+    local script = dir .. "/loop.lua"
+    write_file(script, string.format([[
+      local csv = require("lcanvas").csv
+      local w <close> = csv.writer(%q, { "n" })
+      for i = 1, 10 do w:write({ i }) end
+      io.stdout:write("writing\n") io.stdout:flush()
+      while true do canvas:get_user(3) end
+    ]], dir .. "/out.csv"))
+    local before = host_sandboxes()
+    local h = io.popen(string.format("env -u LD_PRELOAD timeout --foreground --preserve-status -s INT 4 %q --sandbox %q 2>&1; echo \"rc=$?\"",
+      EXE, script))
+    local out = h:read("a")
+    h:close()
+    assert.matches("writing\n", out)
+    assert.matches("lcanvas: interrupted\n", out)
+    assert.matches("rc=130", out)
+    assert.equal(before, host_sandboxes())
+    local ls = io.popen("ls -A " .. dir)
+    assert.equal("loop.lua\n", ls:read("a"))
+    ls:close()
+    os.execute("rm -rf " .. dir)
+  end)
+
+  describe("--dry-run", function()
+    it("sends reads but no change, prints each change and a summary", function()
+      sandbox.clear_requests()
+      local code, out, err = run([[--dry-run -e '
+        print(canvas.dry_run)
+        local u = canvas:get_user(3)
+        local r = canvas:request("PUT", "users/3", { user = { name = "Changed Name" } })
+        print(r.dry_run)
+        u:edit({ user = { short_name = "Zed" } })
+        print(u.short_name, u.name)
+        canvas:request("PUT", "users/5/observees/9", { root_account_id = 1 })
+        canvas:request("DELETE", "users/5/observees/9")
+        canvas:request("POST", "users/3/custom_data/x", { ns = "a", data = { n = 1 } }, { json = true })']],
+        { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(0, code, err)
+      assert.equal("true\ntrue\nSam\tSam Student\n", out)
+      assert.matches("DRY%-RUN PUT /api/v1/users/3 user%[name%]=Changed%%20Name\n", err)
+      assert.matches("DRY%-RUN PUT /api/v1/users/3 user%[short_name%]=Zed\n", err)
+      assert.matches("DRY%-RUN PUT /api/v1/users/5/observees/9 root_account_id=1\n", err)
+      assert.matches("DRY%-RUN DELETE /api/v1/users/5/observees/9\n", err)
+      assert.matches('DRY%-RUN POST /api/v1/users/3/custom_data/x {[^\n]*"ns":"a"', err)
+      assert.matches("dry run: 5 changes not sent %(1 POST, 3 PUT, 1 DELETE%)\n$", err)
+      assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+      -- the sandbox saw the read and nothing else
+      local methods = {}
+      for _, r in ipairs(sandbox.requests()) do
+        if not r.path:find("^/__sandbox") then methods[#methods + 1] = r.method .. " " .. r.path end
+      end
+      assert.same({ "GET /api/v1/users/3" }, methods)
+      code, out = run("-e 'print(canvas:get_user(3).name, canvas.dry_run)'",
+        { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal("Sam Student\tfalse\n", out)
+    end)
+
+    it("prints the summary also when the script fails", function()
+      local code, _, err = run([[--sandbox --dry-run -e 'canvas:request("DELETE", "users/3/observees/4") error("late")']])
+      assert.equal(1, code)
+      assert.matches("late", err)
+      assert.matches("dry run: 1 change not sent %(1 DELETE%)", err)
+    end)
+  end)
+
+  it("logs one line per request with -v, bodies with -vv, never the token", function()
+    local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
+    local code, out, err = run("-v -e 'print(canvas:get_user(3).name) pcall(canvas.get_user, canvas, 999999)'", env)
+    assert.equal(0, code, err)
+    assert.equal("Sam Student\n", out)
+    assert.matches("^lcanvas: GET /api/v1/users/3 %-> 200 %(%d+ ms, rate limit remaining [%d.]+%)\n" ..
+      "lcanvas: GET /api/v1/users/999999 %-> 404 %(%d+ ms, rate limit remaining [%d.]+%)\n$", err)
+    code, _, err = run([[-vv -e 'canvas:request("PUT", "users/3", { user = { short_name = "T" .. os.getenv("CANVAS_API_TOKEN") } })']], env)
+    assert.equal(0, code, err)
+    assert.matches("lcanvas: PUT /api/v1/users/3 %-> 200", err)
+    assert.matches("lcanvas:   > user%[short_name%]=T%[REDACTED%]\n", err)
+    assert.matches('lcanvas:   < {.*"name":"Sam Student"', err)
+    assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+    code, _, err = run("-e 'canvas:get_user(3)'", env)
+    assert.equal("", err)
+  end)
+
+  describe("progress", function()
+    local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
+    local list = [[-e 'print(canvas:list("accounts/1/users", { per_page = 100 }):count())']]
+
+    it("shows a live line while a list loads when forced on", function()
+      env.LCANVAS_PROGRESS = "1"
+      local code, out, err = run(list, env)
+      assert.equal(0, code, err)
+      assert.equal("312\n", out)
+      assert.matches("^\rlist: 100 items, 1 pages", err)
+      assert.matches("\rlist: 200 items, 2 pages", err)
+      assert.matches("\rlist: 312 items, 4 pages[^\r]*\n$", err)
+    end)
+
+    it("is off when stderr is not a terminal, and with --quiet", function()
+      env.LCANVAS_PROGRESS = nil
+      local code, _, err = run(list, env)
+      assert.equal(0, code)
+      assert.equal("", err)
+      env.LCANVAS_PROGRESS = "1"
+      code, _, err = run("--quiet " .. list, env)
+      assert.equal(0, code)
+      assert.equal("", err)
+    end)
+
+    it("drives a script's own loop through lcanvas.progress", function()
+      local code, _, err = run([[-e '
+        local lcanvas = require "lcanvas"
+        do
+          local p <close> = lcanvas.progress("rows", 4)
+          p:add() p:add(2) p:add()
+        end']], { LCANVAS_PROGRESS = "1" })
+      assert.equal(0, code, err)
+      assert.equal("\rrows: 1/4 (25%)\rrows: 3/4 (75%)\rrows: 4/4 (100%)\rrows: 4/4 (100%)\n", err)
+    end)
+  end)
+  describe("the catalog global", function()
+    it("is connected by --sandbox from the ready line's catalog= field", function()
+      local code, out, err = run("--sandbox -e 'print(catalog) print(catalog:get_user(1).canvas_user_id)'")
+      assert.equal(0, code, err)
+      assert.matches("^lcanvas%.Catalog %(http://127%.0%.0%.1:%d+/%)\n100\n$", out)
+    end)
+
+    it("comes from CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN, and says how when missing", function()
+      local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin,
+        CANVAS_CATALOG_URL = sandbox.catalog, CANVAS_CATALOG_TOKEN = sandbox.catalog_key }
+      local code, out, err = run("-e 'print(catalog:get_user(2).canvas_user_id)'", env)
+      assert.equal(0, code, err)
+      assert.equal("101\n", out)
+      code, _, err = run("-e 'catalog:get_user(2)'", { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(1, code)
+      assert.matches("no Catalog configured: set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN", err)
+    end)
+
+    it("is a dry run too with --dry-run", function()
+      sandbox.clear_requests()
+      local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin,
+        CANVAS_CATALOG_URL = sandbox.catalog, CANVAS_CATALOG_TOKEN = sandbox.catalog_key }
+      local code, _, err = run([[--dry-run -e 'catalog:request("PUT", "users/1", { custom_fields = { color = "red" } })']], env)
+      assert.equal(0, code, err)
+      assert.matches("DRY%-RUN PUT /api/v1/users/1 custom_fields%[color%]=red\n", err)
+      assert.matches("dry run: 1 change not sent %(1 PUT%)", err)
+      for _, r in ipairs(sandbox.requests()) do assert.is_not.equal("PUT", r.method) end
+    end)
   end)
 end)

@@ -1,29 +1,48 @@
 --- The `lcanvas` command line: runs automation scripts with a connected
--- `canvas` global, starts the sandbox, and keeps the token out of argv,
--- output and tracebacks.
+-- `canvas` global (and `catalog` when configured), starts the sandbox,
+-- offers a prompt, dry runs and request logs, and keeps the token out of
+-- argv, output and tracebacks.
 local lcanvas = require "lcanvas"
+local progress = require "lcanvas.progress"
 
 local M = {}
 
 local USAGE = [[
 usage: lcanvas [options] SCRIPT [args...]
        lcanvas [options] run SCRIPT [args...]
-       lcanvas [options] -e CODE
+       lcanvas [options] -e CODE [-i]
+       lcanvas [options] -i
        lcanvas sandbox [--port N] [--seed FILE]
        lcanvas --help | --version
 
 Runs a Lua 5.4 script with `arg` set as lua does and a global `canvas`
-connected to Canvas.
+connected to Canvas (and `catalog` when a Catalog is configured).
 
 options:
-  --url URL          Canvas base URL (default: $CANVAS_API_URL)
-  --token-file FILE  read the API token from FILE (default: $CANVAS_API_TOKEN);
-                     the file must not be readable by group or others
+  --url URL          Canvas base URL (default: $CANVAS_API_URL, then the
+                     config file's profile)
+  --token-file FILE  read the API token from FILE (default: $CANVAS_API_TOKEN,
+                     then the profile); the file must not be readable by
+                     group or others
+  --profile NAME     use profile NAME of the config file
+                     ($XDG_CONFIG_HOME/lcanvas/config.lua, else
+                     ~/.config/lcanvas/config.lua) instead of its default
+  --catalog-url URL, --catalog-token-file FILE
+                     the Catalog (default: $CANVAS_CATALOG_URL and
+                     $CANVAS_CATALOG_TOKEN, then the profile)
   --sandbox          start a local sandbox Canvas with demo data, point
                      `canvas` at it, and stop it when the script ends
+  --dry-run          send reads, but only print POST/PUT/PATCH/DELETE
+                     requests (on stderr) and count them
+  -v, --verbose      one line per request on stderr; -vv adds the bodies
+  -q, --quiet        no progress line
   -e CODE            run CODE instead of a script
+  -i                 interactive prompt (after -e CODE, if given)
   -h, --help         show this help
   --version          show the version
+
+Exit status: 0 success, 1 a script error (or what the script returned or
+passed to os.exit), 2 a usage or configuration error, 130 interrupted.
 ]]
 
 -- A usage or configuration error: exit status 2, no traceback.
@@ -35,32 +54,48 @@ local function usage_error(fmt, ...)
   error(setmetatable({ message = string.format(fmt, ...) }, UsageError), 0)
 end
 
-local function read_token_file(path)
-  -- Refuse a token file others can read: `stat` is the portable way to see
-  -- the mode from Lua without extra modules.
-  local p = io.popen("stat -c %a " .. string.format("%q", path) .. " 2>/dev/null")
+-- os.exit inside a script: unwinds (so the sandbox stops, output files
+-- close, the dry-run summary prints) and then exits with the code.
+local Exit = {}
+Exit.__tostring = function(e) return "exit " .. tostring(e.code) end
+
+local function file_mode(path)
+  local p = io.popen("stat -L -c %a " .. string.format("%q", path) .. " 2>/dev/null")
   local mode = p and p:read("l")
   if p then p:close() end
-  if not mode then usage_error("cannot read token file '%s'", path) end
-  local m = tonumber(mode, 8) or 0
-  if m & 0x3F ~= 0 then  -- any group/other permission bit (0077)
-    usage_error("token file '%s' is readable by others (mode %s); run: chmod 600 %s",
-      path, mode, path)
+  return mode
+end
+
+local function private_mode(mode)
+  return (tonumber(mode, 8) or 0) & 0x3F == 0  -- no group/other bits (0077)
+end
+
+local function read_token_file(path, what)
+  what = what or "token file"
+  -- `stat` is the portable way to see the mode from Lua without extra modules.
+  local mode = file_mode(path)
+  if not mode then usage_error("cannot read %s '%s'", what, path) end
+  if not private_mode(mode) then
+    usage_error("%s '%s' is readable by others (mode %s); run: chmod 600 %s",
+      what, path, mode, path)
   end
   local f, err = io.open(path, "r")
-  if not f then usage_error("cannot read token file: %s", err) end
+  if not f then usage_error("cannot read %s: %s", what, err) end
   local token = (f:read("a") or ""):gsub("^%s+", ""):gsub("%s+$", "")
   f:close()
-  if token == "" then usage_error("token file '%s' is empty", path) end
+  if token == "" then usage_error("%s '%s' is empty", what, path) end
   return token
 end
 
 local function parse(argv)
-  local o = { script_args = {} }
+  local o = { script_args = {}, verbose = 0 }
   local i = 1
   while i <= #argv do
     local a = argv[i]
+    local inline
+    if a:match("^%-%-[%w-]+=") then a, inline = a:match("^(%-%-[%w-]+)=(.*)$") end
     local function value()
+      if inline then return inline end
       i = i + 1
       if argv[i] == nil then usage_error("option %s needs a value", a) end
       return argv[i]
@@ -69,12 +104,20 @@ local function parse(argv)
     elseif a == "--version" then o.version = true
     elseif a == "--url" then o.url = value()
     elseif a == "--token-file" then o.token_file = value()
-    elseif a == "--token" or a:match("^%-%-token=") then
+    elseif a == "--profile" then o.profile = value()
+    elseif a == "--catalog-url" then o.catalog_url = value()
+    elseif a == "--catalog-token-file" then o.catalog_token_file = value()
+    elseif a == "--token" or a == "--catalog-token" then
       usage_error("refusing a token on the command line (other users can read it in the " ..
         "process list); use --token-file FILE or the CANVAS_API_TOKEN environment variable")
     elseif a == "--sandbox" then o.sandbox = true
+    elseif a == "--dry-run" then o.dry_run = true
+    elseif a == "-v" or a == "--verbose" then o.verbose = o.verbose + 1
+    elseif a == "-vv" then o.verbose = o.verbose + 2
+    elseif a == "-q" or a == "--quiet" then o.quiet = true
     elseif a == "-e" then o.code = value()
-    elseif a == "run" and not o.script and not o.code then
+    elseif a == "-i" then o.interactive = true
+    elseif a == "run" and not o.script and not o.code and not o.run then
       o.run = true
     elseif a == "sandbox" and not o.script and not o.code and not o.run then
       o.sandbox_cmd = true
@@ -82,10 +125,10 @@ local function parse(argv)
       break
     elseif a == "--" then
       i = i + 1
-      if not o.script and not o.code then o.script = argv[i]; i = i + 1 end
+      if not o.script and not o.code and argv[i] then o.script = argv[i]; i = i + 1 end
       for j = i, #argv do o.script_args[#o.script_args + 1] = argv[j] end
       break
-    elseif a:sub(1, 1) == "-" and a ~= "-" then
+    elseif inline or (a:sub(1, 1) == "-" and a ~= "-") then
       usage_error("unknown option '%s' (see lcanvas --help)", a)
     else
       if not o.code then o.script = a; i = i + 1 end
@@ -94,11 +137,119 @@ local function parse(argv)
     end
     i = i + 1
   end
+  if o.run and not o.script then usage_error("run needs a SCRIPT (see lcanvas --help)") end
+  if o.script and o.interactive then usage_error("-i runs a prompt, not a script; use -e CODE -i") end
   return o
 end
 
---- Starts `lcanvas sandbox` as a child process on an ephemeral port.
--- Returns {url=, pid=, stop=function}.
+-- ------------------------------------------------------------ configuration
+
+--- lcanvas.cli.config_path(): the config file's path ($XDG_CONFIG_HOME/lcanvas/config.lua, else ~/.config/lcanvas/config.lua).
+function M.config_path()
+  local xdg = os.getenv("XDG_CONFIG_HOME")
+  if xdg and xdg ~= "" then return xdg .. "/lcanvas/config.lua" end
+  local home = os.getenv("HOME")
+  if home and home ~= "" then return home .. "/.config/lcanvas/config.lua" end
+end
+
+local PROFILE_KEYS = { url = true, token_file = true, token = true, catalog_url = true,
+  catalog_token_file = true, catalog_token = true }
+
+-- Loads the config file (a Lua table, evaluated with no globals at all) and
+-- returns the chosen profile, its name and the file's path (or nil).
+local function load_profile(name)
+  local path = M.config_path()
+  local f = path and io.open(path, "r")
+  if not f then
+    if name then usage_error("profile '%s' asked for, but there is no config file (%s)", name, tostring(path)) end
+    return nil
+  end
+  local text = f:read("a")
+  f:close()
+  local chunk, err = load("return " .. text, "@" .. path, "t", {})
+  if not chunk then chunk, err = load(text, "@" .. path, "t", {}) end
+  if not chunk then usage_error("config file: %s", err) end
+  local ok, cfg = pcall(chunk)
+  if not ok then usage_error("config file %s: %s", path, tostring(cfg)) end
+  if type(cfg) ~= "table" then usage_error("config file %s must be a Lua table", path) end
+  local profiles = cfg.profiles
+  if profiles ~= nil and type(profiles) ~= "table" then
+    usage_error("config file %s: 'profiles' must be a table of named profiles", path)
+  end
+  profiles = profiles or {}
+  local chosen = name or cfg.default
+  if chosen == nil then return nil end
+  local p = profiles[chosen]
+  if type(p) ~= "table" then
+    local names = {}
+    for k in pairs(profiles) do names[#names + 1] = tostring(k) end
+    table.sort(names)
+    usage_error("config file %s has no profile '%s' (profiles: %s)", path, tostring(chosen),
+      #names > 0 and table.concat(names, ", ") or "none")
+  end
+  for k, v in pairs(p) do
+    if not PROFILE_KEYS[k] then
+      usage_error("config file %s: profile '%s' has an unknown key '%s'", path, chosen, tostring(k))
+    end
+    if type(v) ~= "string" then
+      usage_error("config file %s: profile '%s': '%s' must be a string", path, chosen, tostring(k))
+    end
+  end
+  if p.token or p.catalog_token then
+    -- A token written in the config is only as safe as the file's mode.
+    local mode = file_mode(path)
+    if not mode or not private_mode(mode) then
+      usage_error("config file %s holds a token but is readable by others (mode %s); " ..
+        "run: chmod 600 %s, or use token_file", path, tostring(mode), path)
+    end
+  end
+  local function expand(v)  -- "~/x" in token_file
+    if v and v:sub(1, 2) == "~/" then return (os.getenv("HOME") or "") .. v:sub(2) end
+    return v
+  end
+  p.token_file, p.catalog_token_file = expand(p.token_file), expand(p.catalog_token_file)
+  return p, chosen, path
+end
+
+local function env(name)
+  local v = os.getenv(name)
+  if v == "" then return nil end
+  return v
+end
+
+-- Resolves one endpoint's URL and token: flags > an explicit --profile >
+-- environment > the config file's default profile.
+local function resolve(o)
+  local p = load_profile(o.profile) or {}
+  local explicit = o.profile ~= nil
+  local function pick(flag, envname, pkey)
+    if flag then return flag end
+    if explicit and p[pkey] then return p[pkey], true end
+    local e = env(envname)
+    if e then return e end
+    return p[pkey], p[pkey] ~= nil
+  end
+  local c = {}
+  c.url = pick(o.url, "CANVAS_API_URL", "url")
+  if o.token_file then c.token = read_token_file(o.token_file)
+  elseif explicit and (p.token_file or p.token) then
+    c.token = p.token or read_token_file(p.token_file)
+  elseif env("CANVAS_API_TOKEN") then c.token = env("CANVAS_API_TOKEN")
+  elseif p.token_file or p.token then c.token = p.token or read_token_file(p.token_file) end
+  c.catalog_url = pick(o.catalog_url, "CANVAS_CATALOG_URL", "catalog_url")
+  if o.catalog_token_file then c.catalog_token = read_token_file(o.catalog_token_file, "Catalog token file")
+  elseif explicit and (p.catalog_token_file or p.catalog_token) then
+    c.catalog_token = p.catalog_token or read_token_file(p.catalog_token_file, "Catalog token file")
+  elseif env("CANVAS_CATALOG_TOKEN") then c.catalog_token = env("CANVAS_CATALOG_TOKEN")
+  elseif p.catalog_token_file or p.catalog_token then
+    c.catalog_token = p.catalog_token or read_token_file(p.catalog_token_file, "Catalog token file")
+  end
+  return c
+end
+
+-- ------------------------------------------------------------ sandbox
+
+--- lcanvas.cli.start_sandbox([extra_args]): starts `lcanvas sandbox` on an ephemeral port; returns {url=, catalog=, pid=, stop=}.
 function M.start_sandbox(extra_args)
   local host = package.loaded["lcanvas.host"]
   local cmd
@@ -120,39 +271,144 @@ function M.start_sandbox(extra_args)
   local stopped = false
   return {
     url = url, pid = tonumber(pid), handle = h,
+    catalog = line:match(" catalog=(%S+)"),
     stop = function()
       if stopped then return end
       stopped = true
       os.execute("kill " .. pid .. " 2>/dev/null")
-      h:close()
+      h:close()  -- waits for it to exit
     end,
   }
 end
 
 local SANDBOX_TOKEN = "sandbox-admin-token"
+local SANDBOX_CATALOG_KEY = "sandbox-catalog-key"
 
-local function unconfigured()
+local function unconfigured(what, how)
   return setmetatable({}, { __index = function()
-    error("no Canvas configured: set CANVAS_API_URL and CANVAS_API_TOKEN " ..
-      "(or --url and --token-file), or run with --sandbox", 2)
+    error("no " .. what .. " configured: " .. how, 2)
   end })
 end
 
+-- ------------------------------------------------------------ running
+
+local function message_of(e)
+  if type(e) == "string" then return e end
+  local mt = getmetatable(e)
+  if mt and mt.__tostring then return tostring(e) end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+local function is_interrupt(e)
+  return type(e) == "string" and (e == "interrupted" or e:find(": interrupted$") ~= nil)
+end
+
 local function run_chunk(chunk, args, redact)
-  local ok, err = xpcall(chunk, function(e)
-    local msg
-    if type(e) == "string" then msg = e
-    else
-      local mt = getmetatable(e)
-      msg = (mt and mt.__tostring) and tostring(e) or ("(error object is a " .. type(e) .. " value)")
-    end
-    return debug.traceback(msg, 2)
-  end, table.unpack(args))
-  if ok then return 0 end
+  local res = table.pack(xpcall(chunk, function(e)
+    if getmetatable(e) == Exit or is_interrupt(e) then return e end
+    return debug.traceback(message_of(e), 2)
+  end, table.unpack(args)))
+  if res[1] then
+    local r = res[2]
+    if math.type(r) == "integer" then return r end
+    if r == false then return 1 end
+    return 0
+  end
+  local err = res[2]
+  if getmetatable(err) == Exit then return err.code, true end
+  if is_interrupt(err) then
+    io.stderr:write("lcanvas: interrupted\n")
+    return 130
+  end
   io.stderr:write("lcanvas: ", redact(err), "\n")
   return 1
 end
 
+-- Prints a value for the prompt: plain tables as JSON when they can be.
+local function show(v)
+  if type(v) == "table" and getmetatable(v) == nil then
+    local ok, s = pcall(lcanvas.json.encode, v)
+    if ok then return s end
+  end
+  return tostring(v)
+end
+
+-- A read-eval-print loop like lua's: expressions print their values,
+-- statements run, incomplete input continues on the next line, and an
+-- error is reported without ending the session.
+local function repl(redact)
+  local host = package.loaded["lcanvas.host"]
+  local tty = host and host.isatty and host.isatty(0)
+  local buffer = ""
+  while true do
+    if tty then
+      io.stdout:write(buffer == "" and "> " or ">> ")
+      io.stdout:flush()
+    end
+    local line = io.stdin:read("L")
+    if not line then
+      -- Input ended inside an unfinished statement: say what is wrong.
+      if buffer:find("%S") then
+        local _, err = load(buffer, "=stdin")
+        io.stderr:write("lcanvas: ", redact(err or "incomplete input"), "\n")
+      end
+      break
+    end
+    if buffer == "" and line:sub(1, 1) == "=" then line = "return " .. line:sub(2) end
+    buffer = buffer .. line
+    local chunk, err = load("return " .. buffer, "=stdin")
+    if not chunk then chunk, err = load(buffer, "=stdin") end
+    if chunk or not err:find("<eof>$") then
+      buffer = ""
+      if not chunk then
+        io.stderr:write("lcanvas: ", redact(err), "\n")
+      else
+        local res = table.pack(xpcall(chunk, function(e)
+          if getmetatable(e) == Exit then return e end
+          return message_of(e)
+        end))
+        if res[1] then
+          if res.n > 1 then
+            local out = {}
+            for i = 2, res.n do out[#out + 1] = show(res[i]) end
+            io.stdout:write(table.concat(out, "\t"), "\n")
+            io.stdout:flush()
+          end
+        elseif getmetatable(res[2]) == Exit then
+          return res[2].code
+        elseif is_interrupt(res[2]) then
+          io.stderr:write("lcanvas: interrupted\n")
+          return 130
+        else
+          io.stderr:write("lcanvas: ", redact(res[2]), "\n")
+        end
+      end
+    end
+  end
+  if tty then io.stdout:write("\n") end
+  return 0
+end
+
+local ORDER = { "POST", "PUT", "PATCH", "DELETE" }
+
+local function dry_run_summary(clients)
+  local counts, total = {}, 0
+  for _, c in ipairs(clients) do
+    -- A Catalog client is a Lua table around a core client.
+    local ok, t = pcall(function() return (type(c) == "table" and c.client or c).dry_run_counts end)
+    if ok and type(t) == "table" then
+      for m, n in pairs(t) do counts[m] = (counts[m] or 0) + n; total = total + n end
+    end
+  end
+  local parts = {}
+  for _, m in ipairs(ORDER) do
+    if counts[m] then parts[#parts + 1] = counts[m] .. " " .. m end
+  end
+  io.stderr:write(string.format("dry run: %d change%s not sent%s\n", total, total == 1 and "" or "s",
+    #parts > 0 and (" (" .. table.concat(parts, ", ") .. ")") or ""))
+end
+
+--- lcanvas.cli.main(argv): runs the `lcanvas` command line; returns the exit status.
 function M.main(argv)
   local ok, o = pcall(parse, argv)
   if not ok then
@@ -165,73 +421,132 @@ function M.main(argv)
   if o.help then io.write(USAGE); return 0 end
   if o.version then io.write("lcanvas ", lcanvas._VERSION, "\n"); return 0 end
   if o.sandbox_cmd then return require("lcanvas.sandbox").main(o.script_args) end
-  if not o.script and not o.code then
+  if not o.script and not o.code and not o.interactive then
     io.stderr:write(USAGE)
     return 2
   end
+  progress.quiet = o.quiet or false
 
-  local url = o.url or os.getenv("CANVAS_API_URL")
-  local token
-  local cfg_ok, cfg_err = pcall(function()
-    token = o.token_file and read_token_file(o.token_file) or os.getenv("CANVAS_API_TOKEN")
-  end)
-  if not cfg_ok then
-    io.stderr:write("lcanvas: ", tostring(cfg_err), "\n")
-    return 2
+  local conf = {}
+  if not o.sandbox then
+    local cfg_ok, c = pcall(resolve, o)
+    if not cfg_ok then
+      io.stderr:write("lcanvas: ", message_of(c), "\n")
+      return 2
+    end
+    conf = c
   end
 
   local sandbox
-  if o.sandbox then
-    sandbox = M.start_sandbox("--quiet")
-    url, token = sandbox.url, SANDBOX_TOKEN
-  end
+  local secrets = {}
   local function redact(s)
-    s = tostring(s)
+    s = message_of(s)
     -- Real tokens are long; replacing a one-letter test token would only
     -- garble every message.
-    if token and #token >= 8 then
-      s = s:gsub(token:gsub("%p", "%%%0"), "[REDACTED]")
+    for _, t in ipairs(secrets) do
+      if #t >= 8 then s = s:gsub(t:gsub("%p", "%%%0"), "[REDACTED]") end
     end
     return s
   end
 
   local status
-  local body_ok, body_err = pcall(function()
-    if url and token then
-      local cok, client = pcall(lcanvas.new, url, token)
+  local clients = {}
+  local real_exit = os.exit
+  local body_ok, body_err = xpcall(function()
+    if o.sandbox then
+      sandbox = M.start_sandbox("--quiet")
+      conf = { url = sandbox.url, token = SANDBOX_TOKEN }
+      if sandbox.catalog then conf.catalog_url, conf.catalog_token = sandbox.catalog, SANDBOX_CATALOG_KEY end
+    end
+    secrets = { conf.token, conf.catalog_token }
+    local opts = { dry_run = o.dry_run or nil, verbose = o.verbose > 0 and o.verbose or nil }
+    if conf.url and conf.token then
+      local cok, client = pcall(lcanvas.new, conf.url, conf.token, opts)
       if not cok then
         io.stderr:write("lcanvas: ", redact(client), "\n")
         status = 2
         return
       end
+      progress.attach(client)
       _G.canvas = client
+      clients[#clients + 1] = client
     else
-      _G.canvas = unconfigured()
+      _G.canvas = unconfigured("Canvas", "set CANVAS_API_URL and CANVAS_API_TOKEN " ..
+        "(or --url and --token-file, or a profile in " .. tostring(M.config_path()) ..
+        "), or run with --sandbox")
     end
-    local chunk, lerr
+    local catalog_api = rawget(lcanvas, "catalog")
+    if conf.catalog_url and conf.catalog_token and type(catalog_api) == "table"
+        and type(catalog_api.new) == "function" then
+      local cok, client = pcall(catalog_api.new, conf.catalog_url, conf.catalog_token, opts)
+      if not cok then
+        io.stderr:write("lcanvas: ", redact(client), "\n")
+        status = 2
+        return
+      end
+      if type(client) == "table" and client.client then progress.attach(client.client) end
+      _G.catalog = client
+      clients[#clients + 1] = client
+    else
+      _G.catalog = unconfigured("Catalog", "set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN " ..
+        "(or --catalog-url and --catalog-token-file, or a profile), or run with --sandbox")
+    end
+    -- Leaving through os.exit would skip stopping the sandbox and
+    -- completing output files: unwind instead.
+    os.exit = function(code)
+      if code == true or code == nil then code = 0 elseif code == false then code = 1 end
+      error(setmetatable({ code = math.tointeger(code) or 1 }, Exit), 0)
+    end
+
     if o.code then
-      chunk, lerr = load(o.code, "=(command line)")
-    else
-      chunk, lerr = loadfile(o.script)
+      local chunk, lerr = load(o.code, "=(command line)")
+      if not chunk then
+        io.stderr:write("lcanvas: ", redact(lerr), "\n")
+        status = 1
+        return
+      end
+      _G.arg = { [0] = "-e", [-1] = arg and arg[0] or "lcanvas" }
+      for k, v in ipairs(o.script_args) do _G.arg[k] = v end
+      local exited
+      status, exited = run_chunk(chunk, o.script_args, redact)
+      if status ~= 0 or exited then return end
     end
-    if not chunk then
-      io.stderr:write("lcanvas: ", redact(lerr), "\n")
-      status = o.code and 1 or 2
+    if o.interactive then
+      status = repl(redact)
       return
     end
-    -- arg as lua sets it: arg[0] the script, arg[1..] its arguments.
-    local script_arg = { [0] = o.script or "-e" }
-    for k, v in ipairs(o.script_args) do script_arg[k] = v end
-    script_arg[-1] = arg and arg[0] or "lcanvas"
-    _G.arg = script_arg
-    status = run_chunk(chunk, o.script_args, redact)
+    if o.script then
+      local chunk, lerr = loadfile(o.script ~= "-" and o.script or nil)
+      if not chunk then
+        io.stderr:write("lcanvas: ", redact(lerr), "\n")
+        status = 2
+        return
+      end
+      -- arg as lua sets it: arg[0] the script, arg[1..] its arguments.
+      local script_arg = { [0] = o.script }
+      for k, v in ipairs(o.script_args) do script_arg[k] = v end
+      script_arg[-1] = arg and arg[0] or "lcanvas"
+      _G.arg = script_arg
+      status = run_chunk(chunk, o.script_args, redact)
+    end
+  end, function(e)
+    if is_interrupt(e) or getmetatable(e) == Exit then return e end
+    return debug.traceback(message_of(e), 2)
   end)
+  os.exit = real_exit
+  progress.finish_all()
+  if o.dry_run and #clients > 0 then dry_run_summary(clients) end
   if sandbox then sandbox.stop() end
   if not body_ok then
+    if getmetatable(body_err) == Exit then return body_err.code end
+    if is_interrupt(body_err) then
+      io.stderr:write("lcanvas: interrupted\n")
+      return 130
+    end
     io.stderr:write("lcanvas: ", redact(body_err), "\n")
     return 1
   end
-  return status
+  return status or 0
 end
 
 return M

@@ -2,6 +2,7 @@
 -- `require "lcanvas"` gives this module; the C binding it builds on is
 -- `lcanvas.core`. Everything that is nicer written in Lua lives here.
 local core = require "lcanvas.core"
+require "lcanvas.users_api"   -- Users API methods on the client and User
 
 local M = {
   _VERSION = core._VERSION,
@@ -53,5 +54,12 @@ function M.is_error(err, kind)
   if getmetatable(err) ~= getmetatable(core.error("CanvasException", "")) then return false end
   return kind == nil or err:is(kind)
 end
+
+-- Automation helpers (host-scripts): CSV and JSON lines in and out, output
+-- files that appear complete or not at all, and a progress line.
+M.csv = require "lcanvas.csv"
+M.jsonl = require "lcanvas.jsonl"
+M.outfile = require "lcanvas.outfile"
+M.progress = require "lcanvas.progress"
 
 return M

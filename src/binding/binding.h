@@ -70,6 +70,10 @@ void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response
  * and keep what `k` needs on the stack or in `ctx` (never in C locals). */
 int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
                   lua_KFunction k);
+/* Dry run (client option `dry_run`): for a POST/PUT/PATCH/DELETE, prints
+ * what would be sent, counts it, pushes a simulated answer {dry_run = true}
+ * and returns 1; returns 0 (nothing pushed) when the call must be sent. */
+int lcb_dry_run(lua_State *L, int client_idx, const lcb_call *call);
 
 /* ---- resources (resource.c) */
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are

@@ -2,6 +2,9 @@
 /* lcanvas.Client: a connection to one Canvas (or Catalog) origin, and the
  * one request path every binding goes through. */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "binding.h"
@@ -56,8 +59,71 @@ static int opt_bool(lua_State *L, int opts, const char *key)
 static const char *const known_opts[] = {
     "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
+    "dry_run", "verbose",
     NULL,
 };
+
+/* ------------------------------------------------------------ verbose log */
+
+/* State of the `verbose` option: owned by a userdata anchored in the
+ * client's field table (so it lives as long as the client), read from the
+ * core's log callback. The callback runs inside libcurl's machinery, so it
+ * only writes to stderr and never calls Lua. */
+typedef struct verbose_log {
+    int level;          /* 1: one line per request, 2: with bodies */
+    size_t token_len;
+    char token[];       /* to redact from bodies a script may have echoed */
+} verbose_log;
+
+static int verbose_key;  /* its address keys the anchor in the field table */
+
+static void write_redacted(const verbose_log *vl, const char *s, size_t len, size_t max)
+{
+    size_t shown = len > max ? max : len;
+    for (size_t i = 0; i < shown;) {
+        if (vl->token_len >= 8 && shown - i >= vl->token_len &&
+            memcmp(s + i, vl->token, vl->token_len) == 0) {
+            fputs("[REDACTED]", stderr);
+            i += vl->token_len;
+            continue;
+        }
+        char ch = s[i++];
+        fputc(ch == '\n' || ch == '\r' ? ' ' : ch, stderr);
+    }
+    if (len > max) fprintf(stderr, "... (%zu bytes)", len);
+}
+
+static void on_log(void *ud, const lc_log_entry *e)
+{
+    const verbose_log *vl = ud;
+    /* The path and query only: the origin is the same for every line. */
+    const char *path = e->url ? e->url : "?";
+    const char *scheme = strstr(path, "://");
+    if (scheme) {
+        const char *slash = strchr(scheme + 3, '/');
+        path = slash ? slash : "/";
+    }
+    fprintf(stderr, "lcanvas: %s %s -> ", e->method ? e->method : "?", path);
+    if (e->status) fprintf(stderr, "%ld", e->status);
+    else fprintf(stderr, "%s", lc_kind_name(e->kind));
+    fprintf(stderr, " (%.0f ms", e->elapsed_ms);
+    if (!isnan(e->rate_remaining)) fprintf(stderr, ", rate limit remaining %.1f", e->rate_remaining);
+    if (e->attempt) fprintf(stderr, ", retry %d", e->attempt);
+    fputs(")\n", stderr);
+    if (vl->level >= 2) {
+        if (e->request_body_len) {
+            fputs("lcanvas:   > ", stderr);
+            write_redacted(vl, e->request_body, e->request_body_len, 500);
+            fputc('\n', stderr);
+        }
+        if (e->response_body_len) {
+            fputs("lcanvas:   < ", stderr);
+            write_redacted(vl, e->response_body, e->response_body_len, 500);
+            fputc('\n', stderr);
+        }
+    }
+    fflush(stderr);
+}
 
 /* lcanvas.new(base_url, token [, opts]) */
 static int l_new(lua_State *L)
@@ -71,6 +137,7 @@ static int l_new(lua_State *L)
     cfg.base_url = base;
     cfg.token = token;
     cfg.max_retries = -1;
+    int dry_run = 0, verbose = 0;
     if (lua_istable(L, 3)) {
         /* An unknown option is almost always a typo; say so. */
         lua_pushnil(L);
@@ -100,12 +167,26 @@ static int l_new(lua_State *L)
         if (auth && strcmp(auth, "catalog") == 0) cfg.auth = LC_AUTH_CATALOG_TOKEN;
         else if (auth && strcmp(auth, "bearer") != 0)
             luaL_argerror(L, 3, "option 'auth' must be \"bearer\" or \"catalog\"");
+        dry_run = opt_bool(L, 3, "dry_run");
+        verbose = (int)opt_number(L, 3, "verbose", 0, 0);
     }
     lcb_client *cl = lua_newuserdatauv(L, sizeof *cl, 1);
     cl->c = NULL;
-    cl->dry_run = 0;
+    cl->dry_run = dry_run;
     luaL_setmetatable(L, LCB_CLIENT_MT);
     lua_newtable(L);  /* Lua-side fields (e.g. dry_run flags, catalog links) */
+    lua_pushboolean(L, dry_run);
+    lua_setfield(L, -2, "dry_run");
+    if (verbose > 0) {
+        size_t tlen = strlen(token);
+        verbose_log *vl = lua_newuserdatauv(L, sizeof *vl + tlen + 1, 0);
+        vl->level = verbose;
+        vl->token_len = tlen;
+        memcpy(vl->token, token, tlen + 1);
+        lua_rawsetp(L, -2, &verbose_key);
+        cfg.on_log = on_log;
+        cfg.log_ud = vl;
+    }
     lua_setiuservalue(L, -2, 1);
     lc_error err;
     lc_error_init(&err);
@@ -121,8 +202,58 @@ static int l_new(lua_State *L)
 
 /* ------------------------------------------------------------ requests */
 
+/* The `dry_run` option: a POST, PUT, PATCH or DELETE is printed on stderr
+ * (as the request would encode it) instead of sent, counted in the
+ * client's `dry_run_counts` field, and answered with {dry_run = true}.
+ * Reads go through so scripts still see real data. */
+int lcb_dry_run(lua_State *L, int client_idx, const lcb_call *call)
+{
+    client_idx = lua_absindex(L, client_idx);
+    lcb_client *cl = lcb_check_client(L, client_idx);
+    if (!cl->dry_run || strcmp(call->method, "GET") == 0) return 0;
+    int top = lua_gettop(L);
+    const char *path = call->path;
+    if (!strstr(path, "://")) {
+        lua_pushfstring(L, "%s%s", lc_client_api_url(cl->c), path);
+        path = lua_tostring(L, -1);
+    }
+    const char *scheme = strstr(path, "://");
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    if (slash) path = slash;
+    const char *encoded = NULL;
+    if (call->params) {
+        if (call->json_body) lcb_push_json_encoded(L, call->params, "params");
+        else lcb_push_params(L, call->params);
+        encoded = lua_tostring(L, -1);
+    }
+    fprintf(stderr, "DRY-RUN %s %s%s%s\n", call->method, path, encoded && *encoded ? " " : "",
+            encoded ? encoded : "");
+    fflush(stderr);
+    lua_getiuservalue(L, client_idx, 1);
+    if (lua_getfield(L, -1, "dry_run_counts") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "dry_run_counts");
+    }
+    lua_getfield(L, -1, call->method);
+    lua_Integer n = lua_tointeger(L, -1) + 1;
+    lua_pop(L, 1);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, call->method);
+    lua_settop(L, top);
+    lua_createtable(L, 0, 1);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "dry_run");
+    return 1;
+}
+
 void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out)
 {
+    if (lcb_dry_run(L, client_idx, call)) {  /* dry run: nothing sent */
+        if (resp_out) lc_response_init(resp_out);
+        return;
+    }
     client_idx = lua_absindex(L, client_idx);
     lcb_client *cl = lcb_check_client(L, client_idx);
     int params = call->params ? lua_absindex(L, call->params) : 0;
@@ -175,6 +306,8 @@ void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response
 int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
                   lua_KFunction k)
 {
+    /* Dry run: answered here, before anything is queued or sent. */
+    if (lcb_dry_run(L, client_idx, call)) return k(L, LUA_OK, ctx);
     /* Blocking for now; the scheduler will yield here inside a task. */
     int top = lua_gettop(L);
     lcb_request(L, client_idx, call, NULL);

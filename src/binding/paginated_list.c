@@ -183,6 +183,18 @@ static lua_Integer fetch_page(lua_State *L, int self)
     /* An empty page ends the list even if a next link came with it, so a
      * server that keeps linking to empty pages cannot loop us forever. */
     if (lua_isnil(L, next_idx) || n == 0) li->done = 1;
+
+    /* Progress hook (host-scripts): the client's Lua-side field `on_page`,
+     * when set, is called as on_page(list, items, pages, done). */
+    lua_getiuservalue(L, client, 1);
+    if (lua_getfield(L, -1, "on_page") == LUA_TFUNCTION) {
+        lua_pushvalue(L, self);
+        lua_pushinteger(L, li->count);
+        lua_pushinteger(L, li->pages);
+        lua_pushboolean(L, li->done);
+        lua_call(L, 4, 0);
+    }
+
     lua_settop(L, top);
     return n;
 }

@@ -38,9 +38,25 @@ static const lcb_endpoint observee_endpoints[] = {
     {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 
+/* Users API extras on User (settings, dashboard, graded submissions); the
+ * hand-written ones (split, merge_into, custom data, dashboard updates) are
+ * in lua/lcanvas/users_api.lua. */
+static const lcb_endpoint user_api_endpoints[] = {
+    {"get_settings", "GET", "users/{id}/settings", "dict", 0, NULL,
+     "The user's settings (manual_mark_as_read, collapse_global_nav, ...)."},
+    {"update_settings", "PUT", "users/{id}/settings", "dict", 0, NULL,
+     "Change settings, e.g. {manual_mark_as_read = true}; returns all settings."},
+    {"get_dashboard_positions", "GET", "users/{id}/dashboard_positions", "dict", 0, NULL,
+     "The user's dashboard card positions, {dashboard_positions = {course_42 = 1, ...}}."},
+    {"get_graded_submissions", "GET", "users/{id}/graded_submissions", "Submission", 1, NULL,
+     "The user's most recently graded submissions (include = {\"assignment\"}, ...)."},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
+};
+
 void lcb_open_user(lua_State *L)
 {
     lcb_resource_format(L, "User", "{name} ({id})");
     lcb_register_endpoints(L, "User", user_endpoints);
     lcb_register_endpoints(L, "User", observee_endpoints);
+    lcb_register_endpoints(L, "User", user_api_endpoints);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lua.h>
@@ -85,6 +86,25 @@ static void set_lua_path(lua_State *L)
     lua_pop(L, 2);
 }
 
+/* host.isatty(fd): whether fd (0, 1 or 2) is a terminal (progress display,
+ * the -i prompt). */
+static int host_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, fd >= 0 && fd <= 2, 1, "fd must be 0, 1 or 2");
+    lua_pushboolean(L, isatty((int)fd));
+    return 1;
+}
+
+/* host.clock(): monotonic seconds, for rates (os.clock is CPU time). */
+static int host_clock(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
 static int pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
@@ -102,7 +122,11 @@ static int pmain(lua_State *L)
      * `lcanvas sandbox` as a child, for instance). */
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaded");
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 4);
+    lua_pushcfunction(L, host_isatty);
+    lua_setfield(L, -2, "isatty");
+    lua_pushcfunction(L, host_clock);
+    lua_setfield(L, -2, "clock");
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {

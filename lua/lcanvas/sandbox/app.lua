@@ -50,7 +50,7 @@ local function merge(dst, src)
 end
 
 --- The route modules under routes/, one per API area.
-App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees" }
+App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees", "courses" }
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},

@@ -32,15 +32,35 @@ local function scope_keys(scope)
   return keys
 end
 
+-- Arrays hold no subscopes: only JSON objects (hashes) are walked into.
+local function is_hash(v)
+  return type(v) == "table" and v ~= json.null and v[1] == nil
+end
+
+-- Ruby's class names, as Canvas reports them in a 409.
 local function type_name(v)
   local t = type(v)
-  if t == "string" then return "String" elseif t == "number" then return "Integer"
-  elseif t == "boolean" then return "Boolean" elseif t == "table" then return "Hash" end
+  if t == "string" then return "String"
+  elseif math.type(v) == "integer" then return "Integer"
+  elseif t == "number" then return "Float"
+  elseif v == true then return "TrueClass" elseif v == false then return "FalseClass"
+  elseif is_hash(v) then return "Hash" elseif t == "table" and v ~= json.null then return "Array" end
   return "NilClass"
+end
+
+-- Canvas's value_to_boolean: form strings and JSON booleans.
+local function truthy(v)
+  return v == true or v == "true" or v == "1" or v == "on" or v == "yes" or v == 1
+end
+
+local function now_iso()
+  return os.date("!%Y-%m-%dT%H:%M:%SZ")
 end
 
 return function(app)
   local store = app.store
+  -- Other route modules answer with the same public shape of a user.
+  app.present_user = present
 
   app:route("GET", "/users/:user", function(self, ctx)
     self:require_manage(ctx, ctx.user)
@@ -70,19 +90,60 @@ return function(app)
     return present(ctx.user)
   end)
 
-  app:route("GET", "/accounts/:account/users", function(self, ctx)
+  local function require_admin(self, ctx)
     if not store:is_admin(ctx.user_id) then self:require_manage(ctx, { id = -1 }) end
+  end
+
+  app:route("GET", "/accounts/:account", function(self, ctx)
+    require_admin(self, ctx)
+    local a = ctx.account
+    return { id = a.id, name = a.name, parent_account_id = a.parent_account_id or json.null,
+      root_account_id = a.root_account_id or json.null, workflow_state = "active",
+      uuid = string.format("sandbox-account-%d", a.id), default_time_zone = "America/Denver" }
+  end)
+
+  app:route("GET", "/accounts/:account/users", function(self, ctx)
+    require_admin(self, ctx)
     local p = ctx.params
     local term = p.search_term
     if term ~= nil and (type(term) ~= "string" or #term < 3) then
       app.bad_request("search_term of 3 or more characters is required", "search_term", "invalid_length")
     end
     term = term and term:lower()
+    -- enrollment_type: the course-level base role ("student", "teacher"...).
+    local etype = p.enrollment_type
+    local enrolled
+    if etype ~= nil then
+      local want = ({ student = "StudentEnrollment", teacher = "TeacherEnrollment", ta = "TaEnrollment",
+        observer = "ObserverEnrollment", designer = "DesignerEnrollment" })[tostring(etype):lower()]
+      enrolled = {}
+      for _, e in ipairs(store.enrollments) do
+        if e.type == want then enrolled[e.user_id] = true end
+      end
+    end
+    local function candidates()
+      local users = {}
+      for _, u in ipairs(store:all_users()) do
+        if in_account(store, u, ctx.account.id) and (not enrolled or enrolled[u.id]) then
+          users[#users + 1] = u
+        end
+      end
+      return users
+    end
     local out = {}
-    for _, u in ipairs(store:all_users()) do
-      if in_account(store, u, ctx.account.id) and (not term or contains(u.name, term) or
-          contains(u.login_id, term) or contains(u.sis_user_id, term) or contains(u.email, term)) then
-        out[#out + 1] = present(u)
+    -- A numeric term names a user id first; other fields only if none matches.
+    local as_id = term and math.tointeger(tonumber(term))
+    if as_id and tostring(as_id) == term then
+      for _, u in ipairs(candidates()) do
+        if u.id == as_id then out[#out + 1] = present(u) end
+      end
+    end
+    if #out == 0 then
+      for _, u in ipairs(candidates()) do
+        if not term or contains(u.name, term) or contains(u.login_id, term) or
+            contains(u.sis_user_id, term) or contains(u.email, term) then
+          out[#out + 1] = present(u)
+        end
       end
     end
     local key = ({ username = "sortable_name", email = "email", sis_id = "sis_user_id",
@@ -98,6 +159,96 @@ return function(app)
     return out
   end, { list = true, no_last = true })
 
+  -- Creating users -------------------------------------------------------------
+  -- Canvas answers a failed user creation with every model's errors.
+  local function creation_failed(user_errors, pseudonym_errors)
+    app.halt(400, { errors = { user = user_errors or {}, pseudonym = pseudonym_errors or {},
+      observee = {}, pairing_code = {}, recaptcha = json.null } })
+  end
+
+  local function err(attribute, kind, message)
+    return json.array({ { attribute = attribute, type = kind, message = message } })
+  end
+
+  local function new_user(account, u, pseudonym, cc)
+    local login = pseudonym.unique_id
+    local name = (type(u.name) == "string" and u.name ~= "") and u.name or login
+    local first, last = name:match("^(%S+)%s+(.+)$")
+    local email = type(cc.address) == "string" and cc.address ~= "" and cc.address or
+      (login:find("@", 1, true) and login or nil)
+    local record = {
+      id = store:new_id(), name = name,
+      short_name = type(u.short_name) == "string" and u.short_name or (first or name),
+      sortable_name = type(u.sortable_name) == "string" and u.sortable_name or
+        (last and (last .. ", " .. first) or name),
+      login_id = login, email = email,
+      sis_user_id = type(pseudonym.sis_user_id) == "string" and pseudonym.sis_user_id ~= "" and
+        pseudonym.sis_user_id or nil,
+      integration_id = type(pseudonym.integration_id) == "string" and pseudonym.integration_id or nil,
+      locale = type(u.locale) == "string" and u.locale or "en",
+      time_zone = type(u.time_zone) == "string" and u.time_zone or "America/Denver",
+      created_at = now_iso(), account_id = account.id,
+      terms_of_use = truthy(u.terms_of_use) or nil,
+    }
+    record.avatar_url = "https://sandbox.test/images/avatars/" .. record.id .. ".png"
+    store:add_user(record)
+    return record
+  end
+
+  local function table_param(ctx, key)
+    local v = ctx.params[key]
+    if v ~= nil and type(v) ~= "table" then app.bad_request(key .. " must be a hash", key) end
+    return v or {}
+  end
+
+  -- unique_id: present, and free in this (single root) account.
+  local function check_login(pseudonym, pseudonym_errors)
+    local login = pseudonym.unique_id
+    if type(login) ~= "string" or login == "" then
+      pseudonym_errors.unique_id = err("unique_id", "too_short", "is too short (minimum is 1 character)")
+    elseif store.by_login[login:lower()] then
+      pseudonym_errors.unique_id = err("unique_id", "taken",
+        "ID already in use for this account and authentication provider")
+    end
+  end
+
+  app:route("POST", "/accounts/:account/users", function(self, ctx)
+    require_admin(self, ctx)
+    local u, pseudonym, cc = table_param(ctx, "user"), table_param(ctx, "pseudonym"),
+      table_param(ctx, "communication_channel")
+    local pseudonym_errors = {}
+    check_login(pseudonym, pseudonym_errors)
+    local sis = pseudonym.sis_user_id
+    if type(sis) == "string" and sis ~= "" and store.by_sis[sis] then
+      pseudonym_errors.sis_user_id = err("sis_user_id", "taken",
+        string.format("SIS ID \"%s\" is already in use", sis))
+    end
+    if next(pseudonym_errors) then creation_failed({}, pseudonym_errors) end
+    return present(new_user(ctx.account, u, pseudonym, cc))
+  end)
+
+  app:route("POST", "/accounts/:account/self_registration", function(self, ctx)
+    local u, pseudonym, cc = table_param(ctx, "user"), table_param(ctx, "pseudonym"),
+      table_param(ctx, "communication_channel")
+    local user_errors, pseudonym_errors = {}, {}
+    if type(u.name) ~= "string" or u.name == "" then
+      user_errors.name = err("name", "blank", "can't be blank")
+    end
+    if not truthy(u.terms_of_use) then
+      user_errors.terms_of_use = err("terms_of_use", "accepted", "must be accepted")
+    end
+    check_login(pseudonym, pseudonym_errors)
+    if not pseudonym_errors.unique_id and not tostring(pseudonym.unique_id):match("^[^@%s]+@[^@%s]+%.[^@%s]+$") then
+      pseudonym_errors.unique_id = err("unique_id", "invalid", "is invalid")
+    end
+    if pseudonym.password ~= nil then
+      pseudonym_errors.password = err("password", "invalid", "cannot be set during self-registration")
+    end
+    if next(user_errors) or next(pseudonym_errors) then creation_failed(user_errors, pseudonym_errors) end
+    pseudonym.sis_user_id, pseudonym.integration_id = nil, nil   -- ignored when self-registering
+    return present(new_user(ctx.account, u, pseudonym, cc))
+  end)
+
   app:route("GET", "/users/:user/courses", function(self, ctx)
     self:require_manage(ctx, ctx.user)
     local out = {}
@@ -105,6 +256,9 @@ return function(app)
       local c = store.courses[e.course_id]
       if c then
         local copy = store.deep_copy(c)
+        -- The caller's own nickname replaces the name (users_api.lua keeps them).
+        local nick = app.course_nickname and app.course_nickname(ctx.user_id, c.id)
+        if nick then copy.original_name, copy.name = c.name, nick end
         copy.enrollments = json.array({ { type = e.type:gsub("Enrollment$", ""):lower(),
           role = e.role, enrollment_state = e.enrollment_state, user_id = e.user_id } })
         out[#out + 1] = copy
@@ -143,6 +297,8 @@ return function(app)
   end
 
   -- Custom data --------------------------------------------------------------
+  -- store.custom_data[user id][ns] is the namespace's JSON value. Scopes
+  -- walk JSON objects only; a stored null reads as "no data", as in Canvas.
   local function ns_data(ctx)
     local ns = ctx.params.ns
     if type(ns) ~= "string" or ns == "" then app.bad_request("invalid namespace", "ns") end
@@ -150,14 +306,16 @@ return function(app)
     return store.custom_data[ctx.user.id], ns
   end
 
+  local function no_data() app.bad_request("no data for scope", "scope") end
+
   local function get_custom(self, ctx)
     self:require_manage(ctx, ctx.user)
     local root, ns = ns_data(ctx)
     local v = root[ns]
     for _, k in ipairs(scope_keys(ctx.args.scope)) do
-      v = type(v) == "table" and v[k] or nil
+      v = is_hash(v) and v[k] or nil
     end
-    if v == nil then app.bad_request("no data for scope", "scope") end
+    if v == nil or v == json.null then no_data() end
     return { data = v }
   end
 
@@ -165,32 +323,38 @@ return function(app)
     self:require_manage(ctx, ctx.user)
     local root, ns = ns_data(ctx)
     local data = ctx.params.data
-    if data == nil then app.bad_request("no data provided", "data") end
+    if data == nil or data == json.null then app.bad_request("no data specified", "data") end
     local keys = scope_keys(ctx.args.scope)
     if #keys == 0 then
-      local status = root[ns] == nil and 201 or 200
-      if type(data) ~= "table" and root[ns] ~= nil then status = 200 end
+      local status = (root[ns] == nil or root[ns] == json.null) and 201 or 200
       root[ns] = data
       return { data = data }, status
     end
-    if root[ns] == nil then root[ns] = {} end
+    -- Walk (and create) the outer scopes; a non-hash on the way would be
+    -- lost, so that is a conflict. Creation only happens past existing
+    -- data, so a conflict never leaves half-made scopes behind.
+    if root[ns] == nil or root[ns] == json.null then root[ns] = {} end
+    if not is_hash(root[ns]) then
+      app.halt(409, { message = "write conflict for custom_data hash", conflict_scope = "",
+        type_at_conflict = type_name(root[ns]), value_at_conflict = root[ns] })
+    end
     local t = root[ns]
     local walked = {}
     for i = 1, #keys - 1 do
       walked[#walked + 1] = keys[i]
       local v = t[keys[i]]
-      if v == nil then
+      if v == nil or v == json.null then
         v = {}
         t[keys[i]] = v
-      elseif type(v) ~= "table" then
+      elseif not is_hash(v) then
         app.halt(409, { message = "write conflict for custom_data hash",
           conflict_scope = table.concat(walked, "/"), type_at_conflict = type_name(v),
           value_at_conflict = v })
       end
       t = v
     end
-    if type(t) ~= "table" then app.halt(409, { message = "write conflict for custom_data hash" }) end
-    local status = t[keys[#keys]] == nil and 201 or 200
+    local old = t[keys[#keys]]
+    local status = (old == nil or old == json.null) and 201 or 200
     t[keys[#keys]] = data
     return { data = data }, status
   end
@@ -198,7 +362,7 @@ return function(app)
   local function prune(t, keys, i)
     if i > #keys then return end
     local child = t[keys[i]]
-    if type(child) == "table" then
+    if is_hash(child) then
       prune(child, keys, i + 1)
       if next(child) == nil then t[keys[i]] = nil end
     end
@@ -210,14 +374,14 @@ return function(app)
     local keys = scope_keys(ctx.args.scope)
     if #keys == 0 then
       local v = root[ns]
-      if v == nil then app.bad_request("no data for scope", "scope") end
+      if v == nil or v == json.null then no_data() end
       root[ns] = nil
       return { data = v }
     end
     local t = root[ns]
-    for i = 1, #keys - 1 do t = type(t) == "table" and t[keys[i]] or nil end
-    local v = type(t) == "table" and t[keys[#keys]] or nil
-    if v == nil then app.bad_request("no data for scope", "scope") end
+    for i = 1, #keys - 1 do t = is_hash(t) and t[keys[i]] or nil end
+    local v = is_hash(t) and t[keys[#keys]] or nil
+    if v == nil or v == json.null then no_data() end
     t[keys[#keys]] = nil
     prune(root, { ns, table.unpack(keys) }, 1)
     return { data = v }

@@ -1,0 +1,65 @@
+--- lcanvas.outfile: an output file that appears complete or not at all.
+-- Writes go to a temporary file in the same directory (so the final rename
+-- stays on one file system and is atomic); close() renames it into place,
+-- and an error, an interrupt or a forgotten close removes it instead.
+local M = {}
+
+local Outfile = {}
+Outfile.__index = Outfile
+
+local seq = 0
+
+--- lcanvas.outfile.open(path): a file whose writes land at `path` only on close().
+function M.open(path)
+  if type(path) ~= "string" or path == "" then
+    error("bad argument #1 to 'open' (a file path expected, got " .. type(path) .. ")", 2)
+  end
+  local dir, base = path:match("^(.*/)([^/]+)$")
+  if not dir then dir, base = "", path end
+  seq = seq + 1
+  local tmp = string.format("%s.%s.tmp-%d-%d-%d", dir, base, os.time(), math.random(1e9), seq)
+  local f, err = io.open(tmp, "wb")
+  if not f then error("cannot write " .. path .. ": " .. tostring(err), 2) end
+  return setmetatable({ path = path, tmp = tmp, f = f }, Outfile)
+end
+
+--- Outfile:write(...): writes strings (like file:write).
+function Outfile:write(...)
+  if not self.f then error("write to a closed output file (" .. self.path .. ")", 2) end
+  local ok, err = self.f:write(...)
+  if not ok then error("cannot write " .. self.path .. ": " .. tostring(err), 2) end
+  return self
+end
+
+--- Outfile:close(): completes the file (renames it into place).
+function Outfile:close()
+  if not self.f then return self.committed end
+  local f = self.f
+  self.f = nil
+  local ok, err = f:close()
+  if ok then ok, err = os.rename(self.tmp, self.path) end
+  if not ok then
+    os.remove(self.tmp)
+    error("cannot write " .. self.path .. ": " .. tostring(err), 2)
+  end
+  self.committed = true
+  return true
+end
+
+--- Outfile:abort(): drops what was written; the destination is untouched.
+function Outfile:abort()
+  if not self.f then return end
+  self.f:close()
+  self.f = nil
+  os.remove(self.tmp)
+end
+
+--- Outfile:__close(err): `<close>`: completes the file on a normal exit from the block, removes it on an error (including Ctrl-C).
+function Outfile:__close(err)
+  if err ~= nil then self:abort() else self:close() end
+end
+
+-- Never completed (no close, no <close>): incomplete, so removed.
+Outfile.__gc = Outfile.abort
+
+return M

@@ -1,0 +1,127 @@
+--- lcanvas.progress: one live status line on stderr for long runs.
+-- Shown only when stderr is a terminal (LCANVAS_PROGRESS=1 forces it on,
+-- LCANVAS_PROGRESS=0 or the host's --quiet turn it off), so logs and pipes
+-- never fill up with carriage returns.
+local M = {}
+
+local host = package.loaded["lcanvas.host"]
+local clock = host and host.clock or os.time
+
+local forced = os.getenv("LCANVAS_PROGRESS")
+local tty
+M.quiet = false
+
+--- lcanvas.progress.enabled(): whether progress lines are shown.
+function M.enabled()
+  if M.quiet or forced == "0" then return false end
+  if forced and forced ~= "" then return true end
+  if tty == nil then
+    if host and host.isatty then tty = host.isatty(2)
+    else tty = os.execute("test -t 2") == true end
+  end
+  return tty
+end
+
+local current  -- the Progress whose line is on screen (unfinished)
+
+local Progress = {}
+Progress.__index = Progress
+
+local function render(p, final)
+  if not M.enabled() then return end
+  local now = clock()
+  -- A terminal is redrawn at most ten times a second; forced output (tests)
+  -- shows every step so it is predictable.
+  if not final and not forced and p.drawn_at and now - p.drawn_at < 0.1 then return end
+  p.drawn_at = now
+  local elapsed = now - p.started
+  local text
+  if p.formatter then
+    text = p.formatter(p, elapsed)
+  else
+    text = p.label .. ": " .. p.done
+    if p.total then
+      text = text .. "/" .. p.total
+      if p.total > 0 then text = text .. string.format(" (%d%%)", p.done * 100 // p.total) end
+    end
+    if elapsed >= 0.2 then text = text .. string.format(", %.1f/s", p.done / elapsed) end
+  end
+  local pad = (p.width or 0) - #text
+  p.width = #text
+  io.stderr:write("\r", text, pad > 0 and string.rep(" ", pad) or "", final and "\n" or "")
+  io.stderr:flush()
+  current = (not final) and p or nil
+end
+
+--- lcanvas.progress(label [, total]): a progress line for a script's own loop; p:add(n), p:set(n), p:finish() (also closed by `<close>`).
+function M.new(label, total)
+  if current then current:finish() end
+  local p = setmetatable({ label = tostring(label or "progress"), total = total, done = 0,
+    started = clock() }, Progress)
+  return p
+end
+
+--- Progress:add([n]): counts n more (default 1) and redraws.
+function Progress:add(n)
+  self.done = self.done + (n or 1)
+  render(self, false)
+  return self
+end
+
+--- Progress:set(n): sets the count and redraws.
+function Progress:set(n)
+  self.done = n
+  render(self, false)
+  return self
+end
+
+--- Progress:finish(): draws the final line and ends it with a newline.
+function Progress:finish()
+  if self.finished then return end
+  self.finished = true
+  if self.drawn_at or current == self then render(self, true) end
+  if current == self then current = nil end
+end
+Progress.__close = Progress.finish
+
+--- lcanvas.progress.finish_all(): ends a line still on screen (the host calls it at exit).
+function M.finish_all()
+  if current then current:finish() end
+end
+
+--- lcanvas.progress.attach(client): shows a line while the client's lists load pages.
+function M.attach(client)
+  local lists = setmetatable({}, { __mode = "k" })
+  client.on_page = function(list, items, pages, done)
+    if not M.enabled() then return end
+    local p = lists[list]
+    if not p then
+      local requests0 = client:stats().requests - 1
+      p = M.new("list")
+      p.formatter = function(self, elapsed)
+        local reqs = client:stats().requests - requests0
+        -- A rate over the first few milliseconds means nothing yet.
+        return string.format("list: %d items, %d pages", self.done, self.pages) ..
+          (elapsed >= 0.2 and string.format(", %.1f requests/s", reqs / elapsed) or "")
+      end
+      lists[list] = p
+    end
+    p.pages = pages
+    p.done = items
+    if done then
+      p.finished = true
+      if forced then
+        render(p, true)
+      elseif p.drawn_at then
+        -- A list's line is transient on a terminal: erase it when done.
+        io.stderr:write("\r", string.rep(" ", p.width or 0), "\r")
+        if current == p then current = nil end
+      end
+    else
+      render(p, false)
+    end
+  end
+  return client
+end
+
+return setmetatable(M, { __call = function(_, ...) return M.new(...) end })

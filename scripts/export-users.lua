@@ -1,0 +1,59 @@
+-- export-users.lua: an account's users to CSV or JSON lines.
+local lcanvas = require "lcanvas"
+local script = require "lcanvas.script"
+
+local USAGE = [[
+usage: lcanvas [--sandbox] scripts/export-users.lua [options]
+
+Writes the users of an account (GET accounts/:id/users) to a file.
+
+options:
+  --account ID          the account (default: 1)
+  --search TERM         only users matching TERM (name, login, SIS id, email;
+                        3 characters or more)
+  --enrollment-type T   only users with this enrollment type (student,
+                        teacher, ta, observer, designer)
+  --fields LIST         comma-separated fields (default:
+                        id,name,sortable_name,login_id,sis_user_id,email)
+  --format csv|jsonl    file format (default: from the output's extension,
+                        else csv)
+  --output FILE         where to write (default: users.csv)
+
+The file appears complete when the export ends, or not at all.
+Exit status: 0 done, 1 the export failed, 2 bad usage.
+]]
+
+local opts = script.options(USAGE, { account = "value", search = "value",
+  enrollment_type = "value", fields = "value", format = "value", output = "value" }, arg)
+local output = opts.output or "users.csv"
+local format = opts.format or (output:match("%.jsonl$") and "jsonl") or "csv"
+if format ~= "csv" and format ~= "jsonl" then
+  script.fail("export-users: --format must be csv or jsonl (got '%s')", format)
+end
+local fields = {}
+for f in (opts.fields or "id,name,sortable_name,login_id,sis_user_id,email"):gmatch("[^,%s]+") do
+  fields[#fields + 1] = f
+end
+if #fields == 0 then script.fail("export-users: --fields names no field") end
+if opts.search and #opts.search < 3 then
+  script.fail("export-users: --search needs 3 characters or more (Canvas refuses shorter terms)")
+end
+local account = opts.account or "1"
+if not account:match("^%d+$") and not account:match("^[%w_]+:.+") then
+  script.fail("export-users: --account must be an id (got '%s')", account)
+end
+
+local params = { search_term = opts.search, enrollment_type = opts.enrollment_type }
+local users = canvas:list("accounts/" .. account .. "/users", params, { type = "User" })
+
+local out <close> = format == "csv" and lcanvas.csv.writer(output, fields) or lcanvas.jsonl.writer(output)
+local n = 0
+for user in users do
+  local rec = {}
+  for _, f in ipairs(fields) do rec[f] = user[f] end
+  if format == "csv" then out:write(rec) else out:write(rec) end
+  n = n + 1
+end
+out:close()
+io.stderr:write(string.format("export-users: %d users written to %s\n", n, output))
+return 0
