@@ -94,7 +94,9 @@ function M.runtime(core, lcanvas)
   end
   types.lcanvas = {}
   for name, v in pairs(lcanvas) do
-    if type(v) == "function" then types.lcanvas[name] = {} end
+    local mt = type(v) == "table" and getmetatable(v)
+    -- A callable module (lcanvas.progress) is a public function too.
+    if type(v) == "function" or (mt and mt.__call) then types.lcanvas[name] = {} end
   end
   return types
 end
