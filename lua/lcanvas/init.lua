@@ -45,4 +45,6 @@ function M.is_error(err, kind)
   return kind == nil or err:is(kind)
 end
 
+require "lcanvas.user"    -- User methods written in Lua (upload, create_folder, ...)
+
 return M

@@ -511,6 +511,31 @@ static int l_client_of(lua_State *L)
     return 1;
 }
 
+/* core.segment(v): an id, string or object as an escaped path segment, for
+ * Lua-side methods that build paths (lua/lcanvas/user.lua). */
+static int l_segment(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lcb_push_id_segment(L, 1, 1);
+    return 1;
+}
+
+/* core.list(client, type, path [, params [, root [, extra]]]): a lazy
+ * PaginatedList whose items get the fields of `extra` when they lack them
+ * (e.g. {user_id = 5} on ContentMigrations listed under a user). */
+static int l_list(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    const char *type = luaL_checkstring(L, 2);
+    const char *path = luaL_checkstring(L, 3);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    const char *root = luaL_optstring(L, 5, NULL);
+    if (!lua_isnoneornil(L, 6)) luaL_checktype(L, 6, LUA_TTABLE);
+    lua_settop(L, 6);
+    lcb_push_list(L, 1, type, path, lua_istable(L, 4) ? 4 : 0, root, lua_istable(L, 6) ? 6 : 0);
+    return 1;
+}
+
 void lcb_open_resource(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -519,6 +544,8 @@ void lcb_open_resource(lua_State *L)
         {"object", l_object},
         {"is_object", l_is_object},
         {"client_of", l_client_of},
+        {"segment", l_segment},
+        {"list", l_list},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);
