@@ -5,6 +5,7 @@
 local core = require "lcanvas.core"
 
 local User = core.methods("User")
+-- (Not returned: error messages would then name methods "lcanvas.user.x".)
 
 -- Helpers --------------------------------------------------------------------
 
@@ -69,7 +70,7 @@ end
 
 --- User:create_content_migration(migration_type [, params]): start a content migration (POST users/:id/content_migrations); migration_type is a type string or an lcanvas.Migrator; returns an lcanvas.ContentMigration.
 function User.create_content_migration(self, migration_type, params)
-  if core.is_object(migration_type, "Migrator") then migration_type = migration_type.type end
+  if core.is_object(migration_type, "Migrator") then migration_type = migration_type:get("type") end
   check_string(migration_type, 1, "create_content_migration", "migration_type (a string or a Migrator)")
   local p = params_with(params, 2, "create_content_migration", { migration_type = migration_type })
   local c = core.client_of(self)
@@ -257,4 +258,4 @@ function User.upload(self, file, params)
   invalid("the upload answered %d with neither a File nor a Location", status)
 end
 
-return User
+return true

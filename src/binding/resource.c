@@ -278,10 +278,24 @@ static int m_type(lua_State *L)
     return 1;
 }
 
+/* obj:get(field): the attribute itself, even where a method has the same
+ * name (enrollment.type is the `type` method; enrollment:get("type") is
+ * "StudentEnrollment"). */
+static int m_get(lua_State *L)
+{
+    check_resource(L, 1);
+    luaL_checkany(L, 2);
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
 static const luaL_Reg common_methods[] = {
     {"to_table", m_to_table},
     {"date", m_date},
     {"type", m_type},
+    {"get", m_get},
     {NULL, NULL},
 };
 
