@@ -173,13 +173,16 @@ local function file_info(file, fname)
     local size = pos and file:seek("end")
     if not size then argerror(1, fname, "the file handle cannot seek (not a regular file?)") end
     file:seek("set", pos)
+    local _, rerr = file:read(0)  -- a directory opens fine but cannot be read
+    if rerr then argerror(1, fname, "the file handle is not a regular file: " .. tostring(rerr)) end
     return size, nil
   elseif io.type(file) == "closed file" then
     argerror(1, fname, "attempt to use a closed file")
   elseif type(file) == "string" and file ~= "" then
     local f, err = io.open(file, "rb")
     if not f then argerror(1, fname, "cannot open file: " .. tostring(err)) end
-    local size = f:seek("end")
+    local _, rerr = f:read(0)  -- a directory opens fine but cannot be read
+    local size = not rerr and f:seek("end")
     f:close()
     if not size then argerror(1, fname, "'" .. file .. "' is not a regular file") end
     return size, basename(file)
