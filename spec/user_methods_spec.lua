@@ -135,6 +135,13 @@ describe("User methods", function()
       assert.equal(0, #api_requests())
     end)
 
+    it("prints objects by their template, or generically when its fields are missing", function()
+      local folder = lcanvas.core.object("Folder", { id = 9, full_name = "my files/a" }, c)
+      assert.equal("my files/a (9)", tostring(folder))
+      assert.equal("Folder (9)", tostring(lcanvas.core.object("Folder", { id = 9 }, c)))
+      assert.equal("Folder: Labs (9)", tostring(lcanvas.core.object("Folder", { id = 9, name = "Labs" }, c)))
+    end)
+
     it("sends optional parameters as a trailing table", function()
       u:get_courses({ enrollment_state = "active" }):first()
       assert.equal("active", query(last_api()).enrollment_state)

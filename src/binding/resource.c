@@ -169,6 +169,17 @@ static int res_tostring(lua_State *L)
     lua_getiuservalue(L, 1, 1);
     int attrs = lua_gettop(L);
     luaL_Buffer b;
+    /* A template whose fields are missing would print "?": use the generic
+     * form instead (a Folder known only by id prints "Folder (9)"). */
+    for (const char *p = fmt; fmt && (p = strchr(p, '{'));) {
+        const char *close = strchr(p, '}');
+        if (!close) break;
+        lua_pushlstring(L, p + 1, (size_t)(close - p - 1));
+        int missing = lua_rawget(L, attrs) == LUA_TNIL;
+        lua_pop(L, 1);
+        if (missing) fmt = NULL;
+        p = close + 1;
+    }
     if (fmt) {
         luaL_buffinit(L, &b);
         for (const char *p = fmt; *p;) {
