@@ -91,6 +91,10 @@ describe("User methods", function()
         assert.is_string(row.doc, name)
         assert.is_true(#row.doc > 10, name)
       end
+      for name, row in pairs(rows) do
+        assert.is_string(row.doc, name .. " has no doc string")
+        assert.is_string(row.path, name)
+      end
       for _, name in ipairs({ "get_content_export", "get_content_migration", "get_file", "get_folder",
         "set_usage_rights", "remove_usage_rights" }) do
         assert.is_table(rows[name], name)
@@ -120,6 +124,17 @@ describe("User methods", function()
         assert.equal(e[7] or e[2], r.path)
       end)
     end
+
+    it("has every hand-written method too, documented in lua/lcanvas/user.lua", function()
+      local src = assert(io.open(sandbox.root .. "/lua/lcanvas/user.lua")):read("a")
+      for _, name in ipairs({ "create_folder", "create_content_migration", "get_content_migrations",
+        "get_features", "get_feature_flag", "export_content", "update_color", "resolve_path",
+        "moderate_all_eportfolios", "terminate_sessions", "upload" }) do
+        assert.is_function(u[name], name)
+        assert.is_nil(lcanvas.core.endpoints("User")[name], name .. " is hand-written, not a row")
+        assert.matches("%-%-%- User:" .. name .. "%(", src)
+      end
+    end)
 
     it("takes objects or ids for positional arguments, and refuses nil before any request", function()
       local course = c:get_user(3):get_courses():first()
