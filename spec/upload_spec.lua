@@ -191,6 +191,12 @@ describe("User:upload", function()
     assert.matches("/files_api/upload/", err.url)
     sandbox.fault({ origin = "storage", status = 403, body = "AccessDenied", content_type = "text/plain" })
     raises("Forbidden", me.upload, me, path)
+    -- answers that are neither a File nor a Location
+    sandbox.fault({ origin = "storage", status = 200, body = "stored", content_type = "text/plain" })
+    raises("InvalidResponse", me.upload, me, path)
+    sandbox.fault({ origin = "storage", status = 302, body = "" })
+    err = raises("InvalidResponse", me.upload, me, path)
+    assert.matches("302 without a Location", err.message)
     -- nothing was stored by the failed uploads
     for f in me:get_files() do assert.not_equal(path:match("[^/]+$"), f.display_name) end
   end)

@@ -237,6 +237,7 @@ function User.upload(self, file, params)
   local fields, upload_params = {}, ticket.upload_params or {}
   if type(upload_params) ~= "table" then invalid("upload_params must be an object") end
   for k, v in pairs(upload_params) do
+    if type(v) == "table" and v ~= core.null then invalid("upload_params.%s is not a plain value", tostring(k)) end
     if v ~= core.null then fields[#fields + 1] = { tostring(k), tostring(v) } end
   end
   table.sort(fields, function(a, b) return a[1] < b[1] end)  -- deterministic requests
@@ -256,8 +257,12 @@ function User.upload(self, file, params)
     if not location then invalid("the upload answered %d without a Location", status) end
     return true, fetch_location(c, location)
   end
-  if body:match("%S") then return true, decode_file(body, what) end
+  if body:match("%S") then
+    local ok, v = pcall(core.json.decode, body)
+    if ok and type(v) == "table" and v.id ~= nil then return true, v end
+  end
   if location then return true, fetch_location(c, location) end
+  if body:match("%S") then return true, decode_file(body, what) end
   invalid("the upload answered %d with neither a File nor a Location", status)
 end
 
