@@ -201,6 +201,35 @@ describe("User:upload", function()
     for f in me:get_files() do assert.not_equal(path:match("[^/]+$"), f.display_name) end
   end)
 
+  it("has a storage origin that refuses the Canvas token", function()
+    local ticket = c:request("POST", "users/self/files", { name = "x.txt", size = 3 })
+    assert.equal(sandbox.storage, ticket.upload_url:match("^(http://[^/]+)"))
+    local ltn12 = require "ltn12"
+    local boundary = "XyZ"
+    local parts = {}
+    for k, v in pairs(ticket.upload_params) do
+      parts[#parts + 1] = string.format('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n', boundary, k, v)
+    end
+    parts[#parts + 1] = string.format('--%s\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\n\r\nabc\r\n--%s--\r\n',
+      boundary, boundary)
+    local body = table.concat(parts)
+    local function post(headers)
+      local out = {}
+      headers["content-type"] = "multipart/form-data; boundary=" .. boundary
+      headers["content-length"] = #body
+      local _, code = http.request({ url = ticket.upload_url, method = "POST", headers = headers,
+        source = ltn12.source.string(body), sink = ltn12.sink.table(out) })
+      return code, table.concat(out)
+    end
+    local code, answer = post({ authorization = "Bearer " .. sandbox.tokens.student })
+    assert.equal(403, code)
+    assert.matches("Canvas token", answer)
+    assert.equal(0, c:get_current_user():get_files({ search_term = "x.txt" }):count())
+    -- the same form without the token is accepted
+    code = post({})
+    assert.equal(303, code)
+  end)
+
   it("masquerades step 1 but not the storage request", function()
     local admin = lcanvas.new(sandbox.url, sandbox.tokens.admin, { as_user_id = "3" })
     local sam = admin:get_user(3)
