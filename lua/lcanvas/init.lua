@@ -61,5 +61,6 @@ M.csv = require "lcanvas.csv"
 M.jsonl = require "lcanvas.jsonl"
 M.outfile = require "lcanvas.outfile"
 M.progress = require "lcanvas.progress"
+require "lcanvas.user"    -- User methods written in Lua (upload, create_folder, ...)
 
 return M

@@ -124,6 +124,7 @@ void lcb_open_user(lua_State *L);
 void lcb_open_account(lua_State *L);
 void lcb_open_pairing_code(lua_State *L);
 void lcb_open_catalog(lua_State *L);
+void lcb_open_upload(lua_State *L);
 void lcb_open_list(lua_State *L);
 
 int luaopen_lcanvas_core(lua_State *L);

@@ -16,6 +16,7 @@ int luaopen_lcanvas_core(lua_State *L)
     lcb_open_account(L);
     lcb_open_pairing_code(L);
     lcb_open_catalog(L);
+    lcb_open_upload(L);
     lua_pushliteral(L, LCANVAS_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

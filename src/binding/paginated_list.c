@@ -131,7 +131,14 @@ static lua_Integer fetch_page(lua_State *L, int self)
         lua_newtable(L);
         items = lua_gettop(L);
     }
-    if (!lua_istable(L, items) || (lua_rawlen(L, items) == 0 && lua_next(L, items) != 0)) {
+    int not_array = !lua_istable(L, items);
+    if (!not_array && lua_rawlen(L, items) == 0) {
+        /* An empty array, or an object (which has keys)? lua_next needs a nil key. */
+        lua_pushnil(L);
+        not_array = lua_next(L, items) != 0;
+        if (not_array) lua_pop(L, 2);
+    }
+    if (not_array) {
         lua_getfield(L, state, "root");
         const char *root = lua_tostring(L, -1);
         lcb_raise_kind(L, LC_INVALID_RESPONSE,

@@ -169,6 +169,17 @@ static int res_tostring(lua_State *L)
     lua_getiuservalue(L, 1, 1);
     int attrs = lua_gettop(L);
     luaL_Buffer b;
+    /* A template whose fields are missing would print "?": use the generic
+     * form instead (a Folder known only by id prints "Folder (9)"). */
+    for (const char *p = fmt; fmt && (p = strchr(p, '{'));) {
+        const char *close = strchr(p, '}');
+        if (!close) break;
+        lua_pushlstring(L, p + 1, (size_t)(close - p - 1));
+        int missing = lua_rawget(L, attrs) == LUA_TNIL;
+        lua_pop(L, 1);
+        if (missing) fmt = NULL;
+        p = close + 1;
+    }
     if (fmt) {
         luaL_buffinit(L, &b);
         for (const char *p = fmt; *p;) {
@@ -281,10 +292,24 @@ static int m_type(lua_State *L)
     return 1;
 }
 
+/* obj:get(field) on every object: the attribute itself, even where a method
+ * has the same name (enrollment.type is the `type` method). */
+/// User:get(field): the attribute named field even where a method has that name (any object: enrollment:get("type")).
+static int m_get(lua_State *L)
+{
+    check_resource(L, 1);
+    luaL_checkany(L, 2);
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
 static const luaL_Reg common_methods[] = {
     {"to_table", m_to_table},
     {"date", m_date},
     {"type", m_type},
+    {"get", m_get},
     {NULL, NULL},
 };
 
@@ -514,6 +539,31 @@ static int l_client_of(lua_State *L)
     return 1;
 }
 
+/* core.segment(v): an id, string or object as an escaped path segment, for
+ * Lua-side methods that build paths (lua/lcanvas/user.lua). */
+static int l_segment(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lcb_push_id_segment(L, 1, 1);
+    return 1;
+}
+
+/* core.list(client, type, path [, params [, root [, extra]]]): a lazy
+ * PaginatedList whose items get the fields of `extra` when they lack them
+ * (e.g. {user_id = 5} on ContentMigrations listed under a user). */
+static int l_list(lua_State *L)
+{
+    lcb_check_client(L, 1);
+    const char *type = luaL_checkstring(L, 2);
+    const char *path = luaL_checkstring(L, 3);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    const char *root = luaL_optstring(L, 5, NULL);
+    if (!lua_isnoneornil(L, 6)) luaL_checktype(L, 6, LUA_TTABLE);
+    lua_settop(L, 6);
+    lcb_push_list(L, 1, type, path, lua_istable(L, 4) ? 4 : 0, root, lua_istable(L, 6) ? 6 : 0);
+    return 1;
+}
+
 void lcb_open_resource(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -522,6 +572,8 @@ void lcb_open_resource(lua_State *L)
         {"object", l_object},
         {"is_object", l_is_object},
         {"client_of", l_client_of},
+        {"segment", l_segment},
+        {"list", l_list},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

@@ -11,6 +11,7 @@ App.__index = App
 
 local JSON_TYPE = "application/json; charset=utf-8"
 local LOG_MAX = 5000
+local LOG_BODY_MAX = 256 * 1024
 
 -- An answer that ends the handling early (404, 401, validation errors).
 local Halt = {}
@@ -85,8 +86,11 @@ end
 
 function App:record(req, origin)
   self.seq = self.seq + 1
+  -- Big bodies (uploads) are logged by their head and size only.
+  local body = req.body
+  if body and #body > LOG_BODY_MAX then body = body:sub(1, LOG_BODY_MAX) end
   local entry = { seq = self.seq, origin = origin, method = req.method, path = req.path,
-    query = req.query, headers = req.headers, body = req.body, conn = req.conn }
+    query = req.query, headers = req.headers, body = body, body_size = req.body and #req.body, conn = req.conn }
   self.log[#self.log + 1] = entry
   if #self.log > LOG_MAX then table.remove(self.log, 1) end
   return entry
@@ -344,6 +348,8 @@ function App:answer(req, origin)
     end
   end
   if origin == "storage" then
+    -- Uploads and downloads: routes/user_resources.lua sets the handler.
+    if self.storage_handler then return self:storage_handler(req) end
     return json_response(404, { errors = { { message = "The specified resource does not exist." } } })
   end
   if not req.path:find("^/api/v1/") then

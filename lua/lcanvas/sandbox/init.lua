@@ -53,6 +53,9 @@ function M.start(opts)
   local function handler_for(origin)
     return function(req) return app:handle(req, origin) end
   end
+  -- Routes that hand out URLs on the other origins (upload_url) need them.
+  app.urls = { main = string.format("http://%s:%d", host, port), alt = string.format("http://%s:%d", host, alt_port),
+    storage = string.format("http://%s:%d", host, storage_port) }
   http.serve(cq, main, handler_for("main"))
   http.serve(cq, alt, handler_for("alt"))
   http.serve(cq, storage, handler_for("storage"))
