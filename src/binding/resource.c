@@ -294,7 +294,7 @@ static int m_type(lua_State *L)
 
 /* obj:get(field) on every object: the attribute itself, even where a method
  * has the same name (enrollment.type is the `type` method). */
-/// User:get(field): the attribute named field even where a method has that name (any object: enrollment:get("type")).
+/// Object:get(field): The attribute named `field`, even where a method has that name (enrollment:get("type")).
 static int m_get(lua_State *L)
 {
     check_resource(L, 1);
