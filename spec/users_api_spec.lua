@@ -57,6 +57,8 @@ describe("Users API", function()
       end
       assert.same({ Announcement = 2, DiscussionTopic = 2, Submission = 2, Conversation = 1 }, types)
       assert.is_true(items[1].created_at >= items[#items].created_at)
+      -- Canvas's other spelling of the same list
+      assert.equal(#items, #student:request("GET", "users/activity_stream", { per_page = 50 }))
     end)
 
     it("summarises the stream per type", function()
@@ -193,8 +195,10 @@ describe("Users API", function()
 
       student:set_course_nickname(got, "Chem")   -- a CourseNickname object names its course
       local list = student:get_course_nicknames():all()
+      assert.equal("GET", last().method)
       assert.equal("/api/v1/users/self/course_nicknames", last().path)
       assert.equal(1, #list)
+      assert.equal("CourseNickname", list[1]:type())
       assert.equal("Chem", list[1].nickname)
 
       local removed = student:remove_course_nickname(1)
@@ -288,6 +292,7 @@ describe("Users API", function()
     it("merges dashboard positions (PUT users/:id/dashboard_positions) and refuses bad ones", function()
       local me = student:get_current_user()
       assert.same({}, me:get_dashboard_positions().dashboard_positions)
+      assert.equal("GET", last().method)
       assert.equal("/api/v1/users/3/dashboard_positions", last().path)
       local answer = me:update_dashboard_positions({ course_1 = 2, course_2 = 1 })
       local r = last()
