@@ -57,6 +57,8 @@ describe("Users API", function()
       end
       assert.same({ Announcement = 2, DiscussionTopic = 2, Submission = 2, Conversation = 1 }, types)
       assert.is_true(items[1].created_at >= items[#items].created_at)
+      -- Canvas's other spelling of the same list
+      assert.equal(#items, #student:request("GET", "users/activity_stream", { per_page = 50 }))
     end)
 
     it("summarises the stream per type", function()
@@ -193,8 +195,10 @@ describe("Users API", function()
 
       student:set_course_nickname(got, "Chem")   -- a CourseNickname object names its course
       local list = student:get_course_nicknames():all()
+      assert.equal("GET", last().method)
       assert.equal("/api/v1/users/self/course_nicknames", last().path)
       assert.equal(1, #list)
+      assert.equal("CourseNickname", list[1]:type())
       assert.equal("Chem", list[1].nickname)
 
       local removed = student:remove_course_nickname(1)
@@ -288,6 +292,7 @@ describe("Users API", function()
     it("merges dashboard positions (PUT users/:id/dashboard_positions) and refuses bad ones", function()
       local me = student:get_current_user()
       assert.same({}, me:get_dashboard_positions().dashboard_positions)
+      assert.equal("GET", last().method)
       assert.equal("/api/v1/users/3/dashboard_positions", last().path)
       local answer = me:update_dashboard_positions({ course_1 = 2, course_2 = 1 })
       local r = last()
@@ -406,5 +411,56 @@ describe("Users API", function()
       assert.error_matches(function() sam:merge_into(4, "acct") end, "bad argument #2 to 'merge_into'")
       assert.equal(0, #api_requests())
     end)
+  end)
+end)
+
+-- Observer links belong to the observees routes (store area "observees",
+-- shape in COMMON.md). A merge must carry them along even though another
+-- module owns them: checked on an in-process sandbox whose area is filled
+-- in directly, since that is the shared contract between the modules.
+describe("sandbox merge_into and observer links", function()
+  it("rewrites links to the destination, drops self and duplicate links, and split restores them", function()
+    local sjson = require "lcanvas.sandbox.json"
+    local App = require "lcanvas.sandbox.app"
+    local Store = require "lcanvas.sandbox.store"
+    local app = App.new(Store.new(require "lcanvas.sandbox.seed"))
+    local function call(method, path)
+      local res = app:handle({ method = method, path = "/api/v1/" .. path, query = "", body = "",
+        headers = { authorization = "Bearer " .. sandbox.tokens.admin, host = "127.0.0.1" } }, "main")
+      return res.status, sjson.decode(res.body)
+    end
+    local function pairs_of(links)
+      local out = {}
+      for _, l in ipairs(links) do out[#out + 1] = l.observer_id .. ">" .. l.student_id end
+      table.sort(out)
+      return out
+    end
+    app.store.areas.observees = { codes = {}, links = {
+      { observer_id = 7, student_id = 4, root_account_id = 1 },   -- Pat observes Sofia: duplicate after
+      { observer_id = 7, student_id = 3, root_account_id = 1 },   -- Pat observes Sam
+      { observer_id = 4, student_id = 3, root_account_id = 1 },   -- Sofia observes Sam: a self link after
+      { observer_id = 4, student_id = 6, root_account_id = 1 },   -- Sofia observes Lena: moves to Sam
+      { observer_id = 8, student_id = 5, root_account_id = 1 },   -- unrelated
+    } }
+    local status, dest = call("PUT", "users/4/merge_into/3")
+    assert.equal(200, status)
+    assert.equal(3, dest.id)
+    assert.same({ "3>6", "7>3", "8>5" }, pairs_of(app.store.areas.observees.links))
+    assert.equal(404, (call("GET", "users/4")))
+    local split_status, users = call("POST", "users/3/split")
+    assert.equal(200, split_status)
+    assert.same({ 3, 4 }, { users[1].id, users[2].id })
+    assert.same({ "4>3", "4>6", "7>3", "7>4", "8>5" }, pairs_of(app.store.areas.observees.links))
+    assert.equal(200, (call("GET", "users/4")))
+  end)
+
+  it("merges fine when the observees area was never made (nothing to move)", function()
+    local App = require "lcanvas.sandbox.app"
+    local Store = require "lcanvas.sandbox.store"
+    local app = App.new(Store.new(require "lcanvas.sandbox.seed"))
+    local res = app:handle({ method = "PUT", path = "/api/v1/users/4/merge_into/3", query = "", body = "",
+      headers = { authorization = "Bearer " .. sandbox.tokens.admin } }, "main")
+    assert.equal(200, res.status)
+    assert.is_nil(app.store.users[4])
   end)
 end)

@@ -62,6 +62,12 @@ return function(app)
   -- Other route modules answer with the same public shape of a user.
   app.present_user = present
 
+  -- Canvas's other spelling of users/self/activity_stream (users_api.lua
+  -- answers it); declared first so "/users/:user" does not take it for an id.
+  app:route("GET", "/users/activity_stream", function(self, ctx)
+    return app.activity_stream(self, ctx)
+  end, { list = true })
+
   app:route("GET", "/users/:user", function(self, ctx)
     self:require_manage(ctx, ctx.user)
     return present(ctx.user)

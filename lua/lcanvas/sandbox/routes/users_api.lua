@@ -135,7 +135,7 @@ return function(app)
     return stream_items(me(ctx), truthy(ctx.params.only_active_courses))
   end
   app:route("GET", "/users/self/activity_stream", activity_stream, { list = true })
-  app:route("GET", "/users/activity_stream", activity_stream, { list = true })
+  app.activity_stream = activity_stream   -- also GET users/activity_stream, routed in users.lua
 
   app:route("GET", "/users/self/activity_stream/summary", function(self, ctx)
     local by_type, order = {}, {}
