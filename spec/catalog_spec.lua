@@ -72,7 +72,7 @@ describe("lcanvas.catalog", function()
       local f = io.open(err_file)
       msg = f and f:read("a") or ""
       if f then f:close() end
-      if msg:find("Catalog", 1, true) then break end
+      if msg:find("sandbox-catalog-key).\n", 1, true) then break end
       require("socket").sleep(0.05)
     end
     if pid then os.execute("kill " .. pid) end

@@ -98,11 +98,12 @@ function M.main(argv)
     read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port, s.host, s.catalog_port))
   io.stdout:flush()
   if not opts.quiet then
-    io.stderr:write("Sandbox Canvas at http://", s.host, ":", s.port,
-      " (token: sandbox-admin-token). Ctrl-C stops it.\n")
+    -- One write per line: a reader polling stderr never sees half a line.
+    io.stderr:write(string.format("Sandbox Canvas at http://%s:%d (token: sandbox-admin-token). " ..
+      "Ctrl-C stops it.\n", s.host, s.port))
     if opts.catalog then
-      io.stderr:write("Sandbox Canvas Catalog at http://", s.host, ":", s.catalog_port,
-        " (API key: ", Catalog.API_KEY, ").\n")
+      io.stderr:write(string.format("Sandbox Canvas Catalog at http://%s:%d (API key: %s).\n",
+        s.host, s.catalog_port, Catalog.API_KEY))
     end
   end
   local ok, loop_ok, err = pcall(s.cq.loop, s.cq)
