@@ -75,6 +75,16 @@ describe("lcanvas.new", function()
     assert.matches("as_user_id=", last_api_request().query)
   end)
 
+  it("masquerades with an integer as_user_id, and refuses a non-positive one", function()
+    local opts = { as_user_id = 4 }
+    local c = connect(opts)
+    assert.equal(4, c:get_current_user().id)
+    assert.matches("as_user_id=4", last_api_request().query)
+    assert.equal(4, opts.as_user_id)  -- the caller's table is left as it was
+    assert.error_matches(function() connect({ as_user_id = 0 }) end, "as_user_id")
+    assert.error_matches(function() connect({ as_user_id = true }) end, "as_user_id")
+  end)
+
   it("keeps connections alive across requests", function()
     local c = connect()
     for _ = 1, 5 do c:get_current_user() end

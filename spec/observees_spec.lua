@@ -282,6 +282,7 @@ describe("observers and pairing codes", function()
       assert.is_string(eps[name].doc, name)
     end
     assert.error_matches(function() pat:show_observee(nil) end, "id is required")
+    assert.error_matches(function() pat:show_observee() end, "id is required")
   end)
 end)
 

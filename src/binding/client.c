@@ -155,10 +155,16 @@ static int l_new(lua_State *L)
         cfg.backoff_base_s = opt_number(L, 3, "backoff", 0.5, 0.0001);
         cfg.backoff_max_s = opt_number(L, 3, "backoff_max", 30, 0.0001);
         cfg.rate_low_water = opt_number(L, 3, "rate_low_water", 100, 0.0001);
-        cfg.as_user_id = opt_string(L, 3, "as_user_id");
+        /* as_user_id: an integer id or a string ("sis_user_id:X"). The text
+         * of an integer stays on the stack until the client has copied it. */
         lua_getfield(L, 3, "as_user_id");
-        if (lua_isinteger(L, -1)) cfg.as_user_id = lua_tostring(L, -1);  /* anchored below */
-        lua_setfield(L, 3, "as_user_id");
+        if (lua_isinteger(L, -1)) {
+            if (lua_tointeger(L, -1) <= 0) luaL_argerror(L, 3, "option 'as_user_id' must be a positive id");
+            cfg.as_user_id = lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -1));
+        } else {
+            lua_pop(L, 1);
+            cfg.as_user_id = opt_string(L, 3, "as_user_id");
+        }
         cfg.ca_file = opt_string(L, 3, "ca_file");
         cfg.user_agent = opt_string(L, 3, "user_agent");
         cfg.allow_insecure = opt_bool(L, 3, "allow_insecure");

@@ -406,7 +406,10 @@ static int invoke(lua_State *L)
     check_resource(L, 1);
     int npos = count_positional(ep->path);
     int pidx = 2 + npos;
-    if (!lua_isnoneornil(L, pidx)) luaL_checktype(L, pidx, LUA_TTABLE);
+    /* Missing positional arguments become nil (a clear "id is required"),
+     * never a value this function pushes later. */
+    lua_settop(L, pidx);
+    if (!lua_isnil(L, pidx)) luaL_checktype(L, pidx, LUA_TTABLE);
     int params = lua_istable(L, pidx) ? pidx : 0;
     int top = lua_gettop(L);
 
