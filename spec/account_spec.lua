@@ -169,6 +169,8 @@ describe("Account", function()
       local err = capture(function() a:create_user({ unique_id = "SAM.STUDENT" }, { user = { name = "Sam Again" } }) end)
       assert.equal("BadRequest", err.kind)
       assert.equal(400, err.status)
+      -- The message skips Canvas's empty "user": {} and names the field.
+      assert.matches("^pseudonym: unique_id: .*already in use", err.message)
       local taken = err.errors.pseudonym.unique_id[1]
       assert.equal("unique_id", taken.attribute)
       assert.equal("taken", taken.type)

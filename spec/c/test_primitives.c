@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lcanvas.h"
 #include "json.h"
 #include "link.h"
 #include "params.h"
@@ -1176,6 +1177,30 @@ static void test_timefmt(void)
     CHECK(!lc_parse_time(NULL, &t, &frac));
 }
 
+static void check_message(const char *body, const char *want)
+{
+    CHECK_STR(lc_error_message_from_body(body, strlen(body)), want);  /* frees it */
+}
+
+static void test_error_messages(void)
+{
+    check_message("{\"errors\":[{\"message\":\"The specified resource does not exist.\"}]}",
+                  "The specified resource does not exist.");
+    check_message("{\"errors\":\"Invalid as_user_id\"}", "Invalid as_user_id");
+    check_message("{\"errors\":{\"base\":\"Name can't be blank\"}}", "Name can't be blank");
+    check_message("{\"errors\":[{\"field\":\"name\",\"message\":\"too long\"}]}", "too long");
+    /* Canvas's user creation: empty members first, the message nested. */
+    check_message("{\"errors\":{\"user\":{},\"pseudonym\":{\"unique_id\":[{\"attribute\":"
+                  "\"unique_id\",\"type\":\"taken\",\"message\":\"ID already in use\"}]},"
+                  "\"observee\":{}}}",
+                  "pseudonym: unique_id: ID already in use");
+    check_message("{\"errors\":{\"user\":{},\"pseudonym\":{}}}", NULL);
+    check_message("{\"message\":\"write conflict for custom_data hash\"}",
+                  "write conflict for custom_data hash");
+    check_message("403 Forbidden (Rate Limit Exceeded)", "403 Forbidden (Rate Limit Exceeded)");
+    check_message("<html><body>Bad gateway</body></html>", NULL);
+}
+
 int main(void)
 {
     test_buf();
@@ -1194,6 +1219,7 @@ int main(void)
     test_link();
     test_locale();
     test_timefmt();
+    test_error_messages();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -105,20 +105,27 @@ static char *dup_value_string(const lc_value *v)
     return s ? strdup(s) : NULL;
 }
 
-/* errors: [{"message": ..}] | "text" | {"field": [{"message": ..}] or "text"} */
-static char *message_from_errors(const lc_value *errs)
+/* errors: [{"message": ..}] | "text" | {"field": [{"message": ..}] or "text"},
+ * nested any depth ({"user": {}, "pseudonym": {"unique_id": [..]}}): the
+ * first member that says something wins, named by its keys. */
+static char *message_from_errors(const lc_value *errs, int depth)
 {
-    if (!errs) return NULL;
+    if (!errs || depth > 8) return NULL;
     if (errs->type == LC_T_STRING) return dup_value_string(errs);
-    if (errs->type == LC_T_ARRAY && errs->u.arr.n > 0) {
-        const lc_value *first = errs->u.arr.items[0];
-        if (first->type == LC_T_STRING) return dup_value_string(first);
-        return dup_value_string(lc_object_get(first, "message"));
+    if (errs->type == LC_T_ARRAY) {
+        for (size_t i = 0; i < errs->u.arr.n; i++) {
+            const lc_value *item = errs->u.arr.items[i];
+            char *out = item->type == LC_T_STRING ? dup_value_string(item)
+                                                  : dup_value_string(lc_object_get(item, "message"));
+            if (out) return out;
+        }
+        return NULL;
     }
-    if (errs->type == LC_T_OBJECT && errs->u.obj.n > 0) {
-        const lc_member *m = &errs->u.obj.m[0];
-        char *inner = message_from_errors(m->val);
-        if (!inner) return NULL;
+    if (errs->type != LC_T_OBJECT) return NULL;
+    for (size_t i = 0; i < errs->u.obj.n; i++) {
+        const lc_member *m = &errs->u.obj.m[i];
+        char *inner = message_from_errors(m->val, depth + 1);
+        if (!inner) continue;   /* Canvas sends empty {"user": {}} first */
         /* "base" carries a whole sentence; other keys name the field. */
         if (strcmp(m->key, "base") == 0 || strstr(inner, m->key)) return inner;
         lc_buf b;
@@ -136,7 +143,7 @@ char *lc_error_message_from_body(const char *body, size_t len)
     char msg[128];
     lc_value *doc = lc_json_decode(body, len, msg, sizeof msg);
     if (doc) {
-        char *out = message_from_errors(lc_object_get(doc, "errors"));
+        char *out = message_from_errors(lc_object_get(doc, "errors"), 0);
         if (!out) out = dup_value_string(lc_object_get(doc, "message"));
         lc_value_free(doc);
         return out;
