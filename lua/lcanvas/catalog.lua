@@ -13,10 +13,7 @@ M.MAX_PER_PAGE = 100
 local Catalog = {}
 local CatalogMT = { __name = "lcanvas.Catalog", __index = Catalog }
 
--- `level` 3 (the default) blames the caller of the function calling this.
-local function argerror(n, fname, msg, level)
-  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
+local argerror = require("lcanvas.args").argerror
 
 local function clamp_per_page(v, n, fname)
   if v == nil then return M.MAX_PER_PAGE end

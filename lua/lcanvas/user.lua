@@ -9,19 +9,8 @@ local User = core.methods("User")
 
 -- Helpers --------------------------------------------------------------------
 
-local function argerror(n, fname, msg)
-  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
-end
-
--- An id, string or object as an escaped path segment; errors name the
--- caller's argument.
-local function segment(v, n, fname)
-  local ok, s = pcall(core.segment, v)
-  if not ok then
-    argerror(n, fname, tostring(s):match("^bad argument #%d+ to '[^']*' %((.*)%)$") or tostring(s))
-  end
-  return s
-end
+local args = require "lcanvas.args"
+local argerror, segment = args.argerror, args.segment
 
 local function base(self, fname)
   return "users/" .. segment(self, 0, fname)
@@ -35,16 +24,7 @@ local function check_string(v, n, fname, what)
   return v
 end
 
--- A copy of the caller's params (never modified) with `extra` merged in.
-local function params_with(params, n, fname, extra)
-  if params ~= nil and type(params) ~= "table" then
-    argerror(n, fname, "params must be a table, got " .. type(params))
-  end
-  local out = {}
-  for k, v in pairs(params or {}) do out[k] = v end
-  for k, v in pairs(extra or {}) do out[k] = v end
-  return out
-end
+local params_with = args.params_with
 
 local function invalid(fmt, ...)
   error(core.error("InvalidResponse", string.format(fmt, ...)), 3)

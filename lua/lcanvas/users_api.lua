@@ -8,33 +8,14 @@ local core = require "lcanvas.core"
 local Client = core.methods("Client")
 local User = core.methods("User")
 
-local function argerror(n, fname, msg)
-  error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
-end
+local args = require "lcanvas.args"
+local argerror, check_params = args.argerror, args.params
 
-local function check_params(v, n, fname)
-  if v ~= nil and type(v) ~= "table" then
-    argerror(n, fname, "params must be a table, got " .. type(v))
-  end
-  return v
-end
-
--- A path segment for an id, an "sis_..:X" string or an lcanvas object,
--- escaped the way the C binding escapes ids (only A-Z a-z 0-9 - _ ~ :
--- stay as they are, so "/" and "." can never change the path).
+-- A path segment for an id, an "sis_..:X" string or an lcanvas object (a
+-- CourseNickname stands for its course).
 local function segment(v, n, fname)
-  if core.is_object(v, "CourseNickname") then v = v.course_id
-  elseif core.is_object(v) then v = v.id end
-  if math.type(v) == "float" and v == math.floor(v) then v = math.tointeger(v) end
-  if math.type(v) == "integer" then
-    if v <= 0 then argerror(n, fname, "an id must be a positive integer") end
-    return string.format("%d", v)
-  elseif type(v) == "string" and v ~= "" then
-    return (v:gsub("[^A-Za-z0-9%-_~:]", function(c) return string.format("%%%02X", c:byte()) end))
-  elseif v == nil then
-    argerror(n, fname, "an id is required (got nil)")
-  end
-  argerror(n, fname, "expected an id or an lcanvas object, got " .. type(v))
+  if core.is_object(v, "CourseNickname") then v = v.course_id end
+  return args.segment(v, n, fname)
 end
 
 -- A custom data scope: "a/b", or a list {"a", "b"}; each part escaped.
