@@ -454,13 +454,38 @@ describe("sandbox merge_into and observer links", function()
     assert.equal(200, (call("GET", "users/4")))
   end)
 
-  it("merges fine when the observees area was never made (nothing to move)", function()
+  it("moves seeded links even when nothing has touched the observees area yet", function()
+    local sjson = require "lcanvas.sandbox.json"
     local App = require "lcanvas.sandbox.app"
     local Store = require "lcanvas.sandbox.store"
-    local app = App.new(Store.new(require "lcanvas.sandbox.seed"))
-    local res = app:handle({ method = "PUT", path = "/api/v1/users/4/merge_into/3", query = "", body = "",
-      headers = { authorization = "Bearer " .. sandbox.tokens.admin } }, "main")
-    assert.equal(200, res.status)
+    local seed = Store.deep_copy(require "lcanvas.sandbox.seed")
+    seed.observer_links = { { observer_id = 7, student_id = 4, root_account_id = 1 } }
+    local app = App.new(Store.new(seed))
+    local function call(method, path)
+      local res = app:handle({ method = method, path = "/api/v1/" .. path, query = "", body = "",
+        headers = { authorization = "Bearer " .. sandbox.tokens.admin, host = "127.0.0.1" } }, "main")
+      return res.status, sjson.decode(res.body)
+    end
+    assert.is_nil(app.store.areas.observees)
+    assert.equal(200, (call("PUT", "users/4/merge_into/3")))
     assert.is_nil(app.store.users[4])
+    local status, observees = call("GET", "users/7/observees")
+    assert.equal(200, status)
+    assert.same({ 3 }, { observees[1].id, observees[2] and observees[2].id })
+  end)
+
+  it("carries a link made through the API along with a merge (end to end)", function()
+    sandbox.start()
+    sandbox.reset()
+    local c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+    local pat = c:get_user(7)
+    pat:add_observee(5)
+    c:get_user(5):merge_into(c:get_user(6))
+    local ids = {}
+    for u in pat:get_observees() do ids[#ids + 1] = u.id end
+    assert.same({ 6 }, ids)
+    local observers = {}
+    for u in c:get_user(6):get_observers() do observers[#observers + 1] = u.id end
+    assert.same({ 7 }, observers)
   end)
 end)

@@ -29,6 +29,8 @@ return function(app)
     end)
   end
 
+  app.observee_state = state  -- merge_into (routes/users_api.lua) moves links too
+
   local function unauthorized()
     app.halt(app.config.unauthorized_status, { status = "unauthorized",
       errors = { { message = "user not authorized to perform that action" } } })

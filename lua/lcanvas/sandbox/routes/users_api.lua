@@ -448,9 +448,9 @@ return function(app)
         table.remove(store.enrollments, i)
       end
     end
-    -- Observer links live in the observees module's area; when it has not
-    -- been made yet there is nothing to move.
-    local obs = store.areas.observees
+    -- Observer links live in the observees module's area (made from the
+    -- seed on first use, so ask that module for it).
+    local obs = app.observee_state and app.observee_state()
     if type(obs) == "table" and type(obs.links) == "table" then
       for i = #obs.links, 1, -1 do
         local l = obs.links[i]
@@ -506,7 +506,7 @@ return function(app)
       if e.user_id == dest.id then e.user_id = src.id end
     end
     for _, e in ipairs(rec.dropped) do store.enrollments[#store.enrollments + 1] = e end
-    local obs = store.areas.observees
+    local obs = app.observee_state and app.observee_state()
     if type(obs) == "table" and type(obs.links) == "table" then
       for _, r in ipairs(rec.links) do
         for _, l in ipairs(obs.links) do
