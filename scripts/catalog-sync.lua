@@ -76,7 +76,7 @@ local out <close> = lcanvas.csv.writer(results_path,
 for i, row in ipairs(rows) do
   local u = index[row.key]
   local current = u.custom_fields or {}
-  local changes, described, has_null = {}, {}, false
+  local changes, described = {}, {}
   for _, f in ipairs(fields) do
     local want = row[f]
     if want == "" then want = nil end
@@ -85,7 +85,7 @@ for i, row in ipairs(rows) do
     if want ~= nil and want ~= have then
       changes[f] = want
     elseif want == nil and opts.clear_empty and have ~= nil then
-      changes[f], has_null = lcanvas.null, true
+      changes[f] = lcanvas.null
     end
     if changes[f] ~= nil then
       described[#described + 1] = string.format("%s: %s -> %s", f, show(have), show(want))
@@ -98,14 +98,9 @@ for i, row in ipairs(rows) do
     io.stdout:write(string.format("%s %s (%s): %s\n", key, row.key, tostring(u.user_name or u.id),
       result.changes))
     local ok, err = script.try(function()
-      if dry then
-        -- What CatalogUser:edit would send; the dry run prints and counts it.
-        catalog:request("PUT", "users/" .. u.id, { custom_fields = changes }, has_null and { json = true } or nil)
-        result.status = "would update"
-      else
-        u:edit({ custom_fields = changes })
-        result.status = "updated"
-      end
+      -- Under --dry-run the PUT is printed and counted, not sent.
+      u:edit({ custom_fields = changes })
+      result.status = dry and "would update" or "updated"
     end)
     if not ok then result.status, result.message = "failed", script.message(err) end
   end

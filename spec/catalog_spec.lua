@@ -55,6 +55,20 @@ describe("lcanvas.catalog", function()
     cat = catalog()
   end)
 
+  it("leaves a CatalogUser as it was under dry_run, sending nothing", function()
+    local dry = catalog({ dry_run = true })
+    local u = dry:get_user(1)                       -- reads go through
+    local before = u:to_table()
+    local sent = #catalog_requests()
+    assert.equal(u, u:edit({ custom_fields = { shirt_size = "XL" } }))
+    assert.is_true(u.dry_run)
+    u.dry_run = nil
+    assert.same(before, u:to_table())
+    assert.equal(sent, #catalog_requests())         -- the PUT never reached Catalog
+    assert.same(before.custom_fields, cat:get_user(1).custom_fields)
+    assert.equal(1, dry.client.dry_run_counts.PUT)
+  end)
+
   it("is announced on the sandbox ready line", function()
     assert.matches("^http://127%.0%.0%.1:%d+$", sandbox.catalog)
     assert.are_not.equal(sandbox.url, sandbox.catalog)

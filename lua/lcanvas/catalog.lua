@@ -103,6 +103,11 @@ local function write(client, method, path, params, has_null)
 end
 
 local function unwrap(answer, what)
+  -- A write under the client's dry_run option is answered {dry_run = true}
+  -- without reaching Catalog.
+  if type(answer) == "table" and answer.dry_run == true and answer.user == nil then
+    return { dry_run = true }
+  end
   if type(answer) ~= "table" or type(answer.user) ~= "table" then
     error(core.error("InvalidResponse", what .. ": the answer has no 'user' object"), 3)
   end
@@ -151,6 +156,10 @@ function methods.edit(self, params)
   local path = "users/" .. id_segment(self, 1, "edit")
   local client = core.client_of(self)
   local fresh = unwrap(write(client, "PUT", path, params, has_null), "CatalogUser:edit")
+  if fresh.dry_run then  -- nothing was sent: the object stays as it was, marked
+    self.dry_run = true
+    return self
+  end
   -- Replace every attribute: a field the answer sends as null (e.g. a
   -- cleared merged_into_user_id) must not keep its old value.
   local stale = {}
