@@ -245,6 +245,15 @@ describe("parameters", function()
     assert.same({ 1, 2 }, got.data.list)
   end)
 
+  it("writes JSON with sorted keys, so bodies are the same on every run", function()
+    c:request("PUT", "users/self/custom_data/prefs",
+      { ns = "org.example", data = { zeta = 1, alpha = { c = 1, b = 2, a = 3 }, mid = 43460000000000001 } },
+      { json = true })
+    assert.equal('{"data":{"alpha":{"a":3,"b":2,"c":1},"mid":43460000000000001,"zeta":1},"ns":"org.example"}',
+      last_api_request().body)
+    assert.equal('{"a":[{"x":1,"y":2}],"b":true}', lcanvas.json.encode({ b = true, a = { { y = 2, x = 1 } } }))
+  end)
+
   it("raises a clear error for values that cannot be sent", function()
     assert.error_matches(function() query_of({ f = print }) end, "cannot send a function")
     assert.error_matches(function() query_of({ 1, 2 }) end, "not a list")

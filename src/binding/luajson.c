@@ -3,6 +3,7 @@
  * tree is built. Encoding and parameters go through the core's value tree. */
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "binding.h"
 #include "json.h"
@@ -223,6 +224,14 @@ static void add_child(lua_State *L, lc_value *parent, const char *key, size_t kl
     if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, -1, v, what, depth);
 }
 
+static int member_cmp(const void *pa, const void *pb)
+{
+    const lc_member *a = pa, *b = pb;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = n ? memcmp(a->key, b->key, n) : 0;
+    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
 static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth)
 {
     idx = lua_absindex(L, idx);
@@ -256,6 +265,10 @@ static void fill(lua_State *L, int idx, lc_value *container, const char *what, i
         add_child(L, container, key, klen, what, depth + 1);
         lua_pop(L, 1);
     }
+    /* Lua's table order changes from run to run; sorted keys make every
+     * JSON body and JSON lines output byte-for-byte reproducible. */
+    if (container->u.obj.n > 1)
+        qsort(container->u.obj.m, container->u.obj.n, sizeof *container->u.obj.m, member_cmp);
 }
 
 /* One level: scalars, or an empty container for fill() to populate. */
