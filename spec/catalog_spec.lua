@@ -22,12 +22,7 @@ local function last_catalog_request()
   return sandbox.last_request(function(r) return r.origin == "catalog" end)
 end
 
-local function raises(kind, f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok, "expected a " .. kind .. " error")
-  assert.is_true(lcanvas.is_error(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  return err
-end
+local raises = sandbox.raises
 
 local function ids(list)
   local out = {}

@@ -9,12 +9,7 @@ local function connect(opts, token)
   return lcanvas.new(sandbox.url, token or sandbox.tokens.admin, opts)
 end
 
-local function last_api_request()
-  local log = sandbox.requests()
-  for i = #log, 1, -1 do
-    if log[i].path:find("^/api/v1/") then return log[i] end
-  end
-end
+local last_api_request = sandbox.last_api_request
 
 describe("lcanvas.new", function()
   setup(function() sandbox.start() end)

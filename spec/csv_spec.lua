@@ -4,22 +4,13 @@
 local csv = require "lcanvas.csv"
 local jsonl = require "lcanvas.jsonl"
 local outfile = require "lcanvas.outfile"
+local sandbox = require "helper"   -- only its file tools; no sandbox is started
 
 local dir
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = sandbox.write_file
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = sandbox.read_file
 
 local function listing()
   local h = io.popen("ls -A " .. string.format("%q", dir))

@@ -9,19 +9,9 @@ local ROOT = sandbox.root
 local BUILD = os.getenv("LCANVAS_BUILD") or "build"
 local EXAMPLES = ROOT .. "/scripts/examples/c"
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = sandbox.read_file
 
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
-end
+local tmpname = sandbox.tmpname
 
 local function sh(cmd)
   local out, err = tmpname(), tmpname()
@@ -33,7 +23,7 @@ local function sh(cmd)
   return code, o, e
 end
 
-local function q(s) return string.format("%q", s) end
+local q = sandbox.quote
 
 local function sanitizer_build()
   local cache = slurp(ROOT .. "/" .. BUILD .. "/CMakeCache.txt") or ""

@@ -116,5 +116,66 @@ function M.last_request(filter)
   end
 end
 
+--- The requests that reached the Canvas API (not the control API or other
+-- origins' uploads), oldest first.
+function M.api_requests()
+  local out = {}
+  for _, r in ipairs(M.requests()) do
+    if r.path:find("^/api/v1/") then out[#out + 1] = r end
+  end
+  return out
+end
+
+function M.last_api_request()
+  local l = M.api_requests()
+  return l[#l]
+end
+
+-- Small shared tools for specs ---------------------------------------------
+
+-- busted gives spec files `assert`; this module gets luassert itself.
+local check = require "luassert"
+
+--- Runs fn, which must fail; returns the error.
+function M.capture(fn)
+  local ok, err = pcall(fn)
+  check.is_false(ok, "expected an error")
+  return err
+end
+
+--- Runs fn(...), which must raise an lcanvas.Error of `kind`; returns it.
+function M.raises(kind, fn, ...)
+  local ok, err = pcall(fn, ...)
+  check.is_false(ok, "expected a " .. kind .. " error")
+  local lcanvas = require "lcanvas"
+  check.is_true(lcanvas.is_error(err, kind), "expected " .. kind .. ", got " .. tostring(err))
+  return err
+end
+
+--- A file's whole content, or nil when it cannot be read.
+function M.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+--- A fresh path that does not exist yet.
+function M.tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+--- A string quoted for the shell command lines the specs build.
+function M.quote(s) return string.format("%q", s) end
+
 package.loaded.helper = M
 return M

@@ -5,11 +5,7 @@ local sandbox = require "helper"
 local BUILD = os.getenv("LCANVAS_BUILD") or "build"
 local EXE = sandbox.root .. "/" .. BUILD .. "/lcanvas"
 
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
-end
+local tmpname = sandbox.tmpname
 
 local function slurp(path)
   local f = io.open(path, "rb")

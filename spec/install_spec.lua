@@ -9,19 +9,9 @@ local sandbox = require "helper"
 local ROOT = sandbox.root
 local BUILD = os.getenv("LCANVAS_BUILD") or "build"
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = sandbox.read_file
 
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
-end
+local tmpname = sandbox.tmpname
 
 -- sh(cmd) -> exit code, stdout, stderr (cmd is a shell fragment).
 local function sh(cmd)
@@ -34,7 +24,7 @@ local function sh(cmd)
   return code, o, e
 end
 
-local function q(s) return string.format("%q", s) end
+local q = sandbox.quote
 
 -- The version, as CMakeLists.txt defines it (the only place it is written).
 local function project_version()

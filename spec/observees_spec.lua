@@ -12,9 +12,7 @@ local function client(who) return lcanvas.new(sandbox.url, sandbox.tokens[who]) 
 -- A User object for an id, without asking Canvas (which may refuse).
 local function user_of(c, id) return lcanvas.core.object("User", { id = id }, c) end
 
-local function last_api_request()
-  return sandbox.last_request(function(r) return r.path:find("^/api/v1/") ~= nil end)
-end
+local last_api_request = sandbox.last_api_request
 
 local function ids(list)
   local out = {}
@@ -22,12 +20,7 @@ local function ids(list)
   return out
 end
 
-local function raises(kind, f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok, "expected a " .. kind .. " error")
-  assert.is_true(lcanvas.is_error(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  return err
-end
+local raises = sandbox.raises
 
 local function api_count()
   local n = 0

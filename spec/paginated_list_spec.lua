@@ -6,13 +6,7 @@ local function connect(opts)
   return lcanvas.new(sandbox.url, sandbox.tokens.admin, opts)
 end
 
-local function api_requests()
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find("^/api/v1/") then out[#out + 1] = r end
-  end
-  return out
-end
+local api_requests = sandbox.api_requests
 
 describe("PaginatedList", function()
   local c

@@ -15,13 +15,7 @@ local HOW = "\nDocument a hand-written method with one line right above it: " ..
   "(`lcanvas.fn(args): ...` for module functions); endpoint rows need their doc string." ..
   "\nThen regenerate the reference: " .. gen.REGENERATE
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = sandbox.read_file
 
 describe("the API reference", function()
   it("documents every public method of every type", function()

@@ -18,19 +18,9 @@ local SCRIPTS = ROOT .. "/scripts/"
 
 local dir, token_file
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = sandbox.write_file
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = sandbox.read_file
 
 local function slurp(path)
   local s = read(path) or ""

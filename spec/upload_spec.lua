@@ -40,12 +40,7 @@ local function parts_of(r)
   return out
 end
 
-local function raises(kind, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected a " .. kind .. " error")
-  assert.is_true(lcanvas.is_error(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  return err
-end
+local raises = sandbox.raises
 
 describe("User:upload", function()
   local c, me, path

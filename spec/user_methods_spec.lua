@@ -5,27 +5,14 @@ local lcanvas = require "lcanvas"
 local sandbox = require "helper"
 local params = require "lcanvas.sandbox.params"
 
-local function api_requests()
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find("^/api/v1/") then out[#out + 1] = r end
-  end
-  return out
-end
+local api_requests = sandbox.api_requests
 
-local function last_api()
-  return sandbox.last_request(function(r) return r.path:find("^/api/v1/") ~= nil end)
-end
+local last_api = sandbox.last_api_request
 
 local function form(r) return params.parse_query(r.body) end
 local function query(r) return params.parse_query(r.query) end
 
-local function raises(kind, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected a " .. kind .. " error")
-  assert.is_true(lcanvas.is_error(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  return err
-end
+local raises = sandbox.raises
 
 local function plain_error(fn, ...)
   local ok, err = pcall(fn, ...)

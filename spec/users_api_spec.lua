@@ -6,21 +6,11 @@ local lcanvas = require "lcanvas"
 local sandbox = require "helper"
 local form = require "lcanvas.sandbox.params"   -- the sandbox's own decoder, not the client's
 
-local function api_requests()
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find("^/api/v1/") then out[#out + 1] = r end
-  end
-  return out
-end
+local api_requests = sandbox.api_requests
 
-local function last() local l = api_requests(); return l[#l] end
+local last = sandbox.last_api_request
 
-local function capture(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok, "expected an error")
-  return err
-end
+local capture = sandbox.capture
 
 local function course_ids(user)
   local ids = {}
