@@ -174,6 +174,17 @@ function M.tmpname()
   return p
 end
 
+--- sh(cmd) -> exit code, stdout, stderr of a shell fragment (no stdin).
+function M.sh(cmd)
+  local out, err = M.tmpname(), M.tmpname()
+  local h = io.popen(string.format("( %s ) >%q 2>%q </dev/null; echo $?", cmd, out, err))
+  local code = tonumber(h:read("a"))
+  h:close()
+  local o, e = M.read_file(out) or "", M.read_file(err) or ""
+  os.remove(out); os.remove(err)
+  return code, o, e
+end
+
 --- A string quoted for the shell command lines the specs build.
 function M.quote(s) return string.format("%q", s) end
 

@@ -14,15 +14,7 @@ local slurp = sandbox.read_file
 local tmpname = sandbox.tmpname
 
 -- sh(cmd) -> exit code, stdout, stderr (cmd is a shell fragment).
-local function sh(cmd)
-  local out, err = tmpname(), tmpname()
-  local h = io.popen(string.format("( %s ) >%q 2>%q </dev/null; echo $?", cmd, out, err))
-  local code = tonumber(h:read("a"))
-  h:close()
-  local o, e = slurp(out) or "", slurp(err) or ""
-  os.remove(out); os.remove(err)
-  return code, o, e
-end
+local sh = sandbox.sh
 
 local q = sandbox.quote
 
