@@ -45,4 +45,11 @@ function M.is_error(err, kind)
   return kind == nil or err:is(kind)
 end
 
+-- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
+local tasks = require "lcanvas.tasks"
+M.tasks = tasks
+M.gather = tasks.gather
+core.methods("Client").map = tasks.map
+core.methods("PaginatedList").each = tasks.each
+
 return M

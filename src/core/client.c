@@ -21,6 +21,10 @@
 #define DRAIN_PER_S      10.0  /* Canvas refills the bucket at 10 units/s */
 #define RESERVE_PER_REQ  50.0  /* and reserves 50 for each request in flight */
 #define RETRY_AFTER_MAX  120.0
+/* Throttled answers never reached Canvas's code, so they are retried on their
+ * own budget (on top of max_retries): under a busy bucket several in a row
+ * are normal and must not fail the request. */
+#define THROTTLE_RETRIES 12
 
 enum { X_NEW, X_WAITING, X_RUNNING, X_DONE };
 
@@ -30,6 +34,8 @@ struct lc_xfer {
     size_t body_len;
     struct curl_slist *headers;
     int no_retry, raw_url, state, attempt, failed;
+    int throttled;               /* throttled answers so far (own retry budget) */
+    int popped;                  /* taken off the done queue by lc_client_next_done */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;
     curl_mime *mime;
@@ -887,8 +893,12 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     log_attempt(c, x, status, kind, now);
 
     int retry = 0;
-    if (!x->no_retry && x->attempt < c->max_retries) {
-        if (kind == LC_RATE_LIMIT_EXCEEDED) retry = 1;  /* never reached Canvas's code */
+    if (kind == LC_RATE_LIMIT_EXCEEDED && !x->no_retry && c->max_retries > 0 &&
+        x->throttled < THROTTLE_RETRIES) {
+        retry = 1;  /* never reached Canvas's code */
+        x->throttled++;
+    } else if (!x->no_retry && x->attempt < c->max_retries) {
+        if (kind == LC_RATE_LIMIT_EXCEEDED) retry = 0;
         else if (is_idempotent(x->method) &&
                  (kind == LC_NETWORK_ERROR || kind == LC_TIMEOUT ||
                   status == 502 || status == 503 || status == 504))
@@ -896,12 +906,20 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     }
     if (retry) {
         double delay = retry_after(x);
+        int n = kind == LC_RATE_LIMIT_EXCEEDED ? x->throttled - 1 : x->attempt;
         if (delay < 0) {
-            delay = c->backoff_base * pow(2.0, x->attempt);
+            delay = c->backoff_base * pow(2.0, n);
             if (delay > c->backoff_max) delay = c->backoff_max;
             delay *= 0.5 + 0.5 * next_random(c);  /* jitter spreads out retry storms */
         }
-        x->attempt++;
+        if (kind == LC_RATE_LIMIT_EXCEEDED) {
+            /* Also wait until the bucket should hold this request's reserve
+             * above the low-water mark again. */
+            double refill = (c->low_water + RESERVE_PER_REQ - rate_estimate(c, now)) / DRAIN_PER_S;
+            if (refill > delay) delay = refill > c->backoff_max ? c->backoff_max : refill;
+        } else {
+            x->attempt++;
+        }
         x->state = X_WAITING;
         x->not_before = now + delay;
         c->stats.retries++;
@@ -998,6 +1016,7 @@ lc_xfer *lc_client_next_done(lc_client *c)
     c->done_head = x->done_next;
     if (!c->done_head) c->done_tail = NULL;
     x->done_next = NULL;
+    x->popped = 1;
     return x;
 }
 
@@ -1025,7 +1044,8 @@ void lc_xfer_free(lc_xfer *x)
         c->nrunning--;
     }
     if (x->state == X_WAITING || x->state == X_RUNNING) active_unlink(x);
-    if (x->state == X_DONE) done_remove(c, x);  /* if nobody popped it */
+    /* A popped transfer touches no client state, so it may outlive the client. */
+    if (x->state == X_DONE && !x->popped) done_remove(c, x);
     if (x->easy) {
         /* A transfer cut off midway leaves its connection in an unknown state. */
         curl_easy_cleanup(x->easy);
