@@ -142,6 +142,9 @@ void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx);
 
+/* Turns page prefetch (inside tasks) on or off for the list at idx. */
+void lcb_list_set_prefetch(lua_State *L, int idx, int on);
+
 /* ---- openers */
 void lcb_open_error(lua_State *L);
 void lcb_open_json(lua_State *L);

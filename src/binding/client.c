@@ -455,7 +455,7 @@ static int m_request(lua_State *L)
     return lcb_request_k(L, 1, &call, 0, return_top);
 }
 
-/* canvas:list(path [, params [, {type=, root=}]]) -> PaginatedList */
+/* canvas:list(path [, params [, {type=, root=, prefetch=}]]) -> PaginatedList */
 static int m_list(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -464,12 +464,17 @@ static int m_list(lua_State *L)
     if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
     lua_settop(L, 4);
     const char *type = "dict", *root = NULL;
+    int no_prefetch = 0;
     if (lua_istable(L, 4)) {
         type = opt_string(L, 4, "type");
         root = opt_string(L, 4, "root");
         if (!type) type = "dict";
+        lua_getfield(L, 4, "prefetch");
+        no_prefetch = !lua_isnil(L, -1) && !lua_toboolean(L, -1);
+        lua_pop(L, 1);
     }
     lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
+    if (no_prefetch) lcb_list_set_prefetch(L, -1, 0);
     return 1;
 }
 
