@@ -253,7 +253,7 @@ function M.each(list, fn, opts)
     error("bad argument #1 to 'each' (function expected, got " .. type(fn) .. ")", 2)
   end
   local conc, collect, o = check_opts(opts, 2, "each")
-  local it = list:iter({ keep = false, prefetch = o.prefetch })
+  local it, _, _, closer = list:iter({ keep = false, prefetch = o.prefetch })
   local busy, lock, count, ended = false, {}, 0, false
   -- One task at a time pulls from the iterator (a page fetch yields).
   local function next_item()
@@ -268,9 +268,12 @@ function M.each(list, fn, opts)
     count = count + 1
     return count, item
   end
-  local failures = run_pool(conc, collect, next_item, fn, function(_, r)
+  local ok, failures = pcall(run_pool, conc, collect, next_item, fn, function(_, r)
     if r == false then ended = true; return false end
   end)
+  -- Stopped early or failed: the page fetched ahead is of no use.
+  getmetatable(closer).__close(closer)
+  if not ok then error(failures, 0) end
   if collect then return count, failures end
   return count
 end

@@ -100,8 +100,9 @@ void lcb_request_start(lua_State *L, int client_idx, const lcb_call *call, int w
 /* Waits for the Pending box on top (popping it) like lcb_request_k: yields
  * inside a task, otherwise drives the engine until it is done. */
 int lcb_pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k);
-/* Marks the transfer of a finished Pending popped off the engine. */
 lcb_pending *lcb_check_pending(lua_State *L, int idx);
+/* Cancels the Pending at idx (its transfer is freed, never consumed). */
+void lcb_pending_cancel(lua_State *L, int idx);
 
 /* ---- resources (resource.c) */
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are

@@ -390,6 +390,14 @@ static int pending_gc(lua_State *L)
     return 0;
 }
 
+void lcb_pending_cancel(lua_State *L, int idx)
+{
+    lcb_pending *p = lcb_check_pending(L, idx);
+    if (p->x && (p->cl->c || p->done)) lc_xfer_free(p->x);
+    p->x = NULL;
+    inflight_set(L, p, 0);
+}
+
 /* Frees the transfers of a closing client that the engine still holds. */
 static void cancel_pending(lua_State *L, lcb_client *cl)
 {
@@ -400,12 +408,16 @@ static void cancel_pending(lua_State *L, lcb_client *cl)
     }
     lua_pushnil(L);
     while (lua_next(L, -2)) {
-        lcb_pending *p = lua_touserdata(L, -1);
+        lcb_pending *p = lua_touserdata(L, -2);
+        lua_pop(L, 1);
         if (p && p->cl == cl && p->x && !p->done) {
             lc_xfer_free(p->x);
             p->x = NULL;
+            /* Clearing the current field is allowed during a traversal. */
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, -4);
         }
-        lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }

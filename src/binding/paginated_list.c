@@ -440,6 +440,17 @@ static int iter_close(lua_State *L)
 {
     iter_state *st = luaL_checkudata(L, 1, ITER_MT);
     st->closed = 1;
+    /* A streaming copy can never use its prefetched page: cancel it. */
+    lua_getiuservalue(L, 1, 1);
+    if (lua_isuserdata(L, -1) && check_list(L, -1)->nokeep) {
+        lua_getiuservalue(L, -1, 4);
+        lua_getfield(L, -1, "pending");
+        if (!lua_isnil(L, -1)) {
+            lcb_pending_cancel(L, -1);
+            lua_pushnil(L);
+            lua_setfield(L, -3, "pending");
+        }
+    }
     return 0;
 }
 
@@ -488,7 +499,9 @@ static int m_iter(lua_State *L)
     }
     if (keep) lua_pushvalue(L, 1);
     else push_streaming_copy(L, 1);
-    iter_state *st = lua_newuserdatauv(L, sizeof *st, 0);
+    iter_state *st = lua_newuserdatauv(L, sizeof *st, 1);
+    lua_pushvalue(L, -2);
+    lua_setiuservalue(L, -2, 1);
     st->pos = 0;
     st->closed = 0;
     st->prefetch = prefetch;

@@ -101,7 +101,13 @@ void lcb_open_scheduler(lua_State *L)
     }
     lua_getfield(L, LUA_REGISTRYINDEX, LCB_INFLIGHT_KEY);
     if (lua_isnil(L, -1)) {
+        /* Weak values: a prefetched page nobody can reach any more is
+         * cancelled by its __gc instead of being sent. */
         lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
         lua_setfield(L, LUA_REGISTRYINDEX, LCB_INFLIGHT_KEY);
     }
     lua_pop(L, 1);

@@ -64,11 +64,12 @@ struct lc_client {
     CURLM *multi;
     CURL **pool;
     size_t npool, cappool;
-    lc_xfer *active;
+    lc_xfer *active, *active_tail;  /* in submission order: first come, first started */
     lc_xfer *done_head, *done_tail;
     int nrunning, nactive;
     double rl_remaining, rl_cost, rl_time;
     int rl_known;
+    uint64_t nstarted, rl_started; /* attempts started, in total and by the last report */
     uint64_t rng;
     lc_stats stats;
 };
@@ -394,6 +395,7 @@ static void active_unlink(lc_xfer *x)
     else if (c->active == x) c->active = x->next;
     else return;
     if (x->next) x->next->prev = x->prev;
+    else c->active_tail = x->prev;
     x->prev = x->next = NULL;
     c->nactive--;
 }
@@ -569,9 +571,11 @@ void lc_xfer_submit(lc_xfer *x)
     if (x->state != X_NEW) return;
     x->state = X_WAITING;
     x->not_before = 0;
-    x->next = c->active;
-    if (c->active) c->active->prev = x;
-    c->active = x;
+    x->next = NULL;
+    x->prev = c->active_tail;
+    if (c->active_tail) c->active_tail->next = x;
+    else c->active = x;
+    c->active_tail = x;
     c->nactive++;
 }
 
@@ -706,6 +710,7 @@ static int start(lc_xfer *x, double now)
     x->state = X_RUNNING;
     x->started = now;
     c->nrunning++;
+    c->nstarted++;
     c->stats.requests++;
     return 1;
 }
@@ -718,11 +723,14 @@ static double rate_estimate(const lc_client *c, double now)
 }
 
 /* Seconds to hold a new start back so the bucket stays above the low-water
- * mark counting what is already in flight; 0 to go now, <0 to wait for a
- * running transfer to finish. */
+ * mark; 0 to go now, <0 to wait for a running transfer to finish.
+ * Canvas's X-Rate-Limit-Remaining already subtracts the reserve of every
+ * request it had in flight, so only the requests started since that answer
+ * still need their reserve counted. The result: as many in flight as the
+ * bucket allows, fewer as it drains, none below the low-water mark. */
 static double gate_delay(const lc_client *c, double now)
 {
-    double need = c->low_water + RESERVE_PER_REQ * c->nrunning;
+    double need = c->low_water + RESERVE_PER_REQ * (double)(c->nstarted - c->rl_started);
     double est = rate_estimate(c, now);
     if (est >= need) return 0;
     if (c->nrunning > 0) return -1;
@@ -787,6 +795,7 @@ static void note_rate_limit(lc_client *c, lc_xfer *x, double now)
             c->rl_remaining = v;
             c->rl_time = now;
             c->rl_known = 1;
+            c->rl_started = c->nstarted;
         }
     }
     if (cost) {
@@ -912,14 +921,9 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
             if (delay > c->backoff_max) delay = c->backoff_max;
             delay *= 0.5 + 0.5 * next_random(c);  /* jitter spreads out retry storms */
         }
-        if (kind == LC_RATE_LIMIT_EXCEEDED) {
-            /* Also wait until the bucket should hold this request's reserve
-             * above the low-water mark again. */
-            double refill = (c->low_water + RESERVE_PER_REQ - rate_estimate(c, now)) / DRAIN_PER_S;
-            if (refill > delay) delay = refill > c->backoff_max ? c->backoff_max : refill;
-        } else {
-            x->attempt++;
-        }
+        /* A throttled retry also passes the rate gate, which holds it until
+         * the bucket has refilled. */
+        if (kind != LC_RATE_LIMIT_EXCEEDED) x->attempt++;
         x->state = X_WAITING;
         x->not_before = now + delay;
         c->stats.retries++;
