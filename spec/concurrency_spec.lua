@@ -414,8 +414,35 @@ describe("tasks", function()
       end)
       collectgarbage()
       collectgarbage()
-      -- still usable afterwards
+      -- still usable afterwards; the abandoned pages end quietly meanwhile
       assert.equal(101, c:get_user(101).id)
+      for _ = 1, 50 do
+        local n = 0
+        for _, r in ipairs(api_requests("/accounts/1/users$")) do
+          if r.query:find("page=2", 1, true) and r.status then n = n + 1 end
+        end
+        if n >= 3 then break end
+        c:get_user(101)
+      end
+      c:get_user(101)
+    end)
+
+    it("wakes a task whose request is cut off by closing its client", function()
+      local socket = require "socket"
+      local silent = assert(socket.bind("127.0.0.1", 0))  -- accepts, never answers
+      local _, port = silent:getsockname()
+      local dead = lcanvas.new("http://127.0.0.1:" .. port, "t", { timeout = 30 })
+      local ok, err = pcall(lcanvas.gather,
+        function() return dead:request("GET", "users/1") end,
+        function()
+          c:get_user(101)  -- the engine runs meanwhile: the silent request is sent
+          c:get_user(102)
+          dead:close()
+        end)
+      silent:close()
+      assert.is_false(ok)
+      assert.matches("item 1: .*cancelled %(its client was closed%)", err)
+      assert.equal(0, lcanvas.core.pending_count())
     end)
   end)
 end)

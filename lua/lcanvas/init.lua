@@ -47,7 +47,6 @@ end
 
 -- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
 local tasks = require "lcanvas.tasks"
-M.tasks = tasks
 M.gather = tasks.gather
 core.methods("Client").map = tasks.map
 core.methods("PaginatedList").each = tasks.each

@@ -81,6 +81,7 @@ int lcb_request_page_k(lua_State *L, int client_idx, const lcb_call *call, lua_K
 #define LCB_PENDING_MT "lcanvas.Pending"
 #define LCB_TASKS_KEY  "lcanvas.tasks"     /* registry: coroutine -> task (weak keys) */
 #define LCB_INFLIGHT_KEY "lcanvas.inflight" /* registry: lightud -> Pending not yet collected */
+#define LCB_CANCELLED_KEY "lcanvas.cancelled" /* registry: Pendings cut off by a client's close */
 /* A request submitted to the engine and not yet consumed (prefetch, or a
  * task waiting for it). */
 typedef struct lcb_pending {

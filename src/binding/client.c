@@ -385,7 +385,8 @@ static int pending_gc(lua_State *L)
 {
     lcb_pending *p = luaL_checkudata(L, 1, LCB_PENDING_MT);
     /* After the client closed, only popped transfers are still ours. */
-    if (p->x && (p->cl->c || p->done)) lc_xfer_free(p->x);
+    if (p->x && p->done) lc_xfer_free(p->x);
+    else if (p->x && p->cl->c) lc_xfer_abandon(p->x);
     p->x = NULL;
     return 0;
 }
@@ -393,7 +394,8 @@ static int pending_gc(lua_State *L)
 void lcb_pending_cancel(lua_State *L, int idx)
 {
     lcb_pending *p = lcb_check_pending(L, idx);
-    if (p->x && (p->cl->c || p->done)) lc_xfer_free(p->x);
+    if (p->x && p->done) lc_xfer_free(p->x);
+    else if (p->x && p->cl->c) lc_xfer_abandon(p->x);
     p->x = NULL;
     inflight_set(L, p, 0);
 }
@@ -409,15 +411,22 @@ static void cancel_pending(lua_State *L, lcb_client *cl)
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lcb_pending *p = lua_touserdata(L, -2);
-        lua_pop(L, 1);
         if (p && p->cl == cl && p->x && !p->done) {
             lc_xfer_free(p->x);
             p->x = NULL;
+            /* A task may wait for it: the next poll hands it back, and
+             * consuming it raises. */
+            p->done = 1;
+            lua_getfield(L, LUA_REGISTRYINDEX, LCB_CANCELLED_KEY);
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+            lua_pop(L, 1);
             /* Clearing the current field is allowed during a traversal. */
-            lua_pushvalue(L, -1);
+            lua_pushvalue(L, -2);
             lua_pushnil(L);
-            lua_rawset(L, -4);
+            lua_rawset(L, -5);
         }
+        lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }

@@ -31,6 +31,15 @@ static int l_poll(lua_State *L)
     lua_newtable(L);
     int out = lua_gettop(L);
     lua_Integer count = 0;
+    /* Requests cut off by closing their client count as finished. */
+    lua_getfield(L, LUA_REGISTRYINDEX, LCB_CANCELLED_KEY);
+    for (lua_Integer i = 1, nc = (lua_Integer)lua_rawlen(L, -1); i <= nc; i++) {
+        lua_rawgeti(L, -1, i);
+        lua_rawseti(L, out, ++count);
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LCB_CANCELLED_KEY);
     for (int i = 0; i < n; i++) {
         lc_client *c = cls[i]->c;
         /* Several clients share the wait: poll each briefly. */
@@ -99,6 +108,8 @@ void lcb_open_scheduler(lua_State *L)
     } else {
         lua_pop(L, 1);
     }
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LCB_CANCELLED_KEY);
     lua_getfield(L, LUA_REGISTRYINDEX, LCB_INFLIGHT_KEY);
     if (lua_isnil(L, -1)) {
         /* Weak values: a prefetched page nobody can reach any more is

@@ -36,6 +36,7 @@ struct lc_xfer {
     int no_retry, raw_url, state, attempt, failed;
     int throttled;               /* throttled answers so far (own retry budget) */
     int popped;                  /* taken off the done queue by lc_client_next_done */
+    int abandoned;               /* nobody wants the answer: freed when it ends */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;
     curl_mime *mime;
@@ -857,6 +858,11 @@ static void finish(lc_xfer *x)
     lc_client *c = x->c;
     active_unlink(x);
     x->state = X_DONE;
+    if (x->abandoned) {
+        x->popped = 1;
+        lc_xfer_free(x);
+        return;
+    }
     if (x->failed) {
         free(x->err.method);
         free(x->err.url);
@@ -883,7 +889,8 @@ static void log_attempt(lc_client *c, lc_xfer *x, long status, lc_kind kind, dou
     c->on_log(c->log_ud, &e);
 }
 
-static void complete(lc_xfer *x, CURLcode rc, double now)
+/* Returns 1 when the transfer finished, 0 when it waits for a retry. */
+static int complete(lc_xfer *x, CURLcode rc, double now)
 {
     lc_client *c = x->c;
     long status = 0;
@@ -927,7 +934,7 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
         x->state = X_WAITING;
         x->not_before = now + delay;
         c->stats.retries++;
-        return;
+        return 0;
     }
 
     easy_put(c, x->easy);
@@ -955,6 +962,7 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     x->nhdrs = x->caphdrs = 0;
     x->resp.url = xstrdup(x->url);
     finish(x);
+    return 1;
 }
 
 static int collect(lc_client *c)
@@ -968,8 +976,7 @@ static int collect(lc_client *c)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         if (!x) continue;
         CURLcode rc = m->data.result;
-        complete(x, rc, now);
-        if (x->state == X_DONE) finished++;
+        finished += complete(x, rc, now);  /* x may be gone (abandoned) */
     }
     return finished;
 }
@@ -1038,6 +1045,20 @@ int lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err)
 
 void *lc_xfer_userdata(const lc_xfer *x) { return x->ud; }
 void  lc_xfer_set_userdata(lc_xfer *x, void *ud) { x->ud = ud; }
+
+void lc_xfer_abandon(lc_xfer *x)
+{
+    if (!x) return;
+    if (x->state != X_RUNNING) {
+        lc_xfer_free(x);
+        return;
+    }
+    /* Cutting a request midway resets its connection (and the server sees
+     * an aborted request); let it end quietly instead. */
+    x->abandoned = 1;
+    x->no_retry = 1;
+    x->ud = NULL;
+}
 
 void lc_xfer_free(lc_xfer *x)
 {
