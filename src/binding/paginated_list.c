@@ -513,6 +513,7 @@ static int m_iter(lua_State *L)
     return 4;
 }
 
+/// PaginatedList:first(): the first item, or nil for an empty list (fetches one page at most).
 static int m_first(lua_State *L)
 {
     check_list(L, 1);
@@ -520,6 +521,7 @@ static int m_first(lua_State *L)
     return load(L, 1, 1, 0, AFTER_FIRST);
 }
 
+/// PaginatedList:take(n): an array of the first n items (fewer if the list is shorter).
 static int m_take(lua_State *L)
 {
     check_list(L, 1);
@@ -529,6 +531,7 @@ static int m_take(lua_State *L)
     return load(L, 1, n, 0, AFTER_TAKE);
 }
 
+/// PaginatedList:all(): an array of every item (fetches every page).
 static int m_all(lua_State *L)
 {
     check_list(L, 1);
@@ -536,6 +539,7 @@ static int m_all(lua_State *L)
     return load(L, 1, LUA_MAXINTEGER, 0, AFTER_ALL);
 }
 
+/// PaginatedList:count(): the number of items (fetches every page).
 static int m_count(lua_State *L)
 {
     check_list(L, 1);
@@ -543,7 +547,6 @@ static int m_count(lua_State *L)
     return load(L, 1, LUA_MAXINTEGER, 0, AFTER_COUNT);
 }
 
-/* list:pages() iterates page by page, each a plain array of items. */
 static int pages_next(lua_State *L)
 {
     int self = lua_upvalueindex(1);
@@ -552,6 +555,7 @@ static int pages_next(lua_State *L)
     return load(L, self, p, F_PREFETCH | F_PAGES, AFTER_PAGES);
 }
 
+/// PaginatedList:pages(): iterator over the pages, each an array of items.
 static int m_pages(lua_State *L)
 {
     check_list(L, 1);
@@ -561,6 +565,7 @@ static int m_pages(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:loaded(): items and pages loaded so far, without fetching.
 static int m_loaded(lua_State *L)
 {
     lcb_list *li = check_list(L, 1);
