@@ -202,11 +202,14 @@ static void inflight_set(lua_State *L, lcb_pending *p, int box_idx)
     lua_pop(L, 1);
 }
 
-/* Every request starts here, blocking or not. Returns 1 with the answer
- * pushed (blocking: `start` is 0), or 0 with a Pending box pushed (`start`
- * set: the transfer is queued). A simulated answer (dry run) belongs at the
- * top of this function: push it and return 1. The stack above the entry
- * top holds only the result when this returns. */
+/* Every request starts here, blocking or yielding (lcb_request,
+ * lcb_request_k, lcb_request_page_k and list prefetch all come through).
+ * Returns 1 with the answer pushed (blocking: `start` is 0), or 0 with a
+ * Pending box pushed (`start` set: the transfer is queued). An intercept
+ * that answers without the network (dry run) goes at the very top: push the
+ * simulated answer (plus a nil next URL when want_next) and return 1; both
+ * paths then continue with it. The stack above the entry top holds only the
+ * result when this returns. */
 static int request_begin(lua_State *L, int client_idx, const lcb_call *call, int want_next,
                          lc_response *resp_out, int start)
 {
