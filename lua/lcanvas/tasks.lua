@@ -128,7 +128,7 @@ local function join(tasks)
   end
 end
 
--- A mutex for tasks sharing one iterator.
+-- Waits until notify(ev) (tasks taking turns at a shared iterator).
 local function wait_for(ev)
   if current_task() then coroutine.yield(WAIT, ev) else run(function() return true end) end
 end
