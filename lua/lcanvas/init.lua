@@ -62,5 +62,10 @@ M.jsonl = require "lcanvas.jsonl"
 M.outfile = require "lcanvas.outfile"
 M.progress = require "lcanvas.progress"
 require "lcanvas.user"    -- User methods written in Lua (upload, create_folder, ...)
+-- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
+local tasks = require "lcanvas.tasks"
+M.gather = tasks.gather
+core.methods("Client").map = tasks.map
+core.methods("PaginatedList").each = tasks.each
 
 return M

@@ -47,6 +47,7 @@ int  lcb_raise_kind(lua_State *L, lc_kind kind, const char *fmt, ...);
 typedef struct lcb_client {
     lc_client *c;
     int dry_run;
+    int no_prefetch;     /* option prefetch = false */
 } lcb_client;
 lcb_client *lcb_check_client(lua_State *L, int idx);   /* raises if closed */
 /* Makes a request. `params` (stack index or 0) goes to the query for GET
@@ -74,6 +75,39 @@ int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KConte
  * what would be sent, counts it, pushes a simulated answer {dry_run = true}
  * and returns 1; returns 0 (nothing pushed) when the call must be sent. */
 int lcb_dry_run(lua_State *L, int client_idx, const lcb_call *call);
+
+/* lcb_request_k for a list page: k finds the answer and, above it, the
+ * Link rel="next" URL (or nil). */
+int lcb_request_page_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
+                       lua_KFunction k);
+
+/* ---- tasks (client.c, scheduler.c) */
+#define LCB_PENDING_MT "lcanvas.Pending"
+#define LCB_TASKS_KEY  "lcanvas.tasks"     /* registry: coroutine -> task (weak keys) */
+#define LCB_INFLIGHT_KEY "lcanvas.inflight" /* registry: lightud -> Pending not yet collected */
+#define LCB_CANCELLED_KEY "lcanvas.cancelled" /* registry: Pendings cut off by a client's close */
+/* A request submitted to the engine and not yet consumed (prefetch, or a
+ * task waiting for it). */
+typedef struct lcb_pending {
+    lc_xfer *x;          /* NULL once consumed or cancelled */
+    lcb_client *cl;      /* the client userdata is user value 1 */
+    lua_KFunction k;     /* continuation of whoever waits */
+    lua_KContext ctx;
+    int want_next;
+    int done;            /* popped off the engine's done queue */
+    char method[8];
+} lcb_pending;
+/* True when L is a scheduler task that may yield here. */
+int lcb_in_task(lua_State *L);
+/* Starts a request without waiting: pushes its Pending box, or nil when the
+ * request was answered without the network (then nothing is pending). */
+void lcb_request_start(lua_State *L, int client_idx, const lcb_call *call, int want_next);
+/* Waits for the Pending box on top (popping it) like lcb_request_k: yields
+ * inside a task, otherwise drives the engine until it is done. */
+int lcb_pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k);
+lcb_pending *lcb_check_pending(lua_State *L, int idx);
+/* Cancels the Pending at idx (its transfer is freed, never consumed). */
+void lcb_pending_cancel(lua_State *L, int idx);
 
 /* ---- resources (resource.c) */
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are
@@ -113,6 +147,9 @@ void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *
  * gets the fields of extra_idx (a table, or 0) when it lacks them. */
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx);
+
+/* Turns page prefetch (inside tasks) on or off for the list at idx. */
+void lcb_list_set_prefetch(lua_State *L, int idx, int on);
 
 /* ---- openers */
 void lcb_open_error(lua_State *L);

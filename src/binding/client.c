@@ -59,7 +59,7 @@ static int opt_bool(lua_State *L, int opts, const char *key)
 static const char *const known_opts[] = {
     "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
-    "dry_run", "verbose",
+    "dry_run", "verbose", "prefetch",
     NULL,
 };
 
@@ -176,9 +176,16 @@ static int l_new(lua_State *L)
         dry_run = opt_bool(L, 3, "dry_run");
         verbose = (int)opt_number(L, 3, "verbose", 0, 0);
     }
+    int no_prefetch = 0;
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "prefetch");
+        no_prefetch = lua_toboolean(L, -1) == 0 && !lua_isnil(L, -1);
+        lua_pop(L, 1);
+    }
     lcb_client *cl = lua_newuserdatauv(L, sizeof *cl, 1);
     cl->c = NULL;
     cl->dry_run = dry_run;
+    cl->no_prefetch = no_prefetch;
     luaL_setmetatable(L, LCB_CLIENT_MT);
     lua_newtable(L);  /* Lua-side fields (e.g. dry_run flags, catalog links) */
     lua_pushboolean(L, dry_run);
@@ -206,7 +213,14 @@ static int l_new(lua_State *L)
     return 1;
 }
 
-/* ------------------------------------------------------------ requests */
+/* ------------------------------------------------------------ requests
+ *
+ * One entry (request_begin) builds every request from its lcb_call; one
+ * function (decode_answer) turns every answer into Lua values or a typed
+ * error. Outside tasks a request blocks as it always did; inside a task
+ * (a coroutine run by the scheduler) lcb_request_k submits a transfer and
+ * yields a Pending box to the scheduler, which resumes the task with it
+ * once the engine finished the transfer. */
 
 /* The `dry_run` option: a POST, PUT, PATCH or DELETE is printed on stderr
  * (as the request would encode it) instead of sent, counted in the
@@ -254,13 +268,89 @@ int lcb_dry_run(lua_State *L, int client_idx, const lcb_call *call)
     return 1;
 }
 
-void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out)
+/* Moves the n values on top to base+1.. and drops everything between. */
+static void keep_top(lua_State *L, int base, int n)
 {
+    int top = lua_gettop(L);
+    if (top - n == base) return;
+    for (int i = 0; i < n; i++) lua_copy(L, top - n + 1 + i, base + 1 + i);
+    lua_settop(L, base + n);
+}
+
+/* Pushes the decoded body of a 2xx answer (nil when empty) and, with
+ * want_next, the rel="next" URL or nil. Raises InvalidResponse (clearing
+ * `resp`) when the body is not JSON. */
+static void decode_answer(lua_State *L, const char *method, lc_response *resp, int want_next)
+{
+    if (resp->body_len == 0 || lc_json_skip_prefix(resp->body, resp->body_len) == resp->body_len) {
+        lua_pushnil(L);
+    } else if (!lcb_push_json(L, resp->body, resp->body_len)) {
+        /* A 2xx we cannot read: say what arrived, typed, with the body. */
+        lc_error err;
+        lc_error_init(&err);
+        lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
+                     lua_tostring(L, -1));
+        lua_pop(L, 1);
+        err.status = resp->status;
+        err.method = strdup(method);
+        err.url = resp->url ? strdup(resp->url) : NULL;
+        err.body = resp->body;
+        err.body_len = resp->body_len;
+        resp->body = NULL;
+        resp->body_len = 0;
+        lcb_raise_error(L, &err, resp);
+    }
+    if (want_next) {
+        char *next = lc_response_next_url(resp);
+        if (next) {
+            lua_pushstring(L, next);
+            free(next);
+        } else {
+            lua_pushnil(L);
+        }
+    }
+}
+
+static lcb_pending *push_pending(lua_State *L, int client_idx)
+{
+    lcb_pending *p = lua_newuserdatauv(L, sizeof *p, 1);
+    memset(p, 0, sizeof *p);
+    luaL_setmetatable(L, LCB_PENDING_MT);
+    lua_pushvalue(L, client_idx);
+    lua_setiuservalue(L, -2, 1);
+    p->cl = lua_touserdata(L, client_idx);
+    return p;
+}
+
+static void inflight_set(lua_State *L, lcb_pending *p, int box_idx)
+{
+    if (box_idx) box_idx = lua_absindex(L, box_idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, LCB_INFLIGHT_KEY);
+    lua_pushlightuserdata(L, p);
+    if (box_idx) lua_pushvalue(L, box_idx);
+    else lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* Every request starts here, blocking or yielding (lcb_request,
+ * lcb_request_k, lcb_request_page_k and list prefetch all come through).
+ * Returns 1 with the answer pushed (blocking: `start` is 0), or 0 with a
+ * Pending box pushed (`start` set: the transfer is queued). An intercept
+ * that answers without the network (dry run) goes at the very top: push the
+ * simulated answer (plus a nil next URL when want_next) and return 1; both
+ * paths then continue with it. The stack above the entry top holds only the
+ * result when this returns. */
+static int request_begin(lua_State *L, int client_idx, const lcb_call *call, int want_next,
+                         lc_response *resp_out, int start)
+{
+    client_idx = lua_absindex(L, client_idx);
+    int base = lua_gettop(L);
     if (lcb_dry_run(L, client_idx, call)) {  /* dry run: nothing sent */
         if (resp_out) lc_response_init(resp_out);
-        return;
+        if (want_next) lua_pushnil(L);
+        return 1;
     }
-    client_idx = lua_absindex(L, client_idx);
     lcb_client *cl = lcb_check_client(L, client_idx);
     int params = call->params ? lua_absindex(L, call->params) : 0;
     int is_get = strcmp(call->method, "GET") == 0;
@@ -285,44 +375,199 @@ void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response
     req.content_type = call->json_body ? "application/json" : NULL;
     req.is_list = call->is_list;
 
-    lc_response resp;
     lc_error err;
     lc_error_init(&err);
-    if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
-
-    if (resp.body_len == 0 || lc_json_skip_prefix(resp.body, resp.body_len) == resp.body_len) {
-        lua_pushnil(L);
-    } else if (!lcb_push_json(L, resp.body, resp.body_len)) {
-        /* A 2xx we cannot read: say what arrived, typed, with the body. */
-        lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
-                     lua_tostring(L, -1));
-        lua_pop(L, 1);
-        err.status = resp.status;
-        err.method = strdup(call->method);
-        err.url = resp.url ? strdup(resp.url) : NULL;
-        err.body = resp.body;
-        err.body_len = resp.body_len;
-        resp.body = NULL;
-        lcb_raise_error(L, &err, &resp);
+    if (start) {
+        /* The box exists before the transfer, so a Lua error cannot leak it. */
+        lcb_pending *p = push_pending(L, client_idx);
+        p->want_next = want_next;
+        snprintf(p->method, sizeof p->method, "%s", call->method);
+        p->x = lc_xfer_new(cl->c, &req, &err);
+        if (!p->x) lcb_raise_error(L, &err, NULL);
+        lc_xfer_set_userdata(p->x, p);
+        inflight_set(L, p, -1);
+        lc_xfer_submit(p->x);
+        keep_top(L, base, 1);
+        return 0;
     }
+    lc_response resp;
+    if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
+    decode_answer(L, call->method, &resp, want_next);
     if (resp_out) *resp_out = resp;
     else lc_response_clear(&resp);
+    keep_top(L, base, want_next ? 2 : 1);
+    return 1;
+}
+
+void lcb_request(lua_State *L, int client_idx, const lcb_call *call, lc_response *resp_out)
+{
+    request_begin(L, client_idx, call, 0, resp_out, 0);
+}
+
+int lcb_in_task(lua_State *L)
+{
+    if (!lua_isyieldable(L)) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, LCB_TASKS_KEY);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushthread(L);
+    lua_rawget(L, -2);
+    int yes = !lua_isnil(L, -1);
+    lua_pop(L, 2);
+    return yes;
+}
+
+lcb_pending *lcb_check_pending(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, LCB_PENDING_MT);
+}
+
+/* Consumes the finished Pending at base+1: leaves the answer (and next URL)
+ * at base+1.. or raises the transfer's error. */
+static void consume(lua_State *L, int base)
+{
+    lcb_pending *p = lcb_check_pending(L, base + 1);
+    if (!p->x) luaL_error(L, "lcanvas: this request was cancelled (its client was closed)");
+    lc_response *resp, r;
+    lc_error *err;
+    int failed = lc_xfer_result(p->x, &resp, &err) != 0;
+    /* Take what we need and free the transfer before anything can raise. */
+    if (failed) lcb_push_error(L, err);
+    r = *resp;
+    lc_response_init(resp);
+    inflight_set(L, p, 0);
+    lc_xfer_free(p->x);
+    p->x = NULL;
+    if (failed) {
+        lc_response_clear(&r);
+        lua_error(L);
+    }
+    decode_answer(L, p->method, &r, p->want_next);
+    lc_response_clear(&r);
+    lua_remove(L, base + 1);
+}
+
+/* Continuation after the scheduler resumed a task with its Pending box. */
+static int resume_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    int base = (int)ctx;
+    if (lua_gettop(L) != base + 1) luaL_error(L, "lcanvas: a task was resumed without its request");
+    lcb_pending *p = lcb_check_pending(L, base + 1);
+    lua_KFunction k = p->k;
+    lua_KContext kctx = p->ctx;
+    consume(L, base);
+    return k(L, LUA_YIELD, kctx);
+}
+
+/* Drives the client's engine until the Pending's transfer finished. */
+static void block_until_done(lua_State *L, lcb_pending *p)
+{
+    while (p->x && !p->done && !lc_xfer_done(p->x)) {
+        if (!p->cl->c) break;
+        if (lc_client_run(p->cl->c, 1000) < 0)
+            lcb_raise_kind(L, LC_NETWORK_ERROR, "the transfer engine failed");
+    }
+}
+
+int lcb_pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k)
+{
+    int base = lua_gettop(L) - 1;
+    lcb_pending *p = lcb_check_pending(L, base + 1);
+    if (p->x && !p->done && lcb_in_task(L)) {
+        p->k = k;
+        p->ctx = ctx;
+        return lua_yieldk(L, 1, (lua_KContext)base, resume_k);
+    }
+    block_until_done(L, p);
+    consume(L, base);
+    return k(L, LUA_OK, ctx);
+}
+
+void lcb_request_start(lua_State *L, int client_idx, const lcb_call *call, int want_next)
+{
+    int base = lua_gettop(L);
+    if (request_begin(L, client_idx, call, want_next, NULL, 1)) {
+        /* Answered without the network: nothing to prefetch. */
+        lua_settop(L, base);
+        lua_pushnil(L);
+    }
+}
+
+static int request_k(lua_State *L, int client_idx, const lcb_call *call, int want_next,
+                     lua_KContext ctx, lua_KFunction k)
+{
+    if (!lcb_in_task(L)) {
+        request_begin(L, client_idx, call, want_next, NULL, 0);
+        return k(L, LUA_OK, ctx);
+    }
+    if (request_begin(L, client_idx, call, want_next, NULL, 1)) return k(L, LUA_OK, ctx);
+    return lcb_pending_wait(L, ctx, k);
 }
 
 int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
                   lua_KFunction k)
 {
-    /* Dry run: answered here, before anything is queued or sent. */
-    if (lcb_dry_run(L, client_idx, call)) return k(L, LUA_OK, ctx);
-    /* Blocking for now; the scheduler will yield here inside a task. */
-    int top = lua_gettop(L);
-    lcb_request(L, client_idx, call, NULL);
-    /* Only the answer stays: k finds the caller's stack just below it. */
-    if (lua_gettop(L) > top + 1) {
-        lua_replace(L, top + 1);
-        lua_settop(L, top + 1);
+    return request_k(L, client_idx, call, 0, ctx, k);
+}
+
+int lcb_request_page_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
+                       lua_KFunction k)
+{
+    return request_k(L, client_idx, call, 1, ctx, k);
+}
+
+/* Pending:__gc: cancels a transfer nobody consumed. */
+static int pending_gc(lua_State *L)
+{
+    lcb_pending *p = luaL_checkudata(L, 1, LCB_PENDING_MT);
+    /* After the client closed, only popped transfers are still ours. */
+    if (p->x && p->done) lc_xfer_free(p->x);
+    else if (p->x && p->cl->c) lc_xfer_abandon(p->x);
+    p->x = NULL;
+    return 0;
+}
+
+void lcb_pending_cancel(lua_State *L, int idx)
+{
+    lcb_pending *p = lcb_check_pending(L, idx);
+    if (p->x && p->done) lc_xfer_free(p->x);
+    else if (p->x && p->cl->c) lc_xfer_abandon(p->x);
+    p->x = NULL;
+    inflight_set(L, p, 0);
+}
+
+/* Frees the transfers of a closing client that the engine still holds. */
+static void cancel_pending(lua_State *L, lcb_client *cl)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LCB_INFLIGHT_KEY);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return;
     }
-    return k(L, LUA_OK, ctx);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lcb_pending *p = lua_touserdata(L, -2);
+        if (p && p->cl == cl && p->x && !p->done) {
+            lc_xfer_free(p->x);
+            p->x = NULL;
+            /* A task may wait for it: the next poll hands it back, and
+             * consuming it raises. */
+            p->done = 1;
+            lua_getfield(L, LUA_REGISTRYINDEX, LCB_CANCELLED_KEY);
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+            lua_pop(L, 1);
+            /* Clearing the current field is allowed during a traversal. */
+            lua_pushvalue(L, -2);
+            lua_pushnil(L);
+            lua_rawset(L, -5);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
 }
 
 static int return_top(lua_State *L, int status, lua_KContext ctx)
@@ -371,8 +616,8 @@ static int m_request(lua_State *L)
     return lcb_request_k(L, 1, &call, 0, return_top);
 }
 
-/* canvas:list(path [, params [, {type=, root=}]]) -> PaginatedList */
-/// Client:list(path, params, opts): A lazy PaginatedList of GET `path`; `opts.type` makes items objects of that type ("User"), `opts.root` names the key holding the items when the answer is an object.
+/* canvas:list(path [, params [, {type=, root=, prefetch=}]]) -> PaginatedList */
+/// Client:list(path, params, opts): A lazy PaginatedList of GET `path`; `opts.type` makes items objects of that type ("User"), `opts.root` names the key holding the items when the answer is an object, `opts.prefetch = false` turns prefetching off for it.
 static int m_list(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -381,12 +626,17 @@ static int m_list(lua_State *L)
     if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
     lua_settop(L, 4);
     const char *type = "dict", *root = NULL;
+    int no_prefetch = 0;
     if (lua_istable(L, 4)) {
         type = opt_string(L, 4, "type");
         root = opt_string(L, 4, "root");
         if (!type) type = "dict";
+        lua_getfield(L, 4, "prefetch");
+        no_prefetch = !lua_isnil(L, -1) && !lua_toboolean(L, -1);
+        lua_pop(L, 1);
     }
     lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
+    if (no_prefetch) lcb_list_set_prefetch(L, -1, 0);
     return 1;
 }
 
@@ -465,6 +715,7 @@ static int m_close(lua_State *L)
 {
     lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
     if (cl->c) {
+        cancel_pending(L, cl);
         lc_client_free(cl->c);
         cl->c = NULL;
     }
@@ -512,6 +763,10 @@ void lcb_open_client(lua_State *L)
         {"close", m_close},
         {NULL, NULL},
     };
+    luaL_newmetatable(L, LCB_PENDING_MT);
+    lua_pushcfunction(L, pending_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     luaL_newmetatable(L, LCB_CLIENT_MT);
     luaL_newlib(L, methods);
     lua_pushvalue(L, -1);

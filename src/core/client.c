@@ -21,6 +21,10 @@
 #define DRAIN_PER_S      10.0  /* Canvas refills the bucket at 10 units/s */
 #define RESERVE_PER_REQ  50.0  /* and reserves 50 for each request in flight */
 #define RETRY_AFTER_MAX  120.0
+/* Throttled answers never reached Canvas's code, so they are retried on their
+ * own budget (on top of max_retries): under a busy bucket several in a row
+ * are normal and must not fail the request. */
+#define THROTTLE_RETRIES 12
 
 enum { X_NEW, X_WAITING, X_RUNNING, X_DONE };
 
@@ -30,6 +34,9 @@ struct lc_xfer {
     size_t body_len;
     struct curl_slist *headers;
     int no_retry, raw_url, state, attempt, failed;
+    int throttled;               /* throttled answers so far (own retry budget) */
+    int popped;                  /* taken off the done queue by lc_client_next_done */
+    int abandoned;               /* nobody wants the answer: freed when it ends */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;
     curl_mime *mime;
@@ -58,11 +65,12 @@ struct lc_client {
     CURLM *multi;
     CURL **pool;
     size_t npool, cappool;
-    lc_xfer *active;
+    lc_xfer *active, *active_tail;  /* in submission order: first come, first started */
     lc_xfer *done_head, *done_tail;
     int nrunning, nactive;
     double rl_remaining, rl_cost, rl_time;
     int rl_known;
+    uint64_t nstarted, rl_started; /* attempts started, in total and by the last report */
     uint64_t rng;
     lc_stats stats;
 };
@@ -388,6 +396,7 @@ static void active_unlink(lc_xfer *x)
     else if (c->active == x) c->active = x->next;
     else return;
     if (x->next) x->next->prev = x->prev;
+    else c->active_tail = x->prev;
     x->prev = x->next = NULL;
     c->nactive--;
 }
@@ -563,9 +572,11 @@ void lc_xfer_submit(lc_xfer *x)
     if (x->state != X_NEW) return;
     x->state = X_WAITING;
     x->not_before = 0;
-    x->next = c->active;
-    if (c->active) c->active->prev = x;
-    c->active = x;
+    x->next = NULL;
+    x->prev = c->active_tail;
+    if (c->active_tail) c->active_tail->next = x;
+    else c->active = x;
+    c->active_tail = x;
     c->nactive++;
 }
 
@@ -700,6 +711,7 @@ static int start(lc_xfer *x, double now)
     x->state = X_RUNNING;
     x->started = now;
     c->nrunning++;
+    c->nstarted++;
     c->stats.requests++;
     return 1;
 }
@@ -712,11 +724,14 @@ static double rate_estimate(const lc_client *c, double now)
 }
 
 /* Seconds to hold a new start back so the bucket stays above the low-water
- * mark counting what is already in flight; 0 to go now, <0 to wait for a
- * running transfer to finish. */
+ * mark; 0 to go now, <0 to wait for a running transfer to finish.
+ * Canvas's X-Rate-Limit-Remaining already subtracts the reserve of every
+ * request it had in flight, so only the requests started since that answer
+ * still need their reserve counted. The result: as many in flight as the
+ * bucket allows, fewer as it drains, none below the low-water mark. */
 static double gate_delay(const lc_client *c, double now)
 {
-    double need = c->low_water + RESERVE_PER_REQ * c->nrunning;
+    double need = c->low_water + RESERVE_PER_REQ * (double)(c->nstarted - c->rl_started);
     double est = rate_estimate(c, now);
     if (est >= need) return 0;
     if (c->nrunning > 0) return -1;
@@ -781,6 +796,7 @@ static void note_rate_limit(lc_client *c, lc_xfer *x, double now)
             c->rl_remaining = v;
             c->rl_time = now;
             c->rl_known = 1;
+            c->rl_started = c->nstarted;
         }
     }
     if (cost) {
@@ -842,6 +858,11 @@ static void finish(lc_xfer *x)
     lc_client *c = x->c;
     active_unlink(x);
     x->state = X_DONE;
+    if (x->abandoned) {
+        x->popped = 1;
+        lc_xfer_free(x);
+        return;
+    }
     if (x->failed) {
         free(x->err.method);
         free(x->err.url);
@@ -868,7 +889,8 @@ static void log_attempt(lc_client *c, lc_xfer *x, long status, lc_kind kind, dou
     c->on_log(c->log_ud, &e);
 }
 
-static void complete(lc_xfer *x, CURLcode rc, double now)
+/* Returns 1 when the transfer finished, 0 when it waits for a retry. */
+static int complete(lc_xfer *x, CURLcode rc, double now)
 {
     lc_client *c = x->c;
     long status = 0;
@@ -887,8 +909,12 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     log_attempt(c, x, status, kind, now);
 
     int retry = 0;
-    if (!x->no_retry && x->attempt < c->max_retries) {
-        if (kind == LC_RATE_LIMIT_EXCEEDED) retry = 1;  /* never reached Canvas's code */
+    if (kind == LC_RATE_LIMIT_EXCEEDED && !x->no_retry && c->max_retries > 0 &&
+        x->throttled < THROTTLE_RETRIES) {
+        retry = 1;  /* never reached Canvas's code */
+        x->throttled++;
+    } else if (!x->no_retry && x->attempt < c->max_retries) {
+        if (kind == LC_RATE_LIMIT_EXCEEDED) retry = 0;
         else if (is_idempotent(x->method) &&
                  (kind == LC_NETWORK_ERROR || kind == LC_TIMEOUT ||
                   status == 502 || status == 503 || status == 504))
@@ -896,16 +922,19 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     }
     if (retry) {
         double delay = retry_after(x);
+        int n = kind == LC_RATE_LIMIT_EXCEEDED ? x->throttled - 1 : x->attempt;
         if (delay < 0) {
-            delay = c->backoff_base * pow(2.0, x->attempt);
+            delay = c->backoff_base * pow(2.0, n);
             if (delay > c->backoff_max) delay = c->backoff_max;
             delay *= 0.5 + 0.5 * next_random(c);  /* jitter spreads out retry storms */
         }
-        x->attempt++;
+        /* A throttled retry also passes the rate gate, which holds it until
+         * the bucket has refilled. */
+        if (kind != LC_RATE_LIMIT_EXCEEDED) x->attempt++;
         x->state = X_WAITING;
         x->not_before = now + delay;
         c->stats.retries++;
-        return;
+        return 0;
     }
 
     easy_put(c, x->easy);
@@ -933,6 +962,7 @@ static void complete(lc_xfer *x, CURLcode rc, double now)
     x->nhdrs = x->caphdrs = 0;
     x->resp.url = xstrdup(x->url);
     finish(x);
+    return 1;
 }
 
 static int collect(lc_client *c)
@@ -946,8 +976,7 @@ static int collect(lc_client *c)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         if (!x) continue;
         CURLcode rc = m->data.result;
-        complete(x, rc, now);
-        if (x->state == X_DONE) finished++;
+        finished += complete(x, rc, now);  /* x may be gone (abandoned) */
     }
     return finished;
 }
@@ -998,6 +1027,7 @@ lc_xfer *lc_client_next_done(lc_client *c)
     c->done_head = x->done_next;
     if (!c->done_head) c->done_tail = NULL;
     x->done_next = NULL;
+    x->popped = 1;
     return x;
 }
 
@@ -1016,6 +1046,20 @@ int lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err)
 void *lc_xfer_userdata(const lc_xfer *x) { return x->ud; }
 void  lc_xfer_set_userdata(lc_xfer *x, void *ud) { x->ud = ud; }
 
+void lc_xfer_abandon(lc_xfer *x)
+{
+    if (!x) return;
+    if (x->state != X_RUNNING) {
+        lc_xfer_free(x);
+        return;
+    }
+    /* Cutting a request midway resets its connection (and the server sees
+     * an aborted request); let it end quietly instead. */
+    x->abandoned = 1;
+    x->no_retry = 1;
+    x->ud = NULL;
+}
+
 void lc_xfer_free(lc_xfer *x)
 {
     if (!x) return;
@@ -1025,7 +1069,8 @@ void lc_xfer_free(lc_xfer *x)
         c->nrunning--;
     }
     if (x->state == X_WAITING || x->state == X_RUNNING) active_unlink(x);
-    if (x->state == X_DONE) done_remove(c, x);  /* if nobody popped it */
+    /* A popped transfer touches no client state, so it may outlive the client. */
+    if (x->state == X_DONE && !x->popped) done_remove(c, x);
     if (x->easy) {
         /* A transfer cut off midway leaves its connection in an unknown state. */
         curl_easy_cleanup(x->easy);

@@ -202,6 +202,9 @@ void    *lc_xfer_userdata(const lc_xfer *x);
 void     lc_xfer_set_userdata(lc_xfer *x, void *ud);
 /* Cancels if still running and frees. */
 void     lc_xfer_free(lc_xfer *x);
+/* Gives the transfer up: frees it now unless it is running, in which case
+ * it finishes in the background (no retries) and the engine frees it. */
+void     lc_xfer_abandon(lc_xfer *x);
 
 #ifdef __cplusplus
 }
