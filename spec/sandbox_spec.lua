@@ -125,6 +125,26 @@ describe("sandbox", function()
     slow:close()
   end)
 
+  it("survives clients that reset their connection mid-request", function()
+    local host, port = sandbox.url:match("^http://([^:]+):(%d+)$")
+    for _, partial in ipairs({
+      -- reset while the server reads a body that never comes in full
+      "PUT /api/v1/users/4 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+      -- reset in the middle of the headers
+      "GET /api/v1/users/4 HTTP/1.1\r\nHost: x\r\nAuthor",
+    }) do
+      local c = assert(socket.connect(host, tonumber(port)))
+      c:send(partial)
+      socket.sleep(0.05)
+      c:setoption("linger", { on = true, timeout = 0 })  -- close with a TCP reset
+      c:close()
+    end
+    socket.sleep(0.2)
+    local status, body = request("GET", "/api/v1/users/3")
+    assert.equal(200, status)
+    assert.matches('"id":3', body)
+  end)
+
   it("throttles many concurrent requests from one token, never one at a time", function()
     for _ = 1, 30 do assert.equal(200, (request("GET", "/api/v1/users/self"))) end
     sandbox.fault({ path = "/api/v1/users/self", delay_ms = 800, count = 20 })

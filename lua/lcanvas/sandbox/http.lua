@@ -106,6 +106,27 @@ end
 
 local conn_seq = 0
 
+-- Reads requests from one keep-alive connection and answers them in turn.
+local function serve_connection(con, conn_id, handler, info)
+  con:setmode("b", "bf")
+  while true do
+    local req, bad = read_request(con)
+    if not req then
+      if bad then send(con, { status = bad, body = "" }, false) end
+      return
+    end
+    req.conn = conn_id
+    local keep = req.version == "1.1" and not (req.headers.connection or ""):lower():find("close")
+    local ok, res = pcall(handler, req, info)
+    if not ok then
+      io.stderr:write("lcanvas-sandbox: handler error: ", tostring(res), "\n")
+      res = { status = 500, headers = { ["Content-Type"] = "application/json; charset=utf-8" },
+        body = '{"errors":[{"message":"An error occurred."}],"error_report_id":1}' }
+    end
+    if not send(con, res, keep, req.method == "HEAD") then return end
+  end
+end
+
 --- Serves `srv` inside the cqueues controller `cq`, calling handler(req, info).
 function M.serve(cq, srv, handler, info)
   cq:wrap(function()
@@ -113,24 +134,14 @@ function M.serve(cq, srv, handler, info)
       conn_seq = conn_seq + 1
       local conn_id = conn_seq
       cq:wrap(function()
-        con:setmode("b", "bf")
-        while true do
-          local req, bad = read_request(con)
-          if not req then
-            if bad then send(con, { status = bad, body = "" }, false) end
-            break
-          end
-          req.conn = conn_id
-          local keep = req.version == "1.1" and not (req.headers.connection or ""):lower():find("close")
-          local ok, res = pcall(handler, req, info)
-          if not ok then
-            io.stderr:write("lcanvas-sandbox: handler error: ", tostring(res), "\n")
-            res = { status = 500, headers = { ["Content-Type"] = "application/json; charset=utf-8" },
-              body = '{"errors":[{"message":"An error occurred."}],"error_report_id":1}' }
-          end
-          if not send(con, res, keep, req.method == "HEAD") then break end
+        -- A client that resets or drops its connection ends this
+        -- connection only, never the whole server.
+        local ok, err = pcall(serve_connection, con, conn_id, handler, info)
+        if not ok and not tostring(err):find("reset by peer", 1, true)
+            and not tostring(err):find("Broken pipe", 1, true) then
+          io.stderr:write("lcanvas-sandbox: connection error: ", tostring(err), "\n")
         end
-        con:close()
+        pcall(con.close, con)
       end)
     end
   end)
