@@ -32,19 +32,7 @@ if mode == "backup" then
   local ns = opts.ns or script.fail("custom-data-backup: backup needs --ns NAMESPACE")
   local users_csv = opts.users or script.fail("custom-data-backup: backup needs --users FILE.csv")
   local output = opts.output or ("custom-data-" .. ns:gsub("[^%w._-]", "_") .. ".json")
-  local rows, _, lines = script.read_csv(users_csv, { "user" })
-  local refs, problems = {}, {}
-  for i, row in ipairs(rows) do
-    row.ref = script.user_ref(row.user)
-    if not row.ref then problems[#problems + 1] = string.format("line %d: the user is empty", lines[i]) end
-    refs[#refs + 1] = row.ref
-  end
-  local users, unknown = script.resolve_users(refs)
-  for i, row in ipairs(rows) do
-    if row.ref and unknown[row.ref] then
-      problems[#problems + 1] = string.format("line %d: user '%s': %s", lines[i], row.user, unknown[row.ref])
-    end
-  end
+  local rows, lines, users, problems = script.read_user_csv(users_csv, { "user" })
   if #problems > 0 then
     script.fail("custom-data-backup: %s has problems; nothing was written:\n  %s", users_csv,
       table.concat(problems, "\n  "))
@@ -52,7 +40,7 @@ if mode == "backup" then
   local run = script.run("custom-data-backup", #rows)
   local entries = {}
   for i, row in ipairs(rows) do
-    local u = users[row.ref]
+    local u = users[row.user_ref]
     local ok, data = script.try(u.get_custom_data, u, ns)
     local status
     if ok then

@@ -27,25 +27,7 @@ local input = pos[1] or script.fail("link-observers: a CSV file of observer,stud
 local results_path = opts.results or script.default_results(input, "results.csv")
 
 -- 1. Validate everything before changing anything.
-local rows, _, lines = script.read_csv(input, { "observer", "student" })
-local refs, problems = {}, {}
-for _, row in ipairs(rows) do
-  for _, col in ipairs({ "observer", "student" }) do
-    row[col .. "_ref"] = script.user_ref(row[col])
-    refs[#refs + 1] = row[col .. "_ref"]
-  end
-end
-local users, unknown = script.resolve_users(refs)
-for i, row in ipairs(rows) do
-  for _, col in ipairs({ "observer", "student" }) do
-    local ref = row[col .. "_ref"]
-    if not ref then
-      problems[#problems + 1] = string.format("line %d: the %s is empty", lines[i], col)
-    elseif unknown[ref] then
-      problems[#problems + 1] = string.format("line %d: %s '%s': %s", lines[i], col, row[col], unknown[ref])
-    end
-  end
-end
+local rows, lines, users, problems = script.read_user_csv(input, { "observer", "student" })
 if #problems > 0 then
   script.fail("link-observers: %s has problems; nothing was changed:\n  %s", input,
     table.concat(problems, "\n  "))

@@ -44,20 +44,10 @@ if opts.course then
     error(err, 0)
   end
 else
-  local rows, _, lines = script.read_csv(opts.students, { "student" })
-  local refs, problems = {}, {}
+  local rows, lines, users, problems = script.read_user_csv(opts.students, { "student" })
   for i, row in ipairs(rows) do
-    row.ref = script.user_ref(row.student)
-    if not row.ref then problems[#problems + 1] = string.format("line %d: the student is empty", lines[i]) end
-    refs[#refs + 1] = row.ref
-  end
-  local users, unknown = script.resolve_users(refs)
-  for i, row in ipairs(rows) do
-    if row.ref and unknown[row.ref] then
-      problems[#problems + 1] = string.format("line %d: student '%s': %s", lines[i], row.student, unknown[row.ref])
-    elseif row.ref then
-      targets[#targets + 1] = { label = row.student, user = users[row.ref], line = lines[i] }
-    end
+    local u = row.student_ref and users[row.student_ref]
+    if u then targets[#targets + 1] = { label = row.student, user = u, line = lines[i] } end
   end
   if #problems > 0 then
     script.fail("pairing-codes: %s has problems; no code was created:\n  %s", opts.students,

@@ -154,4 +154,28 @@ function M.resolve_users(refs)
   return found, bad
 end
 
+--- lcanvas.script.read_user_csv(path, columns): reads a CSV whose `columns` hold users (login ids or `sis_user_id:` ids), looks each user up once; returns the rows (each with `<column>_ref`), their line numbers, the users by reference and a list of problems, one line each.
+function M.read_user_csv(path, columns)
+  local rows, _, lines = M.read_csv(path, columns)
+  local refs, problems = {}, {}
+  for _, row in ipairs(rows) do
+    for _, col in ipairs(columns) do
+      row[col .. "_ref"] = M.user_ref(row[col])
+      refs[#refs + 1] = row[col .. "_ref"]
+    end
+  end
+  local users, unknown = M.resolve_users(refs)
+  for i, row in ipairs(rows) do
+    for _, col in ipairs(columns) do
+      local ref = row[col .. "_ref"]
+      if not ref then
+        problems[#problems + 1] = string.format("line %d: the %s is empty", lines[i], col)
+      elseif unknown[ref] then
+        problems[#problems + 1] = string.format("line %d: %s '%s': %s", lines[i], col, row[col], unknown[ref])
+      end
+    end
+  end
+  return rows, lines, users, problems
+end
+
 return M
