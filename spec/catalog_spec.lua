@@ -103,7 +103,7 @@ describe("lcanvas.catalog", function()
     assert.equal("custom_fields[referral]=web&custom_fields[shirt_size]=M&email_address=nia%40example.test"
       .. "&first_name=Nia&last_name=Newcomer&user_name=Nia%20Newcomer", req.body)
     assert.equal(KEY_HEADER, req.headers.authorization)
-    assert.equal("CatalogUser", u:type())
+    assert.equal("CatalogUser", u:typename())
     assert.equal("lcanvas.CatalogUser", getmetatable(u).__name)
     assert.equal("integer", math.type(u.id))
     assert.equal("Nia Newcomer (" .. u.id .. ")", tostring(u))
@@ -184,7 +184,7 @@ describe("lcanvas.catalog", function()
     local first = catalog_requests()[1]
     assert.equal("/api/v1/users", first.path)
     assert.equal("100", query_value(first.query, "per_page"))
-    for _, u in ipairs(all) do assert.equal("CatalogUser", u:type()) end
+    for _, u in ipairs(all) do assert.equal("CatalogUser", u:typename()) end
 
     sandbox.clear_requests()
     assert.equal(60, catalog({ per_page = 500 }):get_users():count())

@@ -16,7 +16,7 @@ describe("resource objects", function()
     assert.equal(1, me.id)
     assert.is_nil(me.no_such_field)
     assert.equal("lcanvas.User", getmetatable(me).__name)
-    assert.equal("User", me:type())
+    assert.equal("User", me:typename())
   end)
 
   it("prints a User as '<name> (<id>)' and compares Users by id", function()
@@ -100,6 +100,13 @@ describe("resource objects", function()
     u.extra = "local value"
     assert.equal("local value", u.extra)
     assert.is_function(u.edit)
+    -- Canvas's `type` attributes stay fields; the lcanvas type is typename().
+    u.type = "observer"
+    assert.equal("observer", u.type)
+    assert.equal("User", u:typename())
+    u.edit = "shadowed?"
+    assert.is_function(u.edit)
+    assert.equal("shadowed?", u:get("edit"))
     assert.error_matches(function() u.get_courses({}) end, "lcanvas object expected")
     assert.error_matches(function() u:edit("x") end, "table expected")
   end)

@@ -283,7 +283,7 @@ static void merge_into_self(lua_State *L, int self, int fresh)
     lua_pop(L, 1);
 }
 
-/// Object:type(): The object's type name ("User", "Course", ...).
+/// Object:typename(): The object's type name ("User", "Course", ...); named so that Canvas's many `type` attributes (Enrollment, CommunicationChannel, ...) stay plain fields.
 static int m_type(lua_State *L)
 {
     check_resource(L, 1);
@@ -308,7 +308,7 @@ static int m_get(lua_State *L)
 static const luaL_Reg common_methods[] = {
     {"to_table", m_to_table},
     {"date", m_date},
-    {"type", m_type},
+    {"typename", m_type},
     {"get", m_get},
     {NULL, NULL},
 };
