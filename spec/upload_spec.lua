@@ -55,6 +55,19 @@ describe("User:upload", function()
   end)
   after_each(function() os.remove(path) end)
 
+  it("under a dry run prints step 1, sends nothing and returns a simulated File", function()
+    local dry = lcanvas.new(sandbox.url, sandbox.tokens.student, { dry_run = true })
+    local ok, file = dry:get_current_user():upload(path)
+    assert.is_true(ok)
+    assert.is_true(file.dry_run)
+    assert.equal(#content, file.size)
+    for _, r in ipairs(sandbox.requests()) do
+      assert.equal("GET", r.method)              -- only the read of the user
+      assert.not_equal("storage", r.origin)
+    end
+    assert.equal(1, dry.dry_run_counts.POST)
+  end)
+
   it("follows a 3xx: announce, storage POST without the token, authenticated GET of Location", function()
     local ok, file = me:upload(path, { parent_folder_path = "Uploads/Week 1", content_type = "text/plain" })
     assert.is_true(ok)

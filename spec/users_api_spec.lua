@@ -322,6 +322,18 @@ describe("Users API", function()
   end)
 
   describe("merge_into and split", function()
+    it("leaves both users as they were under a dry run, the receiver only marked", function()
+      local dry = lcanvas.new(sandbox.url, sandbox.tokens.admin, { dry_run = true })
+      local sofia = dry:get_user(4)
+      local before = sofia:to_table()
+      assert.equal(sofia, sofia:merge_into(dry:get_user(3)))
+      assert.is_true(sofia.dry_run)
+      sofia.dry_run = nil
+      assert.same(before, sofia:to_table())
+      assert.equal(4, admin:get_user(4).id)      -- nothing was merged
+      for _, r in ipairs(api_requests()) do assert.equal("GET", r.method) end
+    end)
+
     it("merges a user into another: PUT, receiver updated in place, source gone, enrollments moved", function()
       -- Sofia (4): courses 1 and 3; Sam (3): courses 1 and 2
       local sofia = admin:get_user(4)

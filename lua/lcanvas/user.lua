@@ -33,7 +33,7 @@ end
 -- An object of `type` from a decoded answer, optionally with fields it lacks.
 local function object(c, type_name, v, what, extra)
   if type(v) ~= "table" then invalid("expected a %s object in the answer to %s", type_name, what) end
-  for k, x in pairs(extra or {}) do if v[k] == nil then v[k] = x end end
+  for k, x in pairs(extra or {}) do v[k] = x end
   return core.object(type_name, v, c)
 end
 
@@ -196,7 +196,7 @@ local function fetch_location(c, location)
   return file_table(c:request("GET", location), "GET " .. location:gsub("%?.*$", ""))
 end
 
---- User:upload(file [, params]): upload a file (a path or an open file handle) to the user's files in Canvas's three steps (POST users/:id/files with name and size, a multipart POST to upload_url that never gets the token, then the File from a 3xx Location or the 201 answer); params: name, content_type, parent_folder_path, parent_folder_id, on_duplicate. Returns true and the File as a plain table.
+--- User:upload(file [, params]): upload a file (a path or an open file handle) to the user's files in Canvas's three steps (POST users/:id/files with name and size, a multipart POST to upload_url that never gets the token, then the File from a 3xx Location or the 201 answer); params: name, content_type, parent_folder_path, parent_folder_id, on_duplicate. Returns true and the File as a plain table (under a dry run, true and `{dry_run = true, ...}` after printing step 1).
 function User.upload(self, file, params)
   local size, name = file_info(file, "upload")
   local p = params_with(params, 2, "upload")
@@ -211,6 +211,10 @@ function User.upload(self, file, params)
 
   -- 1. Tell Canvas about the file.
   local ticket = c:request("POST", path, p)
+  if type(ticket) == "table" and ticket.dry_run == true and ticket.upload_url == nil then
+    -- A dry run: step 1 was printed, not sent, so there is nowhere to upload to.
+    return true, { dry_run = true, display_name = p.name, size = size }
+  end
   if type(ticket) ~= "table" or type(ticket.upload_url) ~= "string" then
     invalid("expected upload_url in the answer to POST %s", path)
   end

@@ -168,6 +168,10 @@ function User:merge_into(dest, opts)
   end
   path = path .. segment(dest, 1, "merge_into")
   local answer = canvas:request("PUT", path)
+  if type(answer) == "table" and answer.dry_run == true and answer.id == nil then
+    self.dry_run = true   -- a dry run sent nothing: the object stays as it was, marked
+    return self
+  end
   if type(answer) ~= "table" then
     error(core.error("InvalidResponse", "merge_into: expected a user object"), 2)
   end

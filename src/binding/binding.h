@@ -144,7 +144,7 @@ void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *
 
 /* ---- paginated list (paginated_list.c) */
 /* Pushes a lazy list of `type` for GET path?query at client_idx. Each item
- * gets the fields of extra_idx (a table, or 0) when it lacks them. */
+ * gets the fields of extra_idx (a table, or 0), set over its own. */
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx);
 

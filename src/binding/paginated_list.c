@@ -167,19 +167,13 @@ static void take_page(lua_State *L, int base)
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, items, i);
         if (extra && lua_istable(L, -1)) {
+            /* The list's context wins (a user's migrations carry that
+             * user's id, as the Python client sets it). */
             lua_pushnil(L);
             while (lua_next(L, extra)) {
                 lua_pushvalue(L, -2);
-                lua_rawget(L, -4);
-                int absent = lua_isnil(L, -1);
-                lua_pop(L, 1);
-                if (absent) {
-                    lua_pushvalue(L, -2);
-                    lua_insert(L, -2);
-                    lua_rawset(L, -4);
-                } else {
-                    lua_pop(L, 1);
-                }
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
             }
         }
         if (wrap) {

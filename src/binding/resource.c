@@ -552,7 +552,7 @@ static int l_segment(lua_State *L)
 }
 
 /* core.list(client, type, path [, params [, root [, extra]]]): a lazy
- * PaginatedList whose items get the fields of `extra` when they lack them
+ * PaginatedList whose items get the fields of `extra` (set over what Canvas sent)
  * (e.g. {user_id = 5} on ContentMigrations listed under a user). */
 static int l_list(lua_State *L)
 {
