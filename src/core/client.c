@@ -1282,6 +1282,13 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
             return 0;
         }
     }
+    /* The token endpoint refused to refresh this very token: say so, as the
+     * transfers that waited for that refresh did. */
+    if (kind == LC_INVALID_ACCESS_TOKEN && c->rf_token && !x->raw_url && !x->is_refresh &&
+        !x->token_retried && c->refresh_dead && x->token_gen == c->token_gen && c->rf_fail_msg) {
+        fail_waiter(c, x);
+        return 1;
+    }
 
     int retry = 0;
     if (kind == LC_RATE_LIMIT_EXCEEDED && !x->no_retry && c->max_retries > 0 &&
