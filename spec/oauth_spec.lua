@@ -313,3 +313,95 @@ describe("OAuth2 token refresh", function()
     assert.equal(0, #sandbox.requests())
   end)
 end)
+
+describe("lcanvas --refresh-file", function()
+  local BUILD = os.getenv("LCANVAS_BUILD") or "build"
+  local EXE = sandbox.root .. "/" .. BUILD .. "/lcanvas"
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  local function run(args, token, config_home)
+    local env = string.format("env -u CANVAS_API_TOKEN -u CANVAS_CATALOG_URL -u CANVAS_CATALOG_TOKEN " ..
+      "CANVAS_API_URL=%q XDG_CONFIG_HOME=%q ", sandbox.url, config_home or "/nonexistent")
+    if token then env = env .. string.format("CANVAS_API_TOKEN=%q ", token) end
+    return sandbox.sh(env .. string.format("%q ", EXE) .. args)
+  end
+
+  local function refresh_file(text, mode)
+    local path = sandbox.tmpname()
+    sandbox.write_file(path, text)
+    os.execute(string.format("chmod %s %q", mode or "600", path))
+    return path
+  end
+
+  it("refreshes the expired token from a JSON or Lua file, or fetches the first one", function()
+    local json_file = refresh_file(string.format(
+      '{"client_id": %q, "client_secret": %q, "refresh_token": %q}', CLIENT_ID, SECRET, REFRESH))
+    local code, out, err = run("--refresh-file " .. sandbox.quote(json_file) ..
+      " -e 'print(canvas:get_current_user().id)'", EXPIRED)
+    assert.equal(0, code, err)
+    assert.equal("1\n", out)
+    assert.equal(1, #token_posts())
+
+    local lua_file = refresh_file(string.format(
+      '{ client_id = %q, client_secret = %q, refresh_token = %q }', CLIENT_ID, SECRET, REFRESH))
+    code, out, err = run("--refresh-file=" .. sandbox.quote(lua_file) ..
+      " -e 'print(canvas:get_current_user().id)'", nil)
+    assert.equal(0, code, err)
+    assert.equal("1\n", out)
+    assert.equal(2, #token_posts())
+    os.remove(json_file)
+    os.remove(lua_file)
+  end)
+
+  it("takes refresh_file from the profile that names the URL", function()
+    local dir = sandbox.tmpname()
+    os.execute(string.format("mkdir -p %q", dir .. "/lcanvas"))
+    local rf = refresh_file(string.format(
+      '{"client_id": %q, "client_secret": %q, "refresh_token": %q}', CLIENT_ID, SECRET, REFRESH))
+    sandbox.write_file(dir .. "/lcanvas/config.lua", string.format(
+      '{ default = "p", profiles = { p = { url = %q, refresh_file = %q } } }', sandbox.url, rf))
+    local code, out, err = sandbox.sh(string.format(
+      "env -u CANVAS_API_URL -u CANVAS_API_TOKEN XDG_CONFIG_HOME=%q %q -e 'print(canvas:get_current_user().id)'",
+      dir, EXE))
+    assert.equal(0, code, err)
+    assert.equal("1\n", out)
+    assert.equal(1, #token_posts())
+    -- another URL from the environment: the profile's secret is not sent there
+    sandbox.clear_requests()
+    code, out, err = sandbox.sh(string.format(
+      "env -u CANVAS_API_TOKEN CANVAS_API_URL=%q XDG_CONFIG_HOME=%q %q -e 'print(canvas:get_current_user().id)'",
+      sandbox.alt, dir, EXE))
+    assert.are_not.equal(0, code)
+    assert.equal(0, #sandbox.requests())
+    os.execute(string.format("rm -rf %q", dir))
+    os.remove(rf)
+  end)
+
+  it("refuses a refresh file readable by others or incomplete, without showing its values", function()
+    local loose = refresh_file(string.format(
+      '{"client_id": %q, "client_secret": %q, "refresh_token": %q}', CLIENT_ID, SECRET, REFRESH), "644")
+    local code, out, err = run("--refresh-file " .. sandbox.quote(loose) .. " -e 'print(1)'", EXPIRED)
+    assert.equal(2, code)
+    assert.matches("readable by others", err)
+    local partial = refresh_file(string.format('{"client_id": %q, "refresh_token": %q}', CLIENT_ID, REFRESH))
+    code, out, err = run("--refresh-file " .. sandbox.quote(partial) .. " -e 'print(1)'", EXPIRED)
+    assert.equal(2, code)
+    assert.matches("'client_secret' must be a non%-empty string", err)
+    assert_no_secrets({ out, err })
+    assert.equal(0, #sandbox.requests())
+    os.remove(loose)
+    os.remove(partial)
+  end)
+
+  it("keeps the secret out of the error when the refresh is refused", function()
+    local bad = refresh_file(string.format(
+      '{"client_id": %q, "client_secret": "wrong-secret-value", "refresh_token": %q}', CLIENT_ID, REFRESH))
+    local code, out, err = run("-v --refresh-file " .. sandbox.quote(bad) ..
+      " -e 'print(canvas:get_current_user().id)'", EXPIRED)
+    assert.equal(1, code)
+    assert.matches("InvalidAccessToken: POST /login/oauth2/token %-> 400 refreshing the access token failed", err)
+    assert_no_secrets({ out, err }, { "wrong-secret-value" })
+    os.remove(bad)
+  end)
+end)
