@@ -24,6 +24,11 @@ options:
   --token-file FILE  read the API token from FILE (default: $CANVAS_API_TOKEN,
                      then the profile); the file must not be readable by
                      group or others
+  --refresh-file FILE
+                     OAuth2 refresh credentials: a JSON object or Lua table
+                     with client_id, client_secret and refresh_token (mode
+                     600 like a token file); the token is then refreshed
+                     when it expires, and may be left out
   --profile NAME     use profile NAME of the config file
                      ($XDG_CONFIG_HOME/lcanvas/config.lua, else
                      ~/.config/lcanvas/config.lua) instead of its default
@@ -87,6 +92,36 @@ local function read_token_file(path, what)
   return token
 end
 
+local REFRESH_FIELDS = { "client_id", "client_secret", "refresh_token" }
+
+-- OAuth2 refresh credentials from a private file: a JSON object or a Lua
+-- table (evaluated with no globals). Messages name fields, never values.
+local function read_refresh_file(path)
+  local text = read_token_file(path, "refresh file")
+  local ok, t = pcall(lcanvas.json.decode, text)
+  if not ok or type(t) ~= "table" then
+    local chunk = load("return " .. text, "=refresh file", "t", {})
+    local cok, v = false, nil
+    if chunk then cok, v = pcall(chunk) end
+    if not cok or type(v) ~= "table" then
+      usage_error("refresh file '%s' must hold a JSON object or a Lua table with client_id, " ..
+        "client_secret and refresh_token", path)
+    end
+    t = v
+  end
+  local known = {}
+  for _, k in ipairs(REFRESH_FIELDS) do
+    known[k] = true
+    if type(t[k]) ~= "string" or t[k] == "" then
+      usage_error("refresh file '%s': '%s' must be a non-empty string", path, k)
+    end
+  end
+  for k in pairs(t) do
+    if not known[k] then usage_error("refresh file '%s' has an unknown key '%s'", path, tostring(k)) end
+  end
+  return { client_id = t.client_id, client_secret = t.client_secret, refresh_token = t.refresh_token }
+end
+
 local function parse(argv)
   local o = { script_args = {}, verbose = 0 }
   local i = 1
@@ -104,6 +139,7 @@ local function parse(argv)
     elseif a == "--version" then o.version = true
     elseif a == "--url" then o.url = value()
     elseif a == "--token-file" then o.token_file = value()
+    elseif a == "--refresh-file" then o.refresh_file = value()
     elseif a == "--profile" then o.profile = value()
     elseif a == "--catalog-url" then o.catalog_url = value()
     elseif a == "--catalog-token-file" then o.catalog_token_file = value()
@@ -153,7 +189,7 @@ function M.config_path()
 end
 
 local PROFILE_KEYS = { url = true, token_file = true, token = true, catalog_url = true,
-  catalog_token_file = true, catalog_token = true }
+  catalog_token_file = true, catalog_token = true, refresh_file = true }
 
 -- Loads the config file (a Lua table, evaluated with no globals at all) and
 -- returns the chosen profile, its name and the file's path (or nil).
@@ -208,6 +244,7 @@ local function load_profile(name)
     return v
   end
   p.token_file, p.catalog_token_file = expand(p.token_file), expand(p.catalog_token_file)
+  p.refresh_file = expand(p.refresh_file)
   return p, chosen, path
 end
 
@@ -236,6 +273,10 @@ local function resolve(o)
     c.token = p.token or read_token_file(p.token_file)
   elseif env("CANVAS_API_TOKEN") then c.token = env("CANVAS_API_TOKEN")
   elseif p.token_file or p.token then c.token = p.token or read_token_file(p.token_file) end
+  -- A profile's refresh credentials only go with that profile's own URL:
+  -- never send its client secret to a Canvas named elsewhere.
+  if o.refresh_file then c.refresh = read_refresh_file(o.refresh_file)
+  elseif p.refresh_file and p.url and c.url == p.url then c.refresh = read_refresh_file(p.refresh_file) end
   c.catalog_url = pick(o.catalog_url, "CANVAS_CATALOG_URL", "catalog_url")
   if o.catalog_token_file then c.catalog_token = read_token_file(o.catalog_token_file, "Catalog token file")
   elseif explicit and (p.catalog_token_file or p.catalog_token) then
@@ -458,10 +499,20 @@ function M.main(argv)
       conf = { url = sandbox.url, token = SANDBOX_TOKEN }
       if sandbox.catalog then conf.catalog_url, conf.catalog_token = sandbox.catalog, SANDBOX_CATALOG_KEY end
     end
-    secrets = { conf.token, conf.catalog_token }
+    -- (appended one by one: the token may be nil when refresh gives one)
+    secrets = {}
+    for _, s in ipairs({ "token", "catalog_token" }) do
+      if conf[s] then secrets[#secrets + 1] = conf[s] end
+    end
+    if conf.refresh then
+      secrets[#secrets + 1] = conf.refresh.client_secret
+      secrets[#secrets + 1] = conf.refresh.refresh_token
+    end
     local opts = { dry_run = o.dry_run or nil, verbose = o.verbose > 0 and o.verbose or nil }
-    if conf.url and conf.token then
-      local cok, client = pcall(lcanvas.new, conf.url, conf.token, opts)
+    if conf.url and (conf.token or conf.refresh) then
+      local copts = { refresh = conf.refresh }  -- the Canvas client only, not the Catalog's
+      for k, v in pairs(opts) do copts[k] = v end
+      local cok, client = pcall(lcanvas.new, conf.url, conf.token, copts)
       if not cok then
         io.stderr:write("lcanvas: ", redact(client), "\n")
         status = 2

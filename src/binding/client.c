@@ -59,9 +59,47 @@ static int opt_bool(lua_State *L, int opts, const char *key)
 static const char *const known_opts[] = {
     "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
-    "dry_run", "verbose", "prefetch",
+    "dry_run", "verbose", "prefetch", "refresh",
     NULL,
 };
+
+/* The `refresh` option: {client_id=, client_secret=, refresh_token=}, all
+ * required strings. The values stay referenced by the table (argument 3)
+ * until the core has copied them. Messages name the field, never a value. */
+static void opt_refresh(lua_State *L, int opts, lc_config *cfg)
+{
+    if (lua_getfield(L, opts, "refresh") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "option 'refresh' must be a table {client_id=, client_secret=, "
+                      "refresh_token=} (got %s)", luaL_typename(L, -1));
+    int t = lua_gettop(L);
+    static const char *const fields[] = {"client_id", "client_secret", "refresh_token", NULL};
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+        int ok = 0;
+        for (int i = 0; fields[i]; i++) ok |= strcmp(fields[i], k) == 0;
+        if (!ok) luaL_error(L, "option 'refresh' has an unknown field '%s' (expected client_id, "
+                               "client_secret, refresh_token)", k);
+    }
+    const char *v[3];
+    for (int i = 0; fields[i]; i++) {
+        lua_getfield(L, t, fields[i]);
+        if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+            luaL_error(L, "option 'refresh.%s' must be a non-empty string (got %s)", fields[i],
+                       lua_type(L, -1) == LUA_TSTRING ? "an empty string" : luaL_typename(L, -1));
+        v[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);  /* still referenced by the refresh table */
+    }
+    lua_pop(L, 1);      /* the refresh table, still referenced by opts */
+    cfg->refresh_client_id = v[0];
+    cfg->refresh_client_secret = v[1];
+    cfg->refresh_token = v[2];
+}
 
 /* ------------------------------------------------------------ verbose log */
 
@@ -125,11 +163,11 @@ static void on_log(void *ud, const lc_log_entry *e)
     fflush(stderr);
 }
 
-/* lcanvas.new(base_url, token [, opts]) */
+/* lcanvas.new(base_url, token [, opts]); token may be nil with opts.refresh */
 static int l_new(lua_State *L)
 {
     const char *base = luaL_checkstring(L, 1);
-    const char *token = luaL_checkstring(L, 2);
+    const char *token = luaL_optstring(L, 2, NULL);
     if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
     lua_settop(L, 3);
     lc_config cfg;
@@ -175,7 +213,10 @@ static int l_new(lua_State *L)
             luaL_argerror(L, 3, "option 'auth' must be \"bearer\" or \"catalog\"");
         dry_run = opt_bool(L, 3, "dry_run");
         verbose = (int)opt_number(L, 3, "verbose", 0, 0);
+        opt_refresh(L, 3, &cfg);
     }
+    if (!token && !cfg.refresh_token)
+        luaL_argerror(L, 2, "a token is required (or the 'refresh' option to get one)");
     int no_prefetch = 0;
     if (lua_istable(L, 3)) {
         lua_getfield(L, 3, "prefetch");
@@ -191,11 +232,12 @@ static int l_new(lua_State *L)
     lua_pushboolean(L, dry_run);
     lua_setfield(L, -2, "dry_run");
     if (verbose > 0) {
-        size_t tlen = strlen(token);
+        size_t tlen = token ? strlen(token) : 0;
         verbose_log *vl = lua_newuserdatauv(L, sizeof *vl + tlen + 1, 0);
         vl->level = verbose;
         vl->token_len = tlen;
-        memcpy(vl->token, token, tlen + 1);
+        if (token) memcpy(vl->token, token, tlen + 1);
+        else vl->token[0] = '\0';
         lua_rawsetp(L, -2, &verbose_key);
         cfg.on_log = on_log;
         cfg.log_ud = vl;
@@ -683,7 +725,7 @@ static int m_rate_limit(lua_State *L)
     return 2;
 }
 
-/// Client:stats(): Counters: `requests` sent, `retries`, `throttle_waits` and `throttle_wait_seconds` spent holding requests while the rate limit was low.
+/// Client:stats(): Counters: `requests` sent, `retries`, `throttle_waits` and `throttle_wait_seconds` spent holding requests while the rate limit was low, `token_refreshes` (OAuth2 refreshes sent).
 static int m_stats(lua_State *L)
 {
     lcb_client *cl = lcb_check_client(L, 1);
@@ -698,6 +740,18 @@ static int m_stats(lua_State *L)
     lua_setfield(L, -2, "throttle_waits");
     lua_pushnumber(L, st.throttle_wait_s);
     lua_setfield(L, -2, "throttle_wait_seconds");
+    lua_pushinteger(L, (lua_Integer)st.token_refreshes);
+    lua_setfield(L, -2, "token_refreshes");
+    return 1;
+}
+
+/// Client:token_expires_at(): When the current access token expires (seconds since the epoch, as `os.time()`), as the last OAuth2 refresh said; nil before any refresh or when the token endpoint gave no `expires_in`.
+static int m_token_expires_at(lua_State *L)
+{
+    lcb_client *cl = lcb_check_client(L, 1);
+    double t = lc_client_token_expires_at(cl->c);
+    if (t > 0) lua_pushnumber(L, t);
+    else lua_pushnil(L);
     return 1;
 }
 
@@ -759,6 +813,7 @@ void lcb_open_client(lua_State *L)
         {"get_current_user", m_get_current_user},
         {"rate_limit", m_rate_limit},
         {"stats", m_stats},
+        {"token_expires_at", m_token_expires_at},
         {"base_url", m_base_url},
         {"close", m_close},
         {NULL, NULL},

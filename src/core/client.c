@@ -15,6 +15,7 @@
 
 #include "lcanvas.h"
 #include "buf.h"
+#include "json.h"
 #include "link.h"
 #include "params.h"
 
@@ -26,13 +27,23 @@
  * are normal and must not fail the request. */
 #define THROTTLE_RETRIES 12
 
-enum { X_NEW, X_WAITING, X_RUNNING, X_DONE };
+/* X_AWAIT_TOKEN: held (in the active list) until the OAuth2 refresh in
+ * flight ends; then it goes back to X_WAITING or fails with the refresh. */
+enum { X_NEW, X_WAITING, X_RUNNING, X_AWAIT_TOKEN, X_DONE };
+
+/* Refresh this long before the token endpoint's expiry, at most (a tenth of
+ * the lifetime for short-lived tokens). */
+#define REFRESH_MARGIN_S 60.0
 
 struct lc_xfer {
     lc_client *c;
     char *method, *url, *body;
     size_t body_len;
     struct curl_slist *headers;
+    struct curl_slist *auth_node; /* the Authorization line, linked in front of `headers` */
+    uint64_t token_gen;          /* the client's token generation the last attempt sent */
+    int token_retried;           /* already retried once after a token refresh */
+    int is_refresh;              /* the client's own OAuth2 refresh transfer */
     int no_retry, raw_url, state, attempt, failed;
     int throttled;               /* throttled answers so far (own retry budget) */
     int popped;                  /* taken off the done queue by lc_client_next_done */
@@ -56,6 +67,19 @@ struct lc_xfer {
 struct lc_client {
     char *base, *api, *origin;
     char *auth_header, *ua_header, *accept_header;
+    lc_auth_scheme auth;
+    /* OAuth2 refresh. The secrets live here and in the refresh transfer's
+     * body only; both are wiped when freed. */
+    char *token;                 /* current access token (NULL until the first refresh) */
+    char *rf_client_id, *rf_secret, *rf_token;
+    lc_xfer *refresh_x;          /* the refresh in flight, or NULL */
+    uint64_t token_gen;          /* bumped by every new token */
+    double token_expires, token_expires_wall, token_margin; /* 0: unknown */
+    int refresh_dead;            /* the server refused the refresh token: stop asking */
+    lc_kind rf_fail_kind;        /* why the last refresh failed (no secrets in it) */
+    long rf_fail_status;
+    char *rf_fail_msg, *rf_fail_body;
+    char *rf_url;                /* <base>/login/oauth2/token */
     char *ca_file, *as_user_id;
     long timeout_ms, connect_timeout_ms;
     int max_retries, per_page;
@@ -156,6 +180,36 @@ int lc_client_same_origin(const lc_client *c, const char *url)
 
 static int curl_ready;  /* curl_global_init is once per process by design */
 
+/* Frees a string that held a secret, overwriting it first so the token does
+ * not linger in freed memory. */
+static void wipe_free(char *s)
+{
+    if (!s) return;
+    volatile char *p = s;
+    while (*p) *p++ = 0;
+    free(s);
+}
+
+static int has_control_char(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+static char *make_auth_header(lc_auth_scheme auth, const char *token)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    /* Sized up front: a growing buffer would leave copies in freed memory. */
+    lc_buf_reserve(&b, strlen(token) + 40);
+    if (auth == LC_AUTH_CATALOG_TOKEN)
+        lc_buf_printf(&b, "Authorization: Token token=\"%s\"", token);
+    else
+        lc_buf_printf(&b, "Authorization: Bearer %s", token);
+    return lc_buf_detach(&b, NULL);
+}
+
 static int check_base(const char *base, int allow_insecure, lc_error *err, char **origin_out)
 {
     origin o;
@@ -204,15 +258,36 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
         lc_error_set(err, LC_INVALID_ARGUMENT, "base URL is required");
         return NULL;
     }
-    if (!cfg->token || !*cfg->token) {
+    int nrefresh = (cfg->refresh_client_id != NULL) + (cfg->refresh_client_secret != NULL) +
+                   (cfg->refresh_token != NULL);
+    if (nrefresh && nrefresh < 3) {
+        lc_error_set(err, LC_INVALID_ARGUMENT, "refresh needs %s",
+                     !cfg->refresh_client_id ? "client_id" :
+                     !cfg->refresh_client_secret ? "client_secret" : "refresh_token");
+        return NULL;
+    }
+    if (nrefresh) {
+        const char *names[3] = {"client_id", "client_secret", "refresh_token"};
+        const char *vals[3] = {cfg->refresh_client_id, cfg->refresh_client_secret, cfg->refresh_token};
+        for (int i = 0; i < 3; i++) {
+            if (!*vals[i] || has_control_char(vals[i])) {
+                lc_error_set(err, LC_INVALID_ARGUMENT, "refresh %s must be a non-empty string "
+                             "without control characters", names[i]);
+                return NULL;
+            }
+        }
+        if (cfg->auth != LC_AUTH_BEARER) {
+            lc_error_set(err, LC_INVALID_ARGUMENT, "refresh works with Bearer tokens only");
+            return NULL;
+        }
+    }
+    if ((!cfg->token || !*cfg->token) && !nrefresh) {
         lc_error_set(err, LC_INVALID_ARGUMENT, "an API token is required");
         return NULL;
     }
-    for (const char *p = cfg->token; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-            lc_error_set(err, LC_INVALID_ARGUMENT, "the token contains a control character");
-            return NULL;
-        }
+    if (cfg->token && has_control_char(cfg->token)) {
+        lc_error_set(err, LC_INVALID_ARGUMENT, "the token contains a control character");
+        return NULL;
     }
     if (!curl_ready) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -253,11 +328,21 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     c->base = lc_buf_detach(&b, NULL);
     lc_buf_printf(&b, "%s/%s", trimmed, cfg->api_prefix ? cfg->api_prefix : "api/v1/");
     c->api = lc_buf_detach(&b, NULL);
-    if (cfg->auth == LC_AUTH_CATALOG_TOKEN)
-        lc_buf_printf(&b, "Authorization: Token token=\"%s\"", cfg->token);
-    else
-        lc_buf_printf(&b, "Authorization: Bearer %s", cfg->token);
-    c->auth_header = lc_buf_detach(&b, NULL);
+    c->auth = cfg->auth;
+    int has_token = cfg->token && *cfg->token;
+    if (has_token) {
+        c->token = xstrdup(cfg->token);
+        c->auth_header = c->token ? make_auth_header(cfg->auth, cfg->token) : NULL;
+        if (!c->auth_header) goto oom;
+    }
+    if (nrefresh) {
+        c->rf_client_id = xstrdup(cfg->refresh_client_id);
+        c->rf_secret = xstrdup(cfg->refresh_client_secret);
+        c->rf_token = xstrdup(cfg->refresh_token);
+        lc_buf_printf(&b, "%s/login/oauth2/token", trimmed);
+        c->rf_url = lc_buf_detach(&b, NULL);
+        if (!c->rf_client_id || !c->rf_secret || !c->rf_token || !c->rf_url) goto oom;
+    }
     if (cfg->user_agent)
         lc_buf_printf(&b, "User-Agent: %s", cfg->user_agent);
     else
@@ -270,7 +355,7 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     c->accept_header = lc_buf_detach(&b, NULL);
     c->ca_file = xstrdup(cfg->ca_file);
     c->as_user_id = cfg->as_user_id && *cfg->as_user_id ? xstrdup(cfg->as_user_id) : NULL;
-    if (!c->base || !c->api || !c->auth_header || !c->ua_header || !c->accept_header ||
+    if (!c->base || !c->api || !c->ua_header || !c->accept_header ||
         (cfg->ca_file && !c->ca_file))
         goto oom;
     c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
@@ -311,12 +396,15 @@ void lc_client_free(lc_client *c)
     free(c->base);
     free(c->api);
     free(c->origin);
-    if (c->auth_header) {
-        /* Don't leave the token lying around in freed memory. */
-        volatile char *p = c->auth_header;
-        while (*p) *p++ = 0;
-        free(c->auth_header);
-    }
+    /* Don't leave the tokens lying around in freed memory. */
+    wipe_free(c->auth_header);
+    wipe_free(c->token);
+    wipe_free(c->rf_client_id);
+    wipe_free(c->rf_secret);
+    wipe_free(c->rf_token);
+    free(c->rf_fail_msg);
+    free(c->rf_fail_body);
+    free(c->rf_url);
     free(c->ua_header);
     free(c->accept_header);
     free(c->ca_file);
@@ -325,6 +413,7 @@ void lc_client_free(lc_client *c)
 }
 
 const char *lc_client_base_url(const lc_client *c) { return c->base; }
+double lc_client_token_expires_at(const lc_client *c) { return c->token_expires_wall; }
 const char *lc_client_api_url(const lc_client *c) { return c->api; }
 
 void lc_client_rate_limit(const lc_client *c, double *remaining, double *cost)
@@ -513,12 +602,13 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
         ok = ok && x->body;
     }
 
+    /* The Authorization line is added by start(): the token may change
+     * (OAuth2 refresh) between attempts. */
     struct curl_slist *h = NULL;
-    const char *fixed[4];
+    const char *fixed[3];
     size_t nfixed = 0;
     fixed[nfixed++] = c->ua_header;
     fixed[nfixed++] = c->accept_header;
-    if (!req->raw_url) fixed[nfixed++] = c->auth_header;
     fixed[nfixed++] = "Expect:";  /* no 100-continue round trip before bodies */
     for (size_t i = 0; ok && i < nfixed; i++) {
         struct curl_slist *t = curl_slist_append(h, fixed[i]);
@@ -669,9 +759,42 @@ static int setup_mime(lc_xfer *x)
 
 static void finish(lc_xfer *x);
 
+static void auth_node_free(lc_xfer *x)
+{
+    if (!x->auth_node) return;
+    x->auth_node->next = NULL;  /* the rest belongs to x->headers */
+    volatile char *p = x->auth_node->data;
+    while (p && *p) *p++ = 0;
+    curl_slist_free_all(x->auth_node);
+    x->auth_node = NULL;
+}
+
+/* The header list for this attempt: the client's current token in front
+ * of the transfer's own headers (none for a raw URL). */
+static struct curl_slist *attempt_headers(lc_xfer *x, int *ok)
+{
+    lc_client *c = x->c;
+    *ok = 1;
+    if (x->raw_url || !c->auth_header) return x->headers;
+    if (!x->auth_node || x->token_gen != c->token_gen) {
+        auth_node_free(x);
+        x->auth_node = curl_slist_append(NULL, c->auth_header);
+        if (!x->auth_node) {
+            *ok = 0;
+            return NULL;
+        }
+        x->auth_node->next = x->headers;
+    }
+    x->token_gen = c->token_gen;
+    return x->auth_node;
+}
+
 static int start(lc_xfer *x, double now)
 {
     lc_client *c = x->c;
+    int hok;
+    struct curl_slist *hl = attempt_headers(x, &hok);
+    if (!hok) return 0;
     CURL *e = x->easy ? x->easy : easy_get(c);
     if (!e) return 0;
     x->easy = e;
@@ -687,7 +810,7 @@ static int start(lc_xfer *x, double now)
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -748,10 +871,14 @@ static double next_random(lc_client *c)
     return (double)(z >> 11) / 9007199254740992.0;
 }
 
+static int token_ready(lc_client *c, lc_xfer *x, double now);
+
 static void start_due(lc_client *c, double now)
 {
-    for (lc_xfer *x = c->active; x; x = x->next) {
+    for (lc_xfer *x = c->active, *nx; x; x = nx) {
+        nx = x->next;  /* token_ready may finish x (a refresh that cannot happen) */
         if (x->state != X_WAITING || x->not_before > now) continue;
+        if (!token_ready(c, x, now)) continue;
         double d = gate_delay(c, now);
         if (d < 0) break;
         if (d > 0) {
@@ -853,19 +980,24 @@ static void fill_http_error(lc_xfer *x, long status, lc_kind kind)
     copy_headers(&e->headers, &e->nheaders, x->hdrs, x->nhdrs);
 }
 
+static void refresh_finished(lc_client *c, lc_xfer *x);
+
 static void finish(lc_xfer *x)
 {
     lc_client *c = x->c;
     active_unlink(x);
     x->state = X_DONE;
+    if (x->is_refresh) {
+        refresh_finished(c, x);
+        return;
+    }
     if (x->abandoned) {
         x->popped = 1;
         lc_xfer_free(x);
         return;
     }
-    if (x->failed) {
+    if (x->failed && !x->err.url) {  /* a failed refresh names the token endpoint */
         free(x->err.method);
-        free(x->err.url);
         x->err.method = xstrdup(x->method);
         x->err.url = xstrdup(x->url);
     }
@@ -884,9 +1016,234 @@ static void log_attempt(lc_client *c, lc_xfer *x, long status, lc_kind kind, dou
         .request_body = x->body, .request_body_len = x->body_len,
         .response_body = x->rbody.data, .response_body_len = x->rbody.len,
     };
+    if (x->is_refresh) {
+        /* The form holds the secret and the refresh token, a good answer the
+         * new access token: the log gets neither. */
+        static const char shown[] =
+            "grant_type=refresh_token&client_id=[REDACTED]&client_secret=[REDACTED]&refresh_token=[REDACTED]";
+        e.request_body = shown;
+        e.request_body_len = sizeof shown - 1;
+        if (status < 400) {
+            e.response_body = NULL;
+            e.response_body_len = 0;
+        }
+    }
     const char *rem = find_header(x->hdrs, x->nhdrs, "X-Rate-Limit-Remaining");
     e.rate_remaining = rem ? strtod(rem, NULL) : NAN;
     c->on_log(c->log_ud, &e);
+}
+
+/* ------------------------------------------------------------ OAuth2 refresh
+ *
+ * The refresh is one more transfer in the same multi engine (a raw URL:
+ * no Authorization header, no masquerading), so tasks keep running while it
+ * is in flight and lc_perform drives it like any other. Transfers that need
+ * the token wait in X_AWAIT_TOKEN meanwhile; when it ends they go back to
+ * X_WAITING (new token) or fail with the refresh's error. At most one
+ * refresh is in flight per client, and a transfer is retried after a
+ * refresh only once. */
+
+static int refresh_begin(lc_client *c)
+{
+    lc_buf form, url;
+    lc_buf_init(&form);
+    lc_buf_init(&url);
+    /* Sized up front: a growing buffer would leave copies in freed memory. */
+    lc_buf_reserve(&form, 3 * (strlen(c->rf_client_id) + strlen(c->rf_secret) + strlen(c->rf_token)) + 80);
+    lc_buf_puts(&form, "grant_type=refresh_token&client_id=");
+    lc_form_escape(&form, c->rf_client_id, strlen(c->rf_client_id));
+    lc_buf_puts(&form, "&client_secret=");
+    lc_form_escape(&form, c->rf_secret, strlen(c->rf_secret));
+    lc_buf_puts(&form, "&refresh_token=");
+    lc_form_escape(&form, c->rf_token, strlen(c->rf_token));
+    /* On the configured origin only: c->base is it by construction. */
+    lc_buf_puts(&url, c->rf_url);
+    lc_xfer *x = NULL;
+    if (!form.oom && !url.oom) {
+        lc_request req;
+        memset(&req, 0, sizeof req);
+        req.method = "POST";
+        req.path = url.data;
+        req.body = form.data;
+        req.body_len = form.len;
+        req.raw_url = 1;
+        req.no_retry = 1;
+        lc_error err;
+        lc_error_init(&err);
+        x = lc_xfer_new(c, &req, &err);
+        lc_error_clear(&err);
+    }
+    if (form.data) memset(form.data, 0, form.cap);
+    lc_buf_free(&form);
+    lc_buf_free(&url);
+    if (!x) return 0;
+    x->is_refresh = 1;
+    c->refresh_x = x;
+    c->stats.token_refreshes++;
+    lc_xfer_submit(x);
+    return 1;
+}
+
+/* Replaces every occurrence of a secret in `s` (in place) by '*'. Belt and
+ * braces: messages come from the server's answer. */
+static void scrub(lc_client *c, char *s)
+{
+    if (!s) return;
+    const char *secrets[] = {c->rf_secret, c->rf_token, c->token};
+    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+        const char *t = secrets[i];
+        if (!t || strlen(t) < 4) continue;
+        for (char *p = strstr(s, t); p; p = strstr(p, t)) memset(p, '*', strlen(t));
+    }
+}
+
+/* Fails a transfer that waited for the refresh with the refresh's error. */
+static void fail_waiter(lc_client *c, lc_xfer *x)
+{
+    x->failed = 1;
+    lc_error_set(&x->err, c->rf_fail_kind, "%s", c->rf_fail_msg ? c->rf_fail_msg : "the token refresh failed");
+    x->err.status = c->rf_fail_status;
+    free(x->err.body);
+    x->err.body = xstrdup(c->rf_fail_body);
+    x->err.body_len = x->err.body ? strlen(x->err.body) : 0;
+    free(x->err.method);
+    free(x->err.url);
+    x->err.method = xstrdup("POST");
+    x->err.url = xstrdup(c->rf_url);
+    x->resp.status = c->rf_fail_status;
+    free(x->resp.url);
+    x->resp.url = xstrdup(x->url);
+    easy_put(c, x->easy);
+    x->easy = NULL;
+    if (x->mime) {
+        curl_mime_free(x->mime);
+        x->mime = NULL;
+    }
+    finish(x);
+}
+
+/* 1 when x may start now. Otherwise x waits for a refresh (started here if
+ * none is in flight) or, when none can happen, has failed. */
+static int token_ready(lc_client *c, lc_xfer *x, double now)
+{
+    if (x->raw_url || !c->rf_token) return 1;
+    int stale = c->refresh_x != NULL || !c->token ||
+                (!c->refresh_dead && c->token_expires > 0 && now >= c->token_expires - c->token_margin);
+    if (!stale) return 1;
+    if (!c->refresh_x && c->refresh_dead) {  /* no token, and the server refused to give one */
+        fail_waiter(c, x);
+        return 0;
+    }
+    if (!c->refresh_x && !refresh_begin(c)) {
+        x->failed = 1;
+        lc_error_set(&x->err, LC_OUT_OF_MEMORY, "could not start the token refresh");
+        finish(x);
+        return 0;
+    }
+    x->state = X_AWAIT_TOKEN;
+    return 0;
+}
+
+/* Text of a JSON string member of `v`, or NULL. */
+static const char *json_str(const lc_value *v, const char *key)
+{
+    return lc_value_str(lc_object_get(v, key));
+}
+
+static void refresh_failed(lc_client *c, lc_kind kind, long status, const char *detail, const char *body)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    if (status)
+        lc_buf_printf(&b, "refreshing the access token failed: the token endpoint answered %ld%s%s%s",
+                      status, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+    else
+        lc_buf_printf(&b, "refreshing the access token failed: %s", detail ? detail : lc_kind_name(kind));
+    free(c->rf_fail_msg);
+    free(c->rf_fail_body);
+    c->rf_fail_msg = lc_buf_detach(&b, NULL);
+    c->rf_fail_body = xstrdup(body);
+    scrub(c, c->rf_fail_msg);
+    scrub(c, c->rf_fail_body);
+    c->rf_fail_kind = kind;
+    c->rf_fail_status = status;
+}
+
+static void refresh_finished(lc_client *c, lc_xfer *x)
+{
+    double now = now_s();
+    c->refresh_x = NULL;
+    lc_value *v = NULL;
+    const char *tok = NULL;
+    int refreshed = 0;
+    char errbuf[128];
+    if (x->resp.body && x->resp.body_len) {
+        size_t skip = lc_json_skip_prefix(x->resp.body, x->resp.body_len);
+        v = lc_json_decode(x->resp.body + skip, x->resp.body_len - skip, errbuf, sizeof errbuf);
+    }
+    if (!x->failed) tok = json_str(v, "access_token");
+    if (tok && *tok && !has_control_char(tok)) {
+        char *hdr = make_auth_header(c->auth, tok);
+        char *copy = xstrdup(tok);
+        if (hdr && copy) {
+            wipe_free(c->auth_header);
+            wipe_free(c->token);
+            c->auth_header = hdr;
+            c->token = copy;
+            c->token_gen++;
+            c->refresh_dead = 0;
+            lc_value *ein = lc_object_get(v, "expires_in");
+            double secs = !ein ? 0 : ein->type == LC_T_INT ? (double)ein->u.i
+                        : ein->type == LC_T_DOUBLE ? ein->u.d : 0;
+            if (secs > 0 && isfinite(secs)) {
+                c->token_expires = now + secs;
+                c->token_expires_wall = (double)time(NULL) + secs;
+                c->token_margin = secs / 10 < REFRESH_MARGIN_S ? secs / 10 : REFRESH_MARGIN_S;
+            } else {
+                c->token_expires = c->token_expires_wall = c->token_margin = 0;
+            }
+            free(c->rf_fail_msg);
+            free(c->rf_fail_body);
+            c->rf_fail_msg = c->rf_fail_body = NULL;
+            refreshed = 1;
+        } else {
+            wipe_free(hdr);
+            wipe_free(copy);
+            refresh_failed(c, LC_OUT_OF_MEMORY, 0, "out of memory", NULL);
+        }
+    } else if (x->failed && x->err.status) {
+        /* invalid_grant (400) or invalid_client (401): the refresh token or
+         * the key is no good, and asking again will not change that. */
+        const char *code = json_str(v, "error"), *desc = json_str(v, "error_description");
+        lc_buf d;
+        lc_buf_init(&d);
+        if (code) lc_buf_printf(&d, "%s%s%s", code, desc ? ": " : "", desc ? desc : "");
+        else if (x->err.message) lc_buf_puts(&d, x->err.message);
+        char *detail = lc_buf_detach(&d, NULL);
+        if (x->err.status == 400 || x->err.status == 401) c->refresh_dead = 1;
+        refresh_failed(c, LC_INVALID_ACCESS_TOKEN, x->err.status, detail && *detail ? detail : NULL,
+                       x->resp.body);
+        free(detail);
+    } else if (x->failed) {
+        /* Network trouble or a timeout: a later request may try again. */
+        refresh_failed(c, x->err.kind, 0, x->err.message, NULL);
+    } else {
+        refresh_failed(c, LC_INVALID_RESPONSE, x->resp.status,
+                       "the answer has no access_token", NULL);
+    }
+    lc_value_free(v);
+    x->popped = 1;
+    lc_xfer_free(x);
+    for (lc_xfer *w = c->active, *nw; w; w = nw) {
+        nw = w->next;
+        if (w->state != X_AWAIT_TOKEN) continue;
+        if (refreshed) {
+            w->state = X_WAITING;
+            w->not_before = now;
+        } else {
+            fail_waiter(c, w);
+        }
+    }
 }
 
 /* Returns 1 when the transfer finished, 0 when it waits for a retry. */
@@ -907,6 +1264,31 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
                            x->rbody.data, x->rbody.len);
     }
     log_attempt(c, x, status, kind, now);
+
+    /* An expired or revoked token: refresh (once for all the transfers that
+     * hit it together) and retry this request once with the new token. A
+     * 401 means Canvas did nothing, so this is safe for a POST too. */
+    if (kind == LC_INVALID_ACCESS_TOKEN && c->rf_token && !x->raw_url && !x->is_refresh &&
+        !x->abandoned && !x->token_retried && !c->refresh_dead) {
+        int wait = 1;
+        if (x->token_gen != c->token_gen) wait = 0;  /* a newer token is already here */
+        else if (!c->refresh_x && !refresh_begin(c)) wait = -1;
+        if (wait >= 0) {
+            x->token_retried = 1;
+            x->attempt++;
+            c->stats.retries++;
+            x->state = wait ? X_AWAIT_TOKEN : X_WAITING;
+            x->not_before = now;
+            return 0;
+        }
+    }
+    /* The token endpoint refused to refresh this very token: say so, as the
+     * transfers that waited for that refresh did. */
+    if (kind == LC_INVALID_ACCESS_TOKEN && c->rf_token && !x->raw_url && !x->is_refresh &&
+        !x->token_retried && c->refresh_dead && x->token_gen == c->token_gen && c->rf_fail_msg) {
+        fail_waiter(c, x);
+        return 1;
+    }
 
     int retry = 0;
     if (kind == LC_RATE_LIMIT_EXCEEDED && !x->no_retry && c->max_retries > 0 &&
@@ -1068,7 +1450,9 @@ void lc_xfer_free(lc_xfer *x)
         curl_multi_remove_handle(c->multi, x->easy);
         c->nrunning--;
     }
-    if (x->state == X_WAITING || x->state == X_RUNNING) active_unlink(x);
+    if (x->state == X_WAITING || x->state == X_RUNNING || x->state == X_AWAIT_TOKEN)
+        active_unlink(x);
+    if (x->state != X_DONE && c->refresh_x == x) c->refresh_x = NULL;
     /* A popped transfer touches no client state, so it may outlive the client. */
     if (x->state == X_DONE && !x->popped) done_remove(c, x);
     if (x->easy) {
@@ -1076,6 +1460,7 @@ void lc_xfer_free(lc_xfer *x)
         curl_easy_cleanup(x->easy);
     }
     if (x->mime) curl_mime_free(x->mime);
+    auth_node_free(x);
     curl_slist_free_all(x->headers);
     if (x->form)
         for (size_t i = 0; x->form[i]; i++) free(x->form[i]);
@@ -1086,7 +1471,15 @@ void lc_xfer_free(lc_xfer *x)
     free(x->upload_type);
     free(x->method);
     free(x->url);
-    free(x->body);
+    if (x->is_refresh) {
+        /* The form carried the client secret and the refresh token; the
+         * answer, the new access token. */
+        wipe_free(x->body);
+        if (x->resp.body) memset(x->resp.body, 0, x->resp.body_len);
+        if (x->rbody.data) memset(x->rbody.data, 0, x->rbody.len);
+    } else {
+        free(x->body);
+    }
     lc_buf_free(&x->rbody);
     headers_free(x->hdrs, x->nhdrs);
     lc_response_clear(&x->resp);

@@ -112,6 +112,16 @@ typedef struct lc_config {
     double rate_low_water;       /* slow down below this remaining; 0: 100 */
     void (*on_log)(void *ud, const lc_log_entry *entry);
     void  *log_ud;
+    /* OAuth2 refresh (Bearer auth only; all three or none). With them an
+     * answer 401 + WWW-Authenticate makes the client POST
+     * <base>/login/oauth2/token (grant_type=refresh_token) once, take the
+     * new access token and retry the request once; every transfer that
+     * failed or would start meanwhile waits for that one refresh. `token`
+     * may then be NULL: the first request refreshes first. When the token
+     * endpoint said when the token expires, it is refreshed shortly before. */
+    const char *refresh_client_id;
+    const char *refresh_client_secret;
+    const char *refresh_token;
 } lc_config;
 
 typedef struct lc_client lc_client;
@@ -129,8 +139,12 @@ typedef struct lc_stats {
     uint64_t retries;
     uint64_t throttle_waits;  /* starts delayed because the bucket ran low */
     double   throttle_wait_s;
+    uint64_t token_refreshes; /* OAuth2 refreshes sent */
 } lc_stats;
 void lc_client_stats(const lc_client *c, lc_stats *out);
+/* When the current access token expires (seconds since the epoch), as the
+ * last OAuth2 refresh said; 0 when unknown (no refresh yet, or no expires_in). */
+double lc_client_token_expires_at(const lc_client *c);
 /* True when `url` is on the client's origin (scheme, host, port). */
 int lc_client_same_origin(const lc_client *c, const char *url);
 

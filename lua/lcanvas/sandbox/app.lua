@@ -38,6 +38,7 @@ local DEFAULT_CONFIG = {
   lowercase_headers = false,
   unauthorized_status = 401,
   pairing_code_ttl = 24 * 3600,
+  access_token_ttl = 3600,   -- seconds an access token from /login/oauth2/token lives
 }
 
 local function merge(dst, src)
@@ -51,7 +52,7 @@ local function merge(dst, src)
 end
 
 --- The route modules under routes/, one per API area.
-App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees", "courses" }
+App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees", "courses", "oauth" }
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
@@ -304,6 +305,14 @@ App.resolvers = {
   end,
 }
 
+--- The user a bearer token authenticates: a seeded token, or an unexpired
+-- one issued by the OAuth2 token endpoint (routes/oauth.lua).
+function App:token_user(token)
+  local id = self.store.tokens[token]
+  if id == nil and self.issued_token_user then id = self:issued_token_user(token) end
+  return id
+end
+
 --- The permission most user endpoints use: yourself, or an admin.
 function App:can_manage(ctx, user)
   return ctx.user_id == user.id or self.store:is_admin(ctx.user_id)
@@ -352,13 +361,17 @@ function App:answer(req, origin)
     if self.storage_handler then return self:storage_handler(req) end
     return json_response(404, { errors = { { message = "The specified resource does not exist." } } })
   end
+  -- The OAuth2 token endpoint lives outside /api/v1 and needs no bearer token.
+  if origin == "main" and req.path == "/login/oauth2/token" and self.oauth_token_handler then
+    return self:oauth_token_handler(req)
+  end
   if not req.path:find("^/api/v1/") then
     return json_response(404, { errors = { { message = "The specified resource does not exist." } } })
   end
 
   -- Authentication: a bearer token the seed knows.
   local token = (req.headers.authorization or ""):match("^Bearer%s+(.+)$")
-  local user_id = token and self.store.tokens[token]
+  local user_id = token and self:token_user(token)
   if not user_id then
     return json_response(401, { errors = { { message = "Invalid access token." } } },
       { ["WWW-Authenticate"] = 'Bearer realm="canvas-lms"' })

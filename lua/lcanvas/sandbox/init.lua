@@ -14,6 +14,9 @@ usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--catalog] [--qui
 Runs a fake Canvas with demo data until interrupted. Tokens (seed default):
   sandbox-admin-token   sandbox-teacher-token   sandbox-student-token
   sandbox-parent-token  sandbox-noperm-token
+OAuth2 (POST /login/oauth2/token, grant_type=refresh_token): developer key
+sandbox-client / sandbox-secret, refresh token sandbox-refresh-token (admin);
+sandbox-expired-token is an expired admin token to refresh.
 Besides the Canvas origin it listens on an "alt" origin (another port, to
 prove tokens never go to foreign origins), a "storage" origin (uploads) and
 a Canvas Catalog origin (API key sandbox-catalog-key, sent as
