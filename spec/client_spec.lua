@@ -472,17 +472,73 @@ describe("retries", function()
     assert.equal(2, c:stats().retries)
   end)
 
+  -- The sandbox log of one route: each attempt with the status it got.
+  local function attempts(method, path)
+    local out = {}
+    for _, r in ipairs(sandbox.requests()) do
+      if r.method == method and r.path == path then out[#out + 1] = r.status end
+    end
+    return out
+  end
+
   it("retries a POST after a 429 and succeeds", function()
-    sandbox.fault({ path = "/api/v1/users/self/custom_data", method = "PUT", status = 429,
-      content_type = "text/plain", body = "403 Forbidden (Rate Limit Exceeded)" })
-    c:request("PUT", "users/self/custom_data/k", { ns = "n", data = "v" })
-    sandbox.fault({ path = "/api/v1/users/self/observees", method = "POST", status = 429,
+    sandbox.fault({ path = "/api/v1/users/self/folders", method = "POST", status = 429, count = 1,
       content_type = "text/plain", body = "Rate Limit Exceeded" })
-    local ok = pcall(c.request, c, "POST", "users/self/observees", { x = 1 })
-    -- the second attempt reaches the real route (which may refuse it): what
-    -- matters is that the POST was sent twice
-    assert.equal(2, count("POST", "/api/v1/users/self/observees"))
-    assert.is_boolean(ok)
+    local folder = c:request("POST", "users/self/folders", { name = "Retried" })
+    assert.equal("Retried", folder.name)
+    assert.equal("integer", math.type(folder.id))
+    -- exactly two attempts: the throttled one, then the one that created it
+    local tries = attempts("POST", "/api/v1/users/self/folders")
+    assert.equal(2, #tries)
+    assert.equal(429, tries[1])
+    assert.is_true(tries[2] >= 200 and tries[2] < 300, "second attempt got " .. tostring(tries[2]))
+    assert.equal(1, c:stats().retries)
+    -- the throttled attempt changed nothing: one folder, the one returned
+    local named = {}
+    for f in c:list("users/self/folders") do
+      if f.name == "Retried" then named[#named + 1] = f.id end
+    end
+    assert.same({ folder.id }, named)
+  end)
+
+  it("retries a PUT after a 429 and succeeds", function()
+    sandbox.fault({ path = "/api/v1/users/self/custom_data", method = "PUT", status = 429, count = 1,
+      content_type = "text/plain", body = "403 Forbidden (Rate Limit Exceeded)" })
+    local put = c:request("PUT", "users/self/custom_data/k", { ns = "n", data = "v" })
+    assert.equal("v", put.data)
+    local tries = attempts("PUT", "/api/v1/users/self/custom_data/k")
+    assert.equal(2, #tries)
+    assert.equal(429, tries[1])
+    assert.is_true(tries[2] >= 200 and tries[2] < 300, "second attempt got " .. tostring(tries[2]))
+    assert.equal("v", c:request("GET", "users/self/custom_data/k", { ns = "n" }).data)
+  end)
+
+  it("raises RateLimitExceeded (also a Forbidden) when a 429 persists past its retry budget", function()
+    -- Throttled answers have their own budget of 12 retries whatever
+    -- max_retries is (README, "Rate limits"); max_retries = 0 turns it off.
+    sandbox.fault({ path = "/api/v1/users/self/folders", method = "POST", status = 429, count = 100,
+      content_type = "text/plain", body = "Rate Limit Exceeded" })
+    local quick = connect({ max_retries = 1, backoff = 0.001, backoff_max = 0.005 })
+    local err = sandbox.raises("RateLimitExceeded", quick.request, quick, "POST", "users/self/folders",
+      { name = "Never" })
+    assert.is_true(err:is("Forbidden"))
+    assert.is_true(err:is("CanvasException"))
+    assert.equal(429, err.status)
+    assert.equal("POST", err.method)
+    local tries = attempts("POST", "/api/v1/users/self/folders")
+    assert.equal(13, #tries)
+    for _, status in ipairs(tries) do assert.equal(429, status) end
+    assert.equal(12, quick:stats().retries)
+
+    local strict = connect({ max_retries = 0 })
+    sandbox.clear_requests()
+    local err0 = sandbox.raises("RateLimitExceeded", strict.request, strict, "POST", "users/self/folders",
+      { name = "Never" })
+    assert.is_true(err0:is("Forbidden"))
+    assert.same({ 429 }, attempts("POST", "/api/v1/users/self/folders"))
+    -- the fault outlived both clients: nothing ever reached the route
+    sandbox.clear_faults()
+    for f in c:list("users/self/folders") do assert.not_equal("Never", f.name) end
   end)
 
   it("does not retry a POST after a 503", function()

@@ -390,6 +390,143 @@ describe("tasks", function()
     end)
   end)
 
+  describe("adaptive concurrency", function()
+    -- The sandbox logs a request when it arrives and sets its status when it
+    -- answers, so a snapshot of the log taken from inside a task, right
+    -- after its own answer and before the engine runs again, counts the
+    -- requests the server is handling at that moment.
+    local function server_in_flight(since)
+      local n = 0
+      for _, r in ipairs(sandbox.requests(since)) do
+        if r.path:find("^/api/v1/users/%d") and r.status == nil then n = n + 1 end
+      end
+      return n
+    end
+
+    local function last_seq()
+      local log = sandbox.requests()
+      return #log > 0 and log[#log].seq or 0
+    end
+
+    -- 16 get_user calls at concurrency 8, each held by the server for 100 to
+    -- 380 ms (all different within any 8), so when one answer arrives the
+    -- others are still being handled. Returns the most seen at once, and
+    -- the throttled answers.
+    local function fan_out(client, first_id)
+      local ids, faults = {}, {}
+      for i = 1, 16 do
+        ids[i] = first_id + i
+        faults[i] = { path = "/api/v1/users/" .. ids[i], delay_ms = 100 + ((i * 5) % 8) * 40 }
+      end
+      sandbox.fault(faults)
+      local since = last_seq()
+      local most = 0
+      local got = client:map(ids, function(id)
+        local u = client:get_user(id)
+        most = math.max(most, server_in_flight(since))
+        return u.id
+      end, { concurrency = 8 })
+      assert.equal(first_id + 16, got[16])
+      local throttled = 0
+      for _, r in ipairs(sandbox.requests(since)) do
+        if r.status == 403 then throttled = throttled + 1 end
+      end
+      return most, throttled
+    end
+
+    it("runs fewer requests at once as X-Rate-Limit-Remaining falls", function()
+      -- a margin of 175 units: 8 requests fit in a full bucket of 600
+      -- (175 + 7 x 50 = 525), only 2 in one of 230 (175 + 50 = 225)
+      local ad = connect({ rate_low_water = 175 })
+      ad:get_current_user()
+      assert.is_true(ad:rate_limit() > 590)
+      local full, throttled_full = fan_out(ad, 100)
+      assert.equal(0, throttled_full)
+
+      sandbox.config({ throttle = { hwm = 230 } })   -- the bucket falls to 230
+      ad:get_current_user()
+      local remaining = ad:rate_limit()
+      assert.is_true(remaining < 231 and remaining > 200, "remaining " .. remaining)
+      local low, throttled_low = fan_out(ad, 200)
+
+      -- 7 others in flight with the full bucket; at most 2 with the low one
+      -- (the server itself would take 4 at once: a client that did not
+      -- adapt is seen with 3 others in flight, and throttled)
+      assert.is_true(full >= 5, "full bucket: at most " .. full .. " others in flight")
+      assert.is_true(low <= 2, "low bucket: up to " .. low .. " others in flight")
+      assert.is_true(low < full)
+      assert.equal(0, throttled_low)
+    end)
+  end)
+
+  describe("connections", function()
+    -- distinct connections of the requests, and how many requests and
+    -- tasks each one carried
+    local function by_connection(reqs, task_of)
+      local conns, n = {}, 0
+      for _, r in ipairs(reqs) do
+        local t = conns[r.conn]
+        if not t then
+          t = { requests = 0, tasks = {}, ntasks = 0 }
+          conns[r.conn] = t
+          n = n + 1
+        end
+        t.requests = t.requests + 1
+        local task = task_of and task_of[r.path]
+        if task and not t.tasks[task] then t.tasks[task] = true; t.ntasks = t.ntasks + 1 end
+      end
+      return conns, n
+    end
+
+    it("keeps the pool bounded by the concurrency and reuses connections across tasks", function()
+      local ids = user_ids(200)
+      local task_of = {}
+      local got = c:map(ids, function(id)
+        task_of["/api/v1/users/" .. id] = tostring(coroutine.running())
+        return c:get_user(id).id
+      end, { concurrency = 8 })
+      assert.equal(200, got.n)
+      assert.equal(299, got[200])
+      local ntasks = 0
+      for _ in pairs((function() local s = {} for _, t in pairs(task_of) do s[t] = true end return s end)()) do
+        ntasks = ntasks + 1
+      end
+      assert.equal(8, ntasks)
+      local reqs = api_requests("^/api/v1/users/")
+      assert.equal(200, #reqs)
+      local conns, n = by_connection(reqs, task_of)
+      assert.is_true(n <= 8, n .. " connections for 8 tasks")
+      local shared = 0
+      for _, t in pairs(conns) do
+        assert.is_true(t.requests >= 2, "a connection carried a single request")
+        if t.ntasks >= 2 then shared = shared + 1 end
+      end
+      assert.is_true(shared >= 1, "no connection served more than one task")
+
+      -- a second fan-out opens no new connection: the pool is reused
+      sandbox.clear_requests()
+      c:map(user_ids(40), function(id) return c:get_user(id).id end, { concurrency = 8 })
+      for conn in pairs(by_connection(api_requests())) do
+        assert.is_truthy(conns[conn], "connection " .. conn .. " is new")
+      end
+    end)
+
+    it("opens at most 16 connections to the host however many tasks run", function()
+      -- a bucket that never holds anything back, and server latency, so all
+      -- 32 tasks want a connection at the same time
+      sandbox.config({ throttle = { hwm = 100000 } })
+      sandbox.fault({ path = "/api/v1/users/", delay_ms = 150, count = 64 })
+      local wide = connect()
+      local got = wide:map(user_ids(64), function(id) return wide:get_user(id).id end, { concurrency = 32 })
+      assert.equal(64, got.n)
+      local reqs = api_requests("^/api/v1/users/")
+      assert.equal(64, #reqs)
+      local _, n = by_connection(reqs)
+      assert.is_true(n <= 16, n .. " connections")
+      assert.is_true(n > 8, "only " .. n .. " connections: the tasks did not overlap")
+    end)
+  end)
+
   describe("cleanup", function()
     it("survives a client closed with a prefetched page in flight", function()
       local other = connect()
@@ -414,6 +551,9 @@ describe("tasks", function()
       end)
       collectgarbage()
       collectgarbage()
+      -- nothing is left waiting for an answer: the boxes of the dropped
+      -- lists' prefetched pages are gone from the scheduler
+      assert.equal(0, lcanvas.core.pending_count())
       -- still usable afterwards; the abandoned pages end quietly meanwhile
       assert.equal(101, c:get_user(101).id)
       for _ = 1, 50 do
@@ -425,6 +565,48 @@ describe("tasks", function()
         c:get_user(101)
       end
       c:get_user(101)
+      assert.equal(0, lcanvas.core.pending_count())
+      -- each dropped list asked for its first page and at most the one page
+      -- ahead, never more; everything sent was answered
+      local pages = {}
+      for _, r in ipairs(api_requests("/accounts/1/users$")) do
+        local page = ("&" .. r.query):match("&page=(%d+)") or "1"
+        pages[page] = (pages[page] or 0) + 1
+        assert.equal(200, r.status)
+      end
+      assert.equal(3, pages["1"])
+      assert.is_true((pages["2"] or 0) <= 3)
+      for page in pairs(pages) do assert.is_truthy(page == "1" or page == "2", "page " .. page) end
+      -- and the client's own count of requests sent matches what arrived
+      assert.equal(#api_requests(), c:stats().requests)
+      -- the engine is in a clean state: a new task reads a whole list again
+      local blocking = c:list("accounts/1/users", { per_page = 50 }):count()
+      local in_task = c:map({ 1 }, function()
+        local n = 0
+        for _ in c:list("accounts/1/users", { per_page = 50 }) do n = n + 1 end
+        return n
+      end)
+      assert.equal(blocking, in_task[1])
+      assert.equal(0, lcanvas.core.pending_count())
+    end)
+
+    it("never sends the page queued ahead for a list dropped before it went out", function()
+      -- one task: it breaks out on page 1 right after page 2 was queued,
+      -- and no engine runs between that and the collection of the list
+      c:map({ 1 }, function()
+        for _ in c:list("accounts/1/users", { per_page = 5 }) do break end
+      end)
+      assert.equal(1, lcanvas.core.pending_count())   -- page 2, queued
+      collectgarbage()
+      collectgarbage()
+      assert.equal(0, lcanvas.core.pending_count())
+      -- the engine runs plenty afterwards, in and outside tasks
+      for _ = 1, 5 do c:get_user(101) end
+      c:map({ 102, 103, 104 }, function(id) return c:get_user(id).id end)
+      local pages = {}
+      for _, r in ipairs(api_requests("/accounts/1/users$")) do pages[#pages + 1] = r.query end
+      assert.same({ "per_page=5" }, pages)
+      assert.equal(#api_requests(), c:stats().requests)
     end)
 
     it("wakes a task whose request is cut off by closing its client", function()

@@ -72,6 +72,38 @@ local function api_requests(filter)
   return found
 end
 
+-- True once nothing listens behind `url` any more (as host_spec.lua checks).
+local function stopped(url)
+  local host, port = url:match("^http://([^:/]+):(%d+)")
+  assert(host, "no sandbox URL in the output: " .. tostring(url))
+  local conn = require("socket").connect(host, tonumber(port))
+  if conn then conn:close() end
+  return conn == nil
+end
+
+-- An installed executable run with --sandbox: it starts its own sandbox from
+-- the installed files, reads user 3 from it, and stops it on the way out,
+-- also when the script fails. Nothing of the developer's configuration or
+-- of the spec's own sandbox is used.
+local function check_sandbox_run(exe)
+  local env = "env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u CANVAS_CATALOG_URL -u CANVAS_CATALOG_TOKEN " ..
+    lua_env({ XDG_CONFIG_HOME = tmpname() })
+  local code, out, err = sh(env .. q(exe) .. " --sandbox -e " ..
+    q("print(canvas:base_url()) print(canvas:get_user(3).name)"))
+  assert.equal(0, code, err)
+  local url, name = out:match("^(%S+)\n(.*)$")
+  assert.equal("Sam Student\n", name)
+  assert.matches("^http://127%.0%.0%.1:%d+/$", url)
+  assert.not_equal(sandbox.url .. "/", url)
+  assert.is_true(stopped(url), "the sandbox at " .. url .. " is still listening")
+  assert.equal(0, #api_requests())
+
+  code, out, err = sh(env .. q(exe) .. " --sandbox -e " .. q('print(canvas:base_url()) error("boom")'))
+  assert.equal(1, code)
+  assert.matches("boom", err)
+  assert.is_true(stopped(out), "the sandbox at " .. out .. " is still listening")
+end
+
 describe("the one version number", function()
   setup(function() sandbox.start() end)
   before_each(function() sandbox.reset() end)
@@ -220,6 +252,10 @@ describe("cmake --install", function()
     assert.equal(1, #api_requests(function(r) return r.path == "/api/v1/users/self" end))
   end)
 
+  it("installs an executable that starts the sandbox, reads a user and stops it", function()
+    check_sandbox_run(prefix .. "/bin/lcanvas")
+  end)
+
   it("installs a module a stock lua5.4 loads from the installed paths", function()
     local code, out, err = sh(lua_env({
       LUA_PATH = prefix .. "/share/lua/5.4/?.lua;" .. prefix .. "/share/lua/5.4/?/init.lua",
@@ -300,6 +336,10 @@ describe("luarocks make", function()
     assert.equal("/api/v1/users/self", got[1].path)
     assert.equal("/api/v1/users/3", got[2].path)
     assert.equal("Bearer " .. sandbox.tokens.admin, got[2].headers["authorization"])
+  end)
+
+  it("installs an lcanvas executable that starts the sandbox, reads a user and stops it", function()
+    check_sandbox_run(tree .. "/bin/lcanvas")
   end)
 
   it("installs an lcanvas executable that runs a script", function()
