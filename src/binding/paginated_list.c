@@ -227,9 +227,14 @@ static int fetched_k(lua_State *L, int status, lua_KContext ctx)
         lcb_in_task(L)) {
         lua_settop(L, base + 5);
         lua_getfield(L, base + 4, "next");
-        lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
-        lcb_request_start(L, base + 5, &call, 1);
-        lua_setfield(L, base + 4, "pending");
+        const char *next = lua_tostring(L, -1);
+        /* A next link on another origin is refused when the loop reaches
+         * it, after this page's items, exactly as without prefetch. */
+        if (next && (!strstr(next, "://") || lc_client_same_origin(cl->c, next))) {
+            lcb_call call = {"GET", next, 0, 0, 0};
+            lcb_request_start(L, base + 5, &call, 1);
+            lua_setfield(L, base + 4, "pending");
+        }
     }
     lua_settop(L, base + 3);
     if (status == LUA_OK) return AGAIN;  /* our caller's loop goes on */
