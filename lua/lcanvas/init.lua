@@ -17,12 +17,6 @@ local M = {
 require "lcanvas.observees"                 -- checks for User observer methods
 M.catalog = require "lcanvas.catalog"       -- lcanvas.catalog.new(base_url, api_key [, opts])
 
---- Connect to a Canvas instance.
--- @param base_url e.g. "https://school.instructure.com" (no /api/v1)
--- @param token an API access token
--- @param opts optional table: timeout, connect_timeout, per_page, max_retries,
---   as_user_id, allow_insecure, ca_file, user_agent, string_ids, backoff,
---   backoff_max, rate_low_water
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)
   return core.new(base_url, token, opts)
