@@ -42,7 +42,9 @@ if opts.course then
   end)
   if not ok then
     if script.is_not_found(err) then script.fail("pairing-codes: no course %s", opts.course) end
-    error(err, 0)
+    io.stderr:write(string.format("pairing-codes: cannot list the students of course %s: %s\n" ..
+      "pairing-codes: stopped before any change; no code was created\n", opts.course, script.message(err)))
+    os.exit(script.ROW_FAILED)
   end
 else
   local rows, lines, users, problems = script.read_user_csv(opts.students, { "student" })

@@ -234,6 +234,13 @@ describe("automation scripts", function()
       assert.equal("", out)
       assert.equal("link-observers: cannot write no/such/dir/r.csv: No such file or directory; nothing was changed\n", err)
       assert.same({}, sent())
+      -- a directory where the file should go
+      os.execute(string.format("mkdir %q", dir .. "/r.csv"))
+      code, _, err = run("link-observers.lua", "pairs.csv --results r.csv")
+      assert.equal(2, code)
+      assert.equal("link-observers: cannot write r.csv: Is a directory; nothing was changed\n", err)
+      assert.same({}, sent())
+      os.execute(string.format("rmdir %q", dir .. "/r.csv"))
       os.execute(string.format("mkdir %q && chmod 500 %q", dir .. "/ro", dir .. "/ro"))
       -- (as root a read-only directory is writable anyway: the missing directory above is the check)
       if not os.execute("test -w " .. dir .. "/ro") then
@@ -309,6 +316,12 @@ describe("automation scripts", function()
       assert.equal(2, code)
       assert.equal("pairing-codes: cannot write nowhere/codes.csv: No such file or directory; nothing was changed\n", err)
       assert.same({}, sent())
+      -- Canvas out of reach: one line, exit 1, no file
+      code, _, err = run("pairing-codes.lua", "--course 1", nil, "http://127.0.0.1:9")
+      assert.equal(1, code)
+      assert.matches("^pairing%-codes: cannot list the students of course 1: NetworkError: [^\n]*\n" ..
+        "pairing%-codes: stopped before any change; no code was created\n$", err)
+      assert.equal("students.csv token", listing())
     end)
   end)
 

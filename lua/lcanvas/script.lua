@@ -131,6 +131,13 @@ function M.check_writable(path)
     M.fail("%s: %s; nothing was changed", M.name(), (tostring(f):gsub("^[^\n]-:%d+: ", "")))
   end
   f:abort()
+  -- A directory of that name would only fail the final rename, after the changes.
+  local existing = io.open(path, "rb")
+  if existing then
+    local data, err = existing:read(1)
+    existing:close()
+    if data == nil and err then M.fail("%s: cannot write %s: %s; nothing was changed", M.name(), path, err) end
+  end
 end
 
 --- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
