@@ -28,6 +28,7 @@ Exit status: 0 all rows done, 1 some rows failed (listed), 2 bad usage or input.
 local opts, pos = script.options(USAGE, { results = "value", clear_empty = "flag" }, arg)
 local input = pos[1] or script.fail("catalog-sync: a CSV file is needed (see --help)")
 local results_path = opts.results or script.default_results(input, "results.csv")
+script.check_writable(results_path)
 local ok_catalog = pcall(function() return catalog.client end)
 if not ok_catalog then script.fail("catalog-sync: no Catalog configured (see --help)") end
 

@@ -12,11 +12,13 @@ backup   reads the custom data stored under namespace NS (GET
          column: login id, sis_user_id:X or Canvas id) and writes one JSON
          file (default: custom-data-NS.json). Users without data are listed
          with "data": null. Every user is looked up first; an unknown user
-         stops the run with no file written.
+         or one listed twice (however spelled) stops the run with no file
+         written.
 restore  stores each user's data from such a file back (PUT
          users/:id/custom_data, a JSON body; exact integers and types are
          kept). --ns overrides the file's namespace. Users without data in
-         the file are skipped. Results go to FILE.restore-results.csv.
+         the file are skipped; a user with two entries stops the run with
+         nothing restored. Results go to FILE.restore-results.csv.
 
 Exit status: 0 all done, 1 some users failed (listed), 2 bad usage or input.
 ]]
@@ -32,6 +34,7 @@ if mode == "backup" then
   local ns = opts.ns or script.fail("custom-data-backup: backup needs --ns NAMESPACE")
   local users_csv = opts.users or script.fail("custom-data-backup: backup needs --users FILE.csv")
   local output = opts.output or ("custom-data-" .. ns:gsub("[^%w._-]", "_") .. ".json")
+  script.check_writable(output)
   local rows, lines, users, problems = script.read_user_csv(users_csv, { "user" })
   if #problems > 0 then
     script.fail("custom-data-backup: %s has problems; nothing was written:\n  %s", users_csv,
@@ -65,6 +68,8 @@ end
 
 -- restore
 local input = pos[2] or script.fail("custom-data-backup: restore needs the backup FILE.json")
+local results = opts.results or (input:gsub("%.json$", "") .. ".restore-results.csv")
+script.check_writable(results)
 local f = io.open(input, "rb") or script.fail("custom-data-backup: cannot read %s", input)
 local text = f:read("a")
 f:close()
@@ -84,16 +89,23 @@ for i, e in ipairs(backup.users) do
   end
 end
 local users, unknown = script.resolve_users(refs)
+local first_entry = {}  -- Canvas id -> the entry it first appears in
 for i, e in ipairs(backup.users) do
   if e.ref and unknown[e.ref] then
     problems[#problems + 1] = string.format("entry %d: user %s: %s", i, tostring(e.user or e.id), unknown[e.ref])
+  elseif e.ref then
+    local id = tostring(users[e.ref].id)
+    if first_entry[id] then
+      problems[#problems + 1] = string.format("entry %d: same user as entry %d", i, first_entry[id])
+    else
+      first_entry[id] = i
+    end
   end
 end
 if #problems > 0 then
   script.fail("custom-data-backup: %s has problems; nothing was restored:\n  %s", input,
     table.concat(problems, "\n  "))
 end
-local results = opts.results or (input:gsub("%.json$", "") .. ".restore-results.csv")
 local run = script.run("custom-data-backup", #backup.users)
 local out <close> = lcanvas.csv.writer(results, { "entry", "user", "user_id", "status", "message" })
 for i, e in ipairs(backup.users) do

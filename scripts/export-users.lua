@@ -11,10 +11,13 @@ options:
   --account ID          the account (default: 1)
   --search TERM         only users matching TERM (name, login, SIS id, email;
                         3 characters or more)
-  --enrollment-type T   only users with this enrollment type (student,
-                        teacher, ta, observer, designer)
+  --enrollment-type T   only users with this enrollment type in a course
+                        (student, teacher, ta, observer, designer)
   --fields LIST         comma-separated fields (default:
-                        id,name,sortable_name,login_id,sis_user_id,email)
+                        id,name,sortable_name,login_id,sis_user_id,email;
+                        also short_name, first_name, last_name,
+                        integration_id, sis_import_id, avatar_url, locale,
+                        time_zone, last_login, created_at, bio, pronouns)
   --format csv|jsonl    file format (default: from the output's extension,
                         else csv)
   --output FILE         where to write (default: users.csv)
@@ -26,6 +29,16 @@ Exit status: 0 done, 1 the export failed, 2 bad usage.
 local opts = script.options(USAGE, { account = "value", search = "value",
   enrollment_type = "value", fields = "value", format = "value", output = "value" }, arg)
 local output = opts.output or "users.csv"
+-- What Canvas's enrollment_type accepts, and the User fields an export can
+-- hold (an unknown name would only give an empty column).
+local ENROLLMENT_TYPES = { "student", "teacher", "ta", "observer", "designer" }
+local FIELDS = { "id", "name", "sortable_name", "short_name", "first_name", "last_name", "login_id",
+  "sis_user_id", "integration_id", "sis_import_id", "email", "avatar_url", "locale", "time_zone",
+  "last_login", "created_at", "bio", "pronouns" }
+local function member(list, v)
+  for _, x in ipairs(list) do if x == v then return true end end
+  return false
+end
 local format = opts.format or (output:match("%.jsonl$") and "jsonl") or "csv"
 if format ~= "csv" and format ~= "jsonl" then
   script.fail("export-users: --format must be csv or jsonl (got '%s')", format)
@@ -35,6 +48,15 @@ for f in (opts.fields or "id,name,sortable_name,login_id,sis_user_id,email"):gma
   fields[#fields + 1] = f
 end
 if #fields == 0 then script.fail("export-users: --fields names no field") end
+for _, f in ipairs(fields) do
+  if not member(FIELDS, f) then
+    script.fail("export-users: unknown field '%s' in --fields (known: %s)", f, table.concat(FIELDS, ", "))
+  end
+end
+if opts.enrollment_type and not member(ENROLLMENT_TYPES, opts.enrollment_type) then
+  script.fail("export-users: --enrollment-type must be one of %s (got '%s')",
+    table.concat(ENROLLMENT_TYPES, ", "), opts.enrollment_type)
+end
 if opts.search and #opts.search < 3 then
   script.fail("export-users: --search needs 3 characters or more (Canvas refuses shorter terms)")
 end
@@ -42,6 +64,8 @@ local account = opts.account or "1"
 if not account:match("^%d+$") and not account:match("^[%w_]+:.+") then
   script.fail("export-users: --account must be an id (got '%s')", account)
 end
+
+script.check_writable(output)
 
 local params = { search_term = opts.search, enrollment_type = opts.enrollment_type }
 local users = canvas:list("accounts/" .. account .. "/users", params, { type = "User" })

@@ -9,8 +9,9 @@ Links each observer to a student (PUT users/:observer/observees/:student).
 PAIRS.csv has the columns `observer` and `student`; a cell is a login id
 (looked up as sis_login_id:), `sis_user_id:X` (or another id type), or a
 Canvas id (digits). Every user is looked up before anything changes: an
-unknown user or a malformed file stops the run with nothing changed.
-Existing links are reported as such and not re-created.
+unknown user, a malformed file or a pair that appears twice (however its
+users are spelled) stops the run with nothing changed. Existing links
+are reported as such and not re-created.
 
 options:
   --results FILE         results CSV (default: PAIRS.results.csv)
@@ -25,6 +26,7 @@ Exit status: 0 all rows done, 1 some rows failed (listed on stderr),
 local opts, pos = script.options(USAGE, { results = "value", root_account_id = "value" }, arg)
 local input = pos[1] or script.fail("link-observers: a CSV file of observer,student pairs is needed (see --help)")
 local results_path = opts.results or script.default_results(input, "results.csv")
+script.check_writable(results_path)
 
 -- 1. Validate everything before changing anything.
 local rows, lines, users, problems = script.read_user_csv(input, { "observer", "student" })

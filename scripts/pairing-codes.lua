@@ -9,8 +9,8 @@ usage: lcanvas [--sandbox] [--dry-run] scripts/pairing-codes.lua --course ID [op
 Creates an observer pairing code for each student (POST
 users/:id/observer_pairing_codes), for the students of a course or for a
 CSV with a `student` column (login id, sis_user_id:X or Canvas id). CSV
-students are all looked up first: an unknown one stops the run with
-nothing created.
+students are all looked up first: an unknown one, or one listed twice
+(however spelled), stops the run with nothing created.
 
 options:
   --course ID        the course whose active students get codes
@@ -27,6 +27,7 @@ if (opts.course == nil) == (opts.students == nil) then
   script.fail("pairing-codes: give either --course ID or --students FILE (see --help)")
 end
 local output = opts.output or "pairing-codes.csv"
+script.check_writable(output)
 
 -- Who gets a code: { {label=, user=, line=} }, all known before any change.
 local targets = {}
@@ -41,7 +42,9 @@ if opts.course then
   end)
   if not ok then
     if script.is_not_found(err) then script.fail("pairing-codes: no course %s", opts.course) end
-    error(err, 0)
+    io.stderr:write(string.format("pairing-codes: cannot list the students of course %s: %s\n" ..
+      "pairing-codes: stopped before any change; no code was created\n", opts.course, script.message(err)))
+    os.exit(script.ROW_FAILED)
   end
 else
   local rows, lines, users, problems = script.read_user_csv(opts.students, { "student" })

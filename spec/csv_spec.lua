@@ -57,6 +57,15 @@ describe("lcanvas.csv", function()
     assert.is_false(ok)
     assert.equal(path .. ":3: malformed CSV: 3 fields, but the header has 2 (observer,student)", err)
 
+    -- one field is "1 field"; a one-column header is "has 1"
+    write(path, 'observer,student\na,b\nc\n')
+    ok, err = pcall(csv.read, path)
+    assert.is_false(ok)
+    assert.equal(path .. ":3: malformed CSV: 1 field, but the header has 2 (observer,student)", err)
+    write(path, 'student\na,b\n')
+    ok, err = pcall(csv.read, path)
+    assert.equal(path .. ":2: malformed CSV: 2 fields, but the header has 1 (student)", err)
+
     write(path, 'observer,student\na,b"c\n')
     ok, err = pcall(csv.read, path)
     assert.is_false(ok)

@@ -156,10 +156,24 @@ describe("the lcanvas executable", function()
     assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
   end)
 
-  it("says how to configure when canvas is used without configuration", function()
-    local code, _, err = run("-e 'canvas:get_current_user()'")
-    assert.equal(1, code)
-    assert.matches("no Canvas configured: set CANVAS_API_URL and CANVAS_API_TOKEN", err)
+  it("says how to configure when canvas is used without configuration: exit 2, one line", function()
+    local code, out, err = run("-e 'print(\"before\") canvas:get_current_user()'")
+    assert.equal(2, code)
+    assert.equal("before\n", out)
+    assert.matches("^lcanvas: no Canvas configured: set CANVAS_API_URL and CANVAS_API_TOKEN[^\n]*\n$", err)
+    assert.is_nil(err:find("traceback", 1, true))
+    -- the same from a script file, and at the prompt (which goes on)
+    local script = tmpname() .. ".lua"
+    write_file(script, "local me = canvas:get_current_user()\nprint('not reached')")
+    code, out, err = run(string.format("%q", script))
+    os.remove(script)
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.matches("^lcanvas: no Canvas configured: [^\n]*\n$", err)
+    code, out, err = run("-i", nil, "canvas:get_user(3)\nprint('still here')\n")
+    assert.equal(0, code)
+    assert.equal("still here\n", out)
+    assert.matches("^lcanvas: no Canvas configured: [^\n]*\n$", err)
   end)
 
   it("rejects a bad base URL as a configuration error", function()
@@ -206,6 +220,48 @@ describe("the lcanvas executable", function()
     assert.equal(3, code2)
     assert.is_true(stopped(out))
     assert.equal(2, (run("run")))
+  end)
+
+  it("completes output files on os.exit, also from inside a script.try row", function()
+    local dir = tmpname()
+    os.execute("mkdir -p " .. dir)
+    -- a CSV writer and a plain output file, both closed by os.exit's unwinding
+    local code, out, err = run(string.format([[-e '
+      local lcanvas = require "lcanvas"
+      local w <close> = lcanvas.csv.writer(%q, { "a" })
+      local f <close> = lcanvas.outfile.open(%q)
+      local j <close> = lcanvas.jsonl.writer(%q)
+      w:write({ 1 })
+      f:write("kept\n")
+      j:write({ n = 1 })
+      os.exit(3)
+      print("not reached")']], dir .. "/x.csv", dir .. "/y.txt", dir .. "/w.jsonl"))
+    assert.equal(3, code, err)
+    assert.equal("", out)
+    assert.equal("", err)
+    assert.equal("a\r\n1\r\n", sandbox.read_file(dir .. "/x.csv"))
+    assert.equal("kept\n", sandbox.read_file(dir .. "/y.txt"))
+    assert.equal('{"n":1}\n', sandbox.read_file(dir .. "/w.jsonl"))
+    -- os.exit inside a row's script.try is an exit, not a row failure
+    code, out, err = run(string.format([[-e '
+      local lcanvas, script = require "lcanvas", require "lcanvas.script"
+      local w <close> = lcanvas.csv.writer(%q, { "a" })
+      w:write({ 2 })
+      local ok = script.try(function() os.exit(4) end)
+      print("not reached", ok)']], dir .. "/z.csv"))
+    assert.equal(4, code, err)
+    assert.equal("", out)
+    assert.equal("a\r\n2\r\n", sandbox.read_file(dir .. "/z.csv"))
+    -- an error still removes the file
+    code = run(string.format([[-e '
+      local w <close> = require("lcanvas").csv.writer(%q, { "a" })
+      w:write({ 3 })
+      error("boom")']], dir .. "/e.csv"))
+    assert.equal(1, code)
+    local ls = io.popen("ls -A " .. dir)
+    assert.equal("w.jsonl\nx.csv\ny.txt\nz.csv\n", ls:read("a"))
+    ls:close()
+    os.execute("rm -rf " .. dir)
   end)
 
   it("runs an interactive prompt from a pipe: expressions, statements, errors that do not end it", function()
@@ -300,6 +356,110 @@ describe("the lcanvas executable", function()
       code, id, err = whoami(string.format("--url %q", sandbox.url), { CANVAS_API_URL = "http://127.0.0.1:9" })
       assert.equal(0, code, err)
       assert.equal(2, id)
+    end)
+
+    describe("keeps each token with its own URL", function()
+      local NOWHERE = "http://127.0.0.1:9"
+      -- Requests any origin of the sandbox received (its Canvas and Catalog).
+      local function sent()
+        local out = {}
+        for _, r in ipairs(sandbox.requests()) do
+          if not r.path:find("^/__sandbox") then out[#out + 1] = r.method .. " " .. r.path end
+        end
+        return out
+      end
+      before_each(function()
+        -- The default profile's token is meant for another Canvas than the sandbox.
+        config(string.format([[{
+          default = "prod",
+          profiles = {
+            prod = { url = %q, token_file = %q },
+            test = { url = %q, token_file = %q },
+          },
+        }]], NOWHERE, files.teacher, NOWHERE, files.student))
+        sandbox.clear_requests()
+      end)
+
+      it("refuses a profile's token for the environment's or --url's URL", function()
+        local code, out, err = whoami(nil, { CANVAS_API_URL = sandbox.url })
+        assert.equal(2, code)
+        assert.equal("", out)
+        assert.matches("^lcanvas: the Canvas token from profile 'prod' of [^\n]*config%.lua %(token_file%) " ..
+          "is meant for http://127%.0%.0%.1:9 %(the URL given there%), but the URL in use is " ..
+          sandbox.url:gsub("%p", "%%%0") .. " %(from CANVAS_API_URL%); refusing to send the token there%. " ..
+          "Give the token for [^\n]* with %-%-token%-file FILE or CANVAS_API_TOKEN, or choose one " ..
+          "complete set with %-%-profile NAME\n$", err)
+        assert.same({}, sent())
+        code, _, err = whoami(string.format("--url %q", sandbox.url))
+        assert.equal(2, code)
+        assert.matches("token from profile 'prod'.*%(from %-%-url%)", err)
+        assert.same({}, sent())
+        -- an explicitly chosen profile's token is refused for --url too
+        code, _, err = whoami(string.format("--profile test --url %q", sandbox.url))
+        assert.equal(2, code)
+        assert.matches("token from profile 'test'.*%(from %-%-url%)", err)
+        assert.same({}, sent())
+        for _, t in pairs(sandbox.tokens) do assert.is_nil(err:find(t, 1, true)) end
+      end)
+
+      it("refuses the environment's token for --url when the environment names another URL", function()
+        local code, _, err = whoami(string.format("--url %q", sandbox.url),
+          { CANVAS_API_URL = NOWHERE, CANVAS_API_TOKEN = sandbox.tokens.admin })
+        assert.equal(2, code)
+        assert.matches("the Canvas token from CANVAS_API_TOKEN is meant for http://127%.0%.0%.1:9 " ..
+          "%(the URL given there%), but the URL in use is [^\n]* %(from %-%-url%)", err)
+        assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+        assert.same({}, sent())
+      end)
+
+      it("allows a token from a level that names no URL, or the same URL", function()
+        -- CANVAS_API_TOKEN alone with --url
+        local code, id, err = whoami(string.format("--url %q", sandbox.url), { CANVAS_API_TOKEN = sandbox.tokens.admin })
+        assert.equal(0, code, err)
+        assert.equal(1, id)
+        -- --token-file alone with the environment's URL
+        code, id, err = whoami(string.format("--token-file %q", files.parent), { CANVAS_API_URL = sandbox.url })
+        assert.equal(0, code, err)
+        assert.equal(7, id)
+        -- URL and token both from the environment, over the profile
+        code, id, err = whoami(nil, { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.student })
+        assert.equal(0, code, err)
+        assert.equal(3, id)
+        -- the profile's own URL, spelled with a trailing slash and upper case host part
+        config(string.format("{ default = 'p', profiles = { p = { url = %q, token_file = %q } } }",
+          sandbox.url, files.teacher))
+        code, id, err = whoami(nil, { CANVAS_API_URL = sandbox.url:gsub("^http", "HTTP") .. "/" })
+        assert.equal(0, code, err)
+        assert.equal(2, id)
+      end)
+
+      it("applies the same rule to the Catalog URL and token", function()
+        local key_file = dir .. "/catalog.key"
+        write_file(key_file, sandbox.catalog_key .. "\n", "600")
+        config(string.format([[{ default = "p", profiles = { p = { url = %q, token_file = %q,
+          catalog_url = %q, catalog_token_file = %q } } }]], sandbox.url, files.admin, NOWHERE, key_file))
+        local env = { XDG_CONFIG_HOME = dir .. "/xdg", CANVAS_CATALOG_URL = sandbox.catalog }
+        local code, out, err = run("-e 'print(catalog:get_user(2).canvas_user_id)'", env)
+        assert.equal(2, code)
+        assert.equal("", out)
+        assert.matches("^lcanvas: the Catalog token from profile 'p' of [^\n]* %(catalog_token_file%) is meant for " ..
+          "http://127%.0%.0%.1:9 %(the URL given there%), but the URL in use is [^\n]* %(from CANVAS_CATALOG_URL%)" ..
+          "[^\n]*%-%-catalog%-token%-file FILE or CANVAS_CATALOG_TOKEN", err)
+        assert.is_nil(err:find(sandbox.catalog_key, 1, true))
+        assert.same({}, sent())
+        code, _, err = run(string.format("--catalog-url %q -e 'print(catalog:get_user(2).canvas_user_id)'",
+          sandbox.catalog), env)
+        assert.equal(2, code)
+        assert.matches("Catalog token from profile 'p'.*%(from %-%-catalog%-url%)", err)
+        assert.same({}, sent())
+        -- CANVAS_CATALOG_TOKEN alone with --catalog-url: allowed, and the Catalog got the request
+        env.CANVAS_CATALOG_TOKEN = sandbox.catalog_key
+        code, out, err = run(string.format("--catalog-url %q -e 'print(catalog:get_user(2).canvas_user_id)'",
+          sandbox.catalog), env)
+        assert.equal(0, code, err)
+        assert.equal("101\n", out)
+        assert.same({ "GET /api/v1/users/2" }, sent())
+      end)
     end)
 
     it("finds ~/.config/lcanvas/config.lua when XDG_CONFIG_HOME is not set", function()
@@ -438,6 +598,33 @@ describe("the lcanvas executable", function()
     assert.equal("", err)
   end)
 
+  it("truncates long bodies with -vv and shows their size, never the token", function()
+    local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
+    -- a 2000-character value with the token at its end (past the cut)
+    local code, _, err = run([[-vv -e 'canvas:request("PUT", "users/3/custom_data/x",
+      { ns = "n", data = { v = string.rep("a", 2000) .. os.getenv("CANVAS_API_TOKEN") } }, { json = true })']], env)
+    assert.equal(0, code, err)
+    local sent = err:match("lcanvas:   > ([^\n]*)\n")
+    assert.truthy(sent, err)
+    local shown, size = sent:match("^(.-)%.%.%. %((%d+) bytes%)$")
+    assert.truthy(shown, sent)
+    assert.is_true(tonumber(size) > 2000)
+    assert.is_true(#shown < 1000)
+    local got = err:match("lcanvas:   < ([^\n]*)\n")
+    assert.matches("%.%.%. %(%d+ bytes%)$", got)
+    assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
+    -- a token that the 500-byte cut would split is hidden whole
+    code, _, err = run([[-vv -e 'canvas:request("PUT", "users/3/custom_data/x",
+      { ns = "n", data = { v = string.rep("a", 470) .. os.getenv("CANVAS_API_TOKEN") } }, { json = true })']], env)
+    assert.equal(0, code, err)
+    assert.matches("%[REDACTED%]", err:match("lcanvas:   > ([^\n]*)\n"))
+    assert.is_nil(err:find(sandbox.tokens.admin:sub(1, 10), 1, true))
+    -- a short body is shown whole, without a size
+    code, _, err = run([[-vv -e 'canvas:request("PUT", "users/3", { user = { short_name = "T" } })']], env)
+    assert.equal(0, code, err)
+    assert.matches("lcanvas:   > user%[short_name%]=T\n", err)
+  end)
+
   describe("progress", function()
     local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
     local list = [[-e 'print(canvas:list("accounts/1/users", { per_page = 100 }):count())']]
@@ -488,8 +675,8 @@ describe("the lcanvas executable", function()
       assert.equal(0, code, err)
       assert.equal("101\n", out)
       code, _, err = run("-e 'catalog:get_user(2)'", { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
-      assert.equal(1, code)
-      assert.matches("no Catalog configured: set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN", err)
+      assert.equal(2, code)
+      assert.matches("^lcanvas: no Catalog configured: set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN[^\n]*\n$", err)
     end)
 
     it("is a dry run too with --dry-run", function()

@@ -37,19 +37,29 @@ local function listing()
   return table.concat(names, " ")
 end
 
--- run(script, args [, flags]) -> exit code, stdout, stderr. `args` is a
--- shell fragment; flags go before the script (e.g. "--dry-run").
-local function run(script, args, flags)
+-- run(script, args [, flags [, url]]) -> exit code, stdout, stderr. `args`
+-- is a shell fragment; flags go before the script (e.g. "--dry-run"); `url`
+-- replaces the sandbox's URL.
+local function run(script, args, flags, url)
   local out, err = dir .. "/.stdout", dir .. "/.stderr"
   local cmd = string.format(
     "cd %q && env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS XDG_CONFIG_HOME=%q " ..
     "CANVAS_CATALOG_URL=%q CANVAS_CATALOG_TOKEN=%q %q --url %q --token-file %q %s %q %s >%q 2>%q </dev/null; echo $?",
-    dir, dir .. "/xdg", sandbox.catalog or "", sandbox.catalog_key, EXE, sandbox.url, token_file,
+    dir, dir .. "/xdg", sandbox.catalog or "", sandbox.catalog_key, EXE, url or sandbox.url, token_file,
     flags or "", SCRIPTS .. script, args or "", out, err)
   local h = io.popen(cmd)
   local code = tonumber(h:read("a"))
   h:close()
   return code, slurp(out), slurp(err)
+end
+
+-- Every request the sandbox's API got since the last clear ("GET /api/v1/...").
+local function sent()
+  local out = {}
+  for _, r in ipairs(sandbox.requests()) do
+    if not r.path:find("^/__sandbox") then out[#out + 1] = r.method .. " " .. r.path end
+  end
+  return out
 end
 
 -- What the sandbox was asked to change since the last clear.
@@ -169,6 +179,79 @@ describe("automation scripts", function()
     end)
   end)
 
+  describe("link-observers.lua input checks", function()
+    it("refuses a pair given twice, however spelled, with nothing changed", function()
+      write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\npat.parent,sam.student\n" ..
+        "robin.parent,omar.student\nsis_user_id:P0002,sis_user_id:S0003\n8,5\npat.parent,omar.student\n")
+      local code, out, err = run("link-observers.lua", "pairs.csv")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("nothing was changed", err)
+      assert.matches("\n  line 3: same observer and student as line 2\n", err)
+      assert.matches("\n  line 5: same observer and student as line 4\n", err)
+      assert.matches("\n  line 6: same observer and student as line 4\n", err)
+      assert.is_nil(err:find("line 7", 1, true))  -- same observer, another student: fine
+      assert.same({}, changes())
+      assert.same({}, observee_ids(7))
+      assert.equal("pairs.csv token", listing())
+    end)
+
+    it("runs the bundled example file (no duplicate pairs)", function()
+      local code, _, err = run("link-observers.lua",
+        string.format("%q --results out.csv", ROOT .. "/scripts/examples/observers.csv"))
+      assert.equal(0, code, err)
+      assert.matches("link%-observers: 4 linked", err)
+      assert.equal(4, #changes())
+      assert.equal("out.csv token", listing())
+    end)
+
+    it("stops at the first lookup that fails for another reason than an unknown user: exit 1, nothing changed", function()
+      write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\nrobin.parent,omar.student\n")
+      -- a token Canvas refuses: one request, not one per user
+      sandbox.fault({ path = "/api/v1/users/", status = 401, count = 100,
+        body = '{"errors":[{"message":"Invalid access token."}]}' })
+      local code, out, err = run("link-observers.lua", "pairs.csv")
+      sandbox.clear_faults()
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.matches("^link%-observers: cannot look up user sis_login_id:pat%.parent: [^\n]*Invalid access token%.\n" ..
+        "link%-observers: stopped before any change; nothing was changed\n$", err)
+      assert.same({ "GET /api/v1/users/sis_login_id:pat%2Eparent" }, sent())
+      assert.equal("pairs.csv token", listing())
+      -- Canvas out of reach
+      code, out, err = run("link-observers.lua", "pairs.csv", nil, "http://127.0.0.1:9")
+      assert.equal(1, code)
+      assert.matches("^link%-observers: cannot look up user sis_login_id:pat%.parent: NetworkError: [^\n]*\n" ..
+        "link%-observers: stopped before any change; nothing was changed\n$", err)
+      assert.is_nil(err:find("traceback", 1, true))
+      assert.equal("pairs.csv token", listing())
+    end)
+
+    it("refuses an unwritable results file before any request", function()
+      write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\n")
+      local code, out, err = run("link-observers.lua", "pairs.csv --results no/such/dir/r.csv")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.equal("link-observers: cannot write no/such/dir/r.csv: No such file or directory; nothing was changed\n", err)
+      assert.same({}, sent())
+      -- a directory where the file should go
+      os.execute(string.format("mkdir %q", dir .. "/r.csv"))
+      code, _, err = run("link-observers.lua", "pairs.csv --results r.csv")
+      assert.equal(2, code)
+      assert.equal("link-observers: cannot write r.csv: Is a directory; nothing was changed\n", err)
+      assert.same({}, sent())
+      os.execute(string.format("rmdir %q", dir .. "/r.csv"))
+      os.execute(string.format("mkdir %q && chmod 500 %q", dir .. "/ro", dir .. "/ro"))
+      -- (as root a read-only directory is writable anyway: the missing directory above is the check)
+      if not os.execute("test -w " .. dir .. "/ro") then
+        code, _, err = run("link-observers.lua", "pairs.csv --results ro/r.csv")
+        assert.equal(2, code)
+        assert.matches("^link%-observers: cannot write ro/r%.csv: Permission denied; nothing was changed\n$", err)
+        assert.same({}, sent())
+      end
+    end)
+  end)
+
   describe("pairing-codes.lua", function()
     it("creates a code per student of a CSV, usable by an observer", function()
       write(dir .. "/students.csv", "student\nsam.student\nsis_user_id:S0004\n")
@@ -219,6 +302,27 @@ describe("automation scripts", function()
       assert.equal(2, code)
       assert.matches("either %-%-course ID or %-%-students FILE", err)
     end)
+
+    it("refuses a student listed twice (also as login and SIS id) and an unwritable output", function()
+      write(dir .. "/students.csv", "student\nsam.student\nsofia.student\nsis_user_id:S0001\n3\n")
+      local code, _, err = run("pairing-codes.lua", "--students students.csv")
+      assert.equal(2, code)
+      assert.matches("no code was created", err)
+      assert.matches("\n  line 4: same student as line 2\n  line 5: same student as line 2\n", err)
+      assert.same({}, changes())
+      assert.equal("students.csv token", listing())
+      sandbox.clear_requests()
+      code, _, err = run("pairing-codes.lua", "--course 1 --output nowhere/codes.csv")
+      assert.equal(2, code)
+      assert.equal("pairing-codes: cannot write nowhere/codes.csv: No such file or directory; nothing was changed\n", err)
+      assert.same({}, sent())
+      -- Canvas out of reach: one line, exit 1, no file
+      code, _, err = run("pairing-codes.lua", "--course 1", nil, "http://127.0.0.1:9")
+      assert.equal(1, code)
+      assert.matches("^pairing%-codes: cannot list the students of course 1: NetworkError: [^\n]*\n" ..
+        "pairing%-codes: stopped before any change; no code was created\n$", err)
+      assert.equal("students.csv token", listing())
+    end)
   end)
 
   it("observer-report.lua lists every observer with their observees", function()
@@ -234,6 +338,23 @@ describe("automation scripts", function()
       "8,Robin Parent,robin.parent,5,Omar Student,omar.student\r\n", read(dir .. "/report.csv"))
     assert.matches("2 observers, 3 links", err)
     assert.same({}, changes())
+  end)
+
+  it("observer-report.lua says so cleanly when the account does not exist, and its help does not mislead", function()
+    local code, out, err = run("observer-report.lua", "--account 999 --output report.csv")
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.equal("observer-report: no account 999\n", err)
+    assert.equal("token", listing())
+    code, out = run("observer-report.lua", "--help")
+    assert.equal(0, code)
+    assert.is_nil(out:find("saves a request", 1, true))
+    assert.matches("misses[%s%S]*linked to a student directly", out)
+    sandbox.clear_requests()
+    code, _, err = run("observer-report.lua", "--enrollment-type parent")
+    assert.equal(2, code)
+    assert.matches("must be one of student, teacher, ta, observer, designer %(got 'parent'%)", err)
+    assert.same({}, sent())
   end)
 
   describe("export-users.lua", function()
@@ -265,6 +386,28 @@ describe("automation scripts", function()
       assert.equal(1, code)
       assert.matches("ResourceDoesNotExist", err)
       assert.equal("token", listing())
+    end)
+
+    it("refuses an unknown enrollment type or field, listing the valid ones, before any request", function()
+      sandbox.clear_requests()
+      local code, out, err = run("export-users.lua", "--enrollment-type bogus --output x.csv")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.equal("export-users: --enrollment-type must be one of student, teacher, ta, observer, designer " ..
+        "(got 'bogus')\n", err)
+      code, _, err = run("export-users.lua", "--fields id,nmae --output x.csv")
+      assert.equal(2, code)
+      assert.matches("^export%-users: unknown field 'nmae' in %-%-fields %(known: id, name, sortable_name, [^\n]*email[^\n]*%)\n$", err)
+      code, _, err = run("export-users.lua", "--output nowhere/x.csv")
+      assert.equal(2, code)
+      assert.matches("cannot write nowhere/x%.csv", err)
+      assert.same({}, sent())
+      assert.equal("token", listing())
+      -- a valid type still works
+      code, _, err = run("export-users.lua", "--enrollment-type observer --fields id,short_name --output o.csv")
+      assert.equal(0, code, err)
+      assert.equal("observer", sandbox.last_request(function(r) return r.path == "/api/v1/accounts/1/users" end)
+        .query:match("enrollment_type=(%w+)"))
     end)
   end)
 
@@ -323,6 +466,21 @@ describe("automation scripts", function()
       assert.same({}, changes())
       assert.equal("fields.csv token", listing())
     end)
+
+    it("rejects a user given twice, and an unwritable results file, with nothing changed", function()
+      write(dir .. "/fields.csv", "canvas_user_id,favorite_color\n100,red\n101,red\n100,blue\n")
+      local code, _, err = run("catalog-sync.lua", "fields.csv")
+      assert.equal(2, code)
+      assert.matches("nothing was changed:\n  line 4: canvas_user_id 100 already appears on line 2\n", err)
+      assert.same({}, changes())
+      assert.equal("fields.csv token", listing())
+      write(dir .. "/fields.csv", "canvas_user_id,favorite_color\n100,red\n")
+      sandbox.clear_requests()
+      code, _, err = run("catalog-sync.lua", "fields.csv --results nowhere/r.csv")
+      assert.equal(2, code)
+      assert.equal("catalog-sync: cannot write nowhere/r.csv: No such file or directory; nothing was changed\n", err)
+      assert.same({}, sent())
+    end)
   end)
 
   describe("custom-data-backup.lua", function()
@@ -369,6 +527,21 @@ describe("automation scripts", function()
       assert.equal(2, code)
       assert.matches("is not a backup file", err)
       assert.same({}, changes())
+    end)
+
+    it("refuses a user listed twice in the users CSV or in a backup file", function()
+      write(dir .. "/users.csv", "user\nsam.student\nsofia.student\nsis_user_id:S0001\n")
+      local code, _, err = run("custom-data-backup.lua", "backup --ns com.example --users users.csv --output b.json")
+      assert.equal(2, code)
+      assert.matches("nothing was written:\n  line 4: same user as line 2\n", err)
+      assert.equal("token users.csv", listing())
+      write(dir .. "/b.json", '{"ns":"com.example","users":[{"user":"sam.student","id":3,"data":{"a":1}},' ..
+        '{"user":"sofia.student","id":4,"data":{"a":2}},{"user":"sam.student","data":{"a":3}}]}')
+      code, _, err = run("custom-data-backup.lua", "restore b.json")
+      assert.equal(2, code)
+      assert.matches("nothing was restored:\n  entry 3: same user as entry 1\n", err)
+      assert.same({}, changes())
+      assert.equal("b.json token users.csv", listing())
     end)
   end)
 end)

@@ -4,6 +4,7 @@
 -- argv, output and tracebacks.
 local lcanvas = require "lcanvas"
 local progress = require "lcanvas.progress"
+local outfile = require "lcanvas.outfile"
 
 local M = {}
 
@@ -35,6 +36,9 @@ options:
   --catalog-url URL, --catalog-token-file FILE
                      the Catalog (default: $CANVAS_CATALOG_URL and
                      $CANVAS_CATALOG_TOKEN, then the profile)
+                     A token is only sent to the URL given with it: one
+                     from a level (environment, profile) that names
+                     another URL than the one in use is refused
   --sandbox          start a local sandbox Canvas with demo data, point
                      `canvas` at it, and stop it when the script ends
   --dry-run          send reads, but only print POST/PUT/PATCH/DELETE
@@ -60,9 +64,10 @@ local function usage_error(fmt, ...)
 end
 
 -- os.exit inside a script: unwinds (so the sandbox stops, output files
--- close, the dry-run summary prints) and then exits with the code.
-local Exit = {}
-Exit.__tostring = function(e) return "exit " .. tostring(e.code) end
+-- close, the dry-run summary prints) and then exits with the code. The
+-- metatable lives in lcanvas.outfile so that output files closed by this
+-- unwinding are completed, not removed.
+local Exit = outfile.Exit
 
 local function file_mode(path)
   local p = io.popen("stat -L -c %a " .. string.format("%q", path) .. " 2>/dev/null")
@@ -254,37 +259,70 @@ local function env(name)
   return v
 end
 
--- Resolves one endpoint's URL and token: flags > an explicit --profile >
--- environment > the config file's default profile.
+-- URLs compared for "is this token meant for this URL": scheme and host
+-- are case-insensitive, a trailing slash does not matter.
+local function same_url(a, b)
+  local function norm(u)
+    u = u:gsub("/+$", "")
+    local origin, rest = u:match("^(%a[%w+.-]*://[^/]*)(.*)$")
+    if origin then return origin:lower() .. rest end
+    return u
+  end
+  return norm(a) == norm(b)
+end
+
+-- Resolves the Canvas and the Catalog URL and token. Each is taken from the
+-- highest level that has it: flags > an explicit --profile > environment >
+-- the config file's default profile. A token belongs to the URL of its own
+-- level: one from a level that names another URL than the one in use is
+-- refused, so that a token is never sent to a host it was not given for.
 local function resolve(o)
-  local p = load_profile(o.profile) or {}
+  local p, pname, ppath = load_profile(o.profile)
+  p = p or {}
   local explicit = o.profile ~= nil
-  local function pick(flag, envname, pkey)
-    if flag then return flag end
-    if explicit and p[pkey] then return p[pkey], true end
-    local e = env(envname)
-    if e then return e end
-    return p[pkey], p[pkey] ~= nil
+  local profile_where = string.format("profile '%s' of %s", tostring(pname), tostring(ppath))
+  local function endpoint(k)
+    local levels = {
+      { where = k.url_flag, url = o[k.url_key],
+        token_where = k.token_flag, token = o[k.token_file_key] and function()
+          return read_token_file(o[k.token_file_key], k.file_what) end },
+    }
+    local prof = { where = profile_where, url = p[k.url_key],
+      token_where = profile_where .. " (" .. (p[k.token_key] and k.token_key or k.token_file_key) .. ")",
+      token = (p[k.token_key] or p[k.token_file_key]) and function()
+        return p[k.token_key] or read_token_file(p[k.token_file_key], k.file_what) end }
+    if explicit then levels[#levels + 1] = prof end
+    levels[#levels + 1] = { where = k.url_env, url = env(k.url_env),
+      token_where = k.token_env, token = env(k.token_env) and function() return env(k.token_env) end }
+    if not explicit then levels[#levels + 1] = prof end
+    local url_level, token_level
+    for _, l in ipairs(levels) do
+      if l.url and not url_level then url_level = l end
+      if l.token and not token_level then token_level = l end
+    end
+    local url = url_level and url_level.url
+    if url and token_level and token_level.url and not same_url(token_level.url, url) then
+      usage_error("the %s token from %s is meant for %s (the URL given there), but the URL in use is %s " ..
+        "(from %s); refusing to send the token there. Give the token for %s with %s FILE or %s, " ..
+        "or choose one complete set with --profile NAME",
+        k.what, token_level.token_where, token_level.url, url, url_level.where, url, k.token_flag, k.token_env)
+    end
+    return url, token_level and token_level.token()
   end
   local c = {}
-  c.url = pick(o.url, "CANVAS_API_URL", "url")
-  if o.token_file then c.token = read_token_file(o.token_file)
-  elseif explicit and (p.token_file or p.token) then
-    c.token = p.token or read_token_file(p.token_file)
-  elseif env("CANVAS_API_TOKEN") then c.token = env("CANVAS_API_TOKEN")
-  elseif p.token_file or p.token then c.token = p.token or read_token_file(p.token_file) end
+  c.url, c.token = endpoint({ what = "Canvas", url_key = "url", token_key = "token",
+    token_file_key = "token_file", url_flag = "--url", token_flag = "--token-file",
+    url_env = "CANVAS_API_URL", token_env = "CANVAS_API_TOKEN", file_what = "token file" })
   -- A profile's refresh credentials only go with that profile's own URL:
   -- never send its client secret to a Canvas named elsewhere.
   if o.refresh_file then c.refresh = read_refresh_file(o.refresh_file)
-  elseif p.refresh_file and p.url and c.url == p.url then c.refresh = read_refresh_file(p.refresh_file) end
-  c.catalog_url = pick(o.catalog_url, "CANVAS_CATALOG_URL", "catalog_url")
-  if o.catalog_token_file then c.catalog_token = read_token_file(o.catalog_token_file, "Catalog token file")
-  elseif explicit and (p.catalog_token_file or p.catalog_token) then
-    c.catalog_token = p.catalog_token or read_token_file(p.catalog_token_file, "Catalog token file")
-  elseif env("CANVAS_CATALOG_TOKEN") then c.catalog_token = env("CANVAS_CATALOG_TOKEN")
-  elseif p.catalog_token_file or p.catalog_token then
-    c.catalog_token = p.catalog_token or read_token_file(p.catalog_token_file, "Catalog token file")
+  elseif p.refresh_file and p.url and c.url and same_url(c.url, p.url) then
+    c.refresh = read_refresh_file(p.refresh_file)
   end
+  c.catalog_url, c.catalog_token = endpoint({ what = "Catalog", url_key = "catalog_url",
+    token_key = "catalog_token", token_file_key = "catalog_token_file", url_flag = "--catalog-url",
+    token_flag = "--catalog-token-file", url_env = "CANVAS_CATALOG_URL", token_env = "CANVAS_CATALOG_TOKEN",
+    file_what = "Catalog token file" })
   return c
 end
 
@@ -325,9 +363,11 @@ end
 local SANDBOX_TOKEN = "sandbox-admin-token"
 local SANDBOX_CATALOG_KEY = "sandbox-catalog-key"
 
+-- Stands in for `canvas`/`catalog` when nothing is configured: any use is
+-- a configuration error (exit status 2, the one-line message, no traceback).
 local function unconfigured(what, how)
   return setmetatable({}, { __index = function()
-    error("no " .. what .. " configured: " .. how, 2)
+    error(setmetatable({ message = "no " .. what .. " configured: " .. how }, UsageError), 0)
   end })
 end
 
@@ -346,7 +386,7 @@ end
 
 local function run_chunk(chunk, args, redact)
   local res = table.pack(xpcall(chunk, function(e)
-    if getmetatable(e) == Exit or is_interrupt(e) then return e end
+    if getmetatable(e) == Exit or getmetatable(e) == UsageError or is_interrupt(e) then return e end
     return debug.traceback(message_of(e), 2)
   end, table.unpack(args)))
   if res[1] then
@@ -357,6 +397,10 @@ local function run_chunk(chunk, args, redact)
   end
   local err = res[2]
   if getmetatable(err) == Exit then return err.code, true end
+  if getmetatable(err) == UsageError then
+    io.stderr:write("lcanvas: ", redact(err.message), "\n")
+    return 2
+  end
   if is_interrupt(err) then
     io.stderr:write("lcanvas: interrupted\n")
     return 130
@@ -581,7 +625,7 @@ function M.main(argv)
       status = run_chunk(chunk, o.script_args, redact)
     end
   end, function(e)
-    if is_interrupt(e) or getmetatable(e) == Exit then return e end
+    if is_interrupt(e) or getmetatable(e) == Exit or getmetatable(e) == UsageError then return e end
     return debug.traceback(message_of(e), 2)
   end)
   os.exit = real_exit
@@ -590,6 +634,10 @@ function M.main(argv)
   if sandbox then sandbox.stop() end
   if not body_ok then
     if getmetatable(body_err) == Exit then return body_err.code end
+    if getmetatable(body_err) == UsageError then
+      io.stderr:write("lcanvas: ", redact(body_err.message), "\n")
+      return 2
+    end
     if is_interrupt(body_err) then
       io.stderr:write("lcanvas: interrupted\n")
       return 130

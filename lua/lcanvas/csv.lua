@@ -105,8 +105,8 @@ function M.read(path, opts)
   local records = {}
   for r, row in ipairs(rows) do
     if #row ~= #header then
-      malformed(path, lines[r], "%d fields, but the header has %d (%s)", #row, #header,
-        table.concat(header, ","))
+      malformed(path, lines[r], "%d field%s, but the header has %d (%s)", #row, #row == 1 and "" or "s",
+        #header, table.concat(header, ","))
     end
     local rec = {}
     for i, h in ipairs(header) do rec[h] = row[i] end
@@ -171,9 +171,9 @@ function Writer:close() return self.out:close() end
 --- CsvWriter:abort(): removes the unfinished file.
 function Writer:abort() return self.out:abort() end
 
---- CsvWriter:__close(err): `<close>`: completes the file, or removes it when the block failed.
+--- CsvWriter:__close(err): `<close>`: completes the file (also on os.exit), or removes it when the block failed.
 function Writer:__close(err)
-  if err ~= nil then self.out:abort() else self.out:close() end
+  if err ~= nil and not outfile.is_exit(err) then self.out:abort() else self.out:close() end
 end
 
 return M

@@ -50,7 +50,8 @@ function Writer:abort() return self.out:abort() end
 
 --- JsonlWriter:__close(err): `<close>`: completes the file, or removes it when the block failed.
 function Writer:__close(err)
-  if err ~= nil then self.out:abort() else self.out:close() end
+  -- os.exit(N) unwinds as an error too, but asks for a normal end.
+  if err ~= nil and not outfile.is_exit(err) then self.out:abort() else self.out:close() end
 end
 
 return M

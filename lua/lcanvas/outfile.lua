@@ -2,7 +2,21 @@
 -- Writes go to a temporary file in the same directory (so the final rename
 -- stays on one file system and is atomic); close() renames it into place,
 -- and an error, an interrupt or a forgotten close removes it instead.
+-- Leaving through os.exit under the lcanvas host is not a failure: the
+-- host turns it into an Exit error (to unwind and clean up), and a file
+-- closed by that error is completed, as on a normal return.
 local M = {}
+
+-- The metatable of the error the lcanvas host raises for os.exit(code)
+-- ({ code = n }); shared so that `<close>` handlers and row pcalls can tell
+-- a deliberate exit from a failure.
+M.Exit = { __name = "lcanvas.Exit" }
+M.Exit.__tostring = function(e) return "exit " .. tostring(e.code) end
+
+--- lcanvas.outfile.is_exit(err): whether err is the host's os.exit unwinding (which completes output files) rather than a failure.
+function M.is_exit(err)
+  return getmetatable(err) == M.Exit
+end
 
 local Outfile = {}
 Outfile.__index = Outfile
@@ -19,7 +33,12 @@ function M.open(path)
   seq = seq + 1
   local tmp = string.format("%s.%s.tmp-%d-%d-%d", dir, base, os.time(), math.random(1e9), seq)
   local f, err = io.open(tmp, "wb")
-  if not f then error("cannot write " .. path .. ": " .. tostring(err), 2) end
+  if not f then
+    -- io.open names the temporary file; the caller knows only `path`.
+    err = tostring(err)
+    if err:sub(1, #tmp + 2) == tmp .. ": " then err = err:sub(#tmp + 3) end
+    error("cannot write " .. path .. ": " .. err, 2)
+  end
   return setmetatable({ path = path, tmp = tmp, f = f }, Outfile)
 end
 
@@ -54,9 +73,9 @@ function Outfile:abort()
   os.remove(self.tmp)
 end
 
---- Outfile:__close(err): `<close>`: completes the file on a normal exit from the block, removes it on an error (including Ctrl-C).
+--- Outfile:__close(err): `<close>`: completes the file on a normal exit from the block or os.exit, removes it on an error (including Ctrl-C).
 function Outfile:__close(err)
-  if err ~= nil then self:abort() else self:close() end
+  if err ~= nil and not M.is_exit(err) then self:abort() else self:close() end
 end
 
 -- Never completed (no close, no <close>): incomplete, so removed.

@@ -3,11 +3,19 @@
 -- file that says per row what happened and decides the exit status.
 local csv = require "lcanvas.csv"
 local progress = require "lcanvas.progress"
+local outfile = require "lcanvas.outfile"
 
 local M = {}
 
 -- Exit statuses the scripts document.
 M.OK, M.ROW_FAILED, M.BAD_INPUT = 0, 1, 2
+
+--- lcanvas.script.name(): the running script's name (arg[0] without directory and .lua), for messages.
+function M.name()
+  local a0 = type(_G.arg) == "table" and _G.arg[0] or nil
+  if type(a0) ~= "string" then return "script" end
+  return (a0:match("([^/]+)$"):gsub("%.lua$", ""))
+end
 
 --- lcanvas.script.fail(fmt, ...): stops the script with exit status 2 (bad usage or input; nothing was changed).
 function M.fail(fmt, ...)
@@ -114,10 +122,29 @@ function M.read_csv(path, required)
   return recs, header, lines
 end
 
---- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) is not a row failure and keeps unwinding.
+--- lcanvas.script.check_writable(path): stops the script with exit status 2 when `path` cannot be written; call it before changing anything.
+function M.check_writable(path)
+  -- Creating (and removing) the output's temporary file is the real test:
+  -- same directory, same permissions as the final write.
+  local ok, f = pcall(outfile.open, path)
+  if not ok then
+    M.fail("%s: %s; nothing was changed", M.name(), (tostring(f):gsub("^[^\n]-:%d+: ", "")))
+  end
+  f:abort()
+  -- A directory of that name would only fail the final rename, after the changes.
+  local existing = io.open(path, "rb")
+  if existing then
+    local data, err = existing:read(1)
+    existing:close()
+    if data == nil and err then M.fail("%s: cannot write %s: %s; nothing was changed", M.name(), path, err) end
+  end
+end
+
+--- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
 function M.try(fn, ...)
   local ok, err = pcall(fn, ...)
-  if not ok and type(err) == "string" and (err == "interrupted" or err:find(": interrupted$")) then
+  if not ok and (outfile.is_exit(err) or (type(err) == "string" and
+      (err == "interrupted" or err:find(": interrupted$")))) then
     error(err, 0)
   end
   return ok, err
@@ -140,7 +167,7 @@ function M.is_not_found(err)
   return require("lcanvas").is_error(err, "ResourceDoesNotExist")
 end
 
---- lcanvas.script.resolve_users(refs): looks up every distinct user once; returns id by reference and the references that failed with why.
+--- lcanvas.script.resolve_users(refs): looks up every distinct user once; returns the users by reference and the references Canvas does not know. Any other error (network, token, permission) stops the script at once with exit status 1, nothing changed.
 function M.resolve_users(refs)
   local found, bad = {}, {}
   for _, ref in ipairs(refs) do
@@ -148,13 +175,19 @@ function M.resolve_users(refs)
       local ok, u = M.try(canvas.get_user, canvas, ref)
       if ok then found[ref] = u
       elseif M.is_not_found(u) then bad[ref] = "no such user"
-      else bad[ref] = M.message(u) end
+      else
+        -- Not a fact about the input: every other user would fail the same
+        -- way (after its retries), so stop now rather than list them all.
+        io.stderr:write(string.format("%s: cannot look up user %s: %s\n%s: stopped before any change; nothing was changed\n",
+          M.name(), tostring(ref), M.message(u), M.name()))
+        os.exit(M.ROW_FAILED)
+      end
     end
   end
   return found, bad
 end
 
---- lcanvas.script.read_user_csv(path, columns): reads a CSV whose `columns` hold users (login ids or `sis_user_id:` ids), looks each user up once; returns the rows (each with `<column>_ref`), their line numbers, the users by reference and a list of problems, one line each.
+--- lcanvas.script.read_user_csv(path, columns): reads a CSV whose `columns` hold users (login ids or `sis_user_id:` ids), looks each user up once; returns the rows (each with `<column>_ref`), their line numbers, the users by reference and a list of problems, one line each (empty or unknown users, and rows naming the same users as an earlier row, however spelled).
 function M.read_user_csv(path, columns)
   local rows, _, lines = M.read_csv(path, columns)
   local refs, problems = {}, {}
@@ -165,13 +198,29 @@ function M.read_user_csv(path, columns)
     end
   end
   local users, unknown = M.resolve_users(refs)
+  local first_line = {}  -- resolved ids of a row -> the line they first appear on
   for i, row in ipairs(rows) do
+    local ids, complete = {}, true
     for _, col in ipairs(columns) do
       local ref = row[col .. "_ref"]
       if not ref then
         problems[#problems + 1] = string.format("line %d: the %s is empty", lines[i], col)
+        complete = false
       elseif unknown[ref] then
         problems[#problems + 1] = string.format("line %d: %s '%s': %s", lines[i], col, row[col], unknown[ref])
+        complete = false
+      else
+        ids[#ids + 1] = tostring(users[ref].id)
+      end
+    end
+    if complete then
+      -- Compared by Canvas id: a login and a sis_user_id of one user match.
+      local key = table.concat(ids, ",")
+      if first_line[key] then
+        problems[#problems + 1] = string.format("line %d: same %s as line %d", lines[i],
+          table.concat(columns, " and "), first_line[key])
+      else
+        first_line[key] = lines[i]
       end
     end
   end

@@ -119,7 +119,9 @@ static void write_redacted(const verbose_log *vl, const char *s, size_t len, siz
 {
     size_t shown = len > max ? max : len;
     for (size_t i = 0; i < shown;) {
-        if (vl->token_len >= 8 && shown - i >= vl->token_len &&
+        /* Matched against the whole body: a token the cut would split is
+         * still hidden whole, never half-printed. */
+        if (vl->token_len >= 8 && len - i >= vl->token_len &&
             memcmp(s + i, vl->token, vl->token_len) == 0) {
             fputs("[REDACTED]", stderr);
             i += vl->token_len;
