@@ -27,20 +27,8 @@ local function project_version()
   return assert(text:match("project%s*%(%s*lcanvas%s+VERSION%s+([%d%.]+)"))
 end
 
--- The same once-per-run `cmake --install` as install_spec.lua.
-local function cmake_prefix()
-  local reg = debug.getregistry()
-  local key = "lcanvas.spec.prefix." .. BUILD
-  if reg[key] then return reg[key].dir end
-  local dir = tmpname()
-  local code, out, err = sh(string.format("cmake --install %q --prefix %q",
-    ROOT .. "/" .. BUILD, dir))
-  assert(code == 0, "cmake --install failed:\n" .. out .. err)
-  reg[key] = { dir = dir, sentinel = setmetatable({}, { __gc = function()
-    os.execute("rm -rf " .. q(dir))
-  end }) }
-  return dir
-end
+-- The same once-per-run `cmake --install` as install_spec.lua (spec/helper.lua).
+local function cmake_prefix() return sandbox.cmake_prefix(BUILD) end
 
 -- Compiles an example against the installed tree. The sanitizer build's
 -- libraries are instrumented, so programs linking them need the flags too

@@ -185,6 +185,22 @@ function M.sh(cmd)
   return code, o, e
 end
 
+--- `cmake --install` of BUILD (a build dir under the root) into a temporary
+-- prefix, once per busted run (the install and embedding specs share it);
+-- removed when Lua closes. Returns the prefix.
+function M.cmake_prefix(build)
+  local reg = debug.getregistry()
+  local key = "lcanvas.spec.prefix." .. build
+  if reg[key] then return reg[key].dir end
+  local dir = M.tmpname()
+  local code, out, err = M.sh(string.format("cmake --install %q --prefix %q", root .. "/" .. build, dir))
+  assert(code == 0, "cmake --install failed:\n" .. out .. err)
+  reg[key] = { dir = dir, sentinel = setmetatable({}, { __gc = function()
+    os.execute(string.format("rm -rf %q", dir))
+  end }) }
+  return dir
+end
+
 --- A string quoted for the shell command lines the specs build.
 function M.quote(s) return string.format("%q", s) end
 

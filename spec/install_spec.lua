@@ -31,20 +31,8 @@ local function sanitizer_build()
 end
 
 -- `cmake --install` of the build under test into a temporary prefix, once
--- per busted run (embed_spec.lua uses the same one). Removed at exit.
-local function cmake_prefix()
-  local reg = debug.getregistry()
-  local key = "lcanvas.spec.prefix." .. BUILD
-  if reg[key] then return reg[key].dir end
-  local dir = tmpname()
-  local code, out, err = sh(string.format("cmake --install %q --prefix %q",
-    ROOT .. "/" .. BUILD, dir))
-  assert(code == 0, "cmake --install failed:\n" .. out .. err)
-  reg[key] = { dir = dir, sentinel = setmetatable({}, { __gc = function()
-    os.execute("rm -rf " .. q(dir))
-  end }) }
-  return dir
-end
+-- per busted run, shared with embed_spec.lua (spec/helper.lua).
+local function cmake_prefix() return sandbox.cmake_prefix(BUILD) end
 
 local function exists(path)
   local f = io.open(path, "rb")

@@ -166,14 +166,8 @@ function Writer:write(row)
 end
 
 --- CsvWriter:close(): completes the file.
-function Writer:close() return self.out:close() end
-
 --- CsvWriter:abort(): removes the unfinished file.
-function Writer:abort() return self.out:abort() end
-
 --- CsvWriter:__close(err): `<close>`: completes the file (also on os.exit), or removes it when the block failed.
-function Writer:__close(err)
-  if err ~= nil and not outfile.is_exit(err) then self.out:abort() else self.out:close() end
-end
+outfile.delegate(Writer)
 
 return M

@@ -43,15 +43,8 @@ function Writer:write(value)
 end
 
 --- JsonlWriter:close(): completes the file.
-function Writer:close() return self.out:close() end
-
 --- JsonlWriter:abort(): removes the unfinished file.
-function Writer:abort() return self.out:abort() end
-
---- JsonlWriter:__close(err): `<close>`: completes the file, or removes it when the block failed.
-function Writer:__close(err)
-  -- os.exit(N) unwinds as an error too, but asks for a normal end.
-  if err ~= nil and not outfile.is_exit(err) then self.out:abort() else self.out:close() end
-end
+--- JsonlWriter:__close(err): `<close>`: completes the file (also on os.exit), or removes it when the block failed.
+outfile.delegate(Writer)
 
 return M

@@ -81,4 +81,15 @@ end
 -- Never completed (no close, no <close>): incomplete, so removed.
 Outfile.__gc = Outfile.abort
 
+-- Writers built on an output file (csv.lua, jsonl.lua) keep it in `self.out`
+-- and share these three: close completes it, abort removes it, and `<close>`
+-- does one or the other as the block ended.
+function M.delegate(Writer)
+  function Writer:close() return self.out:close() end
+  function Writer:abort() return self.out:abort() end
+  function Writer:__close(err)
+    if err ~= nil and not M.is_exit(err) then self.out:abort() else self.out:close() end
+  end
+end
+
 return M
