@@ -69,6 +69,14 @@ script.check_writable(output)
 
 local params = { search_term = opts.search, enrollment_type = opts.enrollment_type }
 local users = canvas:list("accounts/" .. account .. "/users", params, { type = "User" })
+-- The first page before any file is opened: a wrong account is a clear
+-- one-line answer, not a traceback.
+local ok, err = script.try(users.first, users)
+if not ok then
+  if script.is_not_found(err) then script.fail("export-users: no account %s", account) end
+  io.stderr:write("export-users: cannot list the users of account ", account, ": ", script.message(err), "\n")
+  os.exit(script.ROW_FAILED)
+end
 
 local out <close> = format == "csv" and lcanvas.csv.writer(output, fields) or lcanvas.jsonl.writer(output)
 local n = 0
