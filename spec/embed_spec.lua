@@ -50,13 +50,7 @@ local function run(exe, args, env)
   return sh(prefix .. q(exe) .. " " .. (args or ""))
 end
 
-local function api_requests(filter)
-  local found = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find("^/api/v1/") and (not filter or filter(r)) then found[#found + 1] = r end
-  end
-  return found
-end
+local api_requests = sandbox.api_requests
 
 describe("a C program without Lua (scripts/examples/c/pure_c.c)", function()
   local prefix

@@ -118,12 +118,22 @@ end
 
 --- The requests that reached the Canvas API (not the control API or other
 -- origins' uploads), oldest first.
-function M.api_requests()
+function M.api_requests(filter)
   local out = {}
   for _, r in ipairs(M.requests()) do
-    if r.path:find("^/api/v1/") then out[#out + 1] = r end
+    if r.path:find("^/api/v1/") and (not filter or filter(r)) then out[#out + 1] = r end
   end
   return out
+end
+
+--- True once nothing listens at the sandbox behind `url` any more (the very
+-- sandbox a run started, whatever else runs on the machine).
+function M.stopped(url)
+  local host, port = url:match("^http://([^:/]+):(%d+)")
+  assert(host, "no sandbox URL in the output: " .. tostring(url))
+  local conn = require("socket").connect(host, tonumber(port))
+  if conn then conn:close() end
+  return conn == nil
 end
 
 function M.last_api_request()

@@ -52,15 +52,7 @@ local function write_file(path, text, mode)
   if mode then os.execute(string.format("chmod %s %q", mode, path)) end
 end
 
--- True once nothing listens on the sandbox behind `url` any more: the very
--- sandbox a run started is checked, whatever else runs on the machine.
-local function stopped(url)
-  local host, port = url:match("^http://([^:/]+):(%d+)")
-  assert(host, "no sandbox URL in the output: " .. tostring(url))
-  local conn = require("socket").connect(host, tonumber(port))
-  if conn then conn:close() end
-  return conn == nil
-end
+local stopped = sandbox.stopped
 
 describe("the lcanvas executable", function()
   setup(function() sandbox.start() end)

@@ -52,22 +52,9 @@ local function lua_env(extra)
   return env
 end
 
-local function api_requests(filter)
-  local found = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find("^/api/v1/") and (not filter or filter(r)) then found[#found + 1] = r end
-  end
-  return found
-end
+local api_requests = sandbox.api_requests
 
--- True once nothing listens behind `url` any more (as host_spec.lua checks).
-local function stopped(url)
-  local host, port = url:match("^http://([^:/]+):(%d+)")
-  assert(host, "no sandbox URL in the output: " .. tostring(url))
-  local conn = require("socket").connect(host, tonumber(port))
-  if conn then conn:close() end
-  return conn == nil
-end
+local stopped = sandbox.stopped
 
 -- An installed executable run with --sandbox: it starts its own sandbox from
 -- the installed files, reads user 3 from it, and stops it on the way out,
