@@ -148,6 +148,16 @@ double lc_client_token_expires_at(const lc_client *c);
 /* True when `url` is on the client's origin (scheme, host, port). */
 int lc_client_same_origin(const lc_client *c, const char *url);
 
+/* The origin "scheme://host:port" of an absolute http:// or https:// URL:
+ * scheme and host lower case, user info dropped, the port always written
+ * (the scheme's default, 80 or 443, when the URL has none), e.g.
+ * "HTTPS://User@Files.Example.com/a?b" -> "https://files.example.com:443".
+ * NULL for anything else (a relative URL, another scheme, no host), with
+ * `err` (may be NULL) saying why. Free the result with lc_free. */
+char *lc_url_origin(const char *url, lc_error *err);
+/* Frees memory the core handed to the caller (lc_url_origin's result). */
+void  lc_free(void *p);
+
 /* ---------------------------------------------------------------- requests */
 
 typedef struct lc_request {

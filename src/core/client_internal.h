@@ -1,0 +1,133 @@
+/* Private to the core's HTTP client: the lc_client and lc_xfer structs, and
+ * the functions its files call in one another. One header so that each
+ * file (client.c url.c xfer.c engine.c oauth.c) can keep to its one job
+ * while they share the two structs. Not installed; nothing outside
+ * src/core includes it. */
+#ifndef LC_CLIENT_INTERNAL_H
+#define LC_CLIENT_INTERNAL_H
+
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include "lcanvas.h"
+#include "buf.h"
+
+/* X_AWAIT_TOKEN: held (in the active list) until the OAuth2 refresh in
+ * flight ends; then it goes back to X_WAITING or fails with the refresh. */
+enum { X_NEW, X_WAITING, X_RUNNING, X_AWAIT_TOKEN, X_DONE };
+
+struct lc_xfer {
+    lc_client *c;
+    char *method, *url, *body;
+    size_t body_len;
+    struct curl_slist *headers;
+    struct curl_slist *auth_node; /* the Authorization line, linked in front of `headers` */
+    uint64_t token_gen;          /* the client's token generation the last attempt sent */
+    int token_retried;           /* already retried once after a token refresh */
+    int is_refresh;              /* the client's own OAuth2 refresh transfer */
+    int no_retry, raw_url, state, attempt, failed;
+    int throttled;               /* throttled answers so far (own retry budget) */
+    int popped;                  /* taken off the done queue by lc_client_next_done */
+    int abandoned;               /* nobody wants the answer: freed when it ends */
+    char **form;                 /* name, value pairs, NULL-terminated */
+    char *upload_file, *upload_field, *upload_name, *upload_type;
+    curl_mime *mime;
+    double not_before, started;
+    CURL *easy;
+    lc_buf rbody;
+    lc_header *hdrs;
+    size_t nhdrs, caphdrs;
+    lc_response resp;
+    lc_error err;
+    void *ud;
+    lc_xfer *prev, *next;        /* the client's active list */
+    lc_xfer *done_next;          /* the client's finished queue */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct lc_client {
+    char *base, *api, *origin;
+    char *auth_header, *ua_header, *accept_header;
+    lc_auth_scheme auth;
+    /* OAuth2 refresh. The secrets live here and in the refresh transfer's
+     * body only; both are wiped when freed. */
+    char *token;                 /* current access token (NULL until the first refresh) */
+    char *rf_client_id, *rf_secret, *rf_token;
+    lc_xfer *refresh_x;          /* the refresh in flight, or NULL */
+    uint64_t token_gen;          /* bumped by every new token */
+    double token_expires, token_expires_wall, token_margin; /* 0: unknown */
+    int refresh_dead;            /* the server refused the refresh token: stop asking */
+    lc_kind rf_fail_kind;        /* why the last refresh failed (no secrets in it) */
+    long rf_fail_status;
+    char *rf_fail_msg, *rf_fail_body;
+    char *rf_url;                /* <base>/login/oauth2/token */
+    char *ca_file, *as_user_id;
+    long timeout_ms, connect_timeout_ms;
+    int max_retries, per_page;
+    double backoff_base, backoff_max, low_water;
+    void (*on_log)(void *, const lc_log_entry *);
+    void *log_ud;
+    CURLM *multi;
+    CURL **pool;
+    size_t npool, cappool;
+    lc_xfer *active, *active_tail;  /* in submission order: first come, first started */
+    lc_xfer *done_head, *done_tail;
+    int nrunning, nactive;
+    double rl_remaining, rl_cost, rl_time;
+    int rl_known;
+    uint64_t nstarted, rl_started; /* attempts started, in total and by the last report */
+    uint64_t rng;
+    lc_stats stats;
+};
+
+/* ---- client.c: small helpers shared by the client's files */
+char *lc_xstrdup(const char *s);              /* NULL stays NULL */
+char *lc_xstrndup(const char *s, size_t n);
+void  lc_wipe_free(char *s);                  /* overwrites a secret, then frees it */
+int   lc_has_control_char(const char *s);
+char *lc_make_auth_header(lc_auth_scheme auth, const char *token);
+
+/* ---- url.c */
+typedef struct lc_origin {
+    char *scheme, *host;   /* lower case; curl_free'd by lc_origin_free */
+    long port;             /* the scheme's default filled in */
+} lc_origin;
+int  lc_origin_parse(const char *url, lc_origin *o, char **path_out);
+void lc_origin_free(lc_origin *o);
+/* Trims and checks a configured base URL. 1 with *trimmed (no trailing
+ * slash) and *origin ("scheme://host[:port]") malloc'd; 0 with err set. */
+int  lc_base_url_check(const char *base_url, int allow_insecure, char **trimmed,
+                       char **origin, lc_error *err);
+/* The full URL of a request: API root, query, per_page and as_user_id. */
+int  lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b, lc_error *err);
+
+/* ---- xfer.c: one transfer's curl easy handle and its answer */
+const char *lc_find_header(const lc_header *h, size_t n, const char *name);
+void lc_headers_free(lc_header *h, size_t n);
+/* Readies x->easy for the next attempt (1), or 0 when out of memory. */
+int  lc_xfer_prepare(lc_xfer *x);
+/* Gives the easy handle back to the client's pool, drops the mime form. */
+void lc_xfer_release_easy(lc_xfer *x);
+/* Moves the attempt's body and headers into x->resp. */
+void lc_xfer_take_response(lc_xfer *x, long status);
+/* x->err from an HTTP error answer: message, body, report id, headers. */
+void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
+
+/* ---- engine.c */
+double lc_now_s(void);                        /* the monotonic clock */
+/* Takes x off the active list into the done queue (or frees it). */
+void lc_engine_finish(lc_xfer *x);
+/* Takes x out of the multi handle, the active list and the done queue. */
+void lc_engine_forget(lc_xfer *x);
+
+/* ---- oauth.c */
+/* 1 when x may start now; 0 when it waits for a refresh or has failed. */
+int  lc_oauth_token_ready(lc_client *c, lc_xfer *x, double now);
+/* The refresh transfer x ended: take its token or fail the waiters. */
+void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x);
+/* After an InvalidAccessToken answer: 0 when x now waits to retry with a new
+ * token, 1 when it failed with the refresh's error, -1 when the ordinary
+ * retry policy decides. */
+int  lc_oauth_after_invalid_token(lc_client *c, lc_xfer *x, double now);
+
+#endif

@@ -1,0 +1,346 @@
+/* The transfer engine: libcurl's multi interface driving every queued
+ * transfer of a client. It starts transfers in submission order when the
+ * rate gate allows, collects finished attempts, asks policy.c whether to
+ * retry and when, and hands finished transfers to the done queue. One
+ * transfer at a time (lc_perform) is just the degenerate case of many, so
+ * the Lua scheduler needs no second engine. What an attempt sends is
+ * xfer.c's business; the token refresh is oauth.c's. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client_internal.h"
+#include "policy.h"
+
+double lc_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ the lists */
+
+static void active_unlink(lc_xfer *x)
+{
+    lc_client *c = x->c;
+    if (x->prev) x->prev->next = x->next;
+    else if (c->active == x) c->active = x->next;
+    else return;
+    if (x->next) x->next->prev = x->prev;
+    else c->active_tail = x->prev;
+    x->prev = x->next = NULL;
+    c->nactive--;
+}
+
+void lc_xfer_submit(lc_xfer *x)
+{
+    lc_client *c = x->c;
+    if (x->state != X_NEW) return;
+    x->state = X_WAITING;
+    x->not_before = 0;
+    x->next = NULL;
+    x->prev = c->active_tail;
+    if (c->active_tail) c->active_tail->next = x;
+    else c->active = x;
+    c->active_tail = x;
+    c->nactive++;
+}
+
+static void done_remove(lc_client *c, lc_xfer *x)
+{
+    lc_xfer **pp = &c->done_head, *prev = NULL;
+    while (*pp && *pp != x) {
+        prev = *pp;
+        pp = &(*pp)->done_next;
+    }
+    if (!*pp) return;
+    *pp = x->done_next;
+    if (c->done_tail == x) c->done_tail = prev;
+    x->done_next = NULL;
+}
+
+void lc_engine_forget(lc_xfer *x)
+{
+    lc_client *c = x->c;
+    if (x->state == X_RUNNING) {
+        curl_multi_remove_handle(c->multi, x->easy);
+        c->nrunning--;
+    }
+    if (x->state == X_WAITING || x->state == X_RUNNING || x->state == X_AWAIT_TOKEN)
+        active_unlink(x);
+    if (x->state != X_DONE && c->refresh_x == x) c->refresh_x = NULL;
+    /* A popped transfer touches no client state, so it may outlive the client. */
+    if (x->state == X_DONE && !x->popped) done_remove(c, x);
+}
+
+void lc_engine_finish(lc_xfer *x)
+{
+    lc_client *c = x->c;
+    active_unlink(x);
+    x->state = X_DONE;
+    if (x->is_refresh) {
+        lc_oauth_refresh_finished(c, x);
+        return;
+    }
+    if (x->abandoned) {
+        x->popped = 1;
+        lc_xfer_free(x);
+        return;
+    }
+    if (x->failed && !x->err.url) {  /* a failed refresh names the token endpoint */
+        free(x->err.method);
+        x->err.method = lc_xstrdup(x->method);
+        x->err.url = lc_xstrdup(x->url);
+    }
+    if (c->done_tail) c->done_tail->done_next = x;
+    else c->done_head = x;
+    c->done_tail = x;
+    x->done_next = NULL;
+}
+
+lc_xfer *lc_client_next_done(lc_client *c)
+{
+    lc_xfer *x = c->done_head;
+    if (!x) return NULL;
+    c->done_head = x->done_next;
+    if (!c->done_head) c->done_tail = NULL;
+    x->done_next = NULL;
+    x->popped = 1;
+    return x;
+}
+
+void lc_xfer_abandon(lc_xfer *x)
+{
+    if (!x) return;
+    if (x->state != X_RUNNING) {
+        lc_xfer_free(x);
+        return;
+    }
+    /* Cutting a request midway resets its connection (and the server sees
+     * an aborted request); let it end quietly instead. */
+    x->abandoned = 1;
+    x->no_retry = 1;
+    x->ud = NULL;
+}
+
+/* ------------------------------------------------------------ starting */
+
+static int start(lc_xfer *x, double now)
+{
+    lc_client *c = x->c;
+    if (!lc_xfer_prepare(x)) return 0;
+    if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) return 0;
+    x->state = X_RUNNING;
+    x->started = now;
+    c->nrunning++;
+    c->nstarted++;
+    c->stats.requests++;
+    return 1;
+}
+
+static double gate_delay(const lc_client *c, double now)
+{
+    double est = lc_policy_rate_estimate(c->rl_known, c->rl_remaining, c->rl_time, now);
+    return lc_policy_gate_delay(est, c->low_water, c->nstarted - c->rl_started,
+                                c->nrunning > 0, c->backoff_max);
+}
+
+static void start_due(lc_client *c, double now)
+{
+    for (lc_xfer *x = c->active, *nx; x; x = nx) {
+        nx = x->next;  /* the token check may finish x (a refresh that cannot happen) */
+        if (x->state != X_WAITING || x->not_before > now) continue;
+        if (!lc_oauth_token_ready(c, x, now)) continue;
+        double d = gate_delay(c, now);
+        if (d < 0) break;
+        if (d > 0) {
+            x->not_before = now + d;
+            c->stats.throttle_waits++;
+            c->stats.throttle_wait_s += d;
+            /* Trust the model: after the wait the bucket has refilled. */
+            continue;
+        }
+        if (!start(x, now)) {
+            x->failed = 1;
+            lc_error_set(&x->err, LC_OUT_OF_MEMORY, "could not start the request");
+            lc_engine_finish(x);
+            return;  /* the list changed under us; the next run continues */
+        }
+    }
+}
+
+/* ------------------------------------------------------------ completing */
+
+static void note_rate_limit(lc_client *c, lc_xfer *x, double now)
+{
+    double v;
+    if (lc_policy_rate_number(lc_find_header(x->hdrs, x->nhdrs, "X-Rate-Limit-Remaining"), &v)) {
+        c->rl_remaining = v;
+        c->rl_time = now;
+        c->rl_known = 1;
+        c->rl_started = c->nstarted;
+    }
+    if (lc_policy_rate_number(lc_find_header(x->hdrs, x->nhdrs, "X-Request-Cost"), &v))
+        c->rl_cost = v;
+}
+
+static void log_attempt(lc_client *c, lc_xfer *x, long status, lc_kind kind, double now)
+{
+    if (!c->on_log) return;
+    lc_log_entry e = {
+        .method = x->method, .url = x->url, .status = status, .kind = kind,
+        .elapsed_ms = (now - x->started) * 1000.0, .attempt = x->attempt,
+        .request_body = x->body, .request_body_len = x->body_len,
+        .response_body = x->rbody.data, .response_body_len = x->rbody.len,
+    };
+    if (x->is_refresh) {
+        /* The form holds the secret and the refresh token, a good answer the
+         * new access token: the log gets neither. */
+        static const char shown[] =
+            "grant_type=refresh_token&client_id=[REDACTED]&client_secret=[REDACTED]&refresh_token=[REDACTED]";
+        e.request_body = shown;
+        e.request_body_len = sizeof shown - 1;
+        if (status < 400) {
+            e.response_body = NULL;
+            e.response_body_len = 0;
+        }
+    }
+    const char *rem = lc_find_header(x->hdrs, x->nhdrs, "X-Rate-Limit-Remaining");
+    e.rate_remaining = rem ? strtod(rem, NULL) : NAN;
+    c->on_log(c->log_ud, &e);
+}
+
+/* Returns 1 when the transfer finished, 0 when it waits for a retry. */
+static int complete(lc_xfer *x, CURLcode rc, double now)
+{
+    lc_client *c = x->c;
+    long status = 0;
+    lc_kind kind = LC_OK;
+    curl_multi_remove_handle(c->multi, x->easy);
+    c->nrunning--;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK) {
+        kind = rc == CURLE_OPERATION_TIMEDOUT ? LC_TIMEOUT : LC_NETWORK_ERROR;
+        status = 0;
+    } else {
+        note_rate_limit(c, x, now);
+        kind = lc_classify(status, lc_find_header(x->hdrs, x->nhdrs, "WWW-Authenticate") != NULL,
+                           x->rbody.data, x->rbody.len);
+    }
+    log_attempt(c, x, status, kind, now);
+
+    if (kind == LC_INVALID_ACCESS_TOKEN) {
+        int handled = lc_oauth_after_invalid_token(c, x, now);
+        if (handled >= 0) return handled;
+    }
+
+    lc_retry retry = lc_policy_retry(kind, status, lc_policy_idempotent(x->method), x->no_retry,
+                                     x->attempt, x->throttled, c->max_retries);
+    if (retry != LC_RETRY_NONE) {
+        if (retry == LC_RETRY_THROTTLED) x->throttled++;
+        double delay = lc_policy_retry_after(lc_find_header(x->hdrs, x->nhdrs, "Retry-After"));
+        if (delay < 0) {
+            int n = retry == LC_RETRY_THROTTLED ? x->throttled - 1 : x->attempt;
+            delay = lc_policy_backoff(c->backoff_base, c->backoff_max, n,
+                                      lc_policy_random(&c->rng));
+        }
+        /* A throttled retry also passes the rate gate, which holds it until
+         * the bucket has refilled. */
+        if (retry == LC_RETRY_ERROR) x->attempt++;
+        x->state = X_WAITING;
+        x->not_before = now + delay;
+        c->stats.retries++;
+        return 0;
+    }
+
+    lc_xfer_release_easy(x);
+    if (kind == LC_TIMEOUT || kind == LC_NETWORK_ERROR) {
+        x->failed = 1;
+        if (kind == LC_TIMEOUT)
+            lc_error_set(&x->err, kind, "no answer within %.3g s (%s)",
+                         (double)c->timeout_ms / 1000.0, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        else
+            lc_error_set(&x->err, kind, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    } else if (kind != LC_OK) {
+        x->failed = 1;
+        lc_xfer_fill_http_error(x, status, kind);
+    }
+    lc_xfer_take_response(x, status);
+    lc_engine_finish(x);
+    return 1;
+}
+
+static int collect(lc_client *c)
+{
+    int finished = 0, left;
+    CURLMsg *m;
+    double now = lc_now_s();
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE) continue;
+        lc_xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (!x) continue;
+        CURLcode rc = m->data.result;
+        finished += complete(x, rc, now);  /* x may be gone (abandoned) */
+    }
+    return finished;
+}
+
+/* ------------------------------------------------------------ driving */
+
+int lc_client_run(lc_client *c, long max_wait_ms)
+{
+    int running = 0;
+    double now = lc_now_s();
+    start_due(c, now);
+    if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;
+    int finished = collect(c);
+    if (finished || c->nactive == 0) return finished;
+
+    /* Sleep in poll until a socket is ready, the next delayed start is due,
+     * or the caller's limit. */
+    long wait = max_wait_ms < 0 ? 0 : max_wait_ms;
+    for (lc_xfer *x = c->active; x; x = x->next) {
+        if (x->state != X_WAITING) continue;
+        double d = (x->not_before - now) * 1000.0;
+        long ms = d <= 0 ? 0 : (long)ceil(d);
+        if (ms < wait) wait = ms;
+    }
+    if (wait > 0 || c->nrunning > 0) {
+        if (curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK) return -1;
+    }
+    start_due(c, lc_now_s());
+    if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;
+    return collect(c);
+}
+
+int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err)
+{
+    lc_response_init(resp);
+    lc_xfer *x = lc_xfer_new(c, req, err);
+    if (!x) return -1;
+    lc_xfer_submit(x);
+    while (x->state != X_DONE) {
+        if (lc_client_run(c, 1000) < 0) {
+            lc_xfer_free(x);
+            lc_error_set(err, LC_NETWORK_ERROR, "the transfer engine failed");
+            return -1;
+        }
+    }
+    /* Other transfers that finished meanwhile stay queued for whoever
+     * drives them; lc_xfer_free takes only ours out of the queue. */
+    *resp = x->resp;
+    lc_response_init(&x->resp);
+    int rc = 0;
+    if (x->failed) {
+        lc_error_clear(err);
+        *err = x->err;
+        lc_error_init(&x->err);
+        rc = -1;
+    }
+    lc_xfer_free(x);
+    return rc;
+}

@@ -1,0 +1,447 @@
+/* One transfer: an lc_request turned into a curl easy handle (URL, headers,
+ * body or multipart form, the Authorization line of the current token) and
+ * the answer captured from it (status, body, headers, the error of a
+ * failed answer). Separate from engine.c, which decides when a transfer
+ * starts, retries or ends; this file only knows what one attempt sends and
+ * what came back. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client_internal.h"
+#include "link.h"
+
+/* ------------------------------------------------------------ responses */
+
+void lc_response_init(lc_response *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void lc_headers_free(lc_header *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+    free(h);
+}
+
+void lc_response_clear(lc_response *r)
+{
+    if (!r) return;
+    free(r->body);
+    free(r->url);
+    lc_headers_free(r->headers, r->nheaders);
+    lc_response_init(r);
+}
+
+const char *lc_find_header(const lc_header *h, size_t n, const char *name)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(h[i].name, name) == 0) found = h[i].value;
+    return found;
+}
+
+const char *lc_response_header(const lc_response *r, const char *name)
+{
+    return lc_find_header(r->headers, r->nheaders, name);
+}
+
+char *lc_response_next_url(const lc_response *r)
+{
+    const char *link = lc_response_header(r, "Link");
+    return link ? lc_link_find(link, "next") : NULL;
+}
+
+/* ------------------------------------------------------------ building */
+
+lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
+{
+    if (!req || !req->method || !req->path) {
+        lc_error_set(err, LC_INVALID_ARGUMENT, "request needs a method and a path");
+        return NULL;
+    }
+    lc_buf url;
+    lc_buf_init(&url);
+    if (!lc_build_url(c, req, &url, err)) {
+        lc_buf_free(&url);
+        return NULL;
+    }
+    lc_xfer *x = calloc(1, sizeof *x);
+    if (!x) {
+        lc_buf_free(&url);
+        lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    x->c = c;
+    x->url = lc_buf_detach(&url, NULL);
+    x->method = strdup(req->method);
+    for (char *m = x->method; m && *m; m++) *m = (char)toupper((unsigned char)*m);
+    x->no_retry = req->no_retry;
+    x->raw_url = req->raw_url;
+    lc_buf_init(&x->rbody);
+    lc_response_init(&x->resp);
+    lc_error_init(&x->err);
+    int ok = x->url && x->method;
+    if (req->body) {
+        x->body = lc_xstrndup(req->body, req->body_len);
+        x->body_len = req->body_len;
+        ok = ok && x->body;
+    }
+
+    /* The Authorization line is added by lc_xfer_prepare(): the token may
+     * change (OAuth2 refresh) between attempts. */
+    struct curl_slist *h = NULL;
+    const char *fixed[3];
+    size_t nfixed = 0;
+    fixed[nfixed++] = c->ua_header;
+    fixed[nfixed++] = c->accept_header;
+    fixed[nfixed++] = "Expect:";  /* no 100-continue round trip before bodies */
+    for (size_t i = 0; ok && i < nfixed; i++) {
+        struct curl_slist *t = curl_slist_append(h, fixed[i]);
+        if (!t) ok = 0; else h = t;
+    }
+    if (ok && req->body && !req->upload_file) {
+        lc_buf ct;
+        lc_buf_init(&ct);
+        lc_buf_printf(&ct, "Content-Type: %s",
+                      req->content_type ? req->content_type : "application/x-www-form-urlencoded");
+        struct curl_slist *t = ct.oom ? NULL : curl_slist_append(h, ct.data);
+        lc_buf_free(&ct);
+        if (!t) ok = 0; else h = t;
+    }
+    for (const char *e = req->extra_headers; ok && e && *e;) {
+        const char *nl = strchr(e, '\n');
+        size_t len = nl ? (size_t)(nl - e) : strlen(e);
+        if (len) {
+            char *line = lc_xstrndup(e, len);
+            struct curl_slist *t = line ? curl_slist_append(h, line) : NULL;
+            free(line);
+            if (!t) ok = 0; else h = t;
+        }
+        e += len + (nl ? 1 : 0);
+    }
+    x->headers = h;
+    if (ok && req->upload_file) {
+        size_t nf = 0;
+        while (req->form_fields && req->form_fields[nf]) nf++;
+        x->form = calloc(nf + 1, sizeof *x->form);
+        ok = x->form != NULL;
+        for (size_t i = 0; ok && i < nf; i++) ok = (x->form[i] = strdup(req->form_fields[i])) != NULL;
+        x->upload_file = lc_xstrdup(req->upload_file);
+        x->upload_field = lc_xstrdup(req->upload_field ? req->upload_field : "file");
+        x->upload_name = lc_xstrdup(req->upload_name);
+        x->upload_type = lc_xstrdup(req->upload_type);
+        ok = ok && x->upload_file && x->upload_field;
+    }
+    if (!ok) {
+        lc_xfer_free(x);
+        lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    x->state = X_NEW;
+    return x;
+}
+
+/* ------------------------------------------------------------ one attempt */
+
+static void reset_attempt(lc_xfer *x)
+{
+    lc_buf_clear(&x->rbody);
+    lc_headers_free(x->hdrs, x->nhdrs);
+    x->hdrs = NULL;
+    x->nhdrs = x->caphdrs = 0;
+    x->errbuf[0] = '\0';
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    lc_xfer *x = ud;
+    size_t n = size * nmemb;
+    return lc_buf_append(&x->rbody, ptr, n) == 0 ? n : 0;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    lc_xfer *x = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+        /* A new status line (after 100 Continue): start the header set over. */
+        lc_headers_free(x->hdrs, x->nhdrs);
+        x->hdrs = NULL;
+        x->nhdrs = x->caphdrs = 0;
+        return n;
+    }
+    const char *colon = memchr(ptr, ':', n);
+    if (!colon) return n;
+    size_t nl = (size_t)(colon - ptr);
+    const char *v = colon + 1, *end = ptr + n;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+    if (x->nhdrs == x->caphdrs) {
+        size_t cap = x->caphdrs ? x->caphdrs * 2 : 16;
+        lc_header *nh = realloc(x->hdrs, cap * sizeof *nh);
+        if (!nh) return 0;
+        x->hdrs = nh;
+        x->caphdrs = cap;
+    }
+    char *name = lc_xstrndup(ptr, nl), *value = lc_xstrndup(v, (size_t)(end - v));
+    if (!name || !value) {
+        free(name);
+        free(value);
+        return 0;
+    }
+    x->hdrs[x->nhdrs].name = name;
+    x->hdrs[x->nhdrs].value = value;
+    x->nhdrs++;
+    return n;
+}
+
+/* Easy handles are pooled per client: a reused handle keeps its connection
+ * cache and TLS session. */
+static CURL *easy_get(lc_client *c)
+{
+    if (c->npool) return c->pool[--c->npool];
+    return curl_easy_init();
+}
+
+static void easy_put(lc_client *c, CURL *e)
+{
+    if (!e) return;
+    if (c->npool == c->cappool) {
+        size_t cap = c->cappool ? c->cappool * 2 : 8;
+        CURL **np = realloc(c->pool, cap * sizeof *np);
+        if (!np) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        c->pool = np;
+        c->cappool = cap;
+    }
+    curl_easy_reset(e);
+    c->pool[c->npool++] = e;
+}
+
+void lc_xfer_release_easy(lc_xfer *x)
+{
+    easy_put(x->c, x->easy);
+    x->easy = NULL;
+    if (x->mime) {
+        curl_mime_free(x->mime);
+        x->mime = NULL;
+    }
+}
+
+static int setup_mime(lc_xfer *x)
+{
+    x->mime = curl_mime_init(x->easy);
+    if (!x->mime) return 0;
+    for (size_t i = 0; x->form[i] && x->form[i + 1]; i += 2) {
+        curl_mimepart *p = curl_mime_addpart(x->mime);
+        if (!p || curl_mime_name(p, x->form[i]) != CURLE_OK ||
+            curl_mime_data(p, x->form[i + 1], CURL_ZERO_TERMINATED) != CURLE_OK)
+            return 0;
+    }
+    /* The file part goes last: storage back ends stop reading form fields
+     * once the file starts. curl streams it from disk. */
+    curl_mimepart *p = curl_mime_addpart(x->mime);
+    if (!p || curl_mime_name(p, x->upload_field) != CURLE_OK ||
+        curl_mime_filedata(p, x->upload_file) != CURLE_OK)
+        return 0;
+    if (x->upload_name && curl_mime_filename(p, x->upload_name) != CURLE_OK) return 0;
+    if (x->upload_type && curl_mime_type(p, x->upload_type) != CURLE_OK) return 0;
+    return curl_easy_setopt(x->easy, CURLOPT_MIMEPOST, x->mime) == CURLE_OK;
+}
+
+static void auth_node_free(lc_xfer *x)
+{
+    if (!x->auth_node) return;
+    x->auth_node->next = NULL;  /* the rest belongs to x->headers */
+    volatile char *p = x->auth_node->data;
+    while (p && *p) *p++ = 0;
+    curl_slist_free_all(x->auth_node);
+    x->auth_node = NULL;
+}
+
+/* The header list for this attempt: the client's current token in front
+ * of the transfer's own headers (none for a raw URL). */
+static struct curl_slist *attempt_headers(lc_xfer *x, int *ok)
+{
+    lc_client *c = x->c;
+    *ok = 1;
+    if (x->raw_url || !c->auth_header) return x->headers;
+    if (!x->auth_node || x->token_gen != c->token_gen) {
+        auth_node_free(x);
+        x->auth_node = curl_slist_append(NULL, c->auth_header);
+        if (!x->auth_node) {
+            *ok = 0;
+            return NULL;
+        }
+        x->auth_node->next = x->headers;
+    }
+    x->token_gen = c->token_gen;
+    return x->auth_node;
+}
+
+int lc_xfer_prepare(lc_xfer *x)
+{
+    lc_client *c = x->c;
+    int hok;
+    struct curl_slist *hl = attempt_headers(x, &hok);
+    if (!hok) return 0;
+    CURL *e = x->easy ? x->easy : easy_get(c);
+    if (!e) return 0;
+    x->easy = e;
+    reset_attempt(x);
+    curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    if (x->upload_file) {
+        if (x->mime) curl_mime_free(x->mime);
+        x->mime = NULL;
+        if (!setup_mime(x)) return 0;
+    } else if (strcmp(x->method, "GET") == 0) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (strcmp(x->method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+        if (x->body || strcmp(x->method, "DELETE") != 0) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ the answer */
+
+void lc_xfer_take_response(lc_xfer *x, long status)
+{
+    x->resp.status = status;
+    x->resp.body = lc_buf_detach(&x->rbody, &x->resp.body_len);
+    x->resp.headers = x->hdrs;
+    x->resp.nheaders = x->nhdrs;
+    x->hdrs = NULL;
+    x->nhdrs = x->caphdrs = 0;
+    x->resp.url = lc_xstrdup(x->url);
+}
+
+static void copy_headers(lc_header **dst, size_t *n, const lc_header *src, size_t count)
+{
+    *dst = NULL;
+    *n = 0;
+    if (!count) return;
+    lc_header *h = calloc(count, sizeof *h);
+    if (!h) return;
+    for (size_t i = 0; i < count; i++) {
+        h[i].name = lc_xstrdup(src[i].name);
+        h[i].value = lc_xstrdup(src[i].value);
+    }
+    *dst = h;
+    *n = count;
+}
+
+static char *error_report_id(const char *body, size_t len)
+{
+    static const char key[] = "\"error_report_id\"";
+    if (!body) return NULL;
+    for (size_t i = 0; i + sizeof key - 1 < len; i++) {
+        if (memcmp(body + i, key, sizeof key - 1) != 0) continue;
+        size_t j = i + sizeof key - 1;
+        while (j < len && (body[j] == ' ' || body[j] == ':' || body[j] == '"')) j++;
+        size_t k = j;
+        while (k < len && body[k] != '"' && body[k] != ',' && body[k] != '}' && body[k] != ' ') k++;
+        return k > j ? lc_xstrndup(body + j, k - j) : NULL;
+    }
+    return NULL;
+}
+
+void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind)
+{
+    lc_error *e = &x->err;
+    char *msg = lc_error_message_from_body(x->rbody.data, x->rbody.len);
+    lc_error_set(e, kind, "%s", msg ? msg : "");
+    if (!msg) {
+        free(e->message);
+        e->message = NULL;
+        lc_buf b;
+        lc_buf_init(&b);
+        lc_buf_printf(&b, "HTTP %ld", status);
+        e->message = lc_buf_detach(&b, NULL);
+    }
+    free(msg);
+    e->status = status;
+    e->body = x->rbody.len ? lc_xstrndup(x->rbody.data, x->rbody.len) : NULL;
+    e->body_len = e->body ? x->rbody.len : 0;
+    e->error_report_id = error_report_id(x->rbody.data, x->rbody.len);
+    copy_headers(&e->headers, &e->nheaders, x->hdrs, x->nhdrs);
+}
+
+int lc_xfer_done(const lc_xfer *x)
+{
+    return x->state == X_DONE;
+}
+
+int lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err)
+{
+    if (resp) *resp = &x->resp;
+    if (err) *err = &x->err;
+    return x->failed ? -1 : 0;
+}
+
+void *lc_xfer_userdata(const lc_xfer *x) { return x->ud; }
+void  lc_xfer_set_userdata(lc_xfer *x, void *ud) { x->ud = ud; }
+
+void lc_xfer_free(lc_xfer *x)
+{
+    if (!x) return;
+    lc_engine_forget(x);
+    if (x->easy) {
+        /* A transfer cut off midway leaves its connection in an unknown state. */
+        curl_easy_cleanup(x->easy);
+    }
+    if (x->mime) curl_mime_free(x->mime);
+    auth_node_free(x);
+    curl_slist_free_all(x->headers);
+    if (x->form)
+        for (size_t i = 0; x->form[i]; i++) free(x->form[i]);
+    free(x->form);
+    free(x->upload_file);
+    free(x->upload_field);
+    free(x->upload_name);
+    free(x->upload_type);
+    free(x->method);
+    free(x->url);
+    if (x->is_refresh) {
+        /* The form carried the client secret and the refresh token; the
+         * answer, the new access token. */
+        lc_wipe_free(x->body);
+        if (x->resp.body) memset(x->resp.body, 0, x->resp.body_len);
+        if (x->rbody.data) memset(x->rbody.data, 0, x->rbody.len);
+    } else {
+        free(x->body);
+    }
+    lc_buf_free(&x->rbody);
+    lc_headers_free(x->hdrs, x->nhdrs);
+    lc_response_clear(&x->resp);
+    lc_error_clear(&x->err);
+    free(x);
+}
