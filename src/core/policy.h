@@ -51,7 +51,8 @@ double lc_policy_retry_after(const char *value);
 
 /* Exponential backoff before retry number `n` (0 for the first):
  * min(base * 2^n, max), scaled by a jitter factor 0.5 + 0.5 * r, where
- * `r` is a random draw in [0, 1). So the delay lies in [d/2, d). */
+ * `r` is a random draw in [0, 1). So the delay lies in [d/2, d] (d itself
+ * only through rounding, for the largest draws). */
 double lc_policy_backoff(double base, double max, int n, double r);
 
 /* The next draw in [0, 1) of a splitmix64 generator whose state is *state

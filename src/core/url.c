@@ -51,7 +51,10 @@ static int is_absolute_http(const char *url)
 char *lc_url_origin(const char *url, lc_error *err)
 {
     lc_origin o;
-    if (!url || !is_absolute_http(url) || !lc_origin_parse(url, &o, NULL)) {
+    /* curl would take "https:///x" as host "x"; an origin needs its host
+     * right after "//", as the Lua side has always read it. */
+    const char *host = url && is_absolute_http(url) ? strstr(url, "//") + 2 : NULL;
+    if (!host || !*host || strchr("/?#", *host) || !lc_origin_parse(url, &o, NULL)) {
         if (err) lc_error_set(err, LC_INVALID_ARGUMENT, "not an absolute http(s) URL");
         return NULL;
     }
