@@ -12,6 +12,16 @@
 #include "lcanvas.h"
 #include "buf.h"
 
+/* Shared between the core's files, but not exported from liblcanvas.so:
+ * the public contract stays lcanvas.h. */
+#ifndef LC_INTERNAL
+#if defined(__GNUC__)
+#define LC_INTERNAL __attribute__((visibility("hidden")))
+#else
+#define LC_INTERNAL
+#endif
+#endif
+
 /* X_AWAIT_TOKEN: held (in the active list) until the OAuth2 refresh in
  * flight ends; then it goes back to X_WAITING or fails with the refresh. */
 enum { X_NEW, X_WAITING, X_RUNNING, X_AWAIT_TOKEN, X_DONE };
@@ -81,53 +91,54 @@ struct lc_client {
 };
 
 /* ---- client.c: small helpers shared by the client's files */
-char *lc_xstrdup(const char *s);              /* NULL stays NULL */
-char *lc_xstrndup(const char *s, size_t n);
-void  lc_wipe_free(char *s);                  /* overwrites a secret, then frees it */
-int   lc_has_control_char(const char *s);
-char *lc_make_auth_header(lc_auth_scheme auth, const char *token);
+LC_INTERNAL char *lc_xstrdup(const char *s);              /* NULL stays NULL */
+LC_INTERNAL char *lc_xstrndup(const char *s, size_t n);
+LC_INTERNAL void  lc_wipe_free(char *s);                  /* overwrites a secret, then frees it */
+LC_INTERNAL int   lc_has_control_char(const char *s);
+LC_INTERNAL char *lc_make_auth_header(lc_auth_scheme auth, const char *token);
 
 /* ---- url.c */
 typedef struct lc_origin {
     char *scheme, *host;   /* lower case; curl_free'd by lc_origin_free */
     long port;             /* the scheme's default filled in */
 } lc_origin;
-int  lc_origin_parse(const char *url, lc_origin *o, char **path_out);
-void lc_origin_free(lc_origin *o);
+LC_INTERNAL int  lc_origin_parse(const char *url, lc_origin *o, char **path_out);
+LC_INTERNAL void lc_origin_free(lc_origin *o);
 /* Trims and checks a configured base URL. 1 with *trimmed (no trailing
  * slash) and *origin ("scheme://host[:port]") malloc'd; 0 with err set. */
-int  lc_base_url_check(const char *base_url, int allow_insecure, char **trimmed,
-                       char **origin, lc_error *err);
+LC_INTERNAL int  lc_base_url_check(const char *base_url, int allow_insecure,
+                                   char **trimmed, char **origin, lc_error *err);
 /* The full URL of a request: API root, query, per_page and as_user_id. */
-int  lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b, lc_error *err);
+LC_INTERNAL int  lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b,
+                              lc_error *err);
 
 /* ---- xfer.c: one transfer's curl easy handle and its answer */
-const char *lc_find_header(const lc_header *h, size_t n, const char *name);
-void lc_headers_free(lc_header *h, size_t n);
+LC_INTERNAL const char *lc_find_header(const lc_header *h, size_t n, const char *name);
+LC_INTERNAL void lc_headers_free(lc_header *h, size_t n);
 /* Readies x->easy for the next attempt (1), or 0 when out of memory. */
-int  lc_xfer_prepare(lc_xfer *x);
+LC_INTERNAL int  lc_xfer_prepare(lc_xfer *x);
 /* Gives the easy handle back to the client's pool, drops the mime form. */
-void lc_xfer_release_easy(lc_xfer *x);
+LC_INTERNAL void lc_xfer_release_easy(lc_xfer *x);
 /* Moves the attempt's body and headers into x->resp. */
-void lc_xfer_take_response(lc_xfer *x, long status);
+LC_INTERNAL void lc_xfer_take_response(lc_xfer *x, long status);
 /* x->err from an HTTP error answer: message, body, report id, headers. */
-void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
+LC_INTERNAL void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
 
 /* ---- engine.c */
-double lc_now_s(void);                        /* the monotonic clock */
+LC_INTERNAL double lc_now_s(void);                        /* the monotonic clock */
 /* Takes x off the active list into the done queue (or frees it). */
-void lc_engine_finish(lc_xfer *x);
+LC_INTERNAL void lc_engine_finish(lc_xfer *x);
 /* Takes x out of the multi handle, the active list and the done queue. */
-void lc_engine_forget(lc_xfer *x);
+LC_INTERNAL void lc_engine_forget(lc_xfer *x);
 
 /* ---- oauth.c */
 /* 1 when x may start now; 0 when it waits for a refresh or has failed. */
-int  lc_oauth_token_ready(lc_client *c, lc_xfer *x, double now);
+LC_INTERNAL int  lc_oauth_token_ready(lc_client *c, lc_xfer *x, double now);
 /* The refresh transfer x ended: take its token or fail the waiters. */
-void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x);
+LC_INTERNAL void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x);
 /* After an InvalidAccessToken answer: 0 when x now waits to retry with a new
  * token, 1 when it failed with the refresh's error, -1 when the ordinary
  * retry policy decides. */
-int  lc_oauth_after_invalid_token(lc_client *c, lc_xfer *x, double now);
+LC_INTERNAL int  lc_oauth_after_invalid_token(lc_client *c, lc_xfer *x, double now);
 
 #endif

@@ -7,6 +7,9 @@
 /* The double nearest to the JSON number literal s[0..n) (already validated
  * by the reader: -?digits[.digits][e[+-]digits]), as strtod in the "C"
  * locale would round it; +/-HUGE_VAL when it is too large. */
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
 double lc_json_to_double(const char *s, size_t n);
 
 #endif

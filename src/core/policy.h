@@ -9,6 +9,16 @@
 #include <stdint.h>
 #include "lcanvas.h"
 
+/* Shared between the core's files, but not exported from liblcanvas.so:
+ * the public contract stays lcanvas.h. */
+#ifndef LC_INTERNAL
+#if defined(__GNUC__)
+#define LC_INTERNAL __attribute__((visibility("hidden")))
+#else
+#define LC_INTERNAL
+#endif
+#endif
+
 #define LC_DRAIN_PER_S       10.0  /* Canvas refills the bucket at 10 units/s */
 #define LC_RESERVE_PER_REQ   50.0  /* and reserves 50 for each request in flight */
 #define LC_RETRY_AFTER_MAX  120.0  /* a longer Retry-After is cut to this */
@@ -28,7 +38,7 @@ typedef enum lc_retry {
 } lc_retry;
 
 /* GET, PUT, DELETE and HEAD (upper case, as the engine stores methods). */
-int lc_policy_idempotent(const char *method);
+LC_INTERNAL int lc_policy_idempotent(const char *method);
 
 /* Whether a finished attempt is tried again. `kind` and `status` are the
  * attempt's outcome (status 0 without an HTTP answer); `attempt` and
@@ -39,36 +49,38 @@ int lc_policy_idempotent(const char *method);
  *  - Otherwise, while attempt < max_retries, an idempotent method is retried
  *    on a network error, a timeout, and on 502, 503 or 504.
  *  - Nothing else is retried (a POST never is, but for throttling). */
-lc_retry lc_policy_retry(lc_kind kind, long status, int idempotent, int no_retry,
-                         int attempt, int throttled, int max_retries);
+LC_INTERNAL lc_retry lc_policy_retry(lc_kind kind, long status, int idempotent,
+                                     int no_retry, int attempt, int throttled,
+                                     int max_retries);
 
 /* Seconds from a Retry-After header value, capped at LC_RETRY_AFTER_MAX;
  * -1 when absent (NULL) or not a finite, non-negative number. Only the
  * delta-seconds form is understood (an HTTP date gives -1: the caller then
  * backs off exponentially); strtod's leniency is kept ("2.5", " 7", "3s",
  * "1e2" and "0x10" all read as numbers). */
-double lc_policy_retry_after(const char *value);
+LC_INTERNAL double lc_policy_retry_after(const char *value);
 
 /* Exponential backoff before retry number `n` (0 for the first):
  * min(base * 2^n, max), scaled by a jitter factor 0.5 + 0.5 * r, where
  * `r` is a random draw in [0, 1). So the delay lies in [d/2, d] (d itself
  * only through rounding, for the largest draws). */
-double lc_policy_backoff(double base, double max, int n, double r);
+LC_INTERNAL double lc_policy_backoff(double base, double max, int n, double r);
 
 /* The next draw in [0, 1) of a splitmix64 generator whose state is *state
  * (advanced). Deterministic: the engine seeds one state per client. */
-double lc_policy_random(uint64_t *state);
+LC_INTERNAL double lc_policy_random(uint64_t *state);
 
 /* ------------------------------------------------------------ rate gate */
 
 /* A rate-limit header's number (X-Rate-Limit-Remaining, X-Request-Cost):
  * 1 with *out set when `value` starts with a finite number, else 0. */
-int lc_policy_rate_number(const char *value, double *out);
+LC_INTERNAL int lc_policy_rate_number(const char *value, double *out);
 
 /* The bucket's estimated level at `now`: the `remaining` Canvas reported at
  * `seen_at`, refilled at LC_DRAIN_PER_S since; +infinity when `known` is 0
  * (no report yet). */
-double lc_policy_rate_estimate(int known, double remaining, double seen_at, double now);
+LC_INTERNAL double lc_policy_rate_estimate(int known, double remaining, double seen_at,
+                                           double now);
 
 /* Seconds to hold a new start back so the bucket stays above `low_water`;
  * 0 to go now, -1 to wait for a running transfer to finish (when `running`
@@ -76,13 +88,14 @@ double lc_policy_rate_estimate(int known, double remaining, double seen_at, doub
  * already subtracts the reserve of every request Canvas had in flight, so
  * only `started_since` (attempts started since that report) still count
  * LC_RESERVE_PER_REQ each. */
-double lc_policy_gate_delay(double estimate, double low_water, uint64_t started_since,
-                            int running, double max_delay);
+LC_INTERNAL double lc_policy_gate_delay(double estimate, double low_water,
+                                        uint64_t started_since, int running,
+                                        double max_delay);
 
 /* ------------------------------------------------------------ OAuth2 */
 
 /* How long before expiry a token of `lifetime` seconds is refreshed:
  * a tenth of the lifetime, at most LC_REFRESH_MARGIN_S. */
-double lc_policy_refresh_margin(double lifetime);
+LC_INTERNAL double lc_policy_refresh_margin(double lifetime);
 
 #endif
