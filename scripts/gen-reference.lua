@@ -127,7 +127,7 @@ end
 -- (a path segment without one is argN).
 local function endpoint_args(ep)
   local n = 0
-  for d in ep.path:gmatch("{(%d)}") do n = math.max(n, tonumber(d)) end
+  for d in ep.path:gmatch("{%*?(%d)}") do n = math.max(n, tonumber(d)) end
   n = math.max(n, #(ep.args or {}))
   local args = {}
   for i = 1, n do
@@ -146,6 +146,7 @@ local function endpoint_returns(ep)
     what = "a PaginatedList of " .. (r == "data" and "tables" or r)
     if ep.root then what = what .. " (from `" .. ep.root .. "`)" end
   end
+  if ep.field then what = "the `" .. ep.field .. "` field of the answer" end
   if ep.item_fields then
     local keys = {}
     for k in pairs(ep.item_fields) do keys[#keys + 1] = k end
@@ -166,8 +167,9 @@ function M.render(types, docs)
   w("Regenerate after adding or changing a method: `" .. M.REGENERATE .. "`.")
   w("Table-driven methods (endpoint rows in `lua/lcanvas/types/`) show the request they make;")
   w("`{id}` is the receiver's id and `{1}`, `{2}` the positional arguments that are path")
-  w("segments (an object or an id); other named positional arguments are sent as the")
-  w("parameter of that name. A trailing table argument is sent as parameters.")
+  w("segments (an object or an id), `{*2}` one that is a path of any depth (\"a/b\" or a list);")
+  w("other named positional arguments are sent as the parameter of that name. A trailing")
+  w("table argument is sent as parameters.")
 
   -- Types documented only in the sources (e.g. Lua-side classes) are listed too.
   local all = {}

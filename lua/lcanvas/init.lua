@@ -4,12 +4,18 @@
 local core = require "lcanvas.core"
 
 -- The types: one file each, holding its endpoint rows, hand-written
--- methods, tostring format and docs (lua/lcanvas/types/).
-require "lcanvas.types.object"
-require "lcanvas.types.client"
-require "lcanvas.types.user"
-require "lcanvas.types.account"
-require "lcanvas.types.pairing_code"
+-- methods, tostring format and docs (lua/lcanvas/types/). They fill the
+-- method tables of this lcanvas.core, so they run afresh with it (a core
+-- required again starts with a fresh client method table).
+local function load_type(name)
+  package.loaded["lcanvas.types." .. name] = nil
+  return require("lcanvas.types." .. name)
+end
+load_type("object")
+load_type("client")
+load_type("user")
+load_type("account")
+load_type("pairing_code")
 
 local M = {
   _VERSION = core._VERSION,
@@ -21,7 +27,7 @@ local M = {
   encode_params = core.encode_params,
 }
 
-M.catalog = require "lcanvas.types.catalog"  -- lcanvas.catalog.new(base_url, api_key [, opts])
+M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)

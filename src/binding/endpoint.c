@@ -126,7 +126,7 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
             lua_replace(L, idx);
         }
     }
-    const char *what = a->what ? a->what : a->param ? a->param : "argument";
+    const char *what = a->what ? a->what : "argument";
     switch (a->check) {
     case LCB_CHECK_NONE:
         break;
@@ -136,6 +136,17 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
                       lua_pushfstring(L, "%s must be a non-empty string, got %s", what,
                                       lua_type(L, idx) == LUA_TSTRING ? "an empty string"
                                                                        : luaL_typename(L, idx)));
+        break;
+    case LCB_CHECK_STRING_OR_NIL:
+        if (!lua_isnil(L, idx) && lua_type(L, idx) != LUA_TSTRING)
+            arg_error(L, i + 1, row->name, a->message ? a->message :
+                      lua_pushfstring(L, "%s must be a string or nil, got %s", what,
+                                      luaL_typename(L, idx)));
+        break;
+    case LCB_CHECK_PRESENT:
+        if (lua_isnil(L, idx))
+            arg_error(L, i + 1, row->name, a->message ? a->message :
+                      lua_pushfstring(L, "%s is required", what));
         break;
     case LCB_CHECK_TABLE:
         if (!lua_istable(L, idx))
@@ -202,13 +213,55 @@ static void check_required(lua_State *L, const lcb_row *row, int idx)
     }
 }
 
+/* {*n}: pushes "/" and a segment for each part of positional n: a string
+ * "a/b" (empty parts skipped), a list {"a", "b"} or nil (nothing). */
+static void push_splat(lua_State *L, const lcb_row *row, int argn)
+{
+    int idx = 1 + argn;
+    const lcb_row_arg *a = &row->args[argn - 1];
+    const char *what = a->what ? a->what : "argument";
+    if (lua_isnil(L, idx)) return;
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        while (*s) {
+            const char *slash = strchr(s, '/');
+            size_t len = slash ? (size_t)(slash - s) : strlen(s);
+            if (len > 0) {
+                luaL_checkstack(L, 3, "path");
+                lua_pushliteral(L, "/");
+                lua_pushlstring(L, s, len);
+                lcb_push_segment(L, -1, argn, row->name);
+                lua_remove(L, -2);
+            }
+            s += len + (slash ? 1 : 0);
+        }
+    } else if (lua_istable(L, idx) && !lcb_is_resource(L, idx)) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+        for (lua_Integer i = 1; i <= n; i++) {
+            luaL_checkstack(L, 3, "path");
+            lua_pushliteral(L, "/");
+            int ty = lua_rawgeti(L, idx, i);
+            if (ty != LUA_TSTRING && !lua_isinteger(L, -1))
+                arg_error(L, argn, row->name,
+                          lua_pushfstring(L, "%s part %d must be a string", what, (int)i));
+            lua_tostring(L, -1);          /* an integer part becomes its digits */
+            lcb_push_segment(L, -1, argn, row->name);
+            lua_remove(L, -2);
+        }
+    } else {
+        arg_error(L, argn, row->name, a->message ? a->message :
+                  lua_pushfstring(L, "%s must be a string like \"a/b\" or a list of keys", what));
+    }
+}
+
 static void push_path(lua_State *L, const lcb_row *row)
 {
     luaL_checkstack(L, 2 * LCB_ROW_MAX_PIECES + 2, "path");
     for (int i = 0; i < row->npieces; i++) {
         const lcb_row_piece *p = &row->pieces[i];
         lua_pushlstring(L, p->text, p->len);
-        if (p->arg >= 0) lcb_push_segment(L, 1 + p->arg, p->arg, row->name);
+        if (p->splat) push_splat(L, row, p->arg);
+        else if (p->arg >= 0) lcb_push_segment(L, 1 + p->arg, p->arg, row->name);
     }
 }
 
@@ -241,6 +294,7 @@ static int invoke_done(lua_State *L, int status, lua_KContext ctx)
         lcb_push_resource(L, row->type_name, result, result - 1);
         return 1;
     case LCB_RETURNS_DATA:
+        if (row->field && lua_istable(L, result)) lua_getfield(L, result, row->field);
         break;
     }
     return 1;
@@ -289,7 +343,7 @@ static int invoke(lua_State *L)
 
 static const char *const row_keys[] = {
     "name", "method", "path", "returns", "list", "root", "json", "doc",
-    "args", "required", "item_fields", NULL,
+    "args", "required", "item_fields", "field", NULL,
 };
 
 static int row_error(lua_State *L, int n, const char *name, const char *msg)
@@ -336,11 +390,14 @@ static void compile_path(lua_State *L, lcb_row *row, const char *path, int n, in
         size_t len = (size_t)(close - open - 1);
         if (len == 2 && strncmp(open + 1, "id", 2) == 0 && !row->client_receiver) {
             pc->arg = 0;
-        } else if (len == 1 && open[1] >= '1' && open[1] <= '0' + LCB_ROW_MAX_ARGS) {
-            pc->arg = open[1] - '0';
+        } else if ((len == 1 || (len == 2 && open[1] == '*')) && open[len] >= '1' &&
+                   open[len] <= '0' + LCB_ROW_MAX_ARGS) {
+            pc->arg = open[len] - '0';
+            pc->splat = len == 2;
             if (pc->arg > *maxpos) *maxpos = pc->arg;
         } else {
-            row_error(L, n, row->name, "a path placeholder is {id} (object rows) or {1}..{4}");
+            row_error(L, n, row->name,
+                      "a path placeholder is {id} (object rows), {1}..{4} or {*1}..{*4}");
         }
         p = close + 1;
     }
@@ -375,9 +432,15 @@ static void compile_args(lua_State *L, lcb_row *row, int t, int keep, int n, int
                 a->what = str_field(L, e, "what", keep, n, row->name);
                 a->message = str_field(L, e, "message", keep, n, row->name);
                 const char *check = str_field(L, e, "check", keep, n, row->name);
-                if (check && strcmp(check, "string") == 0) a->check = LCB_CHECK_STRING;
-                else if (check && strcmp(check, "table") == 0) a->check = LCB_CHECK_TABLE;
-                else if (check) row_error(L, n, row->name, "check is \"string\" or \"table\"");
+                static const char *const checks[] = {"string", "string_or_nil", "table",
+                                                     "present", NULL};
+                static const lcb_check kinds[] = {LCB_CHECK_STRING, LCB_CHECK_STRING_OR_NIL,
+                                                  LCB_CHECK_TABLE, LCB_CHECK_PRESENT};
+                for (int k = 0; check && checks[k]; k++)
+                    if (strcmp(check, checks[k]) == 0) a->check = kinds[k], check = NULL;
+                if (check)
+                    row_error(L, n, row->name,
+                              "check is \"string\", \"string_or_nil\", \"table\" or \"present\"");
                 if (lua_getfield(L, e, "from") == LUA_TTABLE) {
                     lua_pushnil(L);
                     if (!lua_next(L, -2) || !lua_isstring(L, -1) || !lua_isstring(L, -2))
@@ -393,6 +456,7 @@ static void compile_args(lua_State *L, lcb_row *row, int t, int keep, int n, int
                 name = NULL;
             }
             if (!path_has_arg(row, i)) a->param = name;
+            if (!a->what) a->what = name;
         }
     }
     lua_pop(L, 1);
@@ -470,6 +534,7 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     if (!str_field(L, t, "doc", keep, n, row->name))
         row_error(L, n, row->name, "a row needs a doc string (the reference is made from it)");
     row->root = str_field(L, t, "root", keep, n, row->name);
+    row->field = str_field(L, t, "field", keep, n, row->name);
     lua_getfield(L, t, "list");
     row->list = lua_toboolean(L, -1);
     lua_getfield(L, t, "json");
@@ -490,6 +555,8 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     compile_path(L, row, path, n, &maxpos);
     compile_args(L, row, t, keep, n, maxpos);
     compile_lists(L, row, t, keep, n);
+    if (row->field && (row->returns != LCB_RETURNS_DATA || row->list))
+        row_error(L, n, row->name, "field picks from a decoded answer (returns data, no list)");
     if (row->nfields && row->client_receiver)
         row_error(L, n, row->name, "item_fields take the receiver's attributes (object rows only)");
     lua_pop(L, 1);                                /* keep */

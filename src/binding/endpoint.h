@@ -18,7 +18,9 @@ typedef enum lcb_returns {
 typedef enum lcb_check {
     LCB_CHECK_NONE,
     LCB_CHECK_STRING,     /* a non-empty string */
-    LCB_CHECK_TABLE
+    LCB_CHECK_STRING_OR_NIL,
+    LCB_CHECK_TABLE,
+    LCB_CHECK_PRESENT     /* anything but nil (lcanvas.null included) */
 } lcb_check;
 
 #define LCB_ROW_MAX_ARGS 4
@@ -38,6 +40,7 @@ typedef struct lcb_row_piece {
     const char *text;         /* literal text before the placeholder */
     size_t len;
     int arg;                  /* 0: the receiver's id, n: positional n, -1: none */
+    int splat;                /* {*n}: "a/b" or {"a", "b"} as /a/b, nil as nothing */
 } lcb_row_piece;
 
 typedef struct lcb_row {
@@ -46,6 +49,7 @@ typedef struct lcb_row {
     const char *verb;         /* GET, POST, PUT, PATCH, DELETE */
     const char *type_name;    /* object type returned (or of the list's items); NULL: data */
     const char *root;         /* list root key, or NULL */
+    const char *field;        /* return this field of the answer, or NULL */
     lcb_returns returns;
     int list;                 /* returns a PaginatedList */
     int json;                 /* params go as a JSON body */

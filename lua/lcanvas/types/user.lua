@@ -140,6 +140,10 @@ local User = core.define_rows("User", {
     args = { { "asset_string", check = "string" }, { "hexcode", check = "string" } },
     doc = "Save a custom colour for an asset such as \"course_42\" (the \"#\" is optional); " ..
       "returns {hexcode=...}." },
+  { name = "resolve_path", method = "GET", path = "users/{id}/folders/by_path{*1}",
+    returns = "Folder", list = true, args = { { "full_path", check = "string_or_nil" } },
+    doc = "The folders from the user's root down to full_path (\"a b/c\"; each segment " ..
+      "escaped), or the root folder alone." },
 
   -- Observers and pairing codes (canvas-user-observees-api). Returned users
   -- carry observation_link_root_account_ids.
@@ -180,8 +184,27 @@ local User = core.define_rows("User", {
     args = { { "dashboard_positions", check = "table",
                message = "positions must be a table like {course_42 = 1}" } },
     doc = "Set dashboard card positions, e.g. {course_42 = 1}; " ..
-      "returns {dashboard_positions = {...}} " ..
-      "with every position." },
+      "returns {dashboard_positions = {...}} with every position." },
+
+  -- Custom data: ns is a parameter, scope ("a/b" or {"a", "b"}) a path of
+  -- any depth; the answer is unwrapped from {data = ...}.
+  { name = "get_custom_data", method = "GET", path = "users/{id}/custom_data{*2}", field = "data",
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope" },
+    doc = "The data stored under namespace ns at scope (\"a/b\" or {\"a\", \"b\"}); " ..
+      "JSON types are kept." },
+  { name = "set_custom_data", method = "PUT", path = "users/{id}/custom_data{*2}", field = "data",
+    json = true,
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope",
+             { "data", check = "present", message = "data is required (use lcanvas.null for JSON null)" } },
+    doc = "Store data (any JSON value; lcanvas.null is null) under ns at scope, nil for the whole " ..
+      "namespace (a JSON body); returns what was stored." },
+  { name = "delete_custom_data", method = "DELETE", path = "users/{id}/custom_data{*2}",
+    field = "data",
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope" },
+    doc = "Delete the data under ns at scope, all of ns without one; returns what was deleted." },
 })
 
 -- Hand-written methods -------------------------------------------------------
@@ -194,20 +217,6 @@ end
 
 local function invalid(fmt, ...)
   error(core.error("InvalidResponse", string.format(fmt, ...)), 3)
-end
-
--- Not a row: a path of any depth, one escaped segment per part.
---- User:resolve_path([full_path [, params]]): the folders from the user's root down to full_path ("a b/c"; each segment escaped), or the root folder alone (GET users/:id/folders/by_path/*full_path); a PaginatedList of lcanvas.Folder.
-function User.resolve_path(self, full_path, params)
-  if full_path ~= nil and type(full_path) ~= "string" then
-    argerror(1, "resolve_path", "full_path must be a string or nil, got " .. type(full_path))
-  end
-  local p = params_with(params, 2, "resolve_path")
-  local path = base(self, "resolve_path") .. "/folders/by_path"
-  for part in (full_path or ""):gmatch("[^/]+") do
-    path = path .. "/" .. segment(part, 1, "resolve_path")
-  end
-  return core.list(core.client_of(self), "Folder", path, p)
 end
 
 -- Not a row: two requests (the PUT now, then a lazy list).
@@ -277,67 +286,6 @@ function User:merge_into(dest, opts)
   for _, k in ipairs(old) do self[k] = nil end
   for k, v in pairs(answer) do self[k] = v end
   return self
-end
-
--- Custom data: not rows, the scope is a path of any depth and the answer
--- is unwrapped from {data = ...}.
-
--- A custom data scope: "a/b", or a list {"a", "b"}; each part escaped.
-local function scope_path(scope, n, fname)
-  if scope == nil then return "" end
-  local parts = {}
-  if type(scope) == "string" then
-    for p in scope:gmatch("[^/]+") do parts[#parts + 1] = p end
-  elseif type(scope) == "table" then
-    for i, p in ipairs(scope) do
-      if type(p) ~= "string" and math.type(p) ~= "integer" then
-        argerror(n, fname, "scope part " .. i .. " must be a string")
-      end
-      parts[#parts + 1] = tostring(p)
-    end
-  else
-    argerror(n, fname, "scope must be a string like \"a/b\" or a list of keys")
-  end
-  local out = {}
-  for i, p in ipairs(parts) do out[i] = segment(p, n, fname) end
-  return #out > 0 and ("/" .. table.concat(out, "/")) or ""
-end
-
-local function check_ns(ns, fname)
-  if type(ns) ~= "string" or ns == "" then
-    argerror(1, fname, "ns (the namespace) must be a non-empty string")
-  end
-end
-
-local function custom_data_path(self, scope, fname)
-  return base(self, fname) .. "/custom_data" .. scope_path(scope, 2, fname)
-end
-
---- User:get_custom_data(ns [, scope]): the data stored under namespace ns at scope ("a/b" or {"a", "b"}) (GET users/:id/custom_data/*scope); JSON types are kept.
-function User:get_custom_data(ns, scope)
-  check_ns(ns, "get_custom_data")
-  local path = custom_data_path(self, scope, "get_custom_data")
-  local answer = core.client_of(self):request("GET", path, { ns = ns })
-  return answer and answer.data
-end
-
---- User:set_custom_data(ns, scope, data): store data (any JSON value; lcanvas.null is null) under ns at scope, nil for the whole namespace (PUT users/:id/custom_data/*scope, a JSON body); returns what was stored.
-function User:set_custom_data(ns, scope, data)
-  check_ns(ns, "set_custom_data")
-  if data == nil then
-    argerror(3, "set_custom_data", "data is required (use lcanvas.null for JSON null)")
-  end
-  local path = custom_data_path(self, scope, "set_custom_data")
-  local answer = core.client_of(self):request("PUT", path, { ns = ns, data = data }, { json = true })
-  return answer and answer.data
-end
-
---- User:delete_custom_data(ns [, scope]): delete the data under ns at scope, all of ns without one (DELETE users/:id/custom_data/*scope); returns what was deleted.
-function User:delete_custom_data(ns, scope)
-  check_ns(ns, "delete_custom_data")
-  local path = custom_data_path(self, scope, "delete_custom_data")
-  local answer = core.client_of(self):request("DELETE", path, { ns = ns })
-  return answer and answer.data
 end
 
 -- Upload ---------------------------------------------------------------------------
