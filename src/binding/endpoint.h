@@ -1,7 +1,7 @@
-/* Endpoints as data: a type file (a file of lua/lcanvas/types/) hands its rows,
- * Lua tables with named fields, to core.define_rows(type, rows); each row is
- * read once, compiled into an lcb_row held by the method's closure, and run
- * by one invoker. */
+/* Endpoints as data: a type file (lua/lcanvas/types/) hands its rows, Lua
+ * tables with named fields, to core.define_rows(type, rows); each row is
+ * read once, compiled into an lcb_row held by the method's closure (row.c),
+ * and run by one invoker (endpoint.c). */
 #ifndef LCB_ENDPOINT_H
 #define LCB_ENDPOINT_H
 
@@ -74,6 +74,12 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname);
  * err.field set. The one place this error is made. */
 int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint);
 
+/* The invoker (endpoint.c): the C function of every row's closure. */
+int lcb_row_invoke(lua_State *L);
+
+/* core.segment, core.require_fields, core.missing_field (endpoint.c) and
+ * core.define_rows, core.endpoints (row.c). */
+void lcb_open_rows(lua_State *L);
 void lcb_open_endpoint(lua_State *L);
 
 #endif
