@@ -19,13 +19,15 @@ static int arg_error(lua_State *L, int argn, const char *fname, const char *msg)
     return luaL_error(L, "bad argument #%d to '%s' (%s)", argn, fname, msg);
 }
 
-int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint)
+int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint,
+                      const char *qualifier)
 {
     lc_error e;
     lc_error_init(&e);
     e.kind = LC_REQUIRED_FIELD_MISSING;
     lcb_push_error(L, &e);
-    lua_pushfstring(L, "%s requires '%s'%s", what, field, hint ? hint : "");
+    lua_pushfstring(L, "%s requires %s'%s'%s", what, qualifier ? qualifier : "", field,
+                    hint ? hint : "");
     lua_setfield(L, -2, "message");
     lua_pushstring(L, field);
     lua_setfield(L, -2, "field");
@@ -204,7 +206,7 @@ static void check_required(lua_State *L, const lcb_row *row, int idx)
         }
         if (!ok) {
             const char *what = lua_pushfstring(L, "%s:%s", row->type, row->name);
-            lcb_missing_field(L, what, f, NULL);
+            lcb_missing_field(L, what, f, NULL, NULL);
         }
     }
 }
@@ -361,16 +363,17 @@ static int l_require_fields(lua_State *L)
             ok = present(L, -1);
             lua_pop(L, 1);
         }
-        if (!ok) return lcb_missing_field(L, what, field, NULL);
+        if (!ok) return lcb_missing_field(L, what, field, NULL, NULL);
     }
     return 0;
 }
 
-/* core.missing_field(what, field [, hint]): raises RequiredFieldMissing. */
+/* core.missing_field(what, field [, hint [, qualifier]]): raises
+ * RequiredFieldMissing, "<what> requires <qualifier>'<field>'<hint>". */
 static int l_missing_field(lua_State *L)
 {
     return lcb_missing_field(L, luaL_checkstring(L, 1), luaL_checkstring(L, 2),
-                             luaL_optstring(L, 3, NULL));
+                             luaL_optstring(L, 3, NULL), luaL_optstring(L, 4, NULL));
 }
 
 void lcb_open_endpoint(lua_State *L)

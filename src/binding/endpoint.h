@@ -70,9 +70,11 @@ typedef struct lcb_row {
  * (why)", or "calling 'fname' on bad self (why)" for argn 0. */
 void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname);
 
-/* Raises RequiredFieldMissing: "<what> requires '<field>'<hint>", with
- * err.field set. The one place this error is made. */
-int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint);
+/* Raises RequiredFieldMissing: "<what> requires <qualifier>'<field>'<hint>"
+ * (hint and qualifier may be NULL), with err.field set. The one place this
+ * error is made. */
+int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint,
+                      const char *qualifier);
 
 /* The invoker (endpoint.c): the C function of every row's closure. */
 int lcb_row_invoke(lua_State *L);

@@ -7,7 +7,27 @@
  * strings the struct points into are kept alive by a private table (the
  * userdata's user value), so editing the row tables later cannot
  * invalidate them. core.endpoints(type) keeps a description of each row
- * for the reference and the specs. */
+ * for the reference and the specs.
+ *
+ * A row's fields:
+ *   name, method, path, doc   required; path placeholders: {id} the
+ *                             receiver's id (object rows), {n} positional n
+ *                             as a segment (an object gives its id), {*n}
+ *                             positional n as a path of any depth
+ *   returns      "data" (default: the decoded answer), "self" (update the
+ *                receiver in place), or an object type ("Course")
+ *   list, root   a PaginatedList (of `returns`, plain tables for "data"),
+ *                its items under `root` when the answer is an object
+ *   field        return this field of the answer ("data")
+ *   json         send params as a JSON body
+ *   args         one entry per positional argument: a name, or
+ *                {name, check = "string" | "string_or_nil" | "table" |
+ *                "present", what = , message = , from = {Type = "field"}};
+ *                a positional not in the path goes to params[name]
+ *   required     {"pseudonym.unique_id", ...}: RequiredFieldMissing first
+ *   item_fields  {user_id = "{id}"}: receiver attributes set on the result
+ *                (each item of a list)
+ * The receiver is the client for type "Client", an object otherwise. */
 #include <string.h>
 
 #include "endpoint.h"

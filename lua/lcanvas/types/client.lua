@@ -70,7 +70,7 @@ function Client:set_course_nickname(course, nickname)
     argerror(2, "set_course_nickname", "nickname must be a string, got " .. type(nickname))
   end
   if nickname == "" then
-    core.missing_field("Client:set_course_nickname", "nickname", " (a non-empty string)")
+    core.missing_field("set_course_nickname", "nickname", nil, "a non-empty ")
   end
   local len = utf8.len(nickname) or #nickname
   if len >= 60 then
