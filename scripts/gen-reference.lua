@@ -1,6 +1,7 @@
 -- Generates doc/reference.md, the API reference, from the code itself:
 --   * the endpoint rows, read at run time through core.endpoints(Type)
---     (verb, path, return type and one-line doc of every table-driven method);
+--     (verb, path, arguments, return type and doc string of every
+--     table-driven method; the rows live in lua/lcanvas/types/<type>.lua);
 --   * the doc lines above hand-written methods: `/// Type:method(args): text`
 --     in src/binding/*.c and `--- Type:method(args): text` in lua/lcanvas/
 --     (`lcanvas.fn(args): text` for module functions).
@@ -29,6 +30,11 @@ local INTRO = {
   PaginatedList = "A lazy list that follows Canvas's pagination links.",
   Error = "The error object raised for anything that goes wrong with Canvas (`lcanvas.Error`).",
   Object = "Methods every Canvas object (User, Account, Course, ...) has.",
+  User = "A Canvas user (`lua/lcanvas/types/user.lua`).",
+  Account = "A Canvas account, from `canvas:get_account(id)` (`lua/lcanvas/types/account.lua`).",
+  Catalog = "A Canvas Catalog client, from `lcanvas.catalog.new(base_url, api_key, opts)` " ..
+    "(`lua/lcanvas/types/catalog.lua`).",
+  CatalogUser = "A Catalog user (`lua/lcanvas/types/catalog.lua`).",
 }
 
 local function sorted_keys(t)
@@ -79,7 +85,8 @@ function M.runtime(core, lcanvas)
     if tname and type(mt) == "table" and tname ~= "__reference_probe__" then
       local methods = type(mt.methods) == "table" and mt.methods
         or (type(mt.__index) == "table" and mt.__index) or nil
-      local endpoints = mt.__type and core.endpoints(tname) or nil
+      -- Rows (core.define_rows) of object types and of the client.
+      local endpoints = type(mt.endpoints) == "table" and mt.endpoints or nil
       if methods then
         local t = {}
         for name, fn in pairs(methods) do
@@ -116,22 +123,35 @@ function M.undocumented(types, docs)
   return missing
 end
 
+-- "(course, [params])": a positional argument is named by its args entry
+-- (a path segment without one is argN).
 local function endpoint_args(ep)
   local n = 0
-  for d in ep.path:gmatch("{(%d)}") do n = math.max(n, tonumber(d)) end
+  for d in ep.path:gmatch("{%*?(%d)}") do n = math.max(n, tonumber(d)) end
+  n = math.max(n, #(ep.args or {}))
   local args = {}
-  for i = 1, n do args[#args + 1] = "arg" .. i end
+  for i = 1, n do
+    local a = (ep.args or {})[i]
+    args[#args + 1] = type(a) == "table" and a[1] or a or ("arg" .. i)
+  end
   args[#args + 1] = "[params]"
   return "(" .. table.concat(args, ", ") .. ")"
 end
 
 local function endpoint_returns(ep)
   local r = ep.returns
-  local what = r == "self" and "the receiver, updated" or r == "dict" and "a table"
-    or r == "raw" and "the decoded answer" or ("a " .. r)
+  local what = r == "self" and "the receiver, updated" or r == "data" and "the decoded answer"
+    or ((r:match("^[AEIOU]") and "an " or "a ") .. r)
   if ep.list then
-    what = "a PaginatedList of " .. (r == "dict" and "tables" or r)
+    what = "a PaginatedList of " .. (r == "data" and "tables" or r)
     if ep.root then what = what .. " (from `" .. ep.root .. "`)" end
+  end
+  if ep.field then what = "the `" .. ep.field .. "` field of the answer" end
+  if ep.item_fields then
+    local keys = {}
+    for k in pairs(ep.item_fields) do keys[#keys + 1] = k end
+    table.sort(keys)
+    what = what .. ", with " .. table.concat(keys, ", ") .. " set"
   end
   return what
 end
@@ -145,9 +165,11 @@ function M.render(types, docs)
   w("")
   w("Generated from the source by `scripts/gen-reference.lua`; do not edit by hand.")
   w("Regenerate after adding or changing a method: `" .. M.REGENERATE .. "`.")
-  w("Table-driven methods show the request they make; `{id}` is the receiver's id and")
-  w("`{1}`, `{2}` the positional arguments (an object or an id). A trailing table")
-  w("argument is sent as parameters.")
+  w("Table-driven methods (endpoint rows in `lua/lcanvas/types/`) show the request they make;")
+  w("`{id}` is the receiver's id and `{1}`, `{2}` the positional arguments that are path")
+  w("segments (an object or an id), `{*2}` one that is a path of any depth (\"a/b\" or a list);")
+  w("other named positional arguments are sent as the parameter of that name. A trailing")
+  w("table argument is sent as parameters.")
 
   -- Types documented only in the sources (e.g. Lua-side classes) are listed too.
   local all = {}

@@ -1,5 +1,5 @@
 -- The API reference (doc/reference.md) is generated from the code by
--- scripts/gen-reference.lua: endpoint rows at run time plus the
+-- scripts/gen-reference.lua: endpoint rows (lua/lcanvas/types/) at run time plus the
 -- `/// Type:method(args): text` and `--- Type:method(args): text` doc lines.
 -- These specs fail when a public method has no doc, when a doc line names a
 -- method that does not exist, and when doc/reference.md is stale.
@@ -71,7 +71,39 @@ describe("the API reference", function()
     assert.equal("(method, path, params, opts)", docs["Client:request"].args)
     assert.equal("lua/lcanvas/init.lua", docs["lcanvas:new"].file)
     assert.equal(".", docs["lcanvas:new"].sep)
-    assert.equal("src/binding/resource.c", docs["Object:to_table"].file)
+    assert.equal("src/binding/object.c", docs["Object:to_table"].file)
+    assert.equal("lua/lcanvas/types/user.lua", docs["User:upload"].file)
+  end)
+
+  it("keeps everything about a type in its file under lua/lcanvas/types/", function()
+    local docs = gen.scan_docs(ROOT)
+    local home = { User = "user", Account = "account", Catalog = "catalog", CatalogUser = "catalog" }
+    for key, d in pairs(docs) do
+      if home[d.type] then
+        assert.equal("lua/lcanvas/types/" .. home[d.type] .. ".lua", d.file, key)
+      end
+    end
+    -- The client's endpoint methods are rows, or documented next to them.
+    for name in pairs(core.endpoints("Client")) do
+      local d = docs["Client:" .. name]
+      if d then assert.equal("lua/lcanvas/types/client.lua", d.file, name) end
+    end
+    for _, name in ipairs({ "set_course_nickname", "clear_course_nicknames" }) do
+      assert.equal("lua/lcanvas/types/client.lua", docs["Client:" .. name].file, name)
+    end
+    assert.is_table(core.endpoints("Client").get_current_user)
+  end)
+
+  it("refuses a row without a doc string, or with a field it does not know", function()
+    local ok, err = pcall(core.define_rows, "SpecThing", {
+      { name = "get_x", method = "GET", path = "things/{id}" } })
+    assert.is_false(ok)
+    assert.matches("needs a doc string", err)
+    ok, err = pcall(core.define_rows, "SpecThing", {
+      { name = "get_x", method = "GET", path = "things/{id}", doc = "x", retuns = "Thing" } })
+    assert.is_false(ok)
+    assert.matches("unknown field 'retuns'", err)
+    assert.is_nil(core.methods("SpecThing").get_x)
   end)
 
   it("has no doc line for a method that does not exist", function()

@@ -112,14 +112,22 @@ describe("User methods", function()
       end)
     end
 
-    it("has every hand-written method too, documented in lua/lcanvas/user.lua", function()
-      local src = assert(io.open(sandbox.root .. "/lua/lcanvas/user.lua")):read("a")
-      for _, name in ipairs({ "create_folder", "create_content_migration", "get_content_migrations",
-        "get_features", "get_feature_flag", "export_content", "update_color", "resolve_path",
-        "moderate_all_eportfolios", "terminate_sessions", "upload" }) do
+    it("has every hand-written method too, documented in lua/lcanvas/types/user.lua", function()
+      local src = assert(io.open(sandbox.root .. "/lua/lcanvas/types/user.lua")):read("a")
+      for _, name in ipairs({ "moderate_all_eportfolios", "terminate_sessions", "upload" }) do
         assert.is_function(u[name], name)
         assert.is_nil(lcanvas.core.endpoints("User")[name], name .. " is hand-written, not a row")
         assert.matches("%-%-%- User:" .. name .. "%(", src)
+      end
+      -- Once hand-written, now rows (a parameter argument, items given the
+      -- user's id): each with its doc, in the same file.
+      for _, name in ipairs({ "create_folder", "create_content_migration", "get_content_migrations",
+        "get_features", "get_feature_flag", "export_content", "update_color", "resolve_path" }) do
+        assert.is_function(u[name], name)
+        local row = lcanvas.core.endpoints("User")[name]
+        assert.is_table(row, name .. " is a row")
+        assert.is_string(row.doc, name)
+        assert.matches('name = "' .. name .. '"', src, 1, true)
       end
     end)
 

@@ -1,6 +1,6 @@
---- Argument checks shared by the Lua-side methods (user.lua, users_api.lua,
--- catalog.lua), so every method reports a bad argument the same way the C
--- methods do: "bad argument #N to 'name' (why)".
+--- What the hand-written methods of lua/lcanvas/types/ share: argument
+-- checks worded as the C methods word them ("bad argument #N to 'name'
+-- (why)"), path segments, and telling a dry run's simulated answer apart.
 local core = require "lcanvas.core"
 
 local M = {}
@@ -11,15 +11,9 @@ function M.argerror(n, fname, msg, level)
   error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
 end
 
---- An id, string or lcanvas object as an escaped path segment (the C
--- binding's own escaping); errors name the caller's argument.
-function M.segment(v, n, fname)
-  local ok, s = pcall(core.segment, v)
-  if not ok then
-    M.argerror(n, fname, tostring(s):match("^bad argument #%d+ to '[^']*' %((.*)%)$") or tostring(s), 4)
-  end
-  return s
-end
+--- An id, string or lcanvas object as an escaped path segment; a bad value
+-- raises "bad argument #n to 'fname' (...)" (the C binding words it).
+M.segment = core.segment
 
 --- `v` when it is nil or a table; otherwise a "params must be a table" error.
 function M.params(v, n, fname)
@@ -36,6 +30,12 @@ function M.params_with(params, n, fname, extra)
   for k, v in pairs(params or {}) do out[k] = v end
   for k, v in pairs(extra or {}) do out[k] = v end
   return out
+end
+
+--- True when `answer` is what the client's dry_run option answers instead
+-- of sending a write: exactly {dry_run = true}.
+function M.dry_run(answer)
+  return type(answer) == "table" and answer.dry_run == true and next(answer, next(answer)) == nil
 end
 
 return M

@@ -2,7 +2,20 @@
 -- `require "lcanvas"` gives this module; the C binding it builds on is
 -- `lcanvas.core`. Everything that is nicer written in Lua lives here.
 local core = require "lcanvas.core"
-require "lcanvas.users_api"   -- Users API methods on the client and User
+
+-- The types: one file each, holding its endpoint rows, hand-written
+-- methods, tostring format and docs (lua/lcanvas/types/). They fill the
+-- method tables of this lcanvas.core, so they run afresh with it (a core
+-- required again starts with a fresh client method table).
+local function load_type(name)
+  package.loaded["lcanvas.types." .. name] = nil
+  return require("lcanvas.types." .. name)
+end
+load_type("object")
+load_type("client")
+load_type("user")
+load_type("account")
+load_type("pairing_code")
 
 local M = {
   _VERSION = core._VERSION,
@@ -14,8 +27,7 @@ local M = {
   encode_params = core.encode_params,
 }
 
-require "lcanvas.observees"                 -- checks for User observer methods
-M.catalog = require "lcanvas.catalog"       -- lcanvas.catalog.new(base_url, api_key [, opts])
+M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)
@@ -28,15 +40,7 @@ M.error = core.error
 
 --- Raise a RequiredFieldMissing error before any request is made.
 --- lcanvas.require_fields(tbl, what, ...): Raises RequiredFieldMissing, naming `what` and the field, unless every named field of `tbl` is present and not empty.
-function M.require_fields(tbl, what, ...)
-  for i = 1, select("#", ...) do
-    local field = select(i, ...)
-    if type(tbl) ~= "table" or tbl[field] == nil or tbl[field] == "" then
-      error(core.error("RequiredFieldMissing",
-        string.format("%s requires '%s'", what, field), { field = field }), 2)
-    end
-  end
-end
+M.require_fields = core.require_fields
 
 --- True when v is an lcanvas object (of the given type, e.g. "User").
 --- lcanvas.is_object(v, type): True when `v` is an lcanvas object (of `type`, e.g. "User", when given).
@@ -55,7 +59,6 @@ M.csv = require "lcanvas.csv"
 M.jsonl = require "lcanvas.jsonl"
 M.outfile = require "lcanvas.outfile"
 M.progress = require "lcanvas.progress"
-require "lcanvas.user"    -- User methods written in Lua (upload, create_folder, ...)
 -- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
 local tasks = require "lcanvas.tasks"
 M.gather = tasks.gather

@@ -621,15 +621,6 @@ static int return_top(lua_State *L, int status, lua_KContext ctx)
     return 1;
 }
 
-/* A User from the answer on top (the client is argument 1). */
-static int finish_user(lua_State *L, int status, lua_KContext ctx)
-{
-    (void)status;
-    (void)ctx;
-    lcb_push_resource(L, "User", -1, 1);
-    return 1;
-}
-
 /* canvas:request(method, path [, params [, opts]]) -> decoded answer.
  * opts.json = true sends params as a JSON body. */
 /// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body. Returns the decoded answer (nil for an empty body).
@@ -682,37 +673,6 @@ static int m_list(lua_State *L)
     lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
     if (no_prefetch) lcb_list_set_prefetch(L, -1, 0);
     return 1;
-}
-
-/* canvas:get_user(id [, id_type]) */
-/// Client:get_user(id, id_type): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "login_id", ...) the id is looked up as `id_type:id`.
-static int m_get_user(lua_State *L)
-{
-    lcb_check_client(L, 1);
-    const char *id_type = luaL_optstring(L, 3, NULL);
-    lua_settop(L, 3);
-    if (id_type) {
-        if (!*id_type) luaL_argerror(L, 3, "id_type must not be empty");
-        luaL_checkany(L, 2);
-        if (lua_isnil(L, 2)) luaL_argerror(L, 2, "an id is required (got nil)");
-        /* users/<id_type>:<value>, with the value escaped as a segment */
-        lua_pushfstring(L, "%s:%s", id_type, luaL_tolstring(L, 2, NULL));
-        lua_replace(L, 2);
-        lua_pop(L, 1);
-    }
-    lua_pushliteral(L, "users/");
-    lcb_push_id_segment(L, 2, 2);
-    lua_concat(L, 2);
-    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
-    return lcb_request_k(L, 1, &call, 0, finish_user);
-}
-
-/// Client:get_current_user(): The User the token belongs to (`GET users/self`).
-static int m_get_current_user(lua_State *L)
-{
-    lcb_check_client(L, 1);
-    lcb_call call = {"GET", "users/self", 0, 0, 0};
-    return lcb_request_k(L, 1, &call, 0, finish_user);
 }
 
 /* canvas:rate_limit() -> remaining, cost (nil before any answer had them) */
@@ -811,8 +771,6 @@ void lcb_open_client(lua_State *L)
     static const luaL_Reg methods[] = {
         {"request", m_request},
         {"list", m_list},
-        {"get_user", m_get_user},
-        {"get_current_user", m_get_current_user},
         {"rate_limit", m_rate_limit},
         {"stats", m_stats},
         {"token_expires_at", m_token_expires_at},

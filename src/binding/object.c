@@ -1,21 +1,19 @@
-/* Resource objects (lcanvas.User, lcanvas.Course, ...) and the generic
- * endpoint invoker.
+/* Canvas objects (lcanvas.User, lcanvas.Course, ...): their metatables,
+ * metamethods and the methods every object has.
  *
  * An object is a userdata with no C payload: user value 1 is its attribute
  * table (the decoded JSON), user value 2 the client it talks through. Each
  * type has its own metatable "lcanvas.<Type>" (so __name shows in errors and
- * tostring) holding a method table that C files and the Lua front module
- * extend. */
-#include <math.h>
+ * tostring) holding a method table that the endpoint rows (endpoint.c) and
+ * the type files in lua/lcanvas/types/ fill. */
 #include <string.h>
 
-#include "binding.h"
-#include "params.h"
+#include "object.h"
 #include "timefmt.h"
 
 #define RES_FLAG "__lcanvas_resource"
 
-static int is_resource(lua_State *L, int idx)
+int lcb_is_resource(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return 0;
     lua_getfield(L, -1, RES_FLAG);
@@ -26,74 +24,21 @@ static int is_resource(lua_State *L, int idx)
 
 int lcb_resource_attrs(lua_State *L, int idx)
 {
-    if (!is_resource(L, idx)) return 0;
+    if (!lcb_is_resource(L, idx)) return 0;
     lua_getiuservalue(L, idx, 1);
     return 1;
 }
 
-static void check_resource(lua_State *L, int idx)
+void lcb_check_resource(lua_State *L, int idx)
 {
-    if (!is_resource(L, idx))
+    if (!lcb_is_resource(L, idx))
         luaL_typeerror(L, idx, "lcanvas object");
 }
 
 void lcb_resource_client(lua_State *L, int idx)
 {
-    check_resource(L, idx);
+    lcb_check_resource(L, idx);
     lua_getiuservalue(L, idx, 2);
-}
-
-/* ------------------------------------------------------------ ids */
-
-void lcb_push_id_segment(lua_State *L, int idx, int argn)
-{
-    idx = lua_absindex(L, idx);
-    if (is_resource(L, idx)) {
-        lua_getiuservalue(L, idx, 1);
-        lua_getfield(L, -1, "id");
-        lua_replace(L, -2);
-        if (lua_isnil(L, -1)) luaL_argerror(L, argn, "this object has no id");
-        lcb_push_id_segment(L, -1, argn);
-        lua_remove(L, -2);
-        return;
-    }
-    switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: {
-        lua_Integer i = 0;
-        if (!lua_isinteger(L, idx)) {
-            double d = (double)lua_tonumber(L, idx);
-            if (d != floor(d) || !lua_numbertointeger(d, &i))
-                luaL_argerror(L, argn, "an id must be a whole number");
-        } else {
-            i = lua_tointeger(L, idx);
-        }
-        if (i <= 0) luaL_argerror(L, argn, "an id must be a positive integer");
-        lua_pushfstring(L, "%I", (LUAI_UACINT)i);
-        return;
-    }
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        if (len == 0) luaL_argerror(L, argn, "an id must not be empty");
-        lc_buf b;
-        lc_buf_init(&b);
-        int rc = lc_path_escape(&b, s, len);
-        if (rc != 0 || b.oom) {
-            lc_buf_free(&b);
-            luaL_error(L, "out of memory");
-        }
-        lua_pushlstring(L, b.data, b.len);
-        lc_buf_free(&b);
-        return;
-    }
-    case LUA_TNIL:
-    case LUA_TNONE:
-        luaL_argerror(L, argn, "an id is required (got nil)");
-        return;
-    default:
-        luaL_argerror(L, argn, lua_pushfstring(L, "expected an id or an lcanvas object, got %s",
-                                              luaL_typename(L, idx)));
-    }
 }
 
 /* ------------------------------------------------------------ metamethods */
@@ -134,7 +79,7 @@ static int push_id_key(lua_State *L, int idx)
 
 static int res_eq(lua_State *L)
 {
-    if (!is_resource(L, 1) || !is_resource(L, 2)) {
+    if (!lcb_is_resource(L, 1) || !lcb_is_resource(L, 2)) {
         lua_pushboolean(L, 0);
         return 1;
     }
@@ -241,7 +186,7 @@ static void deep_copy(lua_State *L, int idx, int depth)
 /// Object:to_table(): A deep copy of the object's attributes as a plain table.
 static int m_to_table(lua_State *L)
 {
-    check_resource(L, 1);
+    lcb_check_resource(L, 1);
     lua_getiuservalue(L, 1, 1);
     deep_copy(L, -1, 0);
     return 1;
@@ -252,7 +197,7 @@ static int m_to_table(lua_State *L)
 /// Object:date(field): The ISO 8601 time in attribute `field` as epoch seconds (UTC), nil when absent or not a time.
 static int m_date(lua_State *L)
 {
-    check_resource(L, 1);
+    lcb_check_resource(L, 1);
     luaL_checkstring(L, 2);
     lua_getiuservalue(L, 1, 1);
     lua_pushvalue(L, 2);
@@ -268,9 +213,7 @@ static int m_date(lua_State *L)
     return 1;
 }
 
-/* Replace the receiver's attributes with a fresh answer's (kept in place:
- * every reference to the object sees the update). */
-static void merge_into_self(lua_State *L, int self, int fresh)
+void lcb_resource_update(lua_State *L, int self, int fresh)
 {
     fresh = lua_absindex(L, fresh);
     lua_getiuservalue(L, self, 1);
@@ -286,7 +229,7 @@ static void merge_into_self(lua_State *L, int self, int fresh)
 /// Object:typename(): The object's type name ("User", "Course", ...); named so that Canvas's many `type` attributes (Enrollment, CommunicationChannel, ...) stay plain fields.
 static int m_type(lua_State *L)
 {
-    check_resource(L, 1);
+    lcb_check_resource(L, 1);
     lua_getmetatable(L, 1);
     lua_getfield(L, -1, "__type");
     return 1;
@@ -297,7 +240,7 @@ static int m_type(lua_State *L)
 /// Object:get(field): The attribute named `field`, even where a method has that name (enrollment:get("type")).
 static int m_get(lua_State *L)
 {
-    check_resource(L, 1);
+    lcb_check_resource(L, 1);
     luaL_checkany(L, 2);
     lua_getiuservalue(L, 1, 1);
     lua_pushvalue(L, 2);
@@ -372,141 +315,30 @@ void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client
     lua_setmetatable(L, -2);
 }
 
-/* ------------------------------------------------------------ endpoints */
+/* ------------------------------------------------------------ module functions */
 
-/* Number of positional arguments a path template takes ({1}, {2}, ...). */
-static int count_positional(const char *path)
+void lcb_type_metatable(lua_State *L, const char *type)
 {
-    int n = 0;
-    for (const char *p = path; (p = strchr(p, '{')); p++)
-        if (p[1] >= '1' && p[1] <= '9' && p[1] - '0' > n) n = p[1] - '0';
-    return n;
-}
-
-/* After the request: the client is just below the answer. */
-static int invoke_done(lua_State *L, int status, lua_KContext ctx)
-{
-    (void)status;
-    const lcb_endpoint *ep = (const lcb_endpoint *)ctx;
-    int result = lua_gettop(L);
-    if (strcmp(ep->returns, "self") == 0) {
-        if (lua_istable(L, result)) merge_into_self(L, 1, result);
-        lua_settop(L, 1);
-        return 1;
-    }
-    if (strcmp(ep->returns, "dict") == 0 || strcmp(ep->returns, "raw") == 0) return 1;
-    lcb_push_resource(L, ep->returns, result, result - 1);
-    return 1;
-}
-
-/* obj:method(positional..., [params]) for one lcb_endpoint. */
-static int invoke(lua_State *L)
-{
-    const lcb_endpoint *ep = lua_touserdata(L, lua_upvalueindex(1));
-    check_resource(L, 1);
-    int npos = count_positional(ep->path);
-    int pidx = 2 + npos;
-    /* Missing positional arguments become nil (a clear "id is required"),
-     * never a value this function pushes later. */
-    lua_settop(L, pidx);
-    if (!lua_isnil(L, pidx)) luaL_checktype(L, pidx, LUA_TTABLE);
-    int params = lua_istable(L, pidx) ? pidx : 0;
-    int top = lua_gettop(L);
-
-    /* Build the path from the template. */
-    luaL_checkstack(L, 2 * 8 + 4, "path");
-    int pieces = 0;
-    for (const char *p = ep->path; *p;) {
-        const char *open = strchr(p, '{');
-        if (!open) {
-            lua_pushstring(L, p);
-            pieces++;
-            break;
-        }
-        lua_pushlstring(L, p, (size_t)(open - p));
-        pieces++;
-        const char *close = strchr(open, '}');
-        if (close - open == 3 && strncmp(open, "{id}", 4) == 0) {
-            lcb_push_id_segment(L, 1, 1);
-        } else {
-            int argn = open[1] - '0' + 1;
-            lcb_push_id_segment(L, argn, argn);
-        }
-        pieces++;
-        p = close + 1;
-    }
-    lua_concat(L, pieces);
-    const char *path = lua_tostring(L, -1);
-
-    lcb_resource_client(L, 1);
-    int client = lua_gettop(L);
-    if (ep->list) {
-        lcb_push_list(L, client, ep->returns, path, params, ep->root, 0);
-        return 1;
-    }
-    lcb_call call = {ep->method, path, params, 0, 0};
-    (void)top;
-    return lcb_request_k(L, client, &call, (lua_KContext)ep, invoke_done);
-}
-
-void lcb_register_endpoints(lua_State *L, const char *type, const lcb_endpoint *eps)
-{
-    lcb_resource_metatable(L, type);
-    lua_getfield(L, -1, "methods");
-    lua_getfield(L, -2, "endpoints");
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -4, "endpoints");
-    }
-    for (const lcb_endpoint *ep = eps; ep->name; ep++) {
-        lua_pushlightuserdata(L, (void *)ep);
-        lua_pushcclosure(L, invoke, 1);
-        lua_setfield(L, -3, ep->name);
-        /* A description for the generated reference and for tests. */
-        lua_createtable(L, 0, 6);
-        lua_pushstring(L, ep->method);
-        lua_setfield(L, -2, "method");
-        lua_pushstring(L, ep->path);
-        lua_setfield(L, -2, "path");
-        lua_pushstring(L, ep->returns);
-        lua_setfield(L, -2, "returns");
-        lua_pushboolean(L, ep->list);
-        lua_setfield(L, -2, "list");
-        if (ep->root) {
-            lua_pushstring(L, ep->root);
-            lua_setfield(L, -2, "root");
-        }
-        if (ep->doc) {
-            lua_pushstring(L, ep->doc);
-            lua_setfield(L, -2, "doc");
-        }
-        lua_setfield(L, -2, ep->name);
-    }
-    lua_pop(L, 3);
+    if (strcmp(type, "Client") == 0) luaL_getmetatable(L, LCB_CLIENT_MT);
+    else if (strcmp(type, "PaginatedList") == 0) luaL_getmetatable(L, LCB_LIST_MT);
+    else lcb_resource_metatable(L, type);
 }
 
 /* core.methods(type) -> the method table of a resource type (or of the
  * client, "Client"), so the Lua front module can add Lua methods. */
 static int l_methods(lua_State *L)
 {
-    const char *type = luaL_checkstring(L, 1);
-    if (strcmp(type, "Client") == 0 || strcmp(type, "PaginatedList") == 0) {
-        luaL_getmetatable(L, strcmp(type, "Client") == 0 ? LCB_CLIENT_MT : LCB_LIST_MT);
-    } else {
-        lcb_resource_metatable(L, type);
-    }
+    lcb_type_metatable(L, luaL_checkstring(L, 1));
     lua_getfield(L, -1, "methods");
     return 1;
 }
 
-/* core.endpoints(type) -> the endpoint descriptions of a type. */
-static int l_endpoints(lua_State *L)
+/* core.format(type, template): how objects of a type print, e.g.
+ * "{full_name} ({id})" (set by the type files in lua/lcanvas/types/). */
+static int l_format(lua_State *L)
 {
-    lcb_resource_metatable(L, luaL_checkstring(L, 1));
-    lua_getfield(L, -1, "endpoints");
-    return 1;
+    lcb_resource_format(L, luaL_checkstring(L, 1), luaL_checkstring(L, 2));
+    return 0;
 }
 
 /* core.object(type, attrs, client): build an object from Lua. */
@@ -522,7 +354,7 @@ static int l_object(lua_State *L)
 /* core.is_object(v [, type]) */
 static int l_is_object(lua_State *L)
 {
-    if (!is_resource(L, 1)) {
+    if (!lcb_is_resource(L, 1)) {
         lua_pushboolean(L, 0);
         return 1;
     }
@@ -542,15 +374,6 @@ static int l_client_of(lua_State *L)
     return 1;
 }
 
-/* core.segment(v): an id, string or object as an escaped path segment, for
- * Lua-side methods that build paths (lua/lcanvas/user.lua). */
-static int l_segment(lua_State *L)
-{
-    luaL_checkany(L, 1);
-    lcb_push_id_segment(L, 1, 1);
-    return 1;
-}
-
 /* core.list(client, type, path [, params [, root [, extra]]]): a lazy
  * PaginatedList whose items get the fields of `extra` (set over what Canvas sent)
  * (e.g. {user_id = 5} on ContentMigrations listed under a user). */
@@ -567,15 +390,14 @@ static int l_list(lua_State *L)
     return 1;
 }
 
-void lcb_open_resource(lua_State *L)
+void lcb_open_object(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"methods", l_methods},
-        {"endpoints", l_endpoints},
+        {"format", l_format},
         {"object", l_object},
         {"is_object", l_is_object},
         {"client_of", l_client_of},
-        {"segment", l_segment},
         {"list", l_list},
         {NULL, NULL},
     };

@@ -1,9 +1,13 @@
--- lcanvas.catalog: a client for Canvas Catalog's Users API.
+--- lcanvas.catalog: a client for Canvas Catalog's Users API, and its two
+-- types: Catalog (the client, a Lua class) and CatalogUser (an object).
 -- Catalog is a separate product with its own host and API key. The client
 -- is the same C core as a Canvas client (retries, timeouts, typed errors,
 -- origin checks), created with auth = "catalog" so the key travels as
 -- `Authorization: Token token="<key>"` and never as a Bearer header.
+-- Catalog wraps every answer as {user = {...}} and numbers ids plainly, so
+-- only CatalogUser:delete is a row; the rest unwrap by hand.
 local core = require "lcanvas.core"
+local args = require "lcanvas.args"
 
 local M = {}
 
@@ -13,7 +17,7 @@ M.MAX_PER_PAGE = 100
 local Catalog = {}
 local CatalogMT = { __name = "lcanvas.Catalog", __index = Catalog }
 
-local argerror = require("lcanvas.args").argerror
+local argerror = args.argerror
 
 local function clamp_per_page(v, n, fname)
   if v == nil then return M.MAX_PER_PAGE end
@@ -105,7 +109,7 @@ end
 local function unwrap(answer, what)
   -- A write under the client's dry_run option is answered {dry_run = true}
   -- without reaching Catalog.
-  if type(answer) == "table" and answer.dry_run == true and answer.user == nil then
+  if args.dry_run(answer) then
     return { dry_run = true }
   end
   if type(answer) ~= "table" or type(answer.user) ~= "table" then
@@ -114,6 +118,7 @@ local function unwrap(answer, what)
   return answer.user
 end
 
+-- Not a row: per_page is clamped to what Catalog allows.
 --- Catalog:get_users([filters]): PaginatedList of CatalogUser (GET users; registered_in_catalog, canvas_user_id, created_at_from/to, updated_at_from/to).
 function Catalog:get_users(filters)
   if filters ~= nil and type(filters) ~= "table" then
@@ -124,6 +129,7 @@ function Catalog:get_users(filters)
   return self.client:list("users", f, { type = "CatalogUser", root = "users" })
 end
 
+-- Not rows: Catalog ids, and the answer unwrapped from {user = ...}.
 --- Catalog:get_user(id): one CatalogUser by its Catalog id (GET users/:id).
 function Catalog:get_user(id)
   local path = "users/" .. id_segment(id, 1, "get_user")
@@ -136,17 +142,24 @@ function Catalog:create_user(params)
   if type(params) ~= "table" then argerror(1, "create_user", "table of fields expected") end
   for _, field in ipairs({ "user_name", "email_address" }) do
     local v = params[field]
-    if v == nil or v == "" or v == core.null then
-      error(core.error("RequiredFieldMissing",
-        string.format("Catalog:create_user requires '%s'", field), { field = field }), 2)
-    end
+    if v == nil or v == "" or v == core.null then core.missing_field("Catalog:create_user", field) end
   end
   local has_null = check_custom_fields(params, "create_user")
   local answer = write(self.client, "POST", "users", params, has_null)
   return core.object("CatalogUser", unwrap(answer, "Catalog:create_user"), self.client)
 end
 
-local methods = core.methods("CatalogUser")
+-- CatalogUser -------------------------------------------------------------------
+
+core.format("CatalogUser", "{user_name} ({id})")
+
+local methods = core.define_rows("CatalogUser", {
+  { name = "delete", method = "DELETE", path = "users/{id}",
+    doc = "Delete this Catalog user (only_orders_and_enrollments = true keeps the user)." },
+})
+
+-- Not a row: the answer is unwrapped from {user = ...} and replaces the
+-- attributes (a field sent as null must not keep its old value).
 
 --- CatalogUser:edit([params]): update (PUT users/:id; clear_merged_into_user_id, custom_fields with string values or lcanvas.null to delete a key); the object is updated in place.
 function methods.edit(self, params)

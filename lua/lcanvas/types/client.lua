@@ -1,0 +1,90 @@
+--- lcanvas.Client: the connection to one Canvas (src/binding/client.c makes
+-- it and holds request, list, stats, close, ...). Here: its endpoint rows
+-- (the calling user's account, activity stream, to-do list, course
+-- nicknames) and the few methods a row cannot express.
+local core = require "lcanvas.core"
+local args = require "lcanvas.args"
+
+local Client = core.define_rows("Client", {
+  { name = "get_user", method = "GET", path = "users/{1}", returns = "User", args = { "id" },
+    doc = "The User with this id (an integer, \"self\", \"sis_user_id:X\" or an object)." },
+  { name = "get_current_user", method = "GET", path = "users/self", returns = "User",
+    doc = "The User the token belongs to." },
+  { name = "get_account", method = "GET", path = "accounts/{1}", returns = "Account", args = { "id" },
+    doc = "The account with this id, \"self\", or \"sis_account_id:X\"." },
+
+  -- The calling user (Users API)
+  { name = "get_activity_stream", method = "GET", path = "users/self/activity_stream", list = true,
+    doc = "The calling user's activity stream; params only_active_courses." },
+  { name = "get_activity_stream_summary", method = "GET", path = "users/self/activity_stream/summary",
+    doc = "Counts per item type, a list of {type=, count=, unread_count=}." },
+  { name = "get_todo_items", method = "GET", path = "users/self/todo", list = true,
+    doc = "The calling user's to-do items; include = {\"ungraded_quizzes\"}." },
+  { name = "get_todo_item_count", method = "GET", path = "users/self/todo_item_count",
+    doc = "{needs_grading_count=, assignments_needing_submitting=}." },
+  { name = "get_upcoming_events", method = "GET", path = "users/self/upcoming_events", list = true,
+    doc = "The calling user's upcoming calendar events and assignments." },
+  { name = "hide_stream_item", method = "DELETE", path = "users/self/activity_stream/{1}",
+    args = { { "item", from = { table = "id" } } },
+    doc = "Hide one activity stream item, by id or item table; returns {hidden = true}." },
+  { name = "hide_all_stream_items", method = "DELETE", path = "users/self/activity_stream",
+    doc = "Hide every item of the activity stream; returns {hidden = true}." },
+  { name = "get_pandata_events_token", method = "POST", path = "users/self/pandata_events_token",
+    doc = "A Pandata events JWT, {url=, auth_token=, props_token=, expires_at=}; params app_key." },
+
+  -- Course nicknames: a CourseNickname stands for its course.
+  { name = "get_course_nicknames", method = "GET", path = "users/self/course_nicknames",
+    returns = "CourseNickname", list = true,
+    doc = "Every course nickname the calling user set." },
+  { name = "get_course_nickname", method = "GET", path = "users/self/course_nicknames/{1}",
+    returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
+    doc = "The calling user's nickname for a course (its nickname is nil when none is set)." },
+  { name = "remove_course_nickname", method = "DELETE", path = "users/self/course_nicknames/{1}",
+    returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
+    doc = "Remove the nickname of a course; returns the CourseNickname (nickname now nil)." },
+})
+
+local argerror = args.argerror
+
+local get_user_row = Client.get_user
+-- Hand-written: id_type joins "id_type:id" before the id is escaped.
+--- Client:get_user(id, id_type): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "login_id", ...) the id is looked up as `id_type:id`.
+function Client:get_user(id, id_type)
+  if id_type ~= nil then
+    if type(id_type) ~= "string" and type(id_type) ~= "number" then
+      argerror(2, "get_user", "string expected, got " .. type(id_type))
+    end
+    if id_type == "" then argerror(2, "get_user", "id_type must not be empty") end
+    if id == nil then argerror(1, "get_user", "an id is required (got nil)") end
+    id = id_type .. ":" .. tostring(id)
+  end
+  return get_user_row(self, id)
+end
+
+-- Hand-written: a length limit in characters, checked before sending.
+--- Client:set_course_nickname(course, nickname): set a nickname (non-empty, under 60 characters, checked before sending) for a course (PUT users/self/course_nicknames/:course_id); returns the CourseNickname.
+function Client:set_course_nickname(course, nickname)
+  if core.is_object(course, "CourseNickname") then course = course.course_id end
+  local path = "users/self/course_nicknames/" .. args.segment(course, 1, "set_course_nickname")
+  if type(nickname) ~= "string" then
+    argerror(2, "set_course_nickname", "nickname must be a string, got " .. type(nickname))
+  end
+  if nickname == "" then
+    core.missing_field("set_course_nickname", "nickname", nil, "a non-empty ")
+  end
+  local len = utf8.len(nickname) or #nickname
+  if len >= 60 then
+    argerror(2, "set_course_nickname",
+      string.format("nickname must be shorter than 60 characters (got %d)", len))
+  end
+  return core.object("CourseNickname", self:request("PUT", path, { nickname = nickname }), self)
+end
+
+-- Hand-written: the answer is turned into a boolean.
+--- Client:clear_course_nicknames(): remove every course nickname of the calling user (DELETE users/self/course_nicknames); true when Canvas answers OK.
+function Client:clear_course_nicknames()
+  local answer = self:request("DELETE", "users/self/course_nicknames")
+  return type(answer) == "table" and answer.message == "OK"
+end
+
+return Client

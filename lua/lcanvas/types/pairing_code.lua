@@ -1,0 +1,8 @@
+--- lcanvas.PairingCode: what a student hands an observer to link accounts
+-- (User:create_pairing_code makes one). Fields: user_id, code, expires_at,
+-- workflow_state. It has no methods of its own.
+local core = require "lcanvas.core"
+
+core.format("PairingCode", "{user_id} - {code}")
+
+return core.methods("PairingCode")

@@ -1,0 +1,429 @@
+--- lcanvas.User: a Canvas user. Everything about the type is here: its
+-- endpoint rows (data, compiled once by core.define_rows into the C
+-- invoker), its hand-written methods (each says why it is not a row), its
+-- tostring format and the doc lines the reference is made from.
+local core = require "lcanvas.core"
+local args = require "lcanvas.args"
+
+core.format("User", "{name} ({id})")
+
+local User = core.define_rows("User", {
+  { name = "edit", method = "PUT", path = "users/{id}", returns = "self",
+    doc = "Modify this user; the object is updated in place." },
+  { name = "get_profile", method = "GET", path = "users/{id}/profile",
+    doc = "The user's profile." },
+  { name = "get_courses", method = "GET", path = "users/{id}/courses", returns = "Course",
+    list = true,
+    doc = "The courses the user is enrolled in." },
+  { name = "get_page_views", method = "GET", path = "users/{id}/page_views",
+    returns = "PageView", list = true,
+    doc = "The user's page view history." },
+  { name = "create_pairing_code", method = "POST", path = "users/{id}/observer_pairing_codes",
+    returns = "PairingCode",
+    doc = "A pairing code an observer can use to link to this student." },
+
+  -- The rest of canvasapi's User class
+  { name = "create_communication_channel", method = "POST",
+    path = "users/{id}/communication_channels", returns = "CommunicationChannel",
+    doc = "Add a communication channel (communication_channel[address], [type])." },
+  { name = "get_communication_channels", method = "GET",
+    path = "users/{id}/communication_channels", returns = "CommunicationChannel", list = true,
+    doc = "The user's communication channels, by position." },
+  { name = "get_assignments", method = "GET", path = "users/{id}/courses/{1}/assignments",
+    returns = "Assignment", list = true,
+    args = { "course" },
+    doc = "The user's assignments in a course (object or id)." },
+  { name = "get_authentication_events", method = "GET", path = "audit/authentication/users/{id}",
+    returns = "AuthenticationEvent", list = true, root = "events",
+    doc = "Login and logout events of the user (admins)." },
+  { name = "get_avatars", method = "GET", path = "users/{id}/avatars", returns = "Avatar",
+    list = true,
+    doc = "The avatar options the user can choose from." },
+  { name = "get_calendar_events_for_user", method = "GET", path = "users/{id}/calendar_events",
+    returns = "CalendarEvent", list = true,
+    doc = "Calendar events the user can see." },
+  { name = "get_closed_poll_sessions", method = "GET", path = "poll_sessions/closed",
+    returns = "PollSession", list = true, root = "poll_sessions",
+    doc = "Closed poll sessions available to the current user." },
+  { name = "get_open_poll_sessions", method = "GET", path = "poll_sessions/opened",
+    returns = "PollSession", list = true, root = "poll_sessions",
+    doc = "Open poll sessions available to the current user." },
+  { name = "get_color", method = "GET", path = "users/{id}/colors/{1}",
+    args = { "asset_string" },
+    doc = "The custom colour saved for an asset such as \"course_42\" ({hexcode=})." },
+  { name = "get_colors", method = "GET", path = "users/{id}/colors",
+    doc = "Every custom colour the user saved ({custom_colors={...}})." },
+  { name = "get_content_export", method = "GET", path = "users/{id}/content_exports/{1}",
+    returns = "ContentExport",
+    args = { "export" },
+    doc = "One content export (object or id)." },
+  { name = "get_content_exports", method = "GET", path = "users/{id}/content_exports",
+    returns = "ContentExport", list = true,
+    doc = "Past and pending content exports of the user." },
+  { name = "get_content_migration", method = "GET", path = "users/{id}/content_migrations/{1}",
+    returns = "ContentMigration",
+    args = { "migration" },
+    doc = "One content migration (object or id)." },
+  { name = "get_migration_systems", method = "GET",
+    path = "users/{id}/content_migrations/migrators", returns = "Migrator", list = true,
+    doc = "The migration types available to the user." },
+  { name = "get_enabled_features", method = "GET", path = "users/{id}/features/enabled",
+    doc = "Names of the features enabled for the user (a list of strings)." },
+  { name = "get_enrollments", method = "GET", path = "users/{id}/enrollments",
+    returns = "Enrollment", list = true,
+    doc = "The user's enrollments (state[], type[] filters)." },
+  { name = "get_eportfolios", method = "GET", path = "users/{id}/eportfolios",
+    returns = "EPortfolio", list = true,
+    doc = "The user's ePortfolios." },
+  { name = "get_file", method = "GET", path = "users/{id}/files/{1}", returns = "File",
+    args = { "file" },
+    doc = "One of the user's files (object or id)." },
+  { name = "get_file_quota", method = "GET", path = "users/{id}/files/quota",
+    doc = "Total and used storage quota ({quota=, quota_used=})." },
+  { name = "get_files", method = "GET", path = "users/{id}/files", returns = "File", list = true,
+    doc = "The user's files." },
+  { name = "get_folder", method = "GET", path = "users/{id}/folders/{1}", returns = "Folder",
+    args = { "folder" },
+    doc = "One of the user's folders (object or id)." },
+  { name = "get_folders", method = "GET", path = "users/{id}/folders", returns = "Folder",
+    list = true,
+    doc = "Every folder of the user, flat (subfolders included)." },
+  { name = "get_grade_change_events_for_grader", method = "GET",
+    path = "audit/grade_change/graders/{id}", returns = "GradeChangeEvent", list = true,
+    root = "events",
+    doc = "Grade changes made by this user as grader (admins)." },
+  { name = "get_grade_change_events_for_student", method = "GET",
+    path = "audit/grade_change/students/{id}", returns = "GradeChangeEvent", list = true,
+    root = "events",
+    doc = "Grade changes made to this student's grades (admins)." },
+  { name = "get_licenses", method = "GET", path = "users/{id}/content_licenses",
+    returns = "License", list = true,
+    doc = "Licenses that can be applied to the user's files." },
+  { name = "get_missing_submissions", method = "GET", path = "users/{id}/missing_submissions",
+    returns = "Assignment", list = true,
+    doc = "Past-due assignments the student has not submitted." },
+  { name = "get_user_logins", method = "GET", path = "users/{id}/logins", returns = "Login",
+    list = true,
+    doc = "The user's logins (pseudonyms)." },
+  { name = "remove_usage_rights", method = "DELETE", path = "users/{id}/usage_rights",
+    doc = "Remove usage rights from files (file_ids[])." },
+  { name = "set_usage_rights", method = "PUT", path = "users/{id}/usage_rights",
+    returns = "UsageRights",
+    doc = "Set usage rights on files (file_ids[], usage_rights[use_justification], ...)." },
+
+  -- A positional argument that is a parameter, or a list whose items get
+  -- the user's id (as canvasapi sets it).
+  { name = "create_folder", method = "POST", path = "users/{id}/folders", returns = "Folder",
+    args = { { "name", check = "string" } },
+    doc = "Create a folder named `name` (parent_folder_path or parent_folder_id in params)." },
+  { name = "create_content_migration", method = "POST", path = "users/{id}/content_migrations",
+    returns = "ContentMigration", item_fields = { user_id = "{id}" },
+    args = { { "migration_type", check = "string", what = "migration_type (a string or a Migrator)",
+               from = { Migrator = "type" } } },
+    doc = "Start a content migration; migration_type is a type string or an lcanvas.Migrator; " ..
+      "the result has user_id set." },
+  { name = "get_content_migrations", method = "GET", path = "users/{id}/content_migrations",
+    returns = "ContentMigration", list = true, item_fields = { user_id = "{id}" },
+    doc = "The user's content migrations, each with user_id set." },
+  { name = "get_features", method = "GET", path = "users/{id}/features", returns = "Feature",
+    list = true, item_fields = { user_id = "{id}" },
+    doc = "The features that apply to the user, each with user_id set." },
+  { name = "get_feature_flag", method = "GET", path = "users/{id}/features/flags/{1}",
+    returns = "FeatureFlag",
+    args = { { "feature", check = "string", what = "feature (a name or a Feature)",
+               from = { Feature = "feature" } } },
+    doc = "The flag of one feature for the user; feature is an lcanvas.Feature or a name." },
+  { name = "export_content", method = "POST", path = "users/{id}/content_exports",
+    returns = "ContentExport", args = { { "export_type", check = "string" } },
+    doc = "Start a content export (export_type \"zip\" for users)." },
+  { name = "update_color", method = "PUT", path = "users/{id}/colors/{1}",
+    args = { { "asset_string", check = "string" }, { "hexcode", check = "string" } },
+    doc = "Save a custom colour for an asset such as \"course_42\" (the \"#\" is optional); " ..
+      "returns {hexcode=...}." },
+  { name = "resolve_path", method = "GET", path = "users/{id}/folders/by_path{*1}",
+    returns = "Folder", list = true, args = { { "full_path", check = "string_or_nil" } },
+    doc = "The folders from the user's root down to full_path (\"a b/c\"; each segment " ..
+      "escaped), or the root folder alone." },
+
+  -- Observers and pairing codes (canvas-user-observees-api). Returned users
+  -- carry observation_link_root_account_ids.
+  { name = "get_observees", method = "GET", path = "users/{id}/observees", returns = "User",
+    list = true,
+    doc = "The users this user observes (include = {\"avatar_url\"})." },
+  { name = "get_observers", method = "GET", path = "users/{id}/observers", returns = "User",
+    list = true,
+    doc = "The users observing this user." },
+  { name = "add_observee_with_credentials", method = "POST", path = "users/{id}/observees",
+    returns = "User",
+    doc = "Observe a student given a pairing_code, an access_token or observee credentials." },
+  { name = "show_observee", method = "GET", path = "users/{id}/observees/{1}", returns = "User",
+    args = { "observee" },
+    doc = "One user this user observes." },
+  { name = "show_observer", method = "GET", path = "users/{id}/observers/{1}", returns = "User",
+    args = { "observer" },
+    doc = "One user observing this user." },
+  { name = "add_observee", method = "PUT", path = "users/{id}/observees/{1}", returns = "User",
+    args = { "observee" },
+    doc = "Observe a student by id (admins; root_account_id scopes the link)." },
+  { name = "remove_observee", method = "DELETE", path = "users/{id}/observees/{1}",
+    returns = "User",
+    args = { "observee" },
+    doc = "Stop observing a student (root_account_id removes only that link)." },
+
+  -- Users API: settings, dashboard, graded submissions
+  { name = "get_settings", method = "GET", path = "users/{id}/settings",
+    doc = "The user's settings (manual_mark_as_read, collapse_global_nav, ...)." },
+  { name = "update_settings", method = "PUT", path = "users/{id}/settings",
+    doc = "Change settings, e.g. {manual_mark_as_read = true}; returns all settings." },
+  { name = "get_dashboard_positions", method = "GET", path = "users/{id}/dashboard_positions",
+    doc = "The user's dashboard card positions, {dashboard_positions = {course_42 = 1, ...}}." },
+  { name = "get_graded_submissions", method = "GET", path = "users/{id}/graded_submissions",
+    returns = "Submission", list = true,
+    doc = "The user's most recently graded submissions (include = {\"assignment\"}, ...)." },
+  { name = "update_dashboard_positions", method = "PUT", path = "users/{id}/dashboard_positions",
+    args = { { "dashboard_positions", check = "table",
+               message = "positions must be a table like {course_42 = 1}" } },
+    doc = "Set dashboard card positions, e.g. {course_42 = 1}; " ..
+      "returns {dashboard_positions = {...}} with every position." },
+
+  -- Custom data: ns is a parameter, scope ("a/b" or {"a", "b"}) a path of
+  -- any depth; the answer is unwrapped from {data = ...}.
+  { name = "get_custom_data", method = "GET", path = "users/{id}/custom_data{*2}", field = "data",
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope" },
+    doc = "The data stored under namespace ns at scope (\"a/b\" or {\"a\", \"b\"}); " ..
+      "JSON types are kept." },
+  { name = "set_custom_data", method = "PUT", path = "users/{id}/custom_data{*2}", field = "data",
+    json = true,
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope",
+             { "data", check = "present", message = "data is required (use lcanvas.null for JSON null)" } },
+    doc = "Store data (any JSON value; lcanvas.null is null) under ns at scope, nil for the whole " ..
+      "namespace (a JSON body); returns what was stored." },
+  { name = "delete_custom_data", method = "DELETE", path = "users/{id}/custom_data{*2}",
+    field = "data",
+    args = { { "ns", check = "string", message = "ns (the namespace) must be a non-empty string" },
+             "scope" },
+    doc = "Delete the data under ns at scope, all of ns without one; returns what was deleted." },
+})
+
+-- Hand-written methods -------------------------------------------------------
+
+local argerror, segment, params_with = args.argerror, args.segment, args.params_with
+
+local function base(self, fname)
+  return "users/" .. segment(self, 0, fname)
+end
+
+local function invalid(fmt, ...)
+  error(core.error("InvalidResponse", string.format(fmt, ...)), 3)
+end
+
+-- Not a row: two requests (the PUT now, then a lazy list).
+--- User:moderate_all_eportfolios(params): set spam_status ("marked_as_spam", "marked_as_safe") on all the user's active ePortfolios now (PUT users/:id/eportfolios); returns a PaginatedList of the user's lcanvas.EPortfolio.
+function User.moderate_all_eportfolios(self, params)
+  local p = params_with(params, 1, "moderate_all_eportfolios")
+  local c = core.client_of(self)
+  local path = base(self, "moderate_all_eportfolios") .. "/eportfolios"
+  -- Sent at once (a PUT must not wait for someone to iterate); the list
+  -- then reads the moderated portfolios back lazily.
+  c:request("PUT", path, p)
+  return core.list(c, "EPortfolio", path)
+end
+
+-- Not a row: Canvas answers with a bare `ok`, which is not JSON.
+--- User:terminate_sessions([params]): end all the user's browser sessions and revoke their access tokens (DELETE users/:id/sessions); returns "ok".
+function User.terminate_sessions(self, params)
+  local p = params_with(params, 1, "terminate_sessions")
+  local c = core.client_of(self)
+  local path = base(self, "terminate_sessions") .. "/sessions"
+  local ok, res = pcall(c.request, c, "DELETE", path, p)
+  if ok then return res == nil and "ok" or res end
+  local is_err = type(res) == "table" and getmetatable(res) == getmetatable(core.error("CanvasException", ""))
+  if is_err and res.kind == "InvalidResponse" and res.status >= 200 and res.status < 300 then
+    local body = (res.body or ""):match("^%s*(.-)%s*$")
+    if body == "ok" then return "ok" end
+  end
+  error(res, 0)
+end
+
+-- Not a row: the answer is a list of users, not one object.
+--- User:split(): undo the merges into this user (POST users/:id/split); returns a sequence of Users, this one first.
+function User:split()
+  local canvas = core.client_of(self)
+  local answer = canvas:request("POST", base(self, "split") .. "/split")
+  if type(answer) ~= "table" then
+    error(core.error("InvalidResponse", "split: expected a list of users"), 2)
+  end
+  local users = {}
+  for i, attrs in ipairs(answer) do users[i] = core.object("User", attrs, canvas) end
+  return users
+end
+
+-- Not a row: two path shapes, and the receiver's attributes are replaced,
+-- not overlaid (returns = "self" overlays).
+--- User:merge_into(dest [, {destination_account_id = id}]): merge this user into dest and delete it (PUT users/:id/merge_into/:dest, or .../merge_into/accounts/:account/users/:dest); this object becomes the destination user, updated in place and returned.
+function User:merge_into(dest, opts)
+  args.params(opts, 2, "merge_into")
+  local canvas = core.client_of(self)
+  local path = base(self, "merge_into") .. "/merge_into/"
+  local account = opts and opts.destination_account_id
+  if account ~= nil then
+    path = path .. "accounts/" .. segment(account, 2, "merge_into") .. "/users/"
+  end
+  path = path .. segment(dest, 1, "merge_into")
+  local answer = canvas:request("PUT", path)
+  if args.dry_run(answer) then
+    self.dry_run = true   -- a dry run sent nothing: the object stays as it was, marked
+    return self
+  end
+  if type(answer) ~= "table" then
+    error(core.error("InvalidResponse", "merge_into: expected a user object"), 2)
+  end
+  -- The source no longer exists: nothing of the deleted user may linger.
+  local old = {}
+  for k in pairs(self) do old[#old + 1] = k end
+  for _, k in ipairs(old) do self[k] = nil end
+  for k, v in pairs(answer) do self[k] = v end
+  return self
+end
+
+-- Upload ---------------------------------------------------------------------------
+
+local function basename(path) return path:match("([^/]+)/*$") or path end
+
+-- Size of a path or file handle; raises (before any request) when unreadable.
+local function file_info(file, fname)
+  if io.type(file) == "file" then
+    local pos = file:seek("cur")
+    local size = pos and file:seek("end")
+    if not size then argerror(1, fname, "the file handle cannot seek (not a regular file?)") end
+    file:seek("set", pos)
+    local _, rerr = file:read(0)  -- a directory opens fine but cannot be read
+    if rerr then argerror(1, fname, "the file handle is not a regular file: " .. tostring(rerr)) end
+    return size, nil
+  elseif io.type(file) == "closed file" then
+    argerror(1, fname, "attempt to use a closed file")
+  elseif type(file) == "string" and file ~= "" then
+    local f, err = io.open(file, "rb")
+    if not f then argerror(1, fname, "cannot open file: " .. tostring(err)) end
+    local _, rerr = f:read(0)  -- a directory opens fine but cannot be read
+    local size = not rerr and f:seek("end")
+    f:close()
+    if not size then argerror(1, fname, "'" .. file .. "' is not a regular file") end
+    return size, basename(file)
+  end
+  argerror(1, fname, "expected a file path or an open file handle, got " .. type(file))
+end
+
+-- Origin (scheme://host:port) of an absolute URL, lowercased, default ports.
+local function origin_of(url)
+  local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
+  if not scheme then return nil end
+  scheme = scheme:lower()
+  host = host:gsub("^.*@", ""):lower()
+  if not host:find(":%d+$") then host = host .. (scheme == "https" and ":443" or ":80") end
+  return scheme .. "://" .. host
+end
+
+local function file_table(v, what)
+  if type(v) ~= "table" or v.id == nil then invalid("expected the File JSON in the answer to %s", what) end
+  return v
+end
+
+local function decode_file(text, what)
+  local ok, v = pcall(core.json.decode, text)
+  return file_table(ok and v or nil, what)
+end
+
+-- An authenticated GET of the Location; refused (ForeignOrigin) unless it
+-- is on Canvas's origin, so the token never follows a redirect elsewhere.
+local function fetch_location(c, location)
+  return file_table(c:request("GET", location), "GET " .. location:gsub("%?.*$", ""))
+end
+
+-- Not a row: three requests, the second to storage without the token.
+--- User:upload(file [, params]): upload a file (a path or an open file handle) to the user's files in Canvas's three steps (POST users/:id/files with name and size, a multipart POST to upload_url that never gets the token, then the File from a 3xx Location or the 201 answer); params: name, content_type, parent_folder_path, parent_folder_id, on_duplicate. Returns true and the File as a plain table (under a dry run, true and `{dry_run = true, ...}` after printing step 1).
+function User.upload(self, file, params)
+  local size, name = file_info(file, "upload")
+  local p = params_with(params, 2, "upload")
+  p.name = p.name or name
+  if p.name == nil or p.name == "" then
+    core.missing_field("User:upload from a file handle", "name", " in params")
+  end
+  p.size = size
+  local c = core.client_of(self)
+  local path = base(self, "upload") .. "/files"
+
+  -- 1. Tell Canvas about the file.
+  local ticket = c:request("POST", path, p)
+  if args.dry_run(ticket) then
+    -- A dry run: step 1 was printed, not sent, so there is nowhere to upload to.
+    return true, { dry_run = true, display_name = p.name, size = size }
+  end
+  if type(ticket) ~= "table" or type(ticket.upload_url) ~= "string" then
+    invalid("expected upload_url in the answer to POST %s", path)
+  end
+  local fields, upload_params = {}, ticket.upload_params or {}
+  if type(upload_params) ~= "table" then invalid("upload_params must be an object") end
+  for k, v in pairs(upload_params) do
+    if type(v) == "table" and v ~= core.null then invalid("upload_params.%s is not a plain value", tostring(k)) end
+    if v ~= core.null then fields[#fields + 1] = { tostring(k), tostring(v) } end
+  end
+  table.sort(fields, function(a, b) return a[1] < b[1] end)  -- deterministic requests
+
+  -- 2. Send the bytes to the storage URL, without the token.
+  local status, body, headers = core.upload_form(c, ticket.upload_url, fields, file,
+    type(ticket.file_param) == "string" and ticket.file_param or "file", p.name,
+    type(p.content_type) == "string" and p.content_type or nil)
+
+  -- 3. Confirm and get the File.
+  local location = headers.location
+  if location and location:sub(1, 1) == "/" then
+    location = (origin_of(ticket.upload_url) or "") .. location
+  end
+  local what = "POST " .. ticket.upload_url:gsub("%?.*$", "")
+  if status >= 300 and status < 400 then
+    if not location then invalid("the upload answered %d without a Location", status) end
+    return true, fetch_location(c, location)
+  end
+  if body:match("%S") then
+    local ok, v = pcall(core.json.decode, body)
+    if ok and type(v) == "table" and v.id ~= nil then return true, v end
+  end
+  if location then return true, fetch_location(c, location) end
+  if body:match("%S") then return true, decode_file(body, what) end
+  invalid("the upload answered %d with neither a File nor a Location", status)
+end
+
+-- Observers -----------------------------------------------------------------
+
+local post_observee = User.add_observee_with_credentials
+
+local function present(v) return v ~= nil and v ~= "" and v ~= core.null end
+
+-- Wraps the row: one of three alternatives must be complete before sending.
+--- User:add_observee_with_credentials(params): observe a student given `pairing_code`, `access_token` or `observee = {unique_id=, password=}` (RequiredFieldMissing before sending when none is complete).
+function User.add_observee_with_credentials(self, params)
+  if params ~= nil and type(params) ~= "table" then
+    error("bad argument #1 to 'add_observee_with_credentials' (table expected, got "
+      .. type(params) .. ")", 2)
+  end
+  params = params or {}
+  if not present(params.pairing_code) and not present(params.access_token) then
+    local obs = params.observee
+    if obs ~= nil and type(obs) ~= "table" then
+      error("bad argument #1 to 'add_observee_with_credentials' (observee must be a table "
+        .. "{unique_id=, password=})", 2)
+    end
+    for _, field in ipairs({ "unique_id", "password" }) do
+      if type(obs) ~= "table" or not present(obs[field]) then
+        core.missing_field("User:add_observee_with_credentials", "observee[" .. field .. "]",
+          " (or a pairing_code or an access_token)")
+      end
+    end
+  end
+  return post_observee(self, params)
+end
+
+return User
