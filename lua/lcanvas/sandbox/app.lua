@@ -37,8 +37,24 @@ local function merge(dst, src)
   return dst
 end
 
---- The route modules under routes/, one per API area.
-App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees", "courses", "oauth" }
+--- The route modules under routes/, one per Canvas API area, registered in
+-- this order. The first route that matches a request answers it, so
+-- activity_stream (GET /users/activity_stream) comes before users
+-- (GET /users/:user).
+App.ROUTE_MODULES = {
+  -- Users API: the user record and what hangs off it
+  "activity_stream", "users", "user_settings", "todo", "graded_submissions", "course_nicknames",
+  "pandata", "user_merge", "custom_data", "page_views", "colors", "sessions", "avatars",
+  -- Files API and other things a user owns (state: user_data.lua)
+  "folders", "files", "file_uploads", "usage_rights", "content_migrations", "content_exports",
+  "features", "communication_channels", "eportfolios", "logins",
+  -- Courses, enrollments, assignments, calendar
+  "courses", "enrollments", "assignments", "calendar_events",
+  -- Accounts, audit logs, observers, polls
+  "accounts", "audit_events", "observees", "poll_sessions",
+  -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
+  "meta_list", "oauth",
+}
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
@@ -211,6 +227,11 @@ function App:token_user(token)
   local id = self.store.tokens[token]
   if id == nil and self.issued_token_user then id = self:issued_token_user(token) end
   return id
+end
+
+--- The calling (or masqueraded) user, or a 404.
+function App:me(ctx)
+  return self.store.users[ctx.user_id] or answers.not_found()
 end
 
 --- The user a path segment or parameter names (42, self, sis_user_id:X...), or a 404.

@@ -1,6 +1,10 @@
 --- Small value helpers the sandbox's routes share.
 local M = {}
 
+--- Enrollment types by the course-level base role a parameter names.
+M.ENROLLMENT_TYPES = { student = "StudentEnrollment", teacher = "TeacherEnrollment", ta = "TaEnrollment",
+  observer = "ObserverEnrollment", designer = "DesignerEnrollment" }
+
 --- A shallow copy.
 function M.copy(v)
   local t = {}
