@@ -1,6 +1,7 @@
 --- Files API, uploading a file to a user's files (canvas-lms
--- app/controllers/files_controller.rb: api_create, api_create_success),
--- plus the storage origin that takes the bytes, as S3 or inst-fs would.
+-- app/controllers/users_controller.rb: create_file; the create_success step
+-- is in files.lua), plus the storage origin that takes the bytes, as S3 or
+-- inst-fs would.
 --
 -- Canvas's three steps: POST users/:id/files hands out an upload_url on
 -- the "storage" origin; the storage origin takes the multipart POST (never

@@ -1,6 +1,7 @@
---- Files API, a user's files (canvas-lms app/controllers/files_controller.rb):
--- quota, list and search, show, and Canvas's own files/:id with the
--- create_success step of an upload. Uploading itself: file_uploads.lua.
+--- Files API, a user's files (canvas-lms app/controllers/files_controller.rb:
+-- api_quota, api_index, api_show, api_create_success): quota, list and
+-- search, show, and Canvas's own files/:id with the create_success step of
+-- an upload. Uploading itself: file_uploads.lua.
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"
 

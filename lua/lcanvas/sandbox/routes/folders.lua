@@ -1,5 +1,5 @@
---- Folders API, a user's folders (canvas-lms app/controllers/folders_controller.rb):
--- list, resolve a path, show and create. State: user_data.lua.
+--- Files API, a user's folders (canvas-lms app/controllers/folders_controller.rb:
+-- list_all_folders, resolve_path, show, create). State: user_data.lua.
 local params = require "lcanvas.sandbox.params"
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"

@@ -1,6 +1,7 @@
---- Sandbox routes: the OAuth2 token endpoint (POST /login/oauth2/token,
--- outside /api/v1) with the refresh_token grant, as Canvas answers it for a
--- developer key. Issued access tokens live in store:area("oauth") =
+--- OAuth2 token endpoint (canvas-lms app/controllers/oauth2_provider_controller.rb:
+-- token): POST /login/oauth2/token, outside /api/v1, with the refresh_token
+-- grant, as Canvas answers it for a developer key. Issued access tokens
+-- live in store:area("oauth") =
 -- { clients = {[client_id] = secret}, refresh = {[refresh_token] =
 -- {user_id=, client_id=}}, issued = {[access_token] = {user_id=, expires=}} }
 -- and authenticate API requests (App:token_user) until they expire.

@@ -1,8 +1,9 @@
---- Sandbox routes: observers, observees and observer pairing codes
--- (canvas-user-observees-api). Links are real state in
+--- User Observees API and Observer Pairing Codes API (canvas-lms
+-- app/controllers/user_observees_controller.rb and
+-- observer_pairing_codes_api_controller.rb). Links are real state in
 -- store:area("observees") = { links = { {observer_id=, student_id=,
 -- root_account_id=}, ... }, codes = { {code=, user_id=, ...}, ... } };
--- other modules (merge_into) read and rewrite links in that shape.
+-- user_merge.lua reads and rewrites links in that shape (app.observee_state).
 local json = require "lcanvas.sandbox.json"
 local http = require "lcanvas.sandbox.http"
 local util = require "lcanvas.sandbox.util"
@@ -119,8 +120,13 @@ return function(app)
 
   -- Lists ---------------------------------------------------------------------
 
-  -- The users on the other end of the path user's links: `side` is
+  -- Links seen from the path user: `side` names the other end's field,
   -- "student_id" for their observees, "observer_id" for their observers.
+  local function link_roots_with(ctx, side, other)
+    if side == "observer_id" then return link_roots_between(other.id, ctx.user.id) end
+    return link_roots_between(ctx.user.id, other.id)
+  end
+
   local function linked(self, ctx, side)
     self:require_manage(ctx, ctx.user)
     local mine = side == "student_id" and "observer_id" or "student_id"
@@ -133,12 +139,16 @@ return function(app)
       end
     end
     table.sort(out, by_sortable_name)
-    for i, other in ipairs(out) do
-      local observer, student = ctx.user.id, other.id
-      if side == "observer_id" then observer, student = other.id, ctx.user.id end
-      out[i] = present(ctx, other, link_roots_between(observer, student))
-    end
+    for i, other in ipairs(out) do out[i] = present(ctx, other, link_roots_with(ctx, side, other)) end
     return out
+  end
+
+  local function one_link(self, ctx, side, raw)
+    self:require_manage(ctx, ctx.user)
+    local other = app:find_user(ctx, raw)
+    local roots = link_roots_with(ctx, side, other)
+    if #roots == 0 then app.not_found() end
+    return present(ctx, other, roots)
   end
 
   app:route("GET", "/users/:user/observees", function(self, ctx)
@@ -152,19 +162,11 @@ return function(app)
   -- One link ------------------------------------------------------------------
 
   app:route("GET", "/users/:user/observees/:observee_id", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local student = app:find_user(ctx, ctx.args.observee_id)
-    local roots = link_roots_between(ctx.user.id, student.id)
-    if #roots == 0 then app.not_found() end
-    return present(ctx, student, roots)
+    return one_link(self, ctx, "student_id", ctx.args.observee_id)
   end)
 
   app:route("GET", "/users/:user/observers/:observer_id", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local observer = app:find_user(ctx, ctx.args.observer_id)
-    local roots = link_roots_between(observer.id, ctx.user.id)
-    if #roots == 0 then app.not_found() end
-    return present(ctx, observer, roots)
+    return one_link(self, ctx, "observer_id", ctx.args.observer_id)
   end)
 
   -- Add with a pairing code, an access token or the student's credentials.

@@ -1,5 +1,5 @@
 --- Users API, a user's settings and dashboard card positions (canvas-lms
--- app/controllers/users_controller.rb: settings, dashboard_positions,
+-- app/controllers/users_controller.rb: settings, get_dashboard_positions,
 -- set_dashboard_positions). State: store:area("user_settings").
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"

@@ -1,7 +1,8 @@
---- Users API, the user record (canvas-lms app/controllers/users_controller.rb):
--- show, profile, update, an account's users (api_index), creating users
--- (create, create_self_registered_user). Other modules answer with the same
--- public shape of a user (app.present_user).
+--- Users API, the user record (canvas-lms app/controllers/users_controller.rb:
+-- api_show, update, index for an account's users, create,
+-- create_self_registered_user; and profile_controller.rb: settings for the
+-- profile). Other modules answer with the same public shape of a user
+-- (app.present_user).
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 
