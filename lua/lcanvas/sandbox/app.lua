@@ -55,6 +55,10 @@ App.ROUTE_MODULES = {
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
+-- Hooks route modules set on the app for one another (each owned by one
+-- module): present_user (users), course_nickname (course_nicknames),
+-- observee_state (observees), storage_handler (file_uploads, the storage
+-- origin), oauth_token_handler and issued_token_user (oauth).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},

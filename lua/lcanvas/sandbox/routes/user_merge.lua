@@ -13,12 +13,8 @@ return function(app)
     return store:area("user_merges", function() return {} end)
   end
 
-  -- Moves what belongs to src onto dest and deletes src; the record says
-  -- what moved, so split can put it back.
-  local function merge(src, dest)
-    local rec = { user = src, moved = {}, dropped = {}, links = {}, dropped_links = {},
-      namespaces = {}, tokens = {} }
-    -- Enrollments: unique ones move; a duplicate goes away with src.
+  -- Enrollments: unique ones move; a duplicate goes away with src.
+  local function move_enrollments(rec, src, dest)
     local has = {}
     for _, e in ipairs(store.enrollments) do
       if e.user_id == dest.id then has[e.course_id .. "/" .. e.type] = true end
@@ -38,21 +34,31 @@ return function(app)
         table.remove(store.enrollments, i)
       end
     end
-    -- Observer links live in the observees module's area (made from the
-    -- seed on first use, so ask that module for it).
+  end
+
+  -- Observer links live in the observees module's area (made from the
+  -- seed on first use, so ask that module for it).
+  local function observer_links()
     local obs = app.observee_state and app.observee_state()
-    if type(obs) == "table" and type(obs.links) == "table" then
-      for i = #obs.links, 1, -1 do
-        local l = obs.links[i]
+    if type(obs) == "table" and type(obs.links) == "table" then return obs.links end
+  end
+
+  -- A link src is on moves to dest, unless dest already has it (or it
+  -- would link dest to itself): then it goes away with src.
+  local function move_links(rec, src, dest)
+    local links = observer_links()
+    if links then
+      for i = #links, 1, -1 do
+        local l = links[i]
         if l.observer_id == src.id or l.student_id == src.id then
           local o = l.observer_id == src.id and dest.id or l.observer_id
           local s = l.student_id == src.id and dest.id or l.student_id
           local dup = o == s
-          for _, other in ipairs(obs.links) do
+          for _, other in ipairs(links) do
             if other ~= l and other.observer_id == o and other.student_id == s then dup = true end
           end
           if dup then
-            rec.dropped_links[#rec.dropped_links + 1] = table.remove(obs.links, i)
+            rec.dropped_links[#rec.dropped_links + 1] = table.remove(links, i)
           else
             rec.links[#rec.links + 1] = { link = l, observer_id = l.observer_id, student_id = l.student_id }
             l.observer_id, l.student_id = o, s
@@ -60,7 +66,10 @@ return function(app)
         end
       end
     end
-    -- Custom data: namespaces dest lacks move; the rest goes with src.
+  end
+
+  -- Custom data: namespaces dest lacks move; the rest goes with src.
+  local function move_custom_data(rec, src, dest)
     local from = store.custom_data[src.id]
     if from then
       local to = store.custom_data[dest.id] or {}
@@ -74,6 +83,16 @@ return function(app)
       rec.custom_data = from
       store.custom_data[src.id] = nil
     end
+  end
+
+  -- Moves what belongs to src onto dest and deletes src; the record says
+  -- what moved, so split can put it back.
+  local function merge(src, dest)
+    local rec = { user = src, moved = {}, dropped = {}, links = {}, dropped_links = {},
+      namespaces = {}, tokens = {} }
+    move_enrollments(rec, src, dest)
+    move_links(rec, src, dest)
+    move_custom_data(rec, src, dest)
     -- Access tokens and logins move to the destination too.
     for token, uid in pairs(store.tokens) do
       if uid == src.id then
@@ -96,14 +115,14 @@ return function(app)
       if e.user_id == dest.id then e.user_id = src.id end
     end
     for _, e in ipairs(rec.dropped) do store.enrollments[#store.enrollments + 1] = e end
-    local obs = app.observee_state and app.observee_state()
-    if type(obs) == "table" and type(obs.links) == "table" then
+    local links = observer_links()
+    if links then
       for _, r in ipairs(rec.links) do
-        for _, l in ipairs(obs.links) do
+        for _, l in ipairs(links) do
           if l == r.link then l.observer_id, l.student_id = r.observer_id, r.student_id end
         end
       end
-      for _, l in ipairs(rec.dropped_links) do obs.links[#obs.links + 1] = l end
+      for _, l in ipairs(rec.dropped_links) do links[#links + 1] = l end
     end
     if rec.custom_data then
       local back, to = {}, store.custom_data[dest.id] or {}
