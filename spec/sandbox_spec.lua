@@ -254,16 +254,15 @@ describe("sandbox modules", function()
       assert.is_nil(listed[name], name .. " listed twice")
       listed[name] = true
     end
-    local h = io.popen("ls " .. sandbox.root .. "/lua/lcanvas/sandbox/routes")
+    local lfs = require "lfs"
     local files = 0
-    for file in h:lines() do
+    for file in lfs.dir(sandbox.root .. "/lua/lcanvas/sandbox/routes") do
       local name = file:match("^(.+)%.lua$")
       if name then
         files = files + 1
         assert.is_true(listed[name] ~= nil, "routes/" .. file .. " is not in App.ROUTE_MODULES")
       end
     end
-    h:close()
     local n = 0
     for _ in pairs(listed) do n = n + 1 end
     assert.equal(n, files)
