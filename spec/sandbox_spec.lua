@@ -189,3 +189,82 @@ describe("sandbox", function()
     assert.equal(1, #sandbox.requests())
   end)
 end)
+
+-- The sandbox's own building blocks, in process (no server needed).
+describe("sandbox modules", function()
+  local multipart = require "lcanvas.sandbox.multipart"
+  local paging = require "lcanvas.sandbox.paging"
+
+  local function form(boundary, parts)
+    local out = {}
+    for _, p in ipairs(parts) do
+      out[#out + 1] = "--" .. boundary .. "\r\n" .. p .. "\r\n"
+    end
+    return table.concat(out) .. "--" .. boundary .. "--\r\n"
+  end
+
+  it("splits a multipart/form-data body into named parts, bytes kept as sent", function()
+    local body = form("XyZ", {
+      'Content-Disposition: form-data; name="key"\r\n\r\nusers/1/a.txt',
+      'Content-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n'
+        .. "line one\r\nXyZ--\0\255",
+    })
+    local parts = assert(multipart.parse({ headers = { ["content-type"] = 'multipart/form-data; boundary="XyZ"' },
+      body = body }))
+    assert.equal(2, #parts)
+    assert.equal("key", parts[1].name)
+    assert.equal("users/1/a.txt", parts[1].data)
+    assert.is_nil(parts[1].filename)
+    assert.equal("file", parts[2].name)
+    assert.equal("a.txt", parts[2].filename)
+    assert.equal("text/plain", parts[2].headers["content-type"])
+    assert.equal("line one\r\nXyZ--\0\255", parts[2].data)
+  end)
+
+  it("refuses what is not a whole multipart/form-data body", function()
+    local function parse(ctype, body) return select(2, multipart.parse({ headers = { ["content-type"] = ctype },
+      body = body })) end
+    assert.equal("expected multipart/form-data", parse("application/json", "{}"))
+    assert.equal("expected multipart/form-data", parse("multipart/form-data", ""))
+    assert.equal("no multipart boundary in the body", parse("multipart/form-data; boundary=b", "junk"))
+    assert.equal("malformed part headers", parse("multipart/form-data; boundary=b", "--b\r\nname: x"))
+    assert.equal("unterminated part", parse("multipart/form-data; boundary=b",
+      '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nno end'))
+  end)
+
+  it("builds Canvas Link headers: per_page clamped, other parameters kept, last and prev as asked", function()
+    assert.equal(10, paging.per_page(nil, 10, 100))
+    assert.equal(10, paging.per_page("0", 10, 100))
+    assert.equal(100, paging.per_page("500", 10, 100))
+    assert.equal(1, paging.page_number("-3"))
+    local req = { path = "/api/v1/users", query = "include[]=email&page=9&per_page=2", headers = { host = "h:1" } }
+    local function url(page) return "http://h:1/api/v1/users?include[]=email&page=" .. page .. "&per_page=2" end
+    assert.equal(table.concat({ "<" .. url(9) .. '>; rel="current"', "<" .. url(8) .. '>; rel="prev"',
+      "<" .. url(1) .. '>; rel="first"', "<" .. url(3) .. '>; rel="last"' }, ","),
+      paging.numeric_link_header(req, 9, 2, 5))
+    assert.equal(table.concat({ "<" .. url(9) .. '>; rel="current"', "<" .. url(3) .. '>; rel="prev"',
+      "<" .. url(1) .. '>; rel="first"' }, ","),
+      paging.numeric_link_header(req, 9, 2, 5, { prev_within_last = true, no_last = true }))
+  end)
+
+  it("registers every module under routes/ exactly once", function()
+    local App = require "lcanvas.sandbox.app"
+    local listed = {}
+    for _, name in ipairs(App.ROUTE_MODULES) do
+      assert.is_nil(listed[name], name .. " listed twice")
+      listed[name] = true
+    end
+    local lfs = require "lfs"
+    local files = 0
+    for file in lfs.dir(sandbox.root .. "/lua/lcanvas/sandbox/routes") do
+      local name = file:match("^(.+)%.lua$")
+      if name then
+        files = files + 1
+        assert.is_true(listed[name] ~= nil, "routes/" .. file .. " is not in App.ROUTE_MODULES")
+      end
+    end
+    local n = 0
+    for _ in pairs(listed) do n = n + 1 end
+    assert.equal(n, files)
+  end)
+end)

@@ -1,37 +1,23 @@
 --- The sandbox Canvas application: everything between a parsed HTTP request
 -- and its response. Auth, masquerading, the leaky-bucket throttle, faults,
--- pagination, string ids, the request log and the /__sandbox control API
--- live here once; endpoints are declared in routes/*.lua as small tables.
+-- the request log and the /__sandbox control API live here once; endpoints
+-- are declared in routes/*.lua (one module per API area) as small tables,
+-- answers come from answers.lua and pagination from paging.lua.
 local json = require "lcanvas.sandbox.json"
 local http = require "lcanvas.sandbox.http"
 local params = require "lcanvas.sandbox.params"
+local answers = require "lcanvas.sandbox.answers"
+local paging = require "lcanvas.sandbox.paging"
 
 local App = {}
 App.__index = App
 
-local JSON_TYPE = "application/json; charset=utf-8"
+local JSON_TYPE = answers.JSON_TYPE
 local LOG_MAX = 5000
 local LOG_BODY_MAX = 256 * 1024
 
--- An answer that ends the handling early (404, 401, validation errors).
-local Halt = {}
-Halt.__index = Halt
-
-local function halt(status, body, headers)
-  error(setmetatable({ status = status, body = body, headers = headers }, Halt), 0)
-end
-App.halt = halt
-
-function App.not_found()
-  halt(404, { errors = { { message = "The specified resource does not exist." } } })
-end
-
-function App.bad_request(message, field, code)
-  if field then
-    halt(400, { errors = { { field = field, message = message, error_code = code } } })
-  end
-  halt(400, { errors = { { message = message } } })
-end
+-- Routes reach the shared answers through the app they are given.
+App.halt, App.not_found, App.bad_request = answers.halt, answers.not_found, answers.bad_request
 
 local DEFAULT_CONFIG = {
   throttle = { enabled = true, hwm = 600, drain = 10, reserve = 50, status = 403 },
@@ -51,8 +37,28 @@ local function merge(dst, src)
   return dst
 end
 
---- The route modules under routes/, one per API area.
-App.ROUTE_MODULES = { "users", "user_resources", "users_api", "observees", "courses", "oauth" }
+--- The route modules under routes/, one per Canvas API area, registered in
+-- this order. The first route that matches a request answers it, so
+-- activity_stream (GET /users/activity_stream) comes before users
+-- (GET /users/:user).
+App.ROUTE_MODULES = {
+  -- Users API: the user record and what hangs off it
+  "activity_stream", "users", "user_settings", "todo", "graded_submissions", "course_nicknames",
+  "pandata", "user_merge", "custom_data", "page_views", "colors", "sessions", "avatars",
+  -- Files API and other things a user owns (state: user_data.lua)
+  "folders", "files", "file_uploads", "usage_rights", "content_migrations", "content_exports",
+  "features", "communication_channels", "eportfolios", "logins",
+  -- Courses, enrollments, assignments, calendar
+  "courses", "enrollments", "assignments", "calendar_events",
+  -- Accounts, audit logs, observers, polls
+  "accounts", "audit_events", "observees", "poll_sessions",
+  -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
+  "meta_list", "oauth",
+}
+-- Hooks route modules set on the app for one another (each owned by one
+-- module): present_user (users), course_nickname (course_nicknames),
+-- observee_state (observees), storage_handler (file_uploads, the storage
+-- origin), oauth_token_handler and issued_token_user (oauth).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
@@ -114,6 +120,14 @@ end
 
 -- Faults ---------------------------------------------------------------------
 
+--- The answer a fault with a status gives instead of the real one (the
+-- Catalog origin's faults too).
+function App.fault_answer(fault)
+  local headers = { ["Content-Type"] = fault.content_type or JSON_TYPE }
+  for k, v in pairs(fault.headers or {}) do headers[k] = v end
+  return { status = fault.status, headers = headers, body = fault.body or "" }
+end
+
 function App:take_fault(req, origin)
   for i, f in ipairs(self.faults) do
     local match = (f.origin or "main") == origin
@@ -131,12 +145,10 @@ end
 
 function App:control(req)
   local what = req.path:match("^/__sandbox/(.*)$")
-  local function ok(v, status)
-    return { status = status or 200, headers = { ["Content-Type"] = JSON_TYPE }, body = json.encode(v) }
-  end
+  local function ok(v, status) return answers.json(status or 200, v) end
   local function body_json()
     local v, err = json.decode(req.body ~= "" and req.body or "{}")
-    if v == nil then halt(400, { errors = { { message = "bad JSON: " .. tostring(err) } } }) end
+    if v == nil then answers.halt(400, answers.errors("bad JSON: " .. tostring(err))) end
     return v
   end
   if what == "requests" and req.method == "GET" then
@@ -171,97 +183,7 @@ function App:control(req)
   return ok({ errors = { { message = "unknown control endpoint" } } }, 404)
 end
 
--- Pagination -----------------------------------------------------------------
-
--- Bookmarks are opaque to clients; hex of a JSON array keeps them URL-safe.
-local function to_hex(s)
-  return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
-end
-
-local function from_hex(s)
-  if not s:match("^%x*$") or #s % 2 == 1 then return "" end
-  return (s:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end))
-end
-
-local function page_url(req, page, per_page)
-  local kept = {}
-  for _, pair in ipairs(params.raw_pairs(req.query)) do
-    if pair[1] ~= "page" and pair[1] ~= "per_page" then
-      kept[#kept + 1] = pair[1] .. "=" .. pair[2]
-    end
-  end
-  kept[#kept + 1] = "page=" .. page
-  kept[#kept + 1] = "per_page=" .. per_page
-  return string.format("http://%s%s?%s", req.headers.host or "127.0.0.1", req.path,
-    table.concat(kept, "&"))
-end
-
--- Slices `items` for this request; returns the page and extra headers.
-function App:paginate(req, items, opts)
-  local q = params.parse_query(req.query)
-  local per_page = math.tointeger(tonumber(q.per_page)) or 10
-  if per_page < 1 then per_page = 10 end
-  if per_page > 100 then per_page = 100 end  -- Canvas clamps silently
-  local offset = 0
-  local page_token = q.page
-  local bookmark = opts.pagination == "bookmark"
-  if bookmark then
-    if page_token and page_token ~= "first" then
-      local raw = page_token:match("^bookmark:(.+)$")
-      local decoded = raw and json.decode(from_hex(raw))
-      if type(decoded) ~= "table" or math.type(decoded[1]) ~= "integer" then
-        halt(400, { errors = { { message = "invalid bookmark" } } })
-      end
-      offset = decoded[1]
-    end
-  else
-    local page = math.tointeger(tonumber(page_token)) or 1
-    if page < 1 then page = 1 end
-    offset = (page - 1) * per_page
-  end
-  local slice = json.array({})
-  for i = offset + 1, math.min(offset + per_page, #items) do slice[#slice + 1] = items[i] end
-  local links = {}
-  local function link(url, rel) links[#links + 1] = "<" .. url .. ">; rel=\"" .. rel .. "\"" end
-  if bookmark then
-    local function token(off) return off == 0 and "first" or "bookmark:" .. to_hex(json.encode({ off })) end
-    link(page_url(req, token(offset), per_page), "current")
-    if offset + per_page < #items then link(page_url(req, token(offset + per_page), per_page), "next") end
-    if offset > 0 then link(page_url(req, token(math.max(0, offset - per_page)), per_page), "prev") end
-    link(page_url(req, "first", per_page), "first")
-  else
-    local page = offset // per_page + 1
-    local last = math.max(1, (#items + per_page - 1) // per_page)
-    link(page_url(req, page, per_page), "current")
-    if page < last then link(page_url(req, page + 1, per_page), "next") end
-    if page > 1 then link(page_url(req, page - 1, per_page), "prev") end
-    link(page_url(req, 1, per_page), "first")
-    if not opts.no_last then link(page_url(req, last, per_page), "last") end
-  end
-  if opts.meta then
-    local next_url
-    for _, l in ipairs(links) do
-      if l:find('rel="next"', 1, true) then next_url = l:match("^<(.-)>") end
-    end
-    return { [opts.root] = slice, meta = { pagination = { next = next_url or json.null } } }, {}
-  end
-  if opts.root then return { [opts.root] = slice }, { Link = table.concat(links, ",") } end
-  return slice, { Link = table.concat(links, ",") }
-end
-
 -- The request pipeline ---------------------------------------------------------
-
-local function json_response(status, value, headers, string_ids)
-  headers = headers or {}
-  headers["Content-Type"] = headers["Content-Type"] or JSON_TYPE
-  return { status = status, headers = headers,
-    body = value == nil and "" or json.encode(value, { string_ids = string_ids }) }
-end
-
-local function unauthorized(self)
-  return json_response(self.config.unauthorized_status, { status = "unauthorized",
-    errors = { { message = "user not authorized to perform that action" } } })
-end
 
 function App:dispatch(req, ctx)
   local path = req.path:sub(#"/api/v1" + 1)
@@ -279,29 +201,27 @@ function App:dispatch(req, ctx)
         end
         local value, status, headers = r.handler(self, ctx)
         if r.opts.list then
-          local page, link_headers = self:paginate(req, value, r.opts)
+          local page, link_headers = paging.paginate(req, value, r.opts)
           for k, v in pairs(headers or {}) do link_headers[k] = v end
-          return json_response(status or 200, page, link_headers, ctx.string_ids)
+          return answers.json(status or 200, page, link_headers, ctx.string_ids)
         end
         if type(value) == "table" and value.__raw_response then return value end
-        return json_response(status or 200, value, headers, ctx.string_ids)
+        return answers.json(status or 200, value, headers, ctx.string_ids)
       end
     end
   end
-  App.not_found()
+  answers.not_found()
 end
 
 --- Resolvers turn a path segment into a record (or a 404).
 App.resolvers = {
-  user = function(self, ctx, raw)
-    return self.store:find_user(raw, ctx.user_id) or App.not_found()
-  end,
+  user = function(self, ctx, raw) return self:find_user(ctx, raw) end,
   account = function(self, ctx, raw)
     local id = raw == "self" and 1 or math.tointeger(tonumber(raw))
-    return self.store.accounts[id] or App.not_found()
+    return self.store.accounts[id] or answers.not_found()
   end,
   course = function(self, ctx, raw)
-    return self.store.courses[math.tointeger(tonumber(raw))] or App.not_found()
+    return self.store.courses[math.tointeger(tonumber(raw))] or answers.not_found()
   end,
 }
 
@@ -313,24 +233,38 @@ function App:token_user(token)
   return id
 end
 
+--- The calling (or masqueraded) user, or a 404.
+function App:me(ctx)
+  return self.store.users[ctx.user_id] or answers.not_found()
+end
+
+--- The user a path segment or parameter names (42, self, sis_user_id:X...), or a 404.
+function App:find_user(ctx, raw)
+  return self.store:find_user(raw, ctx.user_id) or answers.not_found()
+end
+
+--- Canvas's answer to a caller without the right (config.unauthorized_status).
+function App:unauthorized()
+  answers.halt(self.config.unauthorized_status, { status = "unauthorized",
+    errors = { { message = answers.UNAUTHORIZED } } })
+end
+
 --- The permission most user endpoints use: yourself, or an admin.
 function App:can_manage(ctx, user)
   return ctx.user_id == user.id or self.store:is_admin(ctx.user_id)
 end
 
 function App:require_manage(ctx, user)
-  if not self:can_manage(ctx, user) then
-    halt(self.config.unauthorized_status, { status = "unauthorized",
-      errors = { { message = "user not authorized to perform that action" } } })
-  end
+  if not self:can_manage(ctx, user) then self:unauthorized() end
+end
+
+function App:require_admin(ctx)
+  if not self.store:is_admin(ctx.user_id) then self:unauthorized() end
 end
 
 function App:handle(req, origin)
   if origin == "main" and req.path:find("^/__sandbox/") then
-    local ok, res = pcall(self.control, self, req)
-    if ok then return res end
-    if getmetatable(res) == Halt then return json_response(res.status, res.body) end
-    error(res, 0)
+    return answers.catch(self.control, self, req)
   end
   local entry = self:record(req, origin)
   local res = self:answer(req, origin)
@@ -347,33 +281,27 @@ function App:answer(req, origin)
   if fault then
     if replaces and fault.delay_ms then http.sleep(fault.delay_ms / 1000) end
     if fault.reset then return { reset = true } end
-    if fault.status then
-      local headers = { ["Content-Type"] = fault.content_type or JSON_TYPE }
-      for k, v in pairs(fault.headers or {}) do headers[k] = v end
-      return { status = fault.status, headers = headers, body = fault.body or "" }
-    end
+    if fault.status then return App.fault_answer(fault) end
     if fault.invalid_json then
       return { status = 200, headers = { ["Content-Type"] = JSON_TYPE }, body = '{"id": 1, "name": ' }
     end
   end
   if origin == "storage" then
-    -- Uploads and downloads: routes/user_resources.lua sets the handler.
+    -- Uploads and downloads: routes/file_uploads.lua sets the handler.
     if self.storage_handler then return self:storage_handler(req) end
-    return json_response(404, { errors = { { message = "The specified resource does not exist." } } })
+    return answers.error(404, answers.NOT_FOUND)
   end
   -- The OAuth2 token endpoint lives outside /api/v1 and needs no bearer token.
   if origin == "main" and req.path == "/login/oauth2/token" and self.oauth_token_handler then
     return self:oauth_token_handler(req)
   end
-  if not req.path:find("^/api/v1/") then
-    return json_response(404, { errors = { { message = "The specified resource does not exist." } } })
-  end
+  if not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end
 
   -- Authentication: a bearer token the seed knows.
   local token = (req.headers.authorization or ""):match("^Bearer%s+(.+)$")
   local user_id = token and self:token_user(token)
   if not user_id then
-    return json_response(401, { errors = { { message = "Invalid access token." } } },
+    return answers.json(401, answers.errors("Invalid access token."),
       { ["WWW-Authenticate"] = 'Bearer realm="canvas-lms"' })
   end
 
@@ -395,28 +323,20 @@ function App:answer(req, origin)
 
   local ctx = { req = req, token = token, real_user_id = user_id, user_id = user_id,
     string_ids = (req.headers.accept or ""):find("application/json+canvas-string-ids", 1, true) ~= nil }
-  local ok, res = pcall(function()
+  local res = answers.catch(function()
     local perr
     ctx.params, perr = params.request_params(req)
-    if not ctx.params then App.bad_request(perr) end
+    if not ctx.params then answers.bad_request(perr) end
     local as = ctx.params.as_user_id
     if as ~= nil then
       local target = self.store:find_user(tostring(as), user_id)
       if not target or not self.store:is_admin(user_id) then
-        halt(401, { errors = "Invalid as_user_id" })
+        answers.halt(401, { errors = "Invalid as_user_id" })
       end
       ctx.user_id = target.id
     end
     return self:dispatch(req, ctx)
   end)
-  if not ok then
-    if getmetatable(res) ~= Halt then error(res, 0) end
-    if res.status == self.config.unauthorized_status and res.body and res.body.status == "unauthorized" then
-      res = unauthorized(self)
-    else
-      res = json_response(res.status, res.body, res.headers)
-    end
-  end
   if fault and fault.while1 then res.body = "while(1);" .. res.body end
   if fault and fault.truncate then res.truncate = true end
   if bucket then

@@ -6,6 +6,9 @@
 local json = require "lcanvas.sandbox.json"
 local http = require "lcanvas.sandbox.http"
 local params = require "lcanvas.sandbox.params"
+local answers = require "lcanvas.sandbox.answers"
+local paging = require "lcanvas.sandbox.paging"
+local util = require "lcanvas.sandbox.util"
 
 local M = {}
 
@@ -13,7 +16,6 @@ M.API_KEY = "sandbox-catalog-key"
 M.SEED_USERS = 60
 M.DEFAULT_PER_PAGE, M.MAX_PER_PAGE = 20, 100
 
-local JSON_TYPE = "application/json; charset=utf-8"
 local ROOT_UUID = "SbxRootAccountUuid0000000000000000000001"
 
 -- Time ---------------------------------------------------------------------
@@ -101,23 +103,9 @@ local function present(u)
   return out
 end
 
--- Answers -----------------------------------------------------------------
+-- Parameters ----------------------------------------------------------------
 
-local Halt = {}
-local function halt(status, body, headers) error(setmetatable({ status = status, body = body,
-  headers = headers }, Halt), 0) end
-local function not_found()
-  halt(404, { errors = { { message = "The specified resource does not exist." } } })
-end
-local function bad_request(message, field)
-  halt(400, { errors = { { field = field, message = message } } })
-end
-
-local function respond(status, value, headers)
-  headers = headers or {}
-  headers["Content-Type"] = headers["Content-Type"] or JSON_TYPE
-  return { status = status, headers = headers, body = json.encode(value) }
-end
+local bad_request, respond = answers.bad_request, answers.json
 
 local function bool_param(v, name)
   if v == nil then return nil end
@@ -156,15 +144,7 @@ local function apply_custom_fields(u, cf)
   u.custom_fields = fields
 end
 
-local function page_link(req, page, per_page)
-  local kept = {}
-  for _, pair in ipairs(params.raw_pairs(req.query)) do
-    if pair[1] ~= "page" and pair[1] ~= "per_page" then kept[#kept + 1] = pair[1] .. "=" .. pair[2] end
-  end
-  kept[#kept + 1] = "page=" .. page
-  kept[#kept + 1] = "per_page=" .. per_page
-  return string.format("http://%s%s?%s", req.headers.host or "127.0.0.1", req.path, table.concat(kept, "&"))
-end
+-- Routes --------------------------------------------------------------------
 
 local function list_users(st, req, p)
   local reg = bool_param(p.registered_in_catalog, "registered_in_catalog")
@@ -185,29 +165,19 @@ local function list_users(st, req, p)
       matches[#matches + 1] = u
     end
   end
-  local per_page = math.tointeger(tonumber(p.per_page)) or M.DEFAULT_PER_PAGE
-  if per_page < 1 then per_page = M.DEFAULT_PER_PAGE end
-  if per_page > M.MAX_PER_PAGE then per_page = M.MAX_PER_PAGE end
-  local page = math.tointeger(tonumber(p.page)) or 1
-  if page < 1 then page = 1 end
+  local per_page = paging.per_page(p.per_page, M.DEFAULT_PER_PAGE, M.MAX_PER_PAGE)
+  local page = paging.page_number(p.page)
   local out = json.array({})
   for i = (page - 1) * per_page + 1, math.min(page * per_page, #matches) do
     out[#out + 1] = present(matches[i])
   end
-  local last = math.max(1, (#matches + per_page - 1) // per_page)
-  local links = {}
-  local function link(n, rel) links[#links + 1] = "<" .. page_link(req, n, per_page) .. ">; rel=\"" .. rel .. "\"" end
-  link(page, "current")
-  if page < last then link(page + 1, "next") end
-  if page > 1 then link(math.min(page - 1, last), "prev") end
-  link(1, "first")
-  link(last, "last")
-  return respond(200, { users = out }, { Link = table.concat(links, ",") })
+  return respond(200, { users = out }, { Link = paging.numeric_link_header(req, page, per_page, #matches,
+    { prev_within_last = true }) })
 end
 
 local function find(st, raw)
   local id = math.tointeger(tonumber(raw))
-  return id and tostring(id) == raw and st.users[id] or not_found()
+  return id and tostring(id) == raw and st.users[id] or answers.not_found()
 end
 
 local function route(app, st, req, p)
@@ -236,7 +206,7 @@ local function route(app, st, req, p)
     store:add_user({ id = canvas_id, name = p.user_name, short_name = p.first_name or first or p.user_name,
       sortable_name = last and (last .. ", " .. first) or p.user_name, login_id = p.email_address,
       email = p.email_address, locale = "en", time_zone = "Etc/UTC", account_id = 1,
-      created_at = os.date("!%Y-%m-%dT%H:%M:%SZ") })
+      created_at = util.iso() })
     local t = now()
     local id = st.next_id
     st.next_id = id + 1
@@ -256,7 +226,7 @@ local function route(app, st, req, p)
     return respond(200, { user = out })
   end
   local raw = path:match("^/users/([^/]+)$")
-  if not raw then not_found() end
+  if not raw then answers.not_found() end
   local u = find(st, params.unescape(raw))
   if req.method == "GET" or req.method == "HEAD" then
     return respond(200, { user = present(u) })
@@ -278,7 +248,7 @@ local function route(app, st, req, p)
     end
     return respond(200, {})
   end
-  not_found()
+  answers.not_found()
 end
 
 --- A request handler for the Catalog origin of `app`.
@@ -291,9 +261,7 @@ function M.handler(app)
     if fault and fault.reset then
       res = { reset = true }
     elseif fault and fault.status then
-      res = { status = fault.status, headers = { ["Content-Type"] = fault.content_type or JSON_TYPE },
-        body = fault.body or "" }
-      for k, v in pairs(fault.headers or {}) do res.headers[k] = v end
+      res = app.fault_answer(fault)
     else
       res = M.answer(app, req)
     end
@@ -303,9 +271,7 @@ function M.handler(app)
 end
 
 function M.answer(app, req)
-  if not req.path:find("^/api/v1/") then
-    return respond(404, { errors = { { message = "The specified resource does not exist." } } })
-  end
+  if not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end
   -- Rails's token authentication: Token token="<key>" (quotes optional).
   local auth = req.headers.authorization or ""
   local key = auth:match('^Token%s+token="([^"]*)"') or auth:match("^Token%s+token=([^%s,]+)")
@@ -314,14 +280,11 @@ function M.answer(app, req)
       ["WWW-Authenticate"] = 'Token realm="Application"' }, body = "HTTP Token: Access denied.\n" }
   end
   local st = app.store:area("catalog", seed_state)
-  local ok, res = pcall(function()
+  return answers.catch(function()
     local p, perr = params.request_params(req)
     if not p then bad_request(perr, "body") end
     return route(app, st, req, p)
   end)
-  if ok then return res end
-  if getmetatable(res) ~= Halt then error(res, 0) end
-  return respond(res.status, res.body, res.headers)
 end
 
 return M

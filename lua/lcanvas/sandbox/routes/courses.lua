@@ -1,10 +1,29 @@
---- Sandbox routes for course rosters: GET courses/:course/users with
--- Canvas's enrollment_type[] filter (what scripts/pairing-codes.lua reads).
-local TYPES = { student = "StudentEnrollment", teacher = "TeacherEnrollment", ta = "TaEnrollment",
-  observer = "ObserverEnrollment", designer = "DesignerEnrollment" }
+--- Courses API, a user's courses and a course's users (canvas-lms
+-- app/controllers/courses_controller.rb: user_index, users). The roster
+-- takes Canvas's enrollment_type[] filter (what scripts/pairing-codes.lua reads).
+local json = require "lcanvas.sandbox.json"
+local util = require "lcanvas.sandbox.util"
 
 return function(app)
   local store = app.store
+
+  app:route("GET", "/users/:user/courses", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local out = {}
+    for _, e in ipairs(store:enrollments_of(ctx.user.id)) do
+      local c = store.courses[e.course_id]
+      if c then
+        local copy = store.deep_copy(c)
+        -- The caller's own nickname replaces the name (course_nicknames.lua keeps them).
+        local nick = app.course_nickname and app.course_nickname(ctx.user_id, c.id)
+        if nick then copy.original_name, copy.name = c.name, nick end
+        copy.enrollments = json.array({ { type = e.type:gsub("Enrollment$", ""):lower(),
+          role = e.role, enrollment_state = e.enrollment_state, user_id = e.user_id } })
+        out[#out + 1] = copy
+      end
+    end
+    return out
+  end, { list = true })
 
   app:route("GET", "/courses/:course/users", function(self, ctx)
     -- Teachers of the course and admins may read its roster.
@@ -13,7 +32,7 @@ return function(app)
     local et = ctx.params.enrollment_type
     if type(et) == "string" then et = { et } end
     for _, t in ipairs(type(et) == "table" and et or {}) do
-      local name = TYPES[tostring(t):lower()]
+      local name = util.ENROLLMENT_TYPES[tostring(t):lower()]
       if not name then app.bad_request("invalid enrollment_type " .. tostring(t), "enrollment_type") end
       wanted[name], any = true, true
     end
@@ -30,7 +49,7 @@ return function(app)
         end
       end
     end
-    if not allowed then self:require_manage(ctx, { id = -1 }) end
+    if not allowed then self:unauthorized() end
     table.sort(out, function(a, b) return a.id < b.id end)
     return out
   end, { list = true })

@@ -1,12 +1,14 @@
---- Sandbox routes: the OAuth2 token endpoint (POST /login/oauth2/token,
--- outside /api/v1) with the refresh_token grant, as Canvas answers it for a
--- developer key. Issued access tokens live in store:area("oauth") =
+--- OAuth2 token endpoint (canvas-lms app/controllers/oauth2_provider_controller.rb:
+-- token): POST /login/oauth2/token, outside /api/v1, with the refresh_token
+-- grant, as Canvas answers it for a developer key. Issued access tokens
+-- live in store:area("oauth") =
 -- { clients = {[client_id] = secret}, refresh = {[refresh_token] =
 -- {user_id=, client_id=}}, issued = {[access_token] = {user_id=, expires=}} }
 -- and authenticate API requests (App:token_user) until they expire.
 local http = require "lcanvas.sandbox.http"
-local json = require "lcanvas.sandbox.json"
 local params = require "lcanvas.sandbox.params"
+local answers = require "lcanvas.sandbox.answers"
+local util = require "lcanvas.sandbox.util"
 
 local DEFAULT = {
   clients = { ["sandbox-client"] = "sandbox-secret" },
@@ -27,7 +29,7 @@ local function random_token()
   if not bytes or #bytes < 24 then
     bytes = tostring(http.now()) .. tostring(math.random()) .. tostring({})
   end
-  return "1~" .. bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end)
+  return "1~" .. util.hex(bytes)
 end
 
 return function(app)
@@ -55,10 +57,7 @@ return function(app)
     return nil
   end
 
-  local function answer(status, value)
-    return { status = status, headers = { ["Content-Type"] = "application/json; charset=utf-8" },
-      body = json.encode(value) }
-  end
+  local answer = answers.json
 
   local function invalid_grant(description)
     return answer(400, { error = "invalid_grant", error_description = description })
@@ -67,7 +66,7 @@ return function(app)
   -- POST /login/oauth2/token
   function app.oauth_token_handler(_, req)
     if req.method ~= "POST" then
-      return answer(404, { errors = { { message = "The specified resource does not exist." } } })
+      return answers.error(404, answers.NOT_FOUND)
     end
     local p = params.request_params(req) or {}
     local st = state()

@@ -1,15 +1,15 @@
---- Sandbox routes: observers, observees and observer pairing codes
--- (canvas-user-observees-api). Links are real state in
+--- User Observees API and Observer Pairing Codes API (canvas-lms
+-- app/controllers/user_observees_controller.rb and
+-- observer_pairing_codes_api_controller.rb). Links are real state in
 -- store:area("observees") = { links = { {observer_id=, student_id=,
 -- root_account_id=}, ... }, codes = { {code=, user_id=, ...}, ... } };
--- other modules (merge_into) read and rewrite links in that shape.
+-- user_merge.lua reads and rewrites links in that shape (app.observee_state).
 local json = require "lcanvas.sandbox.json"
 local http = require "lcanvas.sandbox.http"
+local util = require "lcanvas.sandbox.util"
 
 -- Unambiguous characters, as Canvas avoids 0/O and 1/l/I in codes.
 local CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-
-local function iso(t) return os.date("!%Y-%m-%dT%H:%M:%SZ", t) end
 
 return function(app)
   local store = app.store
@@ -29,12 +29,7 @@ return function(app)
     end)
   end
 
-  app.observee_state = state  -- merge_into (routes/users_api.lua) moves links too
-
-  local function unauthorized()
-    app.halt(app.config.unauthorized_status, { status = "unauthorized",
-      errors = { { message = "user not authorized to perform that action" } } })
-  end
+  app.observee_state = state  -- merge_into (routes/user_merge.lua) moves links too
 
   local function root_of(account_id)
     local a = store.accounts[account_id]
@@ -123,58 +118,55 @@ return function(app)
     return (a.sortable_name or "") < (b.sortable_name or "")
   end
 
-  local function user_id_param(ctx, raw)
-    return store:find_user(raw, ctx.user_id) or app.not_found()
-  end
-
   -- Lists ---------------------------------------------------------------------
 
-  app:route("GET", "/users/:user/observees", function(self, ctx)
+  -- Links seen from the path user: `side` names the other end's field,
+  -- "student_id" for their observees, "observer_id" for their observers.
+  local function link_roots_with(ctx, side, other)
+    if side == "observer_id" then return link_roots_between(other.id, ctx.user.id) end
+    return link_roots_between(ctx.user.id, other.id)
+  end
+
+  local function linked(self, ctx, side)
     self:require_manage(ctx, ctx.user)
+    local mine = side == "student_id" and "observer_id" or "student_id"
     local seen, out = {}, {}
     for _, l in ipairs(state().links) do
-      local s = l.observer_id == ctx.user.id and store.users[l.student_id]
-      if s and not seen[s.id] then
-        seen[s.id] = true
-        out[#out + 1] = s
+      local other = l[mine] == ctx.user.id and store.users[l[side]]
+      if other and not seen[other.id] then
+        seen[other.id] = true
+        out[#out + 1] = other
       end
     end
     table.sort(out, by_sortable_name)
-    for i, s in ipairs(out) do out[i] = present(ctx, s, link_roots_between(ctx.user.id, s.id)) end
+    for i, other in ipairs(out) do out[i] = present(ctx, other, link_roots_with(ctx, side, other)) end
     return out
+  end
+
+  local function one_link(self, ctx, side, raw)
+    self:require_manage(ctx, ctx.user)
+    local other = app:find_user(ctx, raw)
+    local roots = link_roots_with(ctx, side, other)
+    if #roots == 0 then app.not_found() end
+    return present(ctx, other, roots)
+  end
+
+  app:route("GET", "/users/:user/observees", function(self, ctx)
+    return linked(self, ctx, "student_id")
   end, { list = true })
 
   app:route("GET", "/users/:user/observers", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local seen, out = {}, {}
-    for _, l in ipairs(state().links) do
-      local o = l.student_id == ctx.user.id and store.users[l.observer_id]
-      if o and not seen[o.id] then
-        seen[o.id] = true
-        out[#out + 1] = o
-      end
-    end
-    table.sort(out, by_sortable_name)
-    for i, o in ipairs(out) do out[i] = present(ctx, o, link_roots_between(o.id, ctx.user.id)) end
-    return out
+    return linked(self, ctx, "observer_id")
   end, { list = true })
 
   -- One link ------------------------------------------------------------------
 
   app:route("GET", "/users/:user/observees/:observee_id", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local student = user_id_param(ctx, ctx.args.observee_id)
-    local roots = link_roots_between(ctx.user.id, student.id)
-    if #roots == 0 then app.not_found() end
-    return present(ctx, student, roots)
+    return one_link(self, ctx, "student_id", ctx.args.observee_id)
   end)
 
   app:route("GET", "/users/:user/observers/:observer_id", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local observer = user_id_param(ctx, ctx.args.observer_id)
-    local roots = link_roots_between(observer.id, ctx.user.id)
-    if #roots == 0 then app.not_found() end
-    return present(ctx, observer, roots)
+    return one_link(self, ctx, "observer_id", ctx.args.observer_id)
   end)
 
   -- Add with a pairing code, an access token or the student's credentials.
@@ -222,8 +214,8 @@ return function(app)
   -- even for your own observees.
   app:route("PUT", "/users/:user/observees/:observee_id", function(self, ctx)
     local observer = ctx.user
-    local student = user_id_param(ctx, ctx.args.observee_id)
-    if not store:is_admin(ctx.user_id) then unauthorized() end
+    local student = app:find_user(ctx, ctx.args.observee_id)
+    self:require_admin(ctx)
     if student.id == observer.id then
       app.bad_request("Cannot observe yourself", "observee", "self_observation")
     end
@@ -237,7 +229,7 @@ return function(app)
   app:route("DELETE", "/users/:user/observees/:observee_id", function(self, ctx)
     local observer = ctx.user
     self:require_manage(ctx, observer)
-    local student = user_id_param(ctx, ctx.args.observee_id)
+    local student = app:find_user(ctx, ctx.args.observee_id)
     local only = ctx.params.root_account_id
     if only ~= nil then
       only = math.tointeger(tonumber(only))
@@ -281,11 +273,11 @@ return function(app)
 
   app:route("POST", "/users/:user/observer_pairing_codes", function(self, ctx)
     local u = ctx.user
-    if not self:can_manage(ctx, u) or not is_student(u) then unauthorized() end
+    if not self:can_manage(ctx, u) or not is_student(u) then self:unauthorized() end
     local st = state()
     local ttl = tonumber(app.config.pairing_code_ttl) or 24 * 3600
     local c = { code = fresh_code(st.codes), user_id = u.id, workflow_state = "active",
-      deadline = http.now() + ttl, expires_at = iso(os.time() + math.ceil(ttl)) }
+      deadline = http.now() + ttl, expires_at = util.iso(os.time() + math.ceil(ttl)) }
     st.codes[#st.codes + 1] = c
     return { user_id = c.user_id, code = c.code, expires_at = c.expires_at,
       workflow_state = c.workflow_state }

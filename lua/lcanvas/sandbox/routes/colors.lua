@@ -1,0 +1,42 @@
+--- Users API, custom colours of a user's courses, groups and accounts
+-- (canvas-lms app/controllers/users_controller.rb: get_custom_colors,
+-- get_custom_color, set_custom_color). State: user_data.lua.
+local json = require "lcanvas.sandbox.json"
+local util = require "lcanvas.sandbox.util"
+local UserData = require "lcanvas.sandbox.user_data"
+
+return function(app)
+  local store = app.store
+  local data = UserData.of(app)
+
+  -- "course_1", "user_3", "group_7", "account_2": it must name something.
+  local function check_asset(asset)
+    local kind, id = (asset or ""):match("^(%l+)_(%d+)$")
+    id = util.to_int(id)
+    local exists = (kind == "course" and store.courses[id]) or (kind == "user" and store.users[id])
+      or (kind == "group" and id) or (kind == "account" and store.accounts[id])
+    if not exists then app.halt(404, { errors = { { message = "Asset does not exist" } } }) end
+  end
+
+  app:route("GET", "/users/:user/colors", function(self, ctx)
+    local d = data.manage(self, ctx)
+    return { custom_colors = util.copy(d.colors) }
+  end)
+
+  app:route("GET", "/users/:user/colors/:asset", function(self, ctx)
+    local d = data.manage(self, ctx)
+    return { hexcode = d.colors[ctx.args.asset] or json.null }
+  end)
+
+  app:route("PUT", "/users/:user/colors/:asset", function(self, ctx)
+    local d = data.manage(self, ctx)
+    check_asset(ctx.args.asset)
+    local hex = ctx.params.hexcode
+    if type(hex) ~= "string" or not (hex:match("^#?%x%x%x$") or hex:match("^#?%x%x%x%x%x%x$")) then
+      app.bad_request("Invalid hexcode provided", "hexcode", "invalid")
+    end
+    if hex:sub(1, 1) ~= "#" then hex = "#" .. hex end
+    d.colors[ctx.args.asset] = hex
+    return { hexcode = hex }
+  end)
+end

@@ -1,0 +1,81 @@
+--- Users API, a user's settings and dashboard card positions (canvas-lms
+-- app/controllers/users_controller.rb: settings, get_dashboard_positions,
+-- set_dashboard_positions). State: store:area("user_settings").
+local json = require "lcanvas.sandbox.json"
+local util = require "lcanvas.sandbox.util"
+
+local SETTINGS = { "manual_mark_as_read", "release_notes_badge_disabled", "collapse_global_nav",
+  "collapse_course_nav", "hide_dashcard_color_overlays", "comment_library_suggestions_enabled",
+  "elementary_dashboard_disabled" }
+
+return function(app)
+  local store = app.store
+
+  local function state()
+    return store:area("user_settings", function()
+      return {
+        settings = {},   -- user id -> { setting = boolean }
+        positions = {},  -- user id -> { course_42 = 1 }
+      }
+    end)
+  end
+
+  local function settings_of(user)
+    local s = state().settings[user.id] or {}
+    local out = {}
+    for _, k in ipairs(SETTINGS) do out[k] = s[k] == true end
+    return out
+  end
+
+  app:route("GET", "/users/:user/settings", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    return settings_of(ctx.user)
+  end)
+
+  app:route("PUT", "/users/:user/settings", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local all = state().settings
+    local s = all[ctx.user.id] or {}
+    all[ctx.user.id] = s
+    for _, k in ipairs(SETTINGS) do
+      if ctx.params[k] ~= nil then s[k] = util.truthy(ctx.params[k]) end
+    end
+    return settings_of(ctx.user)
+  end)
+
+  local function positions_of(user)
+    local out = {}
+    for k, v in pairs(state().positions[user.id] or {}) do out[k] = v end
+    return { dashboard_positions = out }
+  end
+
+  app:route("GET", "/users/:user/dashboard_positions", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    return positions_of(ctx.user)
+  end)
+
+  app:route("PUT", "/users/:user/dashboard_positions", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local given = ctx.params.dashboard_positions
+    if type(given) ~= "table" or given == json.null then
+      app.bad_request("dashboard_positions is required", "dashboard_positions")
+    end
+    -- Validate everything before changing anything.
+    local parsed = {}
+    for k, v in pairs(given) do
+      local course_id = util.to_int(tostring(k):match("^course_(%d+)$"))
+      if not course_id or not store.courses[course_id] then
+        app.not_found()
+      end
+      local pos = util.to_int(v)
+      if not pos or (type(v) == "string" and not v:match("^%-?%d+$")) then
+        app.bad_request("Invalid position for " .. k, "dashboard_positions", "invalid")
+      end
+      parsed[k] = pos
+    end
+    local all = state().positions
+    all[ctx.user.id] = all[ctx.user.id] or {}
+    for k, v in pairs(parsed) do all[ctx.user.id][k] = v end
+    return positions_of(ctx.user)
+  end)
+end
