@@ -3,8 +3,8 @@
 -- offers a prompt, dry runs and request logs, and keeps the token out of
 -- argv, output and tracebacks.
 local lcanvas = require "lcanvas"
-local progress = require "lcanvas.progress"
-local outfile = require "lcanvas.outfile"
+local progress = require "lcanvas.script.progress"
+local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
