@@ -3,6 +3,7 @@
 -- redacted, and the exit status it means (0..n for os.exit, 1 a script
 -- error, 2 a usage or configuration error, 130 interrupted).
 local outfile = require "lcanvas.script.outfile"
+local is_interrupt = require("lcanvas.script.errors").is_interrupt
 
 local M = {}
 
@@ -34,10 +35,6 @@ function M.message(e)
   local mt = getmetatable(e)
   if mt and mt.__tostring then return tostring(e) end
   return "(error object is a " .. type(e) .. " value)"
-end
-
-local function is_interrupt(e)
-  return type(e) == "string" and (e == "interrupted" or e:find(": interrupted$") ~= nil)
 end
 
 -- Errors that are an outcome rather than a failure of the code: they carry

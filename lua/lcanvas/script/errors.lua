@@ -4,11 +4,15 @@ local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
+--- lcanvas.script.is_interrupt(err): whether err is the host's Ctrl-C (or SIGTERM) interrupt, raised as "interrupted".
+function M.is_interrupt(err)
+  return type(err) == "string" and (err == "interrupted" or err:find(": interrupted$") ~= nil)
+end
+
 --- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
 function M.try(fn, ...)
   local ok, err = pcall(fn, ...)
-  if not ok and (outfile.is_exit(err) or (type(err) == "string" and
-      (err == "interrupted" or err:find(": interrupted$")))) then
+  if not ok and (outfile.is_exit(err) or M.is_interrupt(err)) then
     error(err, 0)
   end
   return ok, err
