@@ -1,9 +1,9 @@
 -- lcanvas.csv and lcanvas.jsonl: RFC 4180 parsing (quotes, embedded commas
 -- and newlines, BOM, CRLF), malformed rows with line numbers, and output
 -- files that appear complete (temp file renamed) or not at all.
-local csv = require "lcanvas.csv"
-local jsonl = require "lcanvas.jsonl"
-local outfile = require "lcanvas.outfile"
+local csv = require "lcanvas.script.csv"
+local jsonl = require "lcanvas.script.jsonl"
+local outfile = require "lcanvas.script.outfile"
 local sandbox = require "helper"   -- only its file tools; no sandbox is started
 
 local dir

@@ -129,6 +129,39 @@ describe("the lcanvas executable", function()
     assert.matches("readable by others %(mode 644%); run: chmod 600", err)
   end)
 
+  it("checks a token file named with $(...), backticks and quotes without running them", function()
+    -- POSIX shell quoting for this spec's own command line (%q would run them).
+    local function sq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+    local dir = tmpname()
+    os.execute("mkdir -p " .. sq(dir))
+    local tf = dir .. "/tok$(touch PWNED)`touch PWNED`it's"
+    local pwned = { "PWNED", dir .. "/PWNED" }  -- the cwd the host runs in, and the token's directory
+    local function ran()
+      local found = false
+      for _, p in ipairs(pwned) do
+        local f = io.open(p, "r")
+        if f then f:close(); os.remove(p); found = true end
+      end
+      return found
+    end
+    write_file(tf, sandbox.tokens.teacher .. "\n")
+    os.execute("chmod 644 " .. sq(tf))
+    local code, out, err = run(string.format("--url %q --token-file %s -e 'print(1)'", sandbox.url, sq(tf)))
+    assert.is_false(ran())
+    -- The mode seen is this file's: refused as readable, named as given.
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.matches("readable by others %(mode 644%)", err)
+    assert.is_truthy(err:find(tf, 1, true))
+    os.execute("chmod 600 " .. sq(tf))
+    code, out, err = run(string.format("--url %q --token-file %s -e 'print(canvas:get_current_user().id)'",
+      sandbox.url, sq(tf)))
+    assert.is_false(ran())
+    os.execute("rm -rf " .. sq(dir))
+    assert.equal(0, code, err)
+    assert.equal("2\n", out)
+  end)
+
   it("reports an uncaught API error through __tostring with a traceback, exit 1, no token", function()
     local code, out, err = run("-e 'canvas:get_user(999999)'",
       { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })

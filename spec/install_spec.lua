@@ -124,7 +124,7 @@ describe("the one version number", function()
     assert.equal("curl", spec.external_dependencies.CURL.library)
     -- A literal version in the sources other than CMake's would drift.
     local v = project_version()
-    for _, f in ipairs({ "lua/lcanvas/init.lua", "lua/lcanvas/cli.lua", "src/binding/module.c",
+    for _, f in ipairs({ "lua/lcanvas/init.lua", "lua/lcanvas/cli/init.lua", "src/binding/module.c",
                          "src/host/main.c", "rockspec/lcanvas-scm-1.rockspec", "doc/lcanvas.1" }) do
       local text = slurp(ROOT .. "/" .. f) or ""
       assert.is_nil(text:find(v, 1, true), f .. " spells out the version " .. v)
@@ -143,7 +143,7 @@ describe("cmake --install", function()
   it("installs the libraries, the public headers and everything they include", function()
     for _, f in ipairs({ "lib/liblcanvas.a", "lib/liblcanvas.so", "lib/liblcanvas-lua.a",
                          "bin/lcanvas", "lib/lua/5.4/lcanvas/core.so",
-                         "share/lua/5.4/lcanvas/init.lua", "share/lua/5.4/lcanvas/cli.lua",
+                         "share/lua/5.4/lcanvas/init.lua", "share/lua/5.4/lcanvas/cli/init.lua",
                          "share/lua/5.4/lcanvas/sandbox/init.lua",
                          "include/lcanvas/lcanvas_lua.h" }) do
       assert.is_true(exists(prefix .. "/" .. f), f .. " not installed")
@@ -223,7 +223,7 @@ describe("cmake --install", function()
     os.remove(script)
     assert.equal(0, code, err)
     out = out:gsub("/bin/%.%./", "/")          -- found next to the executable
-    assert.equal(prefix .. "/share/lua/5.4/lcanvas/cli.lua\nSandbox Admin\tone\n", out)
+    assert.equal(prefix .. "/share/lua/5.4/lcanvas/cli/init.lua\nSandbox Admin\tone\n", out)
     assert.equal(1, #api_requests(function(r) return r.path == "/api/v1/users/self" end))
   end)
 

@@ -55,10 +55,10 @@ end
 
 -- Automation helpers (host-scripts): CSV and JSON lines in and out, output
 -- files that appear complete or not at all, and a progress line.
-M.csv = require "lcanvas.csv"
-M.jsonl = require "lcanvas.jsonl"
-M.outfile = require "lcanvas.outfile"
-M.progress = require "lcanvas.progress"
+M.csv = require "lcanvas.script.csv"
+M.jsonl = require "lcanvas.script.jsonl"
+M.outfile = require "lcanvas.script.outfile"
+M.progress = require "lcanvas.script.progress"
 -- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
 local tasks = require "lcanvas.tasks"
 M.gather = tasks.gather

@@ -1,4 +1,5 @@
---- lcanvas.outfile: an output file that appears complete or not at all.
+--- lcanvas.script.outfile (the `lcanvas.outfile` field): an output file
+-- that appears complete or not at all.
 -- Writes go to a temporary file in the same directory (so the final rename
 -- stays on one file system and is atomic); close() renames it into place,
 -- and an error, an interrupt or a forgotten close removes it instead.

@@ -1,7 +1,8 @@
---- lcanvas.jsonl: JSON lines (one JSON value per line) with lcanvas's
--- exact-integer JSON, written complete-or-absent like lcanvas.csv.
+--- lcanvas.script.jsonl (the `lcanvas.jsonl` field): JSON lines (one JSON
+-- value per line) with lcanvas's exact-integer JSON, written
+-- complete-or-absent like lcanvas.csv.
 local core = require "lcanvas.core"
-local outfile = require "lcanvas.outfile"
+local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 

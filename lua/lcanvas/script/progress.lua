@@ -1,4 +1,5 @@
---- lcanvas.progress: one live status line on stderr for long runs.
+--- lcanvas.script.progress (the `lcanvas.progress` field): one live status
+-- line on stderr for long runs.
 -- Shown only when stderr is a terminal (LCANVAS_PROGRESS=1 forces it on,
 -- LCANVAS_PROGRESS=0 or the host's --quiet turn it off), so logs and pipes
 -- never fill up with carriage returns.

@@ -1,8 +1,9 @@
---- lcanvas.csv: RFC 4180 CSV reading and writing for automation scripts.
+--- lcanvas.script.csv (the `lcanvas.csv` field): RFC 4180 CSV reading and
+-- writing for automation scripts.
 -- Reading tolerates a UTF-8 byte order mark and LF or CRLF line ends, and
 -- reports a malformed row with its line number. Writing goes through
 -- lcanvas.outfile, so a results file is complete or absent, never half.
-local outfile = require "lcanvas.outfile"
+local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 

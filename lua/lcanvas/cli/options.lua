@@ -1,0 +1,113 @@
+--- lcanvas.cli.options: the `lcanvas` command's own options and its help
+-- text. Unlike a script's options (lcanvas.script.cmdline), they stop at
+-- the script's name, as lua's do: what follows belongs to the script.
+local report = require "lcanvas.cli.report"
+
+local usage_error = report.usage_error
+
+local M = {}
+
+M.USAGE = [[
+usage: lcanvas [options] SCRIPT [args...]
+       lcanvas [options] run SCRIPT [args...]
+       lcanvas [options] -e CODE [-i]
+       lcanvas [options] -i
+       lcanvas sandbox [--port N] [--seed FILE]
+       lcanvas --help | --version
+
+Runs a Lua 5.4 script with `arg` set as lua does and a global `canvas`
+connected to Canvas (and `catalog` when a Catalog is configured).
+
+options:
+  --url URL          Canvas base URL (default: $CANVAS_API_URL, then the
+                     config file's profile)
+  --token-file FILE  read the API token from FILE (default: $CANVAS_API_TOKEN,
+                     then the profile); the file must not be readable by
+                     group or others
+  --refresh-file FILE
+                     OAuth2 refresh credentials: a JSON object or Lua table
+                     with client_id, client_secret and refresh_token (mode
+                     600 like a token file); the token is then refreshed
+                     when it expires, and may be left out
+  --profile NAME     use profile NAME of the config file
+                     ($XDG_CONFIG_HOME/lcanvas/config.lua, else
+                     ~/.config/lcanvas/config.lua) instead of its default
+  --catalog-url URL, --catalog-token-file FILE
+                     the Catalog (default: $CANVAS_CATALOG_URL and
+                     $CANVAS_CATALOG_TOKEN, then the profile)
+                     A token is only sent to the URL given with it: one
+                     from a level (environment, profile) that names
+                     another URL than the one in use is refused
+  --sandbox          start a local sandbox Canvas with demo data, point
+                     `canvas` at it, and stop it when the script ends
+  --dry-run          send reads, but only print POST/PUT/PATCH/DELETE
+                     requests (on stderr) and count them
+  -v, --verbose      one line per request on stderr; -vv adds the bodies
+  -q, --quiet        no progress line
+  -e CODE            run CODE instead of a script
+  -i                 interactive prompt (after -e CODE, if given)
+  -h, --help         show this help
+  --version          show the version
+
+Exit status: 0 success, 1 a script error (or what the script returned or
+passed to os.exit), 2 a usage or configuration error, 130 interrupted.
+]]
+
+--- lcanvas.cli.options.parse(argv): lcanvas's own options up to the script name (or -e CODE, run SCRIPT, sandbox ...); the rest is the script's arguments.
+function M.parse(argv)
+  local o = { script_args = {}, verbose = 0 }
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    local inline
+    if a:match("^%-%-[%w-]+=") then a, inline = a:match("^(%-%-[%w-]+)=(.*)$") end
+    local function value()
+      if inline then return inline end
+      i = i + 1
+      if argv[i] == nil then usage_error("option %s needs a value", a) end
+      return argv[i]
+    end
+    if a == "-h" or a == "--help" then o.help = true
+    elseif a == "--version" then o.version = true
+    elseif a == "--url" then o.url = value()
+    elseif a == "--token-file" then o.token_file = value()
+    elseif a == "--refresh-file" then o.refresh_file = value()
+    elseif a == "--profile" then o.profile = value()
+    elseif a == "--catalog-url" then o.catalog_url = value()
+    elseif a == "--catalog-token-file" then o.catalog_token_file = value()
+    elseif a == "--token" or a == "--catalog-token" then
+      usage_error("refusing a token on the command line (other users can read it in the " ..
+        "process list); use --token-file FILE or the CANVAS_API_TOKEN environment variable")
+    elseif a == "--sandbox" then o.sandbox = true
+    elseif a == "--dry-run" then o.dry_run = true
+    elseif a == "-v" or a == "--verbose" then o.verbose = o.verbose + 1
+    elseif a == "-vv" then o.verbose = o.verbose + 2
+    elseif a == "-q" or a == "--quiet" then o.quiet = true
+    elseif a == "-e" then o.code = value()
+    elseif a == "-i" then o.interactive = true
+    elseif a == "run" and not o.script and not o.code and not o.run then
+      o.run = true
+    elseif a == "sandbox" and not o.script and not o.code and not o.run then
+      o.sandbox_cmd = true
+      for j = i + 1, #argv do o.script_args[#o.script_args + 1] = argv[j] end
+      break
+    elseif a == "--" then
+      i = i + 1
+      if not o.script and not o.code and argv[i] then o.script = argv[i]; i = i + 1 end
+      for j = i, #argv do o.script_args[#o.script_args + 1] = argv[j] end
+      break
+    elseif inline or (a:sub(1, 1) == "-" and a ~= "-") then
+      usage_error("unknown option '%s' (see lcanvas --help)", a)
+    else
+      if not o.code then o.script = a; i = i + 1 end
+      for j = i, #argv do o.script_args[#o.script_args + 1] = argv[j] end
+      break
+    end
+    i = i + 1
+  end
+  if o.run and not o.script then usage_error("run needs a SCRIPT (see lcanvas --help)") end
+  if o.script and o.interactive then usage_error("-i runs a prompt, not a script; use -e CODE -i") end
+  return o
+end
+
+return M

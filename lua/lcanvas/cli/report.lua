@@ -1,0 +1,99 @@
+--- lcanvas.cli.report: the one way an error leaves the `lcanvas` command
+-- line: "lcanvas: " and the message on stderr, with every secret of the run
+-- redacted, and the exit status it means (0..n for os.exit, 1 a script
+-- error, 2 a usage or configuration error, 130 interrupted).
+local outfile = require "lcanvas.script.outfile"
+local is_interrupt = require("lcanvas.script.errors").is_interrupt
+
+local M = {}
+
+-- A usage or configuration error: exit status 2, no traceback.
+M.UsageError = {}
+M.UsageError.__index = M.UsageError
+M.UsageError.__tostring = function(e) return e.message end
+
+-- os.exit inside a script: unwinds (so the sandbox stops, output files
+-- close, the dry-run summary prints) and then exits with the code. The
+-- metatable lives in lcanvas.script.outfile so that output files closed by
+-- this unwinding are completed, not removed.
+M.Exit = outfile.Exit
+
+--- lcanvas.cli.report.usage_error(fmt, ...): raises a usage or configuration error (exit status 2, one line, no traceback).
+function M.usage_error(fmt, ...)
+  error(setmetatable({ message = string.format(fmt, ...) }, M.UsageError), 0)
+end
+
+--- lcanvas.cli.report.exit(code): raises the os.exit unwinding (true or nil is 0, false is 1).
+function M.exit(code)
+  if code == true or code == nil then code = 0 elseif code == false then code = 1 end
+  error(setmetatable({ code = math.tointeger(code) or 1 }, M.Exit), 0)
+end
+
+--- lcanvas.cli.report.message(e): an error value as text (__tostring for error objects).
+function M.message(e)
+  if type(e) == "string" then return e end
+  local mt = getmetatable(e)
+  if mt and mt.__tostring then return tostring(e) end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+-- Errors that are an outcome rather than a failure of the code: they carry
+-- no traceback and are not turned into text on the way up.
+local function passes_through(e)
+  local mt = getmetatable(e)
+  return mt == M.Exit or mt == M.UsageError or is_interrupt(e)
+end
+
+--- lcanvas.cli.report.traceback(e): the xpcall handler for script code: a traceback for failures, outcomes kept as they are.
+function M.traceback(e)
+  if passes_through(e) then return e end
+  return debug.traceback(M.message(e), 2)
+end
+
+--- lcanvas.cli.report.brief(e): the xpcall handler for the prompt: the message only, outcomes kept as they are.
+function M.brief(e)
+  if passes_through(e) then return e end
+  return M.message(e)
+end
+
+--- lcanvas.cli.report.redactor(): a redact(e) function giving e's message with the secrets added to its list replaced, and that list.
+function M.redactor()
+  local secrets = {}
+  local function redact(e)
+    local s = M.message(e)
+    -- Real tokens are long; replacing a one-letter test token would only
+    -- garble every message.
+    for _, t in ipairs(secrets) do
+      if #t >= 8 then s = s:gsub(t:gsub("%p", "%%%0"), "[REDACTED]") end
+    end
+    return s
+  end
+  return redact, secrets
+end
+
+--- lcanvas.cli.report.say(e [, redact]): writes "lcanvas: " and e's (redacted) message on stderr.
+function M.say(e, redact)
+  io.stderr:write("lcanvas: ", (redact or M.message)(e), "\n")
+end
+
+--- lcanvas.cli.report.failure(err [, redact]): reports an error that ends the run and returns its exit status (an os.exit says nothing and gives its code, plus true).
+function M.failure(err, redact)
+  if getmetatable(err) == M.Exit then return err.code, true end
+  if getmetatable(err) == M.UsageError then
+    M.say(err.message, redact)
+    return 2
+  end
+  if is_interrupt(err) then
+    M.say("interrupted")
+    return 130
+  end
+  M.say(err, redact)
+  return 1
+end
+
+--- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit or an interrupt) rather than being reported and skipped.
+function M.ends_session(err)
+  return getmetatable(err) == M.Exit or is_interrupt(err)
+end
+
+return M

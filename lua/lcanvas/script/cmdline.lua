@@ -1,0 +1,57 @@
+--- lcanvas.script.cmdline: a script's own command line (not lcanvas's: see
+-- lcanvas.cli.options): `--name value`, `--name=value` and `--flag`
+-- anywhere among the positional arguments, --help, and the documented exit
+-- statuses, with a bad usage stopping the script at exit status 2.
+local M = {}
+
+-- Exit statuses the scripts document.
+M.OK, M.ROW_FAILED, M.BAD_INPUT = 0, 1, 2
+
+--- lcanvas.script.name(): the running script's name (arg[0] without directory and .lua), for messages.
+function M.name()
+  local a0 = type(_G.arg) == "table" and _G.arg[0] or nil
+  if type(a0) ~= "string" then return "script" end
+  return (a0:match("([^/]+)$"):gsub("%.lua$", ""))
+end
+
+--- lcanvas.script.fail(fmt, ...): stops the script with exit status 2 (bad usage or input; nothing was changed).
+function M.fail(fmt, ...)
+  io.stderr:write(string.format(fmt, ...), "\n")
+  os.exit(M.BAD_INPUT)
+end
+
+--- lcanvas.script.options(usage, spec, argv): parses `--name value` and `--flag` options (spec: name -> "value"|"flag"), prints usage for --help, returns options and positional arguments.
+function M.options(usage, spec, argv)
+  local o, pos = {}, {}
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    if a == "-h" or a == "--help" then
+      io.write(usage)
+      os.exit(0)
+    end
+    local name, inline = a:match("^%-%-([%w-]+)=(.*)$")
+    name = name or a:match("^%-%-([%w-]+)$")
+    if name then
+      local key = name:gsub("-", "_")
+      local kind = spec[key]
+      if not kind then M.fail("unknown option --%s (see --help)", name) end
+      if kind == "flag" then
+        o[key] = true
+      else
+        if inline == nil then
+          i = i + 1
+          inline = argv[i]
+          if inline == nil then M.fail("option --%s needs a value (see --help)", name) end
+        end
+        o[key] = inline
+      end
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return o, pos
+end
+
+return M

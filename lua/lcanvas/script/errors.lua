@@ -1,0 +1,38 @@
+--- lcanvas.script.errors: how a script tells a row's failure from a reason
+-- to stop (an interrupt, os.exit), and turns an error into one line.
+local outfile = require "lcanvas.script.outfile"
+
+local M = {}
+
+--- lcanvas.script.is_interrupt(err): whether err is the host's Ctrl-C (or SIGTERM) interrupt, raised as "interrupted".
+function M.is_interrupt(err)
+  return type(err) == "string" and (err == "interrupted" or err:find(": interrupted$") ~= nil)
+end
+
+--- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
+function M.try(fn, ...)
+  local ok, err = pcall(fn, ...)
+  if not ok and (outfile.is_exit(err) or M.is_interrupt(err)) then
+    error(err, 0)
+  end
+  return ok, err
+end
+
+--- lcanvas.script.message(err): a one-line reason from an error (an lcanvas.Error's kind and message).
+function M.message(err)
+  if type(err) == "table" or type(err) == "userdata" then
+    local ok, kind = pcall(function() return err.kind end)
+    if ok and kind then
+      local msg = err.message
+      return kind .. (msg and msg ~= "" and (": " .. msg) or "")
+    end
+  end
+  return (tostring(err):gsub("\n.*", ""))
+end
+
+--- lcanvas.script.is_not_found(err): whether err is a ResourceDoesNotExist lcanvas.Error.
+function M.is_not_found(err)
+  return require("lcanvas").is_error(err, "ResourceDoesNotExist")
+end
+
+return M
