@@ -2,7 +2,11 @@
  * self-registering users), and canvas:get_account on the client. */
 #include <string.h>
 
-#include "binding.h"
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_objects.h"
+#include "lcb_task.h"
+#include "object.h"
 
 static const lcb_endpoint account_endpoints[] = {
     {"get_users", "GET", "accounts/{id}/users", "User", 1, NULL,

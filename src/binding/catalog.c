@@ -3,7 +3,8 @@
  * create_user) and CatalogUser:edit live in lua/lcanvas/catalog.lua, on a
  * core client made with auth = "catalog"; what is a plain endpoint is a
  * row here. */
-#include "binding.h"
+#include "lcb_objects.h"
+#include "object.h"
 
 static const lcb_endpoint catalog_user_endpoints[] = {
     {"delete", "DELETE", "users/{id}", "raw", 0, NULL,

@@ -10,7 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_class.h"
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_json.h"
+#include "lcb_list.h"
+#include "lcb_request.h"
+#include "lcb_task.h"
+#include "object.h"
 
 #define ITER_MT "lcanvas.ListIterator"
 
@@ -102,51 +112,9 @@ static void take_page(lua_State *L, int base)
     int self = base, state = base + 4, client = base + 5, body = base + 7, next_idx = base + 8;
     lcb_list *li = check_list(L, self);
 
-    /* Find the array: the body, or body[root]; meta.pagination.next when
-     * there was no Link header. */
-    int items = body;
     lua_getfield(L, state, "root");
-    if (lua_isstring(L, -1) && lua_istable(L, body)) {
-        lua_pushvalue(L, -1);
-        lua_rawget(L, body);
-        items = lua_gettop(L);
-    }
-    if (lua_istable(L, body) && lua_isnil(L, next_idx)) {
-        lua_getfield(L, body, "meta");
-        if (lua_istable(L, -1)) {
-            lua_getfield(L, -1, "pagination");
-            if (lua_istable(L, -1)) {
-                lua_getfield(L, -1, "next");
-                if (lua_type(L, -1) == LUA_TSTRING) lua_replace(L, next_idx);
-                else lua_pop(L, 1);
-            }
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    if (lua_isnil(L, items)) {
-        /* 204 or an empty body: an empty page. */
-        lua_newtable(L);
-        items = lua_gettop(L);
-    }
-    /* An object where a list belongs (a non-empty table with no items). */
-    int not_list = !lua_istable(L, items);
-    if (!not_list && lua_rawlen(L, items) == 0) {
-        lua_pushnil(L);
-        if (lua_next(L, items)) {
-            lua_pop(L, 2);
-            not_list = 1;
-        }
-    }
-    if (not_list) {
-        lua_getfield(L, state, "root");
-        const char *root = lua_tostring(L, -1);
-        const char *path = lua_tostring(L, base + 6);
-        if (root)
-            lcb_raise_kind(L, LC_INVALID_RESPONSE,
-                           "expected a list under the key '%s' in the answer to GET %s", root, path);
-        lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a JSON array in the answer to GET %s", path);
-    }
+    int items = lcb_request_page_items(L, body, next_idx, lua_tostring(L, -1),
+                                       lua_tostring(L, base + 6));
 
     lua_getfield(L, state, "type");
     const char *type = lua_tostring(L, -1);
@@ -197,20 +165,8 @@ static void take_page(lua_State *L, int base)
      * server that keeps linking to empty pages cannot loop us forever. */
     if (lua_isnil(L, next_idx) || n == 0) li->done = 1;
 
-    /* Progress hook (the host's progress line): the client's Lua-side
-     * field `on_page`, when set, is called as on_page(list, items, pages,
-     * done). It must not yield. */
-    lua_getiuservalue(L, client, 1);
-    if (lua_getfield(L, -1, "on_page") == LUA_TFUNCTION) {
-        lua_pushvalue(L, self);
-        lua_pushinteger(L, li->count);
-        lua_pushinteger(L, li->pages);
-        lua_pushboolean(L, li->done);
-        lua_call(L, 4, 0);
-    } else {
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
+    /* The client's page hook (Client:on_page), e.g. the progress line. */
+    lcb_client_page_hook(L, client, self, li->count, li->pages, li->done);
 }
 
 /* After a page arrived (directly, or in a task after a yield). */
@@ -219,22 +175,12 @@ static int fetched_k(lua_State *L, int status, lua_KContext ctx)
     int base = (int)ctx;
     lcb_list *li = check_list(L, base);
     take_page(L, base);
-    lua_pushnil(L);
-    lua_setfield(L, base + 4, "loading");
+    lcb_fetch_done(L, base + 4);
     int flags = (int)lua_tointeger(L, base + 3);
-    lcb_client *cl = lua_touserdata(L, base + 5);
-    if ((flags & F_PREFETCH) && !li->done && !li->no_prefetch && !cl->no_prefetch &&
-        lcb_in_task(L)) {
+    if ((flags & F_PREFETCH) && !li->done && !li->no_prefetch) {
         lua_settop(L, base + 5);
         lua_getfield(L, base + 4, "next");
-        const char *next = lua_tostring(L, -1);
-        /* A next link on another origin is refused when the loop reaches
-         * it, after this page's items, exactly as without prefetch. */
-        if (next && (!strstr(next, "://") || lc_client_same_origin(cl->c, next))) {
-            lcb_call call = {"GET", next, 0, 0, 0};
-            lcb_request_start(L, base + 5, &call, 1);
-            lua_setfield(L, base + 4, "pending");
-        }
+        lcb_fetch_ahead(L, base + 4, base + 5, lua_tostring(L, -1));
     }
     lua_settop(L, base + 3);
     if (status == LUA_OK) return AGAIN;  /* our caller's loop goes on */
@@ -256,18 +202,12 @@ static int fetch_start(lua_State *L, int base)
     lua_settop(L, base + 3);
     lua_getiuservalue(L, base, 4);
     lua_getiuservalue(L, base, 1);
-    int in_task = lcb_in_task(L);
 
     /* Another task is fetching a page of this list: let it finish. */
-    lua_getfield(L, base + 4, "loading");
-    if (!lua_isnil(L, -1)) {
-        lcb_pending *p = lcb_check_pending(L, -1);
-        if (p->x) {
-            if (in_task) return lua_yieldk(L, 0, (lua_KContext)base, retry_k);
-            return luaL_error(L, "this list is being loaded by a task that has not finished");
-        }
+    if (lcb_fetch_busy(L, base + 4)) {
+        if (lcb_in_task(L)) return lua_yieldk(L, 0, (lua_KContext)base, retry_k);
+        return luaL_error(L, "this list is being loaded by a task that has not finished");
     }
-    lua_pop(L, 1);
 
     lua_getfield(L, base + 4, li->started ? "next" : "path");
     lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
@@ -282,30 +222,8 @@ static int fetch_start(lua_State *L, int base)
         lua_pop(L, 1);
         call.path = lua_tostring(L, base + 6);
     }
-
-    /* A prefetched page for exactly this URL: wait for it. */
-    lua_getfield(L, base + 4, "pending");
-    if (!lua_isnil(L, -1)) {
-        lua_pushnil(L);
-        lua_setfield(L, base + 4, "pending");
-        lcb_pending *p = lcb_check_pending(L, -1);
-        if (p->x || p->done) {
-            lua_pushvalue(L, -1);
-            lua_setfield(L, base + 4, "loading");
-            return lcb_pending_wait(L, (lua_KContext)base, fetched_k);
-        }
-    }
     lua_settop(L, base + 6);
-    if (in_task) {
-        lcb_request_start(L, base + 5, &call, 1);
-        if (!lua_isnil(L, -1)) {
-            lua_pushvalue(L, -1);
-            lua_setfield(L, base + 4, "loading");
-            return lcb_pending_wait(L, (lua_KContext)base, fetched_k);
-        }
-        lua_pop(L, 1);
-    }
-    return lcb_request_page_k(L, base + 5, &call, (lua_KContext)base, fetched_k);
+    return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);
 }
 
 static int load_loop(lua_State *L, int base)
@@ -463,16 +381,11 @@ static int iter_close(lua_State *L)
 {
     iter_state *st = luaL_checkudata(L, 1, ITER_MT);
     st->closed = 1;
-    /* A streaming copy can never use its prefetched page: cancel it. */
+    /* A streaming copy can never use the page fetched ahead: cancel it. */
     lua_getiuservalue(L, 1, 1);
     if (lua_isuserdata(L, -1) && check_list(L, -1)->nokeep) {
         lua_getiuservalue(L, -1, 4);
-        lua_getfield(L, -1, "pending");
-        if (!lua_isnil(L, -1)) {
-            lcb_pending_cancel(L, -1);
-            lua_pushnil(L);
-            lua_setfield(L, -3, "pending");
-        }
+        lcb_fetch_cancel_ahead(L, -1);
     }
     return 0;
 }
@@ -619,19 +532,14 @@ void lcb_open_list(lua_State *L)
         {"loaded", m_loaded},
         {NULL, NULL},
     };
-    luaL_newmetatable(L, ITER_MT);
-    lua_pushcfunction(L, iter_close);
-    lua_setfield(L, -2, "__close");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, LCB_LIST_MT);
-    luaL_newlib(L, methods);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");
-    lua_pushcclosure(L, l_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_call);
-    lua_setfield(L, -2, "__call");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    static const luaL_Reg metamethods[] = {
+        {"__index", l_index},
+        {"__call", l_call},
+        {"__tostring", l_tostring},
+        {NULL, NULL},
+    };
+    static const luaL_Reg iter_meta[] = {{"__close", iter_close}, {NULL, NULL}};
+    lcb_class(L, ITER_MT, NULL, iter_meta);
+    lcb_class(L, LCB_LIST_MT, methods, metamethods);
+    lua_pop(L, 2);
 }

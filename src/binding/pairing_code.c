@@ -1,6 +1,7 @@
 /* lcanvas.PairingCode: what a student hands an observer to link accounts.
  * Fields: user_id, code, expires_at, workflow_state. */
-#include "binding.h"
+#include "lcb_objects.h"
+#include "object.h"
 
 void lcb_open_pairing_code(lua_State *L)
 {

@@ -9,7 +9,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "binding.h"
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_list.h"
+#include "lcb_objects.h"
+#include "lcb_task.h"
+#include "object.h"
 #include "params.h"
 #include "timefmt.h"
 

@@ -2,7 +2,8 @@
  * the generic invoker in resource.c; the few that need more than "verb +
  * path + return type" are written out in C or in the Lua front module
  * (lua/lcanvas/user.lua: create_folder, upload, resolve_path, ...). */
-#include "binding.h"
+#include "lcb_objects.h"
+#include "object.h"
 
 static const lcb_endpoint user_endpoints[] = {
     {"edit", "PUT", "users/{id}", "self", 0, NULL,
