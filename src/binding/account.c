@@ -5,6 +5,7 @@
 #include "lcb_client.h"
 #include "lcb_error.h"
 #include "lcb_objects.h"
+#include "lcb_request.h"
 #include "lcb_task.h"
 #include "object.h"
 

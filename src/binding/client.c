@@ -1,4 +1,3 @@
-#define _POSIX_C_SOURCE 200809L
 /* lcanvas.Client: a connection to one Canvas (or Catalog) origin. This file
  * is the userdata: construction from options, its methods, its field table
  * and hooks, close. Requests go through task.c (lcb_request_k) and
@@ -13,6 +12,7 @@
 #include "lcb_client.h"
 #include "lcb_list.h"
 #include "lcb_log.h"
+#include "lcb_request.h"
 #include "lcb_task.h"
 #include "object.h"
 

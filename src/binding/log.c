@@ -1,4 +1,3 @@
-#define _POSIX_C_SOURCE 200809L
 /* The client option `verbose`: one line per request on stderr, with the
  * bodies at level 2, and the token redacted from anything printed. */
 #include <math.h>

@@ -6,7 +6,8 @@
  * so indexing and iterating again cost no requests.
  *
  * User values: 1 client, 2 loaded items, 3 fields added to each item (or
- * nil), 4 state table {path, query, next, type, root, ends}. */
+ * nil), 4 state table {path, first (URL of page 1), next, type, root, ends,
+ * and the requests task.c keeps there while pages load}. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,6 @@
 
 #include "lcb_class.h"
 #include "lcb_client.h"
-#include "lcb_error.h"
 #include "lcb_json.h"
 #include "lcb_list.h"
 #include "lcb_request.h"
@@ -40,6 +40,30 @@ static lcb_list *check_list(lua_State *L, int idx)
     return luaL_checkudata(L, idx, LCB_LIST_MT);
 }
 
+/* Pushes a new list over the client at client_idx, whose items get the
+ * fields of the table at extra_idx (0: none), and its empty state table
+ * above it. */
+static lcb_list *new_list(lua_State *L, int client_idx, int extra_idx)
+{
+    lcb_list *li = lua_newuserdatauv(L, sizeof *li, 4);
+    memset(li, 0, sizeof *li);
+    luaL_setmetatable(L, LCB_LIST_MT);
+    lua_pushvalue(L, client_idx);
+    lua_setiuservalue(L, -2, 1);
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 2);
+    if (extra_idx) {
+        lua_pushvalue(L, extra_idx);
+        lua_setiuservalue(L, -2, 3);
+    }
+    lua_createtable(L, 0, 8);
+    lua_newtable(L);
+    lua_setfield(L, -2, "ends");
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, -3, 4);
+    return li;
+}
+
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx)
 {
@@ -47,20 +71,7 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
     params_idx = params_idx ? lua_absindex(L, params_idx) : 0;
     extra_idx = extra_idx ? lua_absindex(L, extra_idx) : 0;
     lcb_check_client(L, client_idx);
-
-    lcb_list *li = lua_newuserdatauv(L, sizeof *li, 4);
-    memset(li, 0, sizeof *li);
-    int self = lua_gettop(L);
-    luaL_setmetatable(L, LCB_LIST_MT);
-    lua_pushvalue(L, client_idx);
-    lua_setiuservalue(L, self, 1);
-    lua_newtable(L);
-    lua_setiuservalue(L, self, 2);
-    if (extra_idx) {
-        lua_pushvalue(L, extra_idx);
-        lua_setiuservalue(L, self, 3);
-    }
-    lua_createtable(L, 0, 6);
+    new_list(L, client_idx, extra_idx);
     lua_pushstring(L, path);
     lua_setfield(L, -2, "path");
     lua_pushstring(L, type);
@@ -69,15 +80,15 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
         lua_pushstring(L, root);
         lua_setfield(L, -2, "root");
     }
-    if (params_idx) {
-        /* Encoded now: a bad parameter fails at the call, not later inside a
-         * loop, and the caller may reuse its table. */
-        lcb_push_params(L, params_idx);
-        lua_setfield(L, -2, "query");
-    }
-    lua_newtable(L);
-    lua_setfield(L, -2, "ends");
-    lua_setiuservalue(L, self, 4);
+    /* The first page's URL. The query is encoded now: a bad parameter
+     * fails at the call, not later inside a loop, and the caller may reuse
+     * its table. */
+    if (params_idx) lcb_push_params(L, params_idx);
+    else lua_pushliteral(L, "");
+    if (lua_rawlen(L, -1) > 0) lua_pushfstring(L, "%s?%s", path, lua_tostring(L, -1));
+    else lua_pushstring(L, path);
+    lua_setfield(L, -3, "first");
+    lua_pop(L, 2);  /* the query, the state table */
 }
 
 void lcb_list_set_prefetch(lua_State *L, int idx, int on)
@@ -87,9 +98,9 @@ void lcb_list_set_prefetch(lua_State *L, int idx, int on)
 
 /* ------------------------------------------------------------ loading
  *
- * Loading pages is written in continuation style so that inside a task a
- * page request yields (lcb_request_page_k) and the task resumes here. The
- * loader keeps its state on the stack, above the caller's:
+ * Loading is written in continuation style so that inside a task a page
+ * request yields (task.c) and the task resumes here. The loader keeps its
+ * state on the stack, above the caller's:
  *   base: the list, +1: how many items (or pages) are wanted, +2: what to do
  *   once loaded (an AFTER_* code), +3: flags, then during a fetch +4: the
  *   state table, +5: the client, +6: the path requested, +7: the answer,
@@ -209,20 +220,8 @@ static int fetch_start(lua_State *L, int base)
         return luaL_error(L, "this list is being loaded by a task that has not finished");
     }
 
-    lua_getfield(L, base + 4, li->started ? "next" : "path");
-    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, 0};
-    if (!li->started) {
-        lua_getfield(L, base + 4, "query");
-        call.is_list = 1;
-        /* The query is already encoded: pass it as the path's query part. */
-        if (lua_isstring(L, -1) && lua_rawlen(L, -1) > 0) {
-            lua_pushfstring(L, "%s?%s", call.path, lua_tostring(L, -1));
-            lua_replace(L, -3);
-        }
-        lua_pop(L, 1);
-        call.path = lua_tostring(L, base + 6);
-    }
-    lua_settop(L, base + 6);
+    lua_getfield(L, base + 4, li->started ? "next" : "first");
+    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started};
     return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);
 }
 
@@ -394,30 +393,21 @@ static int iter_close(lua_State *L)
 static void push_streaming_copy(lua_State *L, int self)
 {
     lcb_list *li = check_list(L, self);
-    lcb_list *cp = lua_newuserdatauv(L, sizeof *cp, 4);
-    memset(cp, 0, sizeof *cp);
+    int from = lua_gettop(L) + 1;
+    lua_getiuservalue(L, self, 1);  /* from: the client */
+    lua_getiuservalue(L, self, 3);  /* from+1: the item fields */
+    lua_getiuservalue(L, self, 4);  /* from+2: the state table */
+    lcb_list *cp = new_list(L, from, from + 1);
     cp->nokeep = 1;
     cp->no_prefetch = li->no_prefetch;
-    luaL_setmetatable(L, LCB_LIST_MT);
-    for (int uv = 1; uv <= 3; uv++) {
-        lua_getiuservalue(L, self, uv);
-        if (uv == 2) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-        }
-        lua_setiuservalue(L, -2, uv);
-    }
-    lua_getiuservalue(L, self, 4);
-    lua_createtable(L, 0, 6);
-    static const char *const keys[] = {"path", "type", "root", "query", NULL};
+    static const char *const keys[] = {"path", "type", "root", "first", NULL};
     for (int i = 0; keys[i]; i++) {
-        lua_getfield(L, -2, keys[i]);
+        lua_getfield(L, from + 2, keys[i]);
         lua_setfield(L, -2, keys[i]);
     }
-    lua_newtable(L);
-    lua_setfield(L, -2, "ends");
-    lua_setiuservalue(L, -3, 4);
     lua_pop(L, 1);
+    lua_replace(L, from);
+    lua_settop(L, from);
 }
 
 /// PaginatedList:iter([opts]): iterator for a generic for (a `break` closes it); opts.keep = false streams without keeping pages, opts.prefetch = false fetches no page ahead.

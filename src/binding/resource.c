@@ -13,6 +13,7 @@
 #include "lcb_error.h"
 #include "lcb_list.h"
 #include "lcb_objects.h"
+#include "lcb_request.h"
 #include "lcb_task.h"
 #include "object.h"
 #include "params.h"

@@ -1,4 +1,3 @@
-#define _POSIX_C_SOURCE 200809L
 /* Tasks: coroutines whose requests run concurrently on the clients' curl
  * multi engines. All the continuation machinery lives here: a request made
  * inside a task (lcb_request_k) submits a transfer and yields its Pending
