@@ -529,11 +529,11 @@ describe("tasks", function()
 
   describe("many clients", function()
     it("drives every client with work: 40 clients' requests are all in flight at once", function()
-      -- Every answer is held back 3 s: the 40 requests can only all reach
+      -- Every answer is held back 4 s: the 40 requests can only all reach
       -- the server before the first answer if each client's engine runs.
       local n = 40
       sandbox.config({ throttle = { hwm = 100000 } })
-      sandbox.fault({ path = "/api/v1/users/", delay_ms = 3000, count = n })
+      sandbox.fault({ path = "/api/v1/users/", delay_ms = 4000, count = n })
       local clients = {}
       for i = 1, n do clients[i] = connect() end
       local answered, seen = 0, nil
