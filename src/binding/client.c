@@ -344,7 +344,7 @@ static int m_base_url(lua_State *L)
  * Hooks from C to Lua are registered through a method, never found by a
  * field name: they live in the field table under these keys (addresses),
  * out of reach of the script's own fields. */
-static const char page_hook_key = 0;
+static char page_hook_key;
 
 /// Client:on_page(fn): Calls `fn(list, items, pages, done)` after each page any list of this client loads (`items` and `pages` loaded so far, `done` once the list is complete); `fn` must not yield. nil removes it. Returns the previous hook. The host's progress line uses it.
 static int m_on_page(lua_State *L)

@@ -16,7 +16,7 @@ typedef struct verbose_log {
     char token[];       /* to redact from bodies a script may have echoed */
 } verbose_log;
 
-static const char verbose_key = 0;  /* its address keys the anchor */
+static char verbose_key;  /* its address keys the anchor */
 
 static void write_redacted(const verbose_log *vl, const char *s, size_t len, size_t max)
 {

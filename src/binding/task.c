@@ -20,10 +20,11 @@
 
 #define PENDING_MT "lcanvas.Pending"
 
-/* Registry keys: the addresses of these variables (light userdata). */
-static const char tasks_key = 0;     /* coroutine -> task (weak keys), filled by tasks.lua */
-static const char inflight_key = 0;  /* lightud -> Pending not yet collected (weak values) */
-static const char cancelled_key = 0; /* Pendings cut off by a client's close, not yet polled */
+/* Registry keys: the addresses of these variables (light userdata; not
+ * const, so that no compiler may merge them). */
+static char tasks_key;     /* coroutine -> task (weak keys), filled by tasks.lua */
+static char inflight_key;  /* lightud -> Pending not yet collected (weak values) */
+static char cancelled_key; /* Pendings cut off by a client's close, not yet polled */
 
 /* A request submitted to the engine and not yet consumed (a page fetched
  * ahead, or a task waiting for it). */
