@@ -527,6 +527,101 @@ describe("tasks", function()
     end)
   end)
 
+  describe("many clients", function()
+    it("drives every client with work: 40 clients' requests are all in flight at once", function()
+      -- Every answer is held back 4 s: the 40 requests can only all reach
+      -- the server before the first answer if each client's engine runs.
+      local n = 40
+      sandbox.config({ throttle = { hwm = 100000 } })
+      sandbox.fault({ path = "/api/v1/users/", delay_ms = 4000, count = n })
+      local clients = {}
+      for i = 1, n do clients[i] = connect() end
+      local answered, seen = 0, nil
+      local fns = {}
+      for i = 1, n do
+        fns[i] = function()
+          local u = clients[i]:get_user(100 + i)
+          answered = answered + 1
+          return u.id
+        end
+      end
+      fns[n + 1] = function()  -- watches the server while the others wait
+        local arrived
+        repeat
+          coroutine.yield()
+          arrived = #api_requests("^/api/v1/users/")
+        until arrived >= n or answered > 0
+        seen = { arrived = arrived, answered = answered }
+        return true
+      end
+      local got = table.pack(lcanvas.gather(table.unpack(fns, 1, n + 1)))
+      assert.same({ arrived = n, answered = 0 }, seen)
+      for i = 1, n do assert.equal(100 + i, got[i]) end
+      assert.equal(n, answered)
+      assert.equal(n, #api_requests("^/api/v1/users/"))
+      for i = 1, n do assert.equal(1, clients[i]:stats().requests) end
+      assert.equal(0, lcanvas.core.pending_count())
+      for _, cl in ipairs(clients) do cl:close() end
+    end)
+
+    it("pages lists of 40 clients at once, each task getting its own list whole", function()
+      local n = 40
+      sandbox.config({ throttle = { hwm = 100000 } })
+      local clients = {}
+      for i = 1, n do clients[i] = connect() end
+      local counts = c:map(clients, function(cl)
+        local seen = 0
+        for _ in cl:list("accounts/1/users", { per_page = 50 }):iter() do seen = seen + 1 end
+        return seen
+      end, { concurrency = n })
+      local want = #c:list("accounts/1/users", { per_page = 100 }):all()
+      for i = 1, n do assert.equal(want, counts[i]) end
+      for _, cl in ipairs(clients) do cl:close() end
+    end)
+  end)
+
+  describe("the page hook (Client:on_page)", function()
+    it("is called after each page, outside and inside tasks, and can be removed", function()
+      local calls = {}
+      local function hook(list, items, pages, done)
+        calls[#calls + 1] = { list = list, items = items, pages = pages, done = done }
+      end
+      assert.is_nil(c:on_page(hook))
+      local list = c:list("accounts/1/users", { per_page = 100 })
+      assert.equal(312, list:count())
+      assert.equal(4, #calls)
+      assert.equal(list, calls[1].list)
+      assert.same({ 100, 1, false }, { calls[1].items, calls[1].pages, calls[1].done })
+      assert.same({ 312, 4, true }, { calls[4].items, calls[4].pages, calls[4].done })
+
+      calls = {}
+      local lists = {}
+      local got = c:map({ 1, 2 }, function(i)
+        lists[i] = c:list("accounts/1/users", { per_page = 100 })
+        return lists[i]:count()
+      end)
+      assert.same({ 312, 312, n = 2 }, got)
+      assert.equal(8, #calls)
+      local per_list = { [lists[1]] = {}, [lists[2]] = {} }
+      for _, call in ipairs(calls) do table.insert(per_list[call.list], call.items) end
+      assert.same({ 100, 200, 300, 312 }, per_list[lists[1]])
+      assert.same({ 100, 200, 300, 312 }, per_list[lists[2]])
+
+      assert.equal(hook, c:on_page(nil))
+      calls = {}
+      c:list("accounts/1/users", { per_page = 100 }):count()
+      assert.equal(0, #calls)
+    end)
+
+    it("takes a function or nil", function()
+      assert.has_error(function() c:on_page("f") end)
+      assert.has_error(function() c:on_page({}) end)
+      -- a field of that name is the script's own, not a hook
+      c.on_page_seen = true
+      assert.is_true(c.on_page_seen)
+    end)
+  end)
+
   describe("cleanup", function()
     it("survives a client closed with a prefetched page in flight", function()
       local other = connect()

@@ -5,6 +5,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "lcanvas.h"
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_list.h"
+#include "lcb_task.h"
 #include "endpoint.h"
 #include "object.h"
 #include "params.h"

@@ -5,7 +5,8 @@
 #ifndef LCB_ENDPOINT_H
 #define LCB_ENDPOINT_H
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
 
 /* What a row's method returns. */
 typedef enum lcb_returns {

@@ -4,7 +4,12 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_class.h"
+#include "lcb_error.h"
+#include "lcb_json.h"
 
 static void set_str(lua_State *L, const char *k, const char *v)
 {
@@ -162,13 +167,9 @@ static int l_new_error(lua_State *L)
 
 void lcb_open_error(lua_State *L)
 {
-    luaL_newmetatable(L, LCB_ERROR_MT);
-    lua_pushcfunction(L, err_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_newtable(L);
-    lua_pushcfunction(L, err_is);
-    lua_setfield(L, -2, "is");
-    lua_setfield(L, -2, "__index");
+    static const luaL_Reg methods[] = {{"is", err_is}, {NULL, NULL}};
+    static const luaL_Reg metamethods[] = {{"__tostring", err_tostring}, {NULL, NULL}};
+    lcb_class(L, LCB_ERROR_MT, methods, metamethods);
     lua_pop(L, 1);
     lua_pushcfunction(L, l_new_error);
     lua_setfield(L, -2, "error");

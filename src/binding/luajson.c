@@ -5,7 +5,12 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_class.h"
+#include "lcb_json.h"
+#include "object.h"
 #include "json.h"
 #include "params.h"
 
@@ -390,10 +395,8 @@ static int l_encode_params(lua_State *L)
 
 void lcb_open_json(lua_State *L)
 {
-    if (luaL_newmetatable(L, VALUEBOX_MT)) {
-        lua_pushcfunction(L, valuebox_gc);
-        lua_setfield(L, -2, "__gc");
-    }
+    static const luaL_Reg valuebox_meta[] = {{"__gc", valuebox_gc}, {NULL, NULL}};
+    lcb_class(L, VALUEBOX_MT, NULL, valuebox_meta);
     lua_pop(L, 1);
     /* module table is on top */
     lua_newtable(L);

@@ -8,6 +8,9 @@
  * the type files in lua/lcanvas/types/ fill. */
 #include <string.h>
 
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_list.h"
 #include "object.h"
 #include "timefmt.h"
 

@@ -6,7 +6,8 @@
 #ifndef LCB_OBJECT_H
 #define LCB_OBJECT_H
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
 
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are
  * the table at attrs_idx (taken as is, not copied) and which talks through

@@ -17,7 +17,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "binding.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_upload.h"
 
 /* The path libcurl opens for argument idx; checks it is a readable regular
  * file now, so a bad file fails before anything is sent. */

@@ -17,7 +17,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "binding.h"
+#include "lcanvas_lua.h"
 
 static const char *progname = "lcanvas";
 static lua_State *globalL;

@@ -93,7 +93,7 @@ end
 --- lcanvas.progress.attach(client): shows a line while the client's lists load pages.
 function M.attach(client)
   local lists = setmetatable({}, { __mode = "k" })
-  client.on_page = function(list, items, pages, done)
+  client:on_page(function(list, items, pages, done)
     if not M.enabled() then return end
     local p = lists[list]
     if not p then
@@ -121,7 +121,7 @@ function M.attach(client)
     else
       render(p, false)
     end
-  end
+  end)
   return client
 end
 

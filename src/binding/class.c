@@ -1,0 +1,32 @@
+/* The one helper that makes a class: metatable, __name, method table,
+ * metamethods. Every type the binding defines is made here, so they all
+ * look alike from Lua (mt.__name, mt.methods, mt.__index). */
+#include <string.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_class.h"
+
+int lcb_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *metamethods)
+{
+    luaL_newmetatable(L, name);
+    int n = 0;
+    while (methods && methods[n].name) n++;
+    lua_createtable(L, 0, n);
+    if (methods) luaL_setfuncs(L, methods, 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");
+    lua_setfield(L, -2, "__index");
+    for (const luaL_Reg *m = metamethods; m && m->name; m++) {
+        if (strcmp(m->name, "__index") == 0) {
+            /* A computed __index still finds the methods first. */
+            lua_getfield(L, -1, "methods");
+            lua_pushcclosure(L, m->func, 1);
+        } else {
+            lua_pushcfunction(L, m->func);
+        }
+        lua_setfield(L, -2, m->name);
+    }
+    return 1;
+}

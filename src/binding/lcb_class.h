@@ -1,0 +1,18 @@
+/* lcb_class.h: one helper that makes a Lua class (class.c). */
+#ifndef LCB_CLASS_H
+#define LCB_CLASS_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+/* Creates the metatable `name` in the registry (luaL_newmetatable, so
+ * __name shows in tostring and error messages), or refills it when the
+ * module is opened again. The `methods` go into their own table, set as
+ * mt.__index and as mt.methods (the table core.methods() hands to Lua code
+ * that adds methods). The `metamethods` are set on the metatable; one named
+ * __index replaces the plain table and gets the method table as its
+ * upvalue 1, so it can look there first. Either list may be NULL. Leaves
+ * the metatable on the stack and returns 1 (the values pushed). */
+int lcb_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *metamethods);
+
+#endif

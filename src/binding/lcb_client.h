@@ -1,0 +1,29 @@
+/* lcb_client.h: lcanvas.Client, a connection to one origin (client.c). */
+#ifndef LCB_CLIENT_H
+#define LCB_CLIENT_H
+
+#include <lua.h>
+
+#include "lcanvas.h"
+
+#define LCB_CLIENT_MT "lcanvas.Client"
+
+/* The userdata. Its user value 1 is a table of Lua-side fields (scripts'
+ * own fields, dry_run_counts, the hooks and the verbose log's state). */
+typedef struct lcb_client {
+    lc_client *c;        /* NULL once closed */
+    int dry_run;         /* option dry_run */
+    int no_prefetch;     /* option prefetch = false */
+} lcb_client;
+
+lcb_client *lcb_check_client(lua_State *L, int idx);   /* raises if closed */
+
+/* Calls the client's page hook (Client:on_page), if any, as
+ * hook(list, items, pages, done). The hook must not yield. */
+void lcb_client_page_hook(lua_State *L, int client_idx, int list_idx, lua_Integer items,
+                          lua_Integer pages, int done);
+
+/* Adds new to the module table on top. */
+void lcb_open_client(lua_State *L);
+
+#endif

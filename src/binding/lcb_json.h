@@ -1,0 +1,31 @@
+/* lcb_json.h: JSON and parameters between Lua and the core (luajson.c). */
+#ifndef LCB_JSON_H
+#define LCB_JSON_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "value.h"
+
+/* The `lcanvas.null` sentinel (a light userdata). */
+void lcb_push_null(lua_State *L);
+int  lcb_is_null(lua_State *L, int idx);
+/* Decodes JSON onto the stack (JSON null inside objects becomes absent,
+ * inside arrays lcanvas.null). Returns 1, or 0 with a message pushed. */
+int  lcb_push_json(lua_State *L, const char *text, size_t len);
+/* Converts the Lua value at idx to a value tree; raises a Lua error naming
+ * `what` for values that cannot be sent. The tree is owned by a box pushed
+ * on the stack (so a Lua error midway frees it through __gc); call
+ * lcb_value_done on that box to free it early. */
+lc_value *lcb_to_value(lua_State *L, int idx, const char *what);
+void lcb_value_done(lua_State *L, int box_idx);
+/* Pushes the Rails-style encoding of the params table at idx. */
+void lcb_push_params(lua_State *L, int idx);
+/* Encodes the Lua value at idx as JSON into a new Lua string on the stack. */
+void lcb_push_json_encoded(lua_State *L, int idx, const char *what);
+
+/* Adds json, null and encode_params to the module table on top. */
+void lcb_open_json(lua_State *L);
+
+#endif

@@ -1,0 +1,52 @@
+/* lcb_request.h: the one request path (request.c): a call is encoded,
+ * intercepted by the dry run or sent, and its answer decoded. Whether a
+ * request blocks or yields is task.c's business (lcb_task.h). */
+#ifndef LCB_REQUEST_H
+#define LCB_REQUEST_H
+
+#include <lua.h>
+
+#include "lcanvas.h"
+
+/* A request as the binding describes it. `params` (stack index or 0) goes
+ * to the query for GET and to a form body otherwise; with `json_body` set,
+ * to a JSON body. */
+typedef struct lcb_call {
+    const char *method;
+    const char *path;
+    int params;          /* stack index of a params table, or 0 */
+    int json_body;
+    int is_list;
+} lcb_call;
+
+/* Prepares `call` on the client at client_idx. The dry-run intercept comes
+ * first: a write that must not be sent is printed and counted, its
+ * simulated answer (plus a nil next URL with want_next) is pushed, and 1 is
+ * returned. Otherwise fills *req, pushes the Lua strings it points into
+ * (keep them until the request is sent) and returns 0. Encoding errors
+ * raise here, before C owns any memory. */
+int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int want_next,
+                       lc_request *req);
+
+/* Pushes the decoded body of a 2xx answer (nil when empty) and, with
+ * want_next, the rel="next" URL or nil. Raises InvalidResponse (clearing
+ * `resp`) when the body is not JSON. */
+void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next);
+
+/* The items of a list page: the decoded answer at body_idx holds them as
+ * an array, or under the key `root` (NULL: none). Returns the stack index
+ * of the items (pushed when they are not the body itself; an empty table
+ * for an empty answer). With no Link header (nil at next_idx), puts the
+ * answer's meta.pagination.next at next_idx. Raises InvalidResponse, naming
+ * GET `path`, when there is no list. */
+int lcb_request_page_items(lua_State *L, int body_idx, int next_idx, const char *root,
+                           const char *path);
+
+/* Sends `call` and waits: leaves exactly the answer (and with want_next
+ * the next URL) above the stack top it found. Failures raise typed errors. */
+void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int want_next);
+
+/* Moves the n values on top to base+1.. and drops everything between. */
+void lcb_keep_top(lua_State *L, int base, int n);
+
+#endif

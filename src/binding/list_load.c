@@ -1,0 +1,170 @@
+/* Loading a PaginatedList's pages into its cache. Pages are fetched by
+ * following rel="next" verbatim (never by computing page numbers), or
+ * meta.pagination.next when the server sends no Link.
+ *
+ * Written in continuation style so that inside a task a page request
+ * yields (task.c) and the task resumes here. The loader keeps its state on
+ * the stack, above the caller's:
+ *   base: the list, +1: how many items (or pages) are wanted, +2: the
+ *   method's finish function, +3: flags, then during a fetch +4: the state
+ *   table, +5: the client, +6: the URL requested, +7: the answer, +8: the
+ *   next URL.
+ * When loading is done the stack goes back to the caller's and finish
+ * pushes the method's results. A fetch that completes without yielding
+ * returns AGAIN to the loop instead of calling it again, so the C stack
+ * does not grow with each page. */
+#include <string.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "lcb_client.h"
+#include "lcb_list.h"
+#include "lcb_list_load.h"
+#include "lcb_request.h"
+#include "lcb_task.h"
+#include "object.h"
+
+#define AGAIN (-1)
+
+lcb_list *lcb_list_check(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, LCB_LIST_MT);
+}
+
+static int load_loop(lua_State *L, int base);
+
+/* Turns the answer at base+7 (next URL at base+8) into items. */
+static void take_page(lua_State *L, int base)
+{
+    int self = base, state = base + 4, client = base + 5, body = base + 7, next_idx = base + 8;
+    lcb_list *li = lcb_list_check(L, self);
+
+    lua_getfield(L, state, "root");
+    int items = lcb_request_page_items(L, body, next_idx, lua_tostring(L, -1),
+                                       lua_tostring(L, base + 6));
+
+    lua_getfield(L, state, "type");
+    const char *type = lua_tostring(L, -1);
+    int wrap = strcmp(type, "dict") != 0;
+    lua_getiuservalue(L, self, 3);
+    int extra = lua_istable(L, -1) ? lua_gettop(L) : 0;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, items);
+    if (li->nokeep) {
+        /* Streaming: the previous page goes, so memory stays flat. */
+        lua_createtable(L, (int)n, 0);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, self, 2);
+        li->base = li->count;
+    } else {
+        lua_getiuservalue(L, self, 2);
+    }
+    int cache = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, items, i);
+        if (extra && lua_istable(L, -1)) {
+            /* The list's context wins (a user's migrations carry that
+             * user's id, as the Python client sets it). */
+            lua_pushnil(L);
+            while (lua_next(L, extra)) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
+            }
+        }
+        if (wrap) {
+            lcb_push_resource(L, type, -1, client);
+            lua_remove(L, -2);
+        }
+        lua_rawseti(L, cache, li->count - li->base + i);
+    }
+    li->started = 1;
+    li->count += n;
+    li->pages++;
+    if (!li->nokeep) {
+        lua_getfield(L, state, "ends");
+        lua_pushinteger(L, li->count);
+        lua_rawseti(L, -2, li->pages);
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, next_idx);
+    lua_setfield(L, state, "next");
+    /* An empty page ends the list even if a next link came with it, so a
+     * server that keeps linking to empty pages cannot loop us forever. */
+    if (lua_isnil(L, next_idx) || n == 0) li->done = 1;
+
+    /* The client's page hook (Client:on_page), e.g. the progress line. */
+    lcb_client_page_hook(L, client, self, li->count, li->pages, li->done);
+}
+
+/* After a page arrived (directly, or in a task after a yield). */
+static int fetched_k(lua_State *L, int status, lua_KContext ctx)
+{
+    int base = (int)ctx;
+    lcb_list *li = lcb_list_check(L, base);
+    take_page(L, base);
+    lcb_fetch_done(L, base + 4);
+    int flags = (int)lua_tointeger(L, base + 3);
+    if ((flags & LCB_LOAD_PREFETCH) && !li->done && !li->no_prefetch) {
+        lua_settop(L, base + 5);
+        lua_getfield(L, base + 4, "next");
+        lcb_fetch_ahead(L, base + 4, base + 5, lua_tostring(L, -1));
+    }
+    lua_settop(L, base + 3);
+    if (status == LUA_OK) return AGAIN;  /* our caller's loop goes on */
+    return load_loop(L, base);
+}
+
+/* A task found another task loading this list: try again when resumed. */
+static int retry_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    lua_settop(L, (int)ctx + 3);
+    return load_loop(L, (int)ctx);
+}
+
+/* Requests the next page; returns AGAIN when it was handled synchronously. */
+static int fetch_start(lua_State *L, int base)
+{
+    lcb_list *li = lcb_list_check(L, base);
+    lua_settop(L, base + 3);
+    lua_getiuservalue(L, base, 4);
+    lua_getiuservalue(L, base, 1);
+
+    /* Another task is fetching a page of this list: let it finish. */
+    if (lcb_fetch_busy(L, base + 4)) {
+        if (lcb_in_task(L)) return lua_yieldk(L, 0, (lua_KContext)base, retry_k);
+        return luaL_error(L, "this list is being loaded by a task that has not finished");
+    }
+
+    lua_getfield(L, base + 4, li->started ? "next" : "first");
+    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started};
+    return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);
+}
+
+static int load_loop(lua_State *L, int base)
+{
+    for (;;) {
+        lcb_list *li = lcb_list_check(L, base);
+        lua_Integer want = lua_tointeger(L, base + 1);
+        int flags = (int)lua_tointeger(L, base + 3);
+        lua_Integer have = (flags & LCB_LOAD_PAGES) ? li->pages : li->count;
+        if (have >= want || li->done) {
+            lua_CFunction finish = lua_tocfunction(L, base + 2);
+            lua_settop(L, base - 1);
+            return finish(L);
+        }
+        int r = fetch_start(L, base);
+        if (r != AGAIN) return r;
+    }
+}
+
+int lcb_list_load(lua_State *L, int self, lua_Integer want, int flags, lua_CFunction finish)
+{
+    lua_pushvalue(L, self);
+    int base = lua_gettop(L);
+    lua_pushinteger(L, want);
+    lua_pushcfunction(L, finish);
+    lua_pushinteger(L, flags);
+    return load_loop(L, base);
+}

@@ -1,0 +1,197 @@
+#define _POSIX_C_SOURCE 200809L
+/* The one request path: every request the binding makes is encoded here
+ * from its lcb_call, meets the dry-run intercept here, and has its answer
+ * decoded into Lua values or a typed error here. Sending it blocking is
+ * lcb_request_perform; submitting it from a task is task.c's (it uses
+ * lcb_request_encode and lcb_request_decode from this file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcb_client.h"
+#include "lcb_error.h"
+#include "lcb_json.h"
+#include "lcb_request.h"
+#include "json.h"
+
+void lcb_keep_top(lua_State *L, int base, int n)
+{
+    int top = lua_gettop(L);
+    if (top - n == base) return;
+    for (int i = 0; i < n; i++) lua_copy(L, top - n + 1 + i, base + 1 + i);
+    lua_settop(L, base + n);
+}
+
+/* The `dry_run` option: a POST, PUT, PATCH or DELETE is printed on stderr
+ * (as the request would encode it) instead of sent, counted in the
+ * client's `dry_run_counts` field, and answered with {dry_run = true}.
+ * Reads go through so scripts still see real data. Returns 1 with the
+ * answer pushed, or 0 (nothing pushed) when the call must be sent. */
+static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
+{
+    lcb_client *cl = lcb_check_client(L, client_idx);
+    if (!cl->dry_run || strcmp(call->method, "GET") == 0) return 0;
+    int top = lua_gettop(L);
+    const char *path = call->path;
+    if (!strstr(path, "://")) {
+        lua_pushfstring(L, "%s%s", lc_client_api_url(cl->c), path);
+        path = lua_tostring(L, -1);
+    }
+    const char *scheme = strstr(path, "://");
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    if (slash) path = slash;
+    const char *encoded = NULL;
+    if (call->params) {
+        if (call->json_body) lcb_push_json_encoded(L, call->params, "params");
+        else lcb_push_params(L, call->params);
+        encoded = lua_tostring(L, -1);
+    }
+    fprintf(stderr, "DRY-RUN %s %s%s%s\n", call->method, path, encoded && *encoded ? " " : "",
+            encoded ? encoded : "");
+    fflush(stderr);
+    lua_getiuservalue(L, client_idx, 1);
+    if (lua_getfield(L, -1, "dry_run_counts") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "dry_run_counts");
+    }
+    lua_getfield(L, -1, call->method);
+    lua_Integer n = lua_tointeger(L, -1) + 1;
+    lua_pop(L, 1);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, call->method);
+    lua_settop(L, top);
+    lua_createtable(L, 0, 1);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "dry_run");
+    return 1;
+}
+
+int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int want_next,
+                       lc_request *req)
+{
+    client_idx = lua_absindex(L, client_idx);
+    if (dry_run(L, client_idx, call)) {  /* nothing is sent */
+        if (want_next) lua_pushnil(L);
+        return 1;
+    }
+    lcb_check_client(L, client_idx);
+    int params = call->params ? lua_absindex(L, call->params) : 0;
+    int is_get = strcmp(call->method, "GET") == 0;
+
+    /* Encode into Lua strings first: any Lua error happens before C owns
+     * memory that a longjmp would leak. */
+    int query_idx = 0, body_idx = 0;
+    if (params) {
+        if (call->json_body && !is_get) lcb_push_json_encoded(L, params, "params");
+        else lcb_push_params(L, params);
+        if (is_get) query_idx = lua_gettop(L);
+        else body_idx = lua_gettop(L);
+    }
+    size_t body_len = 0;
+    memset(req, 0, sizeof *req);
+    req->method = call->method;
+    req->path = call->path;
+    req->query = query_idx ? lua_tostring(L, query_idx) : NULL;
+    req->body = body_idx ? lua_tolstring(L, body_idx, &body_len) : NULL;
+    req->body_len = body_len;
+    req->content_type = call->json_body ? "application/json" : NULL;
+    req->is_list = call->is_list;
+    return 0;
+}
+
+void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next)
+{
+    if (resp->body_len == 0 || lc_json_skip_prefix(resp->body, resp->body_len) == resp->body_len) {
+        lua_pushnil(L);
+    } else if (!lcb_push_json(L, resp->body, resp->body_len)) {
+        /* A 2xx we cannot read: say what arrived, typed, with the body. */
+        lc_error err;
+        lc_error_init(&err);
+        lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
+                     lua_tostring(L, -1));
+        lua_pop(L, 1);
+        err.status = resp->status;
+        err.method = strdup(method);
+        err.url = resp->url ? strdup(resp->url) : NULL;
+        err.body = resp->body;
+        err.body_len = resp->body_len;
+        resp->body = NULL;
+        resp->body_len = 0;
+        lcb_raise_error(L, &err, resp);
+    }
+    if (want_next) {
+        char *next = lc_response_next_url(resp);
+        if (next) {
+            lua_pushstring(L, next);
+            free(next);
+        } else {
+            lua_pushnil(L);
+        }
+    }
+}
+
+void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int want_next)
+{
+    client_idx = lua_absindex(L, client_idx);
+    int base = lua_gettop(L);
+    lc_request req;
+    if (lcb_request_encode(L, client_idx, call, want_next, &req)) return;
+    lcb_client *cl = lcb_check_client(L, client_idx);
+    lc_error err;
+    lc_error_init(&err);
+    lc_response resp;
+    if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
+    lcb_request_decode(L, call->method, &resp, want_next);
+    lc_response_clear(&resp);
+    lcb_keep_top(L, base, want_next ? 2 : 1);
+}
+
+int lcb_request_page_items(lua_State *L, int body, int next_idx, const char *root,
+                           const char *path)
+{
+    body = lua_absindex(L, body);
+    next_idx = lua_absindex(L, next_idx);
+    int items = body;
+    if (root && lua_istable(L, body)) {
+        lua_pushstring(L, root);
+        lua_rawget(L, body);
+        items = lua_gettop(L);
+    }
+    /* meta.pagination.next when there was no Link header. */
+    if (lua_istable(L, body) && lua_isnil(L, next_idx)) {
+        lua_getfield(L, body, "meta");
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "pagination");
+            if (lua_istable(L, -1)) {
+                lua_getfield(L, -1, "next");
+                if (lua_type(L, -1) == LUA_TSTRING) lua_replace(L, next_idx);
+                else lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    if (lua_isnil(L, items)) {
+        /* 204 or an empty body: an empty page. */
+        lua_newtable(L);
+        items = lua_gettop(L);
+    }
+    /* An object where a list belongs (a non-empty table with no items). */
+    int not_list = !lua_istable(L, items);
+    if (!not_list && lua_rawlen(L, items) == 0) {
+        lua_pushnil(L);
+        if (lua_next(L, items)) {
+            lua_pop(L, 2);
+            not_list = 1;
+        }
+    }
+    if (not_list) {
+        if (root)
+            lcb_raise_kind(L, LC_INVALID_RESPONSE,
+                           "expected a list under the key '%s' in the answer to GET %s", root, path);
+        lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a JSON array in the answer to GET %s", path);
+    }
+    return items;
+}
