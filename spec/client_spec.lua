@@ -165,6 +165,25 @@ describe("ids", function()
   end)
 end)
 
+describe("core.url_origin", function()
+  -- The one origin rule (the C core's lc_url_origin), used by Lua code too
+  -- (the upload's relative Location).
+  it("gives scheme://host:port, lowercased, without userinfo, default port filled in", function()
+    local core = lcanvas.core
+    assert.equal("https://school.example:443", core.url_origin("HTTPS://me@School.Example/x?y=1"))
+    assert.equal("http://127.0.0.1:8080", core.url_origin("http://127.0.0.1:8080/files/1"))
+    assert.equal("http://files.example:80", core.url_origin("http://files.example"))
+  end)
+
+  it("gives nil for a relative, non-http or hostless URL", function()
+    local core = lcanvas.core
+    assert.is_nil(core.url_origin("/api/v1/files/1"))
+    assert.is_nil(core.url_origin("ftp://files.example/x"))
+    assert.is_nil(core.url_origin("https:///x"))
+    assert.is_nil(core.url_origin("https://" .. string.rep("a", 600) .. ".example/"))
+  end)
+end)
+
 describe("parameters", function()
   local c
   setup(function() sandbox.start() end)

@@ -378,6 +378,24 @@ static int m_newindex(lua_State *L)
     return 0;
 }
 
+/* core.url_origin(url) -> "scheme://host:port" or nil: the core's own
+ * origin rule (lc_url_origin), so Lua code never parses URLs itself. */
+static int l_url_origin(lua_State *L)
+{
+    char *o = lc_url_origin(luaL_checkstring(L, 1), NULL);
+    if (!o) return 0;
+    /* Copied out and freed before pushing (a push may raise). A DNS name
+     * is at most 253 bytes, so a longer origin is no usable one. */
+    char buf[512];
+    size_t n = strlen(o);
+    int fits = n < sizeof buf;
+    if (fits) memcpy(buf, o, n);
+    lc_free(o);
+    if (!fits) return 0;
+    lua_pushlstring(L, buf, n);
+    return 1;
+}
+
 void lcb_open_client(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -403,4 +421,6 @@ void lcb_open_client(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_new);
     lua_setfield(L, -2, "new");
+    lua_pushcfunction(L, l_url_origin);
+    lua_setfield(L, -2, "url_origin");
 }

@@ -8,6 +8,7 @@
  * the type files in lua/lcanvas/types/ fill. */
 #include <string.h>
 
+#include "lcb_class.h"
 #include "lcb_client.h"
 #include "lcb_error.h"
 #include "lcb_list.h"
@@ -259,29 +260,28 @@ static const luaL_Reg common_methods[] = {
     {NULL, NULL},
 };
 
+static const luaL_Reg object_meta[] = {
+    {"__index", res_index},      /* methods first, then attributes */
+    {"__newindex", res_newindex},
+    {"__eq", res_eq},
+    {"__pairs", res_pairs},
+    {"__tostring", res_tostring},
+    {NULL, NULL},
+};
+
+/* Object types are made on first use (a type a list returns may have no
+ * file of its own), all by the one class helper. */
 void lcb_resource_metatable(lua_State *L, const char *type)
 {
     lua_pushfstring(L, "lcanvas.%s", type);
     const char *name = lua_tostring(L, -1);
-    if (luaL_newmetatable(L, name)) {
+    if (luaL_getmetatable(L, name) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lcb_class(L, name, common_methods, object_meta);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, RES_FLAG);
         lua_pushstring(L, type);
         lua_setfield(L, -2, "__type");
-        lua_newtable(L);                    /* the method table */
-        luaL_setfuncs(L, common_methods, 0);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, "methods");
-        lua_pushcclosure(L, res_index, 1);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, res_newindex);
-        lua_setfield(L, -2, "__newindex");
-        lua_pushcfunction(L, res_eq);
-        lua_setfield(L, -2, "__eq");
-        lua_pushcfunction(L, res_pairs);
-        lua_setfield(L, -2, "__pairs");
-        lua_pushcfunction(L, res_tostring);
-        lua_setfield(L, -2, "__tostring");
     }
     lua_remove(L, -2);
 }

@@ -316,16 +316,6 @@ local function file_info(file, fname)
   argerror(1, fname, "expected a file path or an open file handle, got " .. type(file))
 end
 
--- Origin (scheme://host:port) of an absolute URL, lowercased, default ports.
-local function origin_of(url)
-  local scheme, host = url:match("^(%a[%w+.-]*)://([^/?#]+)")
-  if not scheme then return nil end
-  scheme = scheme:lower()
-  host = host:gsub("^.*@", ""):lower()
-  if not host:find(":%d+$") then host = host .. (scheme == "https" and ":443" or ":80") end
-  return scheme .. "://" .. host
-end
-
 local function file_table(v, what)
   if type(v) ~= "table" or v.id == nil then invalid("expected the File JSON in the answer to %s", what) end
   return v
@@ -380,7 +370,7 @@ function User.upload(self, file, params)
   -- 3. Confirm and get the File.
   local location = headers.location
   if location and location:sub(1, 1) == "/" then
-    location = (origin_of(ticket.upload_url) or "") .. location
+    location = (core.url_origin(ticket.upload_url) or "") .. location
   end
   local what = "POST " .. ticket.upload_url:gsub("%?.*$", "")
   if status >= 300 and status < 400 then
