@@ -53,7 +53,7 @@ local out <close> = lcanvas.csv.writer(output, { "observer_id", "observer_name",
   "observee_id", "observee_name", "observee_login" })
 local observers, links = 0, 0
 for user in users do
-  local ok, err = script.try(function()
+  local done, err = script.try(function()
     local n = 0
     for o in user:get_observees() do
       out:write({ user.id, user.name, user.login_id, o.id, o.name, o.login_id })
@@ -61,7 +61,7 @@ for user in users do
     end
     if n > 0 then observers, links = observers + 1, links + n end
   end)
-  run:record(ok and "read" or "failed", "user " .. tostring(user.id), not ok and script.message(err) or nil)
+  run:record(done and "read" or "failed", "user " .. tostring(user.id), not done and script.message(err) or nil)
 end
 out:close()
 io.stderr:write(string.format("observer-report: %d observers, %d links\n", observers, links))

@@ -212,9 +212,12 @@ describe("lcanvas.catalog", function()
     assert.matches('page=3&per_page=25>; rel="next"', link, 1, true)
     assert.matches('page=3&per_page=25>; rel="last"', link, 1, true)
     assert.matches('page=1&per_page=25>; rel="first"', link, 1, true)
+    local _
     code, _, body = raw_get("/api/v1/users")
+    assert.equal(200, code)
     assert.equal(20, #body.users)     -- Catalog's own default page size
     code, _, body = raw_get("/api/v1/users?per_page=1000")
+    assert.equal(200, code)
     assert.equal(60, #body.users)
     code, headers, body = raw_get("/api/v1/users?page=9&per_page=25")
     assert.equal(200, code)

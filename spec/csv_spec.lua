@@ -64,6 +64,7 @@ describe("lcanvas.csv", function()
     assert.equal(path .. ":3: malformed CSV: 1 field, but the header has 2 (observer,student)", err)
     write(path, 'student\na,b\n')
     ok, err = pcall(csv.read, path)
+    assert.is_false(ok)
     assert.equal(path .. ":2: malformed CSV: 2 fields, but the header has 1 (student)", err)
 
     write(path, 'observer,student\na,b"c\n')

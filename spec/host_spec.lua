@@ -93,6 +93,7 @@ describe("the lcanvas executable", function()
     assert.equal("", out)
     assert.matches("refusing a token on the command line", err)
     assert.is_nil(err:find("s3cr3t-value", 1, true))
+    local _
     code, _, err = run("--token=s3cr3t-value -e 'print(1)'")
     assert.equal(2, code)
     assert.is_nil(err:find("s3cr3t-value", 1, true))
@@ -167,8 +168,8 @@ describe("the lcanvas executable", function()
       { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
     assert.equal(1, code)
     assert.equal("", out)
-    assert.matches("^lcanvas: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404 The specified resource does not exist%.",
-      err)
+    assert.matches("^lcanvas: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404 " ..
+      "The specified resource does not exist%.", err)
     assert.matches("stack traceback:", err)
     assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
   end)
@@ -229,7 +230,8 @@ describe("the lcanvas executable", function()
   end)
 
   it("runs the example script against the sandbox", function()
-    local code, out, err = run(string.format("--sandbox %q adams", sandbox.root .. "/scripts/examples/account-summary.lua"))
+    local code, out, err = run(string.format("--sandbox %q adams",
+      sandbox.root .. "/scripts/examples/account-summary.lua"))
     assert.equal(0, code, err)
     assert.matches("Connected as Sandbox Admin %(1%)", out)
     assert.matches("Avery Adams %(100%)", out)
@@ -370,7 +372,8 @@ describe("the lcanvas executable", function()
       assert.equal(0, code, err)
       assert.equal(1, id)
       -- a flag over the environment
-      code, id, err = whoami(string.format("--token-file %q", files.parent), { CANVAS_API_TOKEN = sandbox.tokens.admin })
+      code, id, err = whoami(string.format("--token-file %q", files.parent),
+        { CANVAS_API_TOKEN = sandbox.tokens.admin })
       assert.equal(0, code, err)
       assert.equal(7, id)
       -- an explicitly chosen profile is a flag too
@@ -415,6 +418,7 @@ describe("the lcanvas executable", function()
           "Give the token for [^\n]* with %-%-token%-file FILE or CANVAS_API_TOKEN, or choose one " ..
           "complete set with %-%-profile NAME\n$", err)
         assert.same({}, sent())
+        local _
         code, _, err = whoami(string.format("--url %q", sandbox.url))
         assert.equal(2, code)
         assert.matches("token from profile 'prod'.*%(from %-%-url%)", err)
@@ -439,7 +443,8 @@ describe("the lcanvas executable", function()
 
       it("allows a token from a level that names no URL, or the same URL", function()
         -- CANVAS_API_TOKEN alone with --url
-        local code, id, err = whoami(string.format("--url %q", sandbox.url), { CANVAS_API_TOKEN = sandbox.tokens.admin })
+        local code, id, err = whoami(string.format("--url %q", sandbox.url),
+          { CANVAS_API_TOKEN = sandbox.tokens.admin })
         assert.equal(0, code, err)
         assert.equal(1, id)
         -- --token-file alone with the environment's URL
@@ -472,6 +477,7 @@ describe("the lcanvas executable", function()
           "[^\n]*%-%-catalog%-token%-file FILE or CANVAS_CATALOG_TOKEN", err)
         assert.is_nil(err:find(sandbox.catalog_key, 1, true))
         assert.same({}, sent())
+        local _
         code, _, err = run(string.format("--catalog-url %q -e 'print(catalog:get_user(2).canvas_user_id)'",
           sandbox.catalog), env)
         assert.equal(2, code)
@@ -533,6 +539,7 @@ describe("the lcanvas executable", function()
       os.execute(string.format("chmod 640 %q", files.teacher))
       config(string.format("{ default = 'p', profiles = { p = { url = %q, token_file = %q } } }",
         sandbox.url, files.teacher))
+      local _
       code, _, err = whoami()
       assert.equal(2, code)
       assert.matches("readable by others %(mode 640%); run: chmod 600 " .. files.teacher:gsub("%p", "%%%0"), err)
@@ -550,7 +557,8 @@ describe("the lcanvas executable", function()
       io.stdout:write(canvas:base_url(), "\nwriting\n") io.stdout:flush()
       while true do canvas:get_user(3) end
     ]], dir .. "/out.csv"))
-    local h = io.popen(string.format("env -u LD_PRELOAD timeout --foreground --preserve-status -s INT 4 %q --sandbox %q 2>&1; echo \"rc=$?\"",
+    local h = io.popen(string.format(
+      "env -u LD_PRELOAD timeout --foreground --preserve-status -s INT 4 %q --sandbox %q 2>&1; echo \"rc=$?\"",
       EXE, script))
     local out = h:read("a")
     h:close()
@@ -593,13 +601,15 @@ describe("the lcanvas executable", function()
         if not r.path:find("^/__sandbox") then methods[#methods + 1] = r.method .. " " .. r.path end
       end
       assert.same({ "GET /api/v1/users/3" }, methods)
-      code, out = run("-e 'print(canvas:get_user(3).name, canvas.dry_run)'",
+      code, out, err = run("-e 'print(canvas:get_user(3).name, canvas.dry_run)'",
         { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      assert.equal(0, code, err)
       assert.equal("Sam Student\tfalse\n", out)
     end)
 
     it("prints the summary also when the script fails", function()
-      local code, _, err = run([[--sandbox --dry-run -e 'canvas:request("DELETE", "users/3/observees/4") error("late")']])
+      local code, _, err = run(
+        [[--sandbox --dry-run -e 'canvas:request("DELETE", "users/3/observees/4") error("late")']])
       assert.equal(1, code)
       assert.matches("late", err)
       assert.matches("dry run: 1 change not sent %(1 DELETE%)", err)
@@ -613,13 +623,17 @@ describe("the lcanvas executable", function()
     assert.equal("Sam Student\n", out)
     assert.matches("^lcanvas: GET /api/v1/users/3 %-> 200 %(%d+ ms, rate limit remaining [%d.]+%)\n" ..
       "lcanvas: GET /api/v1/users/999999 %-> 404 %(%d+ ms, rate limit remaining [%d.]+%)\n$", err)
-    code, _, err = run([[-vv -e 'canvas:request("PUT", "users/3", { user = { short_name = "T" .. os.getenv("CANVAS_API_TOKEN") } })']], env)
+    local _
+    code, _, err = run(
+      [[-vv -e 'canvas:request("PUT", "users/3", { user = { short_name = "T" .. os.getenv("CANVAS_API_TOKEN") } })']],
+      env)
     assert.equal(0, code, err)
     assert.matches("lcanvas: PUT /api/v1/users/3 %-> 200", err)
     assert.matches("lcanvas:   > user%[short_name%]=T%[REDACTED%]\n", err)
     assert.matches('lcanvas:   < {.*"name":"Sam Student"', err)
     assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
     code, _, err = run("-e 'canvas:get_user(3)'", env)
+    assert.equal(0, code)
     assert.equal("", err)
   end)
 
@@ -699,7 +713,9 @@ describe("the lcanvas executable", function()
       local code, out, err = run("-e 'print(catalog:get_user(2).canvas_user_id)'", env)
       assert.equal(0, code, err)
       assert.equal("101\n", out)
-      code, _, err = run("-e 'catalog:get_user(2)'", { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+      local _
+      code, _, err = run("-e 'catalog:get_user(2)'",
+        { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
       assert.equal(2, code)
       assert.matches("^lcanvas: no Catalog configured: set CANVAS_CATALOG_URL and CANVAS_CATALOG_TOKEN[^\n]*\n$", err)
     end)
@@ -708,7 +724,8 @@ describe("the lcanvas executable", function()
       sandbox.clear_requests()
       local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin,
         CANVAS_CATALOG_URL = sandbox.catalog, CANVAS_CATALOG_TOKEN = sandbox.catalog_key }
-      local code, _, err = run([[--dry-run -e 'catalog:request("PUT", "users/1", { custom_fields = { color = "red" } })']], env)
+      local code, _, err = run(
+        [[--dry-run -e 'catalog:request("PUT", "users/1", { custom_fields = { color = "red" } })']], env)
       assert.equal(0, code, err)
       assert.matches("DRY%-RUN PUT /api/v1/users/1 custom_fields%[color%]=red\n", err)
       assert.matches("dry run: 1 change not sent %(1 PUT%)", err)

@@ -102,7 +102,8 @@ describe("the one version number", function()
     local prefix = cmake_prefix()
     local header = assert(slurp(prefix .. "/include/lcanvas/lcanvas_version.h"))
     assert.matches('#define LCANVAS_VERSION "' .. v:gsub("%.", "%%.") .. '"', header)
-    code, out = sh("PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") .. " pkg-config --modversion lcanvas lcanvas-lua")
+    code, out = sh("PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") ..
+      " pkg-config --modversion lcanvas lcanvas-lua")
     assert.equal(0, code)
     assert.equal(v .. "\n" .. v .. "\n", out)
     local man = assert(slurp(prefix .. "/share/man/man1/lcanvas.1"))
@@ -181,6 +182,7 @@ describe("cmake --install", function()
     assert.matches("%-lcurl", out)
     assert.matches("%-lm", out)
     code, out = sh(pc .. "--variable=luadir lcanvas")
+    assert.equal(0, code)
     assert.equal(prefix .. "/share/lua/5.4\n", out)
     code, out = sh(pc .. "--cflags --libs lcanvas-lua")
     assert.equal(0, code)
@@ -333,7 +335,8 @@ describe("luarocks make", function()
     assert.equal(0, code)
     assert.equal("lcanvas " .. project_version() .. "\n", out)
     -- A failing script: message on stderr, status 1, the token nowhere.
-    code, out, err = sh(lua_env({ CANVAS_API_URL = sandbox.url,
+    local _
+    code, _, err = sh(lua_env({ CANVAS_API_URL = sandbox.url,
       CANVAS_API_TOKEN = sandbox.tokens.admin }) .. exe .. " -e 'canvas:get_user(999999)'")
     assert.equal(1, code)
     assert.matches("ResourceDoesNotExist", err)

@@ -369,7 +369,7 @@ describe("lcanvas --refresh-file", function()
     assert.equal(1, #token_posts())
     -- another URL from the environment: the profile's secret is not sent there
     sandbox.clear_requests()
-    code, out, err = sandbox.sh(string.format(
+    code = sandbox.sh(string.format(
       "env -u CANVAS_API_TOKEN CANVAS_API_URL=%q XDG_CONFIG_HOME=%q %q -e 'print(canvas:get_current_user().id)'",
       sandbox.alt, dir, EXE))
     assert.are_not.equal(0, code)
@@ -384,6 +384,7 @@ describe("lcanvas --refresh-file", function()
     local code, out, err = run("--refresh-file " .. sandbox.quote(loose) .. " -e 'print(1)'", EXPIRED)
     assert.equal(2, code)
     assert.matches("readable by others", err)
+    assert_no_secrets({ out, err })
     local partial = refresh_file(string.format('{"client_id": %q, "refresh_token": %q}', CLIENT_ID, REFRESH))
     code, out, err = run("--refresh-file " .. sandbox.quote(partial) .. " -e 'print(1)'", EXPIRED)
     assert.equal(2, code)

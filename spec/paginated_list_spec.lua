@@ -154,7 +154,7 @@ describe("PaginatedList", function()
       if u then break end
     end
     do
-      local f <close> = closing
+      local _ <close> = closing  -- closes the iterator it when this block ends
       assert.is_truthy(it())
     end
     assert.is_nil(it())  -- closed: no more items, no more requests

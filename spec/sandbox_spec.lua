@@ -66,7 +66,8 @@ describe("sandbox", function()
   it("puts every original parameter into absolute Link URLs, with last only where Canvas has it", function()
     local _, _, h = request("GET", "/api/v1/users/3/courses?per_page=1&include[]=term")
     local link = h.link
-    assert.matches('^<http://127%.0%.0%.1:%d+/api/v1/users/3/courses%?include%[%]=term&page=1&per_page=1>; rel="current"', link)
+    assert.matches('^<http://127%.0%.0%.1:%d+/api/v1/users/3/courses%?include%[%]=term&page=1&per_page=1>; ' ..
+      'rel="current"', link)
     assert.matches('rel="last"', link)
     _, _, h = request("GET", "/api/v1/accounts/1/users?per_page=5")
     assert.is_nil(h.link:find('rel="last"', 1, true))
@@ -100,7 +101,8 @@ describe("sandbox", function()
     assert.equal(201, s1)
     local s2 = request("PUT", "/api/v1/users/5/custom_data/a/b", { body = "ns=n&data=2", headers = form })
     assert.equal(200, s2)
-    local s3, _, _, conflict = request("PUT", "/api/v1/users/5/custom_data/a/b/c", { body = "ns=n&data=3", headers = form })
+    local s3, _, _, conflict = request("PUT", "/api/v1/users/5/custom_data/a/b/c",
+      { body = "ns=n&data=3", headers = form })
     assert.equal(409, s3)
     assert.equal("a/b", conflict.conflict_scope)
     local _, _, _, got = request("GET", "/api/v1/users/5/custom_data/a?ns=n")
@@ -113,7 +115,8 @@ describe("sandbox", function()
 
   it("serves other connections while one request is delayed", function()
     sandbox.fault({ path = "/api/v1/users/2", delay_ms = 1500 })
-    local slow = io.popen(string.format("curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization: Bearer %s' '%s/api/v1/users/2'",
+    local slow = io.popen(string.format(
+      "curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization: Bearer %s' '%s/api/v1/users/2'",
       sandbox.tokens.admin, sandbox.url))
     socket.sleep(0.2)
     local t0 = socket.gettime()

@@ -153,6 +153,7 @@ describe("automation scripts", function()
       assert.equal("", out)
       assert.matches("pairs%.csv:3: malformed CSV: a quoted field starting on this line never ends", err)
       write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\npat.parent,nobody.here\n,lena.student\n")
+      local _
       code, _, err = run("link-observers.lua", "pairs.csv")
       assert.equal(2, code)
       assert.matches("nothing was changed", err)
@@ -205,7 +206,8 @@ describe("automation scripts", function()
       assert.equal("out.csv token", listing())
     end)
 
-    it("stops at the first lookup that fails for another reason than an unknown user: exit 1, nothing changed", function()
+    it("stops at the first lookup that fails for another reason than an unknown user: " ..
+      "exit 1, nothing changed", function()
       write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\nrobin.parent,omar.student\n")
       -- a token Canvas refuses: one request, not one per user
       sandbox.fault({ path = "/api/v1/users/", status = 401, count = 100,
@@ -219,7 +221,8 @@ describe("automation scripts", function()
       assert.same({ "GET /api/v1/users/sis_login_id:pat%2Eparent" }, sent())
       assert.equal("pairs.csv token", listing())
       -- Canvas out of reach
-      code, out, err = run("link-observers.lua", "pairs.csv", nil, "http://127.0.0.1:9")
+      local _
+      code, _, err = run("link-observers.lua", "pairs.csv", nil, "http://127.0.0.1:9")
       assert.equal(1, code)
       assert.matches("^link%-observers: cannot look up user sis_login_id:pat%.parent: NetworkError: [^\n]*\n" ..
         "link%-observers: stopped before any change; nothing was changed\n$", err)
@@ -232,10 +235,12 @@ describe("automation scripts", function()
       local code, out, err = run("link-observers.lua", "pairs.csv --results no/such/dir/r.csv")
       assert.equal(2, code)
       assert.equal("", out)
-      assert.equal("link-observers: cannot write no/such/dir/r.csv: No such file or directory; nothing was changed\n", err)
+      assert.equal("link-observers: cannot write no/such/dir/r.csv: No such file or directory; " ..
+        "nothing was changed\n", err)
       assert.same({}, sent())
       -- a directory where the file should go
       os.execute(string.format("mkdir %q", dir .. "/r.csv"))
+      local _
       code, _, err = run("link-observers.lua", "pairs.csv --results r.csv")
       assert.equal(2, code)
       assert.equal("link-observers: cannot write r.csv: Is a directory; nothing was changed\n", err)
@@ -314,7 +319,8 @@ describe("automation scripts", function()
       sandbox.clear_requests()
       code, _, err = run("pairing-codes.lua", "--course 1 --output nowhere/codes.csv")
       assert.equal(2, code)
-      assert.equal("pairing-codes: cannot write nowhere/codes.csv: No such file or directory; nothing was changed\n", err)
+      assert.equal("pairing-codes: cannot write nowhere/codes.csv: No such file or directory; " ..
+        "nothing was changed\n", err)
       assert.same({}, sent())
       -- Canvas out of reach: one line, exit 1, no file
       code, _, err = run("pairing-codes.lua", "--course 1", nil, "http://127.0.0.1:9")
@@ -351,6 +357,7 @@ describe("automation scripts", function()
     assert.is_nil(out:find("saves a request", 1, true))
     assert.matches("misses[%s%S]*linked to a student directly", out)
     sandbox.clear_requests()
+    local _
     code, _, err = run("observer-report.lua", "--enrollment-type parent")
     assert.equal(2, code)
     assert.matches("must be one of student, teacher, ta, observer, designer %(got 'parent'%)", err)
@@ -395,9 +402,11 @@ describe("automation scripts", function()
       assert.equal("", out)
       assert.equal("export-users: --enrollment-type must be one of student, teacher, ta, observer, designer " ..
         "(got 'bogus')\n", err)
+      local _
       code, _, err = run("export-users.lua", "--fields id,nmae --output x.csv")
       assert.equal(2, code)
-      assert.matches("^export%-users: unknown field 'nmae' in %-%-fields %(known: id, name, sortable_name, [^\n]*email[^\n]*%)\n$", err)
+      assert.matches("^export%-users: unknown field 'nmae' in %-%-fields " ..
+        "%(known: id, name, sortable_name, [^\n]*email[^\n]*%)\n$", err)
       code, _, err = run("export-users.lua", "--output nowhere/x.csv")
       assert.equal(2, code)
       assert.matches("cannot write nowhere/x%.csv", err)
@@ -414,7 +423,8 @@ describe("automation scripts", function()
   describe("catalog-sync.lua", function()
     local cat
     local function fields_of(canvas_user_id)
-      for u in cat:get_users({ canvas_user_id = canvas_user_id }) do return u.custom_fields or {} end
+      local u = cat:get_users({ canvas_user_id = canvas_user_id }):first()
+      if u then return u.custom_fields or {} end
     end
     setup(function() cat = lcanvas.catalog.new(sandbox.catalog, sandbox.catalog_key) end)
 

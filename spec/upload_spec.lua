@@ -216,9 +216,11 @@ describe("User:upload", function()
     local boundary = "XyZ"
     local parts = {}
     for k, v in pairs(ticket.upload_params) do
-      parts[#parts + 1] = string.format('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n', boundary, k, v)
+      parts[#parts + 1] = string.format('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n',
+        boundary, k, v)
     end
-    parts[#parts + 1] = string.format('--%s\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\n\r\nabc\r\n--%s--\r\n',
+    parts[#parts + 1] = string.format(
+      '--%s\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\n\r\nabc\r\n--%s--\r\n',
       boundary, boundary)
     local body = table.concat(parts)
     local function post(headers)

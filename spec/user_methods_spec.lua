@@ -42,7 +42,8 @@ describe("User methods", function()
       get_page_views = { "GET", "/api/v1/users/3/page_views", {}, "PageView", true },
       create_communication_channel = { "POST", "/api/v1/users/3/communication_channels",
         { { communication_channel = { address = "sam@example.com", type = "email" } } }, "CommunicationChannel" },
-      get_communication_channels = { "GET", "/api/v1/users/3/communication_channels", {}, "CommunicationChannel", true },
+      get_communication_channels = { "GET", "/api/v1/users/3/communication_channels", {}, "CommunicationChannel",
+        true },
       get_assignments = { "GET", "/api/v1/users/3/courses/1/assignments", { 1 }, "Assignment", true },
       get_authentication_events = { "GET", "/api/v1/audit/authentication/users/3", {}, "AuthenticationEvent", true },
       get_avatars = { "GET", "/api/v1/users/3/avatars", {}, "Avatar", true },
@@ -60,9 +61,10 @@ describe("User methods", function()
       get_file_quota = { "GET", "/api/v1/users/3/files/quota", {}, "dict" },
       get_files = { "GET", "/api/v1/users/3/files", {}, "File", true },
       get_folders = { "GET", "/api/v1/users/3/folders", {}, "Folder", true },
-      get_grade_change_events_for_grader = { "GET", "/api/v1/audit/grade_change/graders/3", {}, "GradeChangeEvent", true,
-        function(user) user.id = 2 end, "/api/v1/audit/grade_change/graders/2" },
-      get_grade_change_events_for_student = { "GET", "/api/v1/audit/grade_change/students/3", {}, "GradeChangeEvent", true },
+      get_grade_change_events_for_grader = { "GET", "/api/v1/audit/grade_change/graders/3", {}, "GradeChangeEvent",
+        true, function(user) user.id = 2 end, "/api/v1/audit/grade_change/graders/2" },
+      get_grade_change_events_for_student = { "GET", "/api/v1/audit/grade_change/students/3", {}, "GradeChangeEvent",
+        true },
       get_licenses = { "GET", "/api/v1/users/3/content_licenses", {}, "License", true },
       get_missing_submissions = { "GET", "/api/v1/users/3/missing_submissions", {}, "Assignment", true },
       get_user_logins = { "GET", "/api/v1/users/3/logins", {}, "Login", true },
@@ -260,7 +262,8 @@ describe("User methods", function()
 
     it("rejects bad usage rights without changing anything", function()
       local f = u:get_files():first()
-      raises("BadRequest", u.set_usage_rights, u, { file_ids = { f.id }, usage_rights = { use_justification = "mine" } })
+      raises("BadRequest", u.set_usage_rights, u,
+        { file_ids = { f.id }, usage_rights = { use_justification = "mine" } })
       raises("BadRequest", u.set_usage_rights, u, { usage_rights = { use_justification = "fair_use" } })
       assert.is_nil(u:get_file(f).usage_rights)
     end)
@@ -314,7 +317,8 @@ describe("User methods", function()
   describe("communication channels", function()
     it("creates a channel that then shows in the list", function()
       local before = u:get_communication_channels():count()
-      local cc = u:create_communication_channel({ communication_channel = { address = "sam@example.com", type = "email" },
+      local cc = u:create_communication_channel({
+        communication_channel = { address = "sam@example.com", type = "email" },
         skip_confirmation = true })
       local body = form(last_api())
       assert.equal("sam@example.com", body.communication_channel.address)
@@ -373,7 +377,8 @@ describe("User methods", function()
       assert.equal(3, list:first().user_id)
       local missing = lcanvas.core.list(c, "Feature", "users/3/features", nil, nil, { user_id = 3, extra = "x" })
       assert.equal("x", missing:first().extra)
-      local overridden = lcanvas.core.list(c, "ContentMigration", "users/3/content_migrations", nil, nil, { user_id = 99 })
+      local overridden = lcanvas.core.list(c, "ContentMigration", "users/3/content_migrations", nil, nil,
+        { user_id = 99 })
       assert.equal(99, overridden:first().user_id)
     end)
 

@@ -25,7 +25,8 @@ for _, pages in ipairs({ 100, 1000 }) do
     for k = 1, 100 do items[k] = user((p - 1) * 100 + k) end
     write(string.format("%s/pages/%d/%d", api, pages, p), "[" .. table.concat(items, ",") .. "]")
     if p < pages then
-      map[#map + 1] = string.format('/api/v1/pages/%d/%d "<http://127.0.0.1:%s/api/v1/pages/%d/%d?per_page=100>; rel=\\"next\\"";',
+      map[#map + 1] = string.format(
+        '/api/v1/pages/%d/%d "<http://127.0.0.1:%s/api/v1/pages/%d/%d?per_page=100>; rel=\\"next\\"";',
         pages, p, port, pages, p + 1)
     end
   end

@@ -216,11 +216,11 @@ end
 --- Resolvers turn a path segment into a record (or a 404).
 App.resolvers = {
   user = function(self, ctx, raw) return self:find_user(ctx, raw) end,
-  account = function(self, ctx, raw)
+  account = function(self, _, raw)
     local id = raw == "self" and 1 or math.tointeger(tonumber(raw))
     return self.store.accounts[id] or answers.not_found()
   end,
-  course = function(self, ctx, raw)
+  course = function(self, _, raw)
     return self.store.courses[math.tointeger(tonumber(raw))] or answers.not_found()
   end,
 }

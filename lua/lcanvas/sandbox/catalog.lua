@@ -33,7 +33,7 @@ end
 -- "2025/08/04 14:01:12 +0000" or "2024-04-11"; nil for anything else.
 function M.parse_time(s)
   if type(s) ~= "string" then return nil end
-  local y, sep, mo, d, rest = s:match("^(%d%d%d%d)([%-/])(%d%d)%2(%d%d)(.*)$")
+  local y, _, mo, d, rest = s:match("^(%d%d%d%d)([%-/])(%d%d)%2(%d%d)(.*)$")
   if not y then return nil end
   local t = days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400
   if rest == "" then return t end

@@ -61,7 +61,8 @@ function M.course_assignments(store, course_id)
   if list then return list end
   list = {}
   for n = 1, 12 do
-    list[n] = { id = course_id * 1000 + n, course_id = course_id, name = string.format("Assignment %d.%02d", course_id, n),
+    list[n] = { id = course_id * 1000 + n, course_id = course_id,
+      name = string.format("Assignment %d.%02d", course_id, n),
       due_at = n % 2 == 1 and string.format("2024-09-%02dT23:59:00Z", n) or string.format("2031-05-%02dT23:59:00Z", n),
       points_possible = 10, submission_types = json.array({ "online_upload" }), published = true,
       position = n, html_url = string.format("https://sandbox.test/courses/%d/assignments/%d", course_id,

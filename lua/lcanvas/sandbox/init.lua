@@ -109,8 +109,8 @@ function M.main(argv)
         s.host, s.catalog_port, Catalog.API_KEY))
     end
   end
-  local ok, loop_ok, err = pcall(s.cq.loop, s.cq)
-  if not ok then loop_ok, err = false, loop_ok end
+  local called, loop_ok, err = pcall(s.cq.loop, s.cq)
+  if not called then loop_ok, err = false, loop_ok end
   -- Under the lcanvas host, Ctrl-C and SIGTERM arrive as an "interrupted"
   -- error: that is the normal way to stop a sandbox.
   if not loop_ok and not tostring(err):find("interrupted", 1, true) then

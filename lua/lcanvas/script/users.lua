@@ -32,7 +32,8 @@ function M.resolve_users(refs)
       else
         -- Not a fact about the input: every other user would fail the same
         -- way (after its retries), so stop now rather than list them all.
-        io.stderr:write(string.format("%s: cannot look up user %s: %s\n%s: stopped before any change; nothing was changed\n",
+        io.stderr:write(string.format(
+          "%s: cannot look up user %s: %s\n%s: stopped before any change; nothing was changed\n",
           cmdline.name(), tostring(ref), errors.message(u), cmdline.name()))
         os.exit(cmdline.ROW_FAILED)
       end

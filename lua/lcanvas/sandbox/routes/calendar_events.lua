@@ -13,13 +13,15 @@ return function(app)
   local function events_of(u, add)
     for i = 1, 6 do
       add({ id = u.id * 100 + i, title = "Personal reminder " .. i, context_code = "user_" .. u.id,
-        start_at = string.format("2024-10-%02dT15:00:00Z", i * 3), end_at = string.format("2024-10-%02dT16:00:00Z", i * 3),
+        start_at = string.format("2024-10-%02dT15:00:00Z", i * 3),
+        end_at = string.format("2024-10-%02dT16:00:00Z", i * 3),
         workflow_state = "active", type = "event", all_day = false })
     end
     for _, e in ipairs(store:enrollments_of(u.id)) do
       for i = 1, 4 do
         add({ id = 5000000 + e.course_id * 100 + i, title = string.format("Course %d session %d", e.course_id, i),
-          context_code = "course_" .. e.course_id, start_at = string.format("2024-10-%02dT09:00:00Z", i * 5 + e.course_id),
+          context_code = "course_" .. e.course_id,
+          start_at = string.format("2024-10-%02dT09:00:00Z", i * 5 + e.course_id),
           end_at = string.format("2024-10-%02dT10:00:00Z", i * 5 + e.course_id), workflow_state = "active",
           type = "event", all_day = false })
       end

@@ -177,7 +177,7 @@ return function(app)
     return present(new_user(ctx.account, u, pseudonym, cc))
   end)
 
-  app:route("POST", "/accounts/:account/self_registration", function(self, ctx)
+  app:route("POST", "/accounts/:account/self_registration", function(_, ctx)
     local u, pseudonym, cc = table_param(ctx, "user"), table_param(ctx, "pseudonym"),
       table_param(ctx, "communication_channel")
     local user_errors, pseudonym_errors = {}, {}
