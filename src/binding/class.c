@@ -30,3 +30,23 @@ int lcb_class(lua_State *L, const char *name, const luaL_Reg *methods, const lua
     }
     return 1;
 }
+
+int lcb_fields_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));   /* the methods (lcb_class's upvalue) */
+    if (!lua_isnil(L, -1)) return 1;
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+int lcb_fields_newindex(lua_State *L)
+{
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}

@@ -358,26 +358,6 @@ static int m_tostring(lua_State *L)
     return 1;
 }
 
-static int m_index(lua_State *L)
-{
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    if (!lua_isnil(L, -1)) return 1;
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
-    return 1;
-}
-
-static int m_newindex(lua_State *L)
-{
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, 3);
-    lua_rawset(L, -3);
-    return 0;
-}
-
 /* core.url_origin(url) -> "scheme://host:port" or nil: the core's own
  * origin rule (lc_url_origin), so Lua code never parses URLs itself. */
 static int l_url_origin(lua_State *L)
@@ -410,8 +390,8 @@ void lcb_open_client(lua_State *L)
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
-        {"__index", m_index},
-        {"__newindex", m_newindex},
+        {"__index", lcb_fields_index},
+        {"__newindex", lcb_fields_newindex},
         {"__gc", m_close},
         {"__close", m_close},
         {"__tostring", m_tostring},

@@ -15,4 +15,11 @@
  * the metatable on the stack and returns 1 (the values pushed). */
 int lcb_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *metamethods);
 
+/* __index and __newindex for a class whose instances keep their fields in a
+ * table at user value 1 (Client, the Canvas objects): methods first, so a
+ * field can never shadow behaviour, then the fields. Give them to lcb_class
+ * as metamethods. */
+int lcb_fields_index(lua_State *L);
+int lcb_fields_newindex(lua_State *L);
+
 #endif

@@ -47,27 +47,6 @@ void lcb_resource_client(lua_State *L, int idx)
 
 /* ------------------------------------------------------------ metamethods */
 
-static int res_index(lua_State *L)
-{
-    /* methods first, so attributes can't shadow behaviour */
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    if (!lua_isnil(L, -1)) return 1;
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
-    return 1;
-}
-
-static int res_newindex(lua_State *L)
-{
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, 3);
-    lua_rawset(L, -3);
-    return 0;
-}
-
 /* Normalised id for equality: 5 and "5" name the same object. */
 static int push_id_key(lua_State *L, int idx)
 {
@@ -261,8 +240,8 @@ static const luaL_Reg common_methods[] = {
 };
 
 static const luaL_Reg object_meta[] = {
-    {"__index", res_index},      /* methods first, then attributes */
-    {"__newindex", res_newindex},
+    {"__index", lcb_fields_index},      /* methods first, then attributes */
+    {"__newindex", lcb_fields_newindex},
     {"__eq", res_eq},
     {"__pairs", res_pairs},
     {"__tostring", res_tostring},

@@ -12,15 +12,7 @@
 #include "lcanvas.h"
 #include "buf.h"
 
-/* Shared between the core's files, but not exported from liblcanvas.so:
- * the public contract stays lcanvas.h. */
-#ifndef LC_INTERNAL
-#if defined(__GNUC__)
-#define LC_INTERNAL __attribute__((visibility("hidden")))
-#else
-#define LC_INTERNAL
-#endif
-#endif
+#include "lc_internal.h"
 
 /* X_AWAIT_TOKEN: held (in the active list) until the OAuth2 refresh in
  * flight ends; then it goes back to X_WAITING or fails with the refresh. */

@@ -9,15 +9,7 @@
 #include <stdint.h>
 #include "lcanvas.h"
 
-/* Shared between the core's files, but not exported from liblcanvas.so:
- * the public contract stays lcanvas.h. */
-#ifndef LC_INTERNAL
-#if defined(__GNUC__)
-#define LC_INTERNAL __attribute__((visibility("hidden")))
-#else
-#define LC_INTERNAL
-#endif
-#endif
+#include "lc_internal.h"
 
 #define LC_DRAIN_PER_S       10.0  /* Canvas refills the bucket at 10 units/s */
 #define LC_RESERVE_PER_REQ   50.0  /* and reserves 50 for each request in flight */
