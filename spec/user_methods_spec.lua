@@ -50,7 +50,9 @@ describe("User methods", function()
       get_calendar_events_for_user = { "GET", "/api/v1/users/3/calendar_events", {}, "CalendarEvent", true },
       get_closed_poll_sessions = { "GET", "/api/v1/poll_sessions/closed", {}, "PollSession", true },
       get_open_poll_sessions = { "GET", "/api/v1/poll_sessions/opened", {}, "PollSession", true },
-      get_color = { "GET", "/api/v1/users/3/colors/course_1", { "course_1" }, "dict" },
+      -- Canvas answers 404 for a colour never set: set one first.
+      get_color = { "GET", "/api/v1/users/3/colors/course_1", { "course_1" }, "dict",
+        nil, function(user) user:update_color("course_1", "#123456") end },
       get_colors = { "GET", "/api/v1/users/3/colors", {}, "dict" },
       get_content_exports = { "GET", "/api/v1/users/3/content_exports", {}, "ContentExport", true,
         function(user) user:export_content("zip") end },
@@ -288,8 +290,8 @@ describe("User methods", function()
       assert.same({ hexcode = "#ff0000" }, u:get_color("course_1"))
       u:update_color("course_2", "#0f0")
       assert.same({ course_1 = "#ff0000", course_2 = "#0f0" }, u:get_colors().custom_colors)
-      -- another user's colours are their own
-      assert.is_nil(c:get_user(4):get_color("course_1").hexcode)
+      -- another user's colours are their own: none set is a 404, as on Canvas
+      raises("ResourceDoesNotExist", function() return c:get_user(4):get_color("course_1") end)
     end)
 
     it("rejects an invalid hexcode or asset, keeping the old colour", function()
@@ -310,7 +312,7 @@ describe("User methods", function()
       local sofia = c:get_user(4)
       local as_student = lcanvas.core.object("User", { id = sofia.id }, student)
       raises("Unauthorized", as_student.update_color, as_student, "course_1", "#222222")
-      assert.is_nil(sofia:get_color("course_1").hexcode)
+      raises("ResourceDoesNotExist", sofia.get_color, sofia, "course_1")
     end)
   end)
 
@@ -507,7 +509,7 @@ describe("User methods", function()
       assert.equal(15, #all)
       assert.equal(4, #api_requests())
       assert.equal("login", all[1].event_type)
-      assert.equal(3, all[1].user_id)
+      assert.equal(3, all[1].links.user)   -- Canvas names the user under links
       assert.is_true(all[1].created_at > all[2].created_at)
       local window = u:get_authentication_events({ start_time = "2024-09-10T00:00:00Z" }):all()
       assert.equal(6, #window)

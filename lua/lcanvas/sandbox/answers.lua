@@ -9,6 +9,7 @@ local M = {}
 M.JSON_TYPE = "application/json; charset=utf-8"
 M.NOT_FOUND = "The specified resource does not exist."
 M.UNAUTHORIZED = "user not authorized to perform that action"
+M.UNAUTHENTICATED = "user authorization required"
 
 local Halt = {}
 

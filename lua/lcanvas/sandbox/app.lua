@@ -19,9 +19,17 @@ local LOG_BODY_MAX = 256 * 1024
 -- Routes reach the shared answers through the app they are given.
 App.halt, App.not_found, App.bad_request = answers.halt, answers.not_found, answers.bad_request
 
+-- Throttling and header names follow Canvas Cloud since 2025-10: 429, the
+-- bucket reported empty on the throttled answer, lowercase header names.
+-- The older forms stay as options: throttle.status = 403,
+-- throttle.report_level = true (the bucket's level on the throttled answer)
+-- and lowercase_headers = false.
+-- unauthorized_status: what render_json_unauthorized (lib/authentication_methods.rb)
+-- answers a signed-in caller without the right: 401, or 403 where the site
+-- admin feature api_auth_error_updates is on.
 local DEFAULT_CONFIG = {
-  throttle = { enabled = true, hwm = 600, drain = 10, reserve = 50, status = 403 },
-  lowercase_headers = false,
+  throttle = { enabled = true, hwm = 600, drain = 10, reserve = 50, status = 429, report_level = false },
+  lowercase_headers = true,
   unauthorized_status = 401,
   pairing_code_ttl = 24 * 3600,
   access_token_ttl = 3600,   -- seconds an access token from /login/oauth2/token lives
@@ -72,7 +80,9 @@ end
 
 --- Declares an endpoint. `path` uses :name for resolved segments
 -- (:user, :account, :course) and *name for a greedy tail.
--- opts: list=true, pagination="numeric"|"bookmark", no_last, root, meta.
+-- opts: list=true, pagination="numeric"|"bookmark", no_last, root, meta;
+-- linked(self, ctx, page) adds the top-level keys of an audit answer;
+-- public=true answers a request without a token too.
 function App:route(method, path, handler, opts)
   local names = {}
   local pattern = "^" .. path:gsub("[%-%.]", "%%%0"):gsub("([:*])([%w_]+)", function(kind, name)
@@ -203,6 +213,9 @@ function App:dispatch(req, ctx)
         if r.opts.list then
           local page, link_headers = paging.paginate(req, value, r.opts)
           for k, v in pairs(headers or {}) do link_headers[k] = v end
+          if r.opts.linked then
+            for k, v in pairs(r.opts.linked(self, ctx, page[r.opts.root])) do page[k] = v end
+          end
           return answers.json(status or 200, page, link_headers, ctx.string_ids)
         end
         if type(value) == "table" and value.__raw_response then return value end
@@ -243,9 +256,11 @@ function App:find_user(ctx, raw)
   return self.store:find_user(raw, ctx.user_id) or answers.not_found()
 end
 
---- Canvas's answer to a caller without the right (config.unauthorized_status).
-function App:unauthorized()
-  answers.halt(self.config.unauthorized_status, { status = "unauthorized",
+--- Canvas's answer to a caller without the right: render_unauthorized_action
+-- (401, or config.unauthorized_status), or the status a controller renders
+-- itself where it does (`status`).
+function App:unauthorized(status)
+  answers.halt(status or self.config.unauthorized_status, { status = "unauthorized",
     errors = { { message = answers.UNAUTHORIZED } } })
 end
 
@@ -260,6 +275,32 @@ end
 
 function App:require_admin(ctx)
   if not self.store:is_admin(ctx.user_id) then self:unauthorized() end
+end
+
+--- The request's token: `Authorization: Bearer` first, else an
+-- access_token query (or form) parameter; nil without either.
+function App.request_token(req)
+  local auth = req.headers.authorization
+  if auth then return auth:match("^Bearer%s+(.+)$") or "" end
+  local p = params.parse_query(req.query)
+  if p.access_token == nil and req.body ~= "" and
+      (req.headers["content-type"] or ""):lower():find("x-www-form-urlencoded", 1, true) then
+    p = params.parse_query(req.body)
+  end
+  local t = p.access_token
+  return type(t) == "string" and t ~= "" and t or nil
+end
+
+--- The context for a request to a route that needs no token (opts.public),
+-- or nil.
+function App:public_route(req)
+  local path = req.path:sub(#"/api/v1" + 1)
+  for _, r in ipairs(self.routes) do
+    if r.opts.public and r.method == req.method and path:match(r.pattern) then
+      local p = params.request_params(req) or {}
+      return { req = req, params = p, string_ids = false }
+    end
+  end
 end
 
 function App:handle(req, origin)
@@ -297,9 +338,19 @@ function App:answer(req, origin)
   end
   if not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end
 
-  -- Authentication: a bearer token the seed knows.
-  local token = (req.headers.authorization or ""):match("^Bearer%s+(.+)$")
-  local user_id = token and self:token_user(token)
+  -- Authentication: a bearer token the seed knows, from the Authorization
+  -- header or else an access_token parameter, as Canvas's
+  -- AuthenticationMethods.access_token reads it.
+  local token = App.request_token(req)
+  if token == nil then
+    -- No token at all: the few public routes answer, the rest say so the
+    -- way render_json_unauthorized does for a caller nobody signed in.
+    local public = self:public_route(req)
+    if public then return answers.catch(self.dispatch, self, req, public) end
+    return answers.json(401, { status = "unauthenticated", errors = { { message = answers.UNAUTHENTICATED } } },
+      { ["WWW-Authenticate"] = 'Bearer realm="canvas-lms"' })
+  end
+  local user_id = self:token_user(token)
   if not user_id then
     return answers.json(401, answers.errors("Invalid access token."),
       { ["WWW-Authenticate"] = 'Bearer realm="canvas-lms"' })
@@ -311,8 +362,9 @@ function App:answer(req, origin)
   if cfg.enabled then
     bucket = self:bucket(token)
     if bucket.level < cfg.reserve then
+      local remaining = cfg.report_level and bucket.level or 0
       local res = { status = cfg.status, headers = { ["Content-Type"] = "text/plain",
-        ["X-Request-Cost"] = "0", ["X-Rate-Limit-Remaining"] = string.format("%.3f", bucket.level) },
+        ["X-Request-Cost"] = "0", ["X-Rate-Limit-Remaining"] = string.format("%.3f", remaining) },
         body = "403 Forbidden (Rate Limit Exceeded)" }
       return res
     end

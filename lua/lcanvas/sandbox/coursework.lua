@@ -64,6 +64,8 @@ function M.course_assignments(store, course_id)
     list[n] = { id = course_id * 1000 + n, course_id = course_id,
       name = string.format("Assignment %d.%02d", course_id, n),
       due_at = n % 2 == 1 and string.format("2024-09-%02dT23:59:00Z", n) or string.format("2031-05-%02dT23:59:00Z", n),
+      -- assignment_json always sends the description (HTML, or null).
+      description = string.format("<p>Hand in assignment %d of this course.</p>", n),
       points_possible = 10, submission_types = json.array({ "online_upload" }), published = true,
       position = n, html_url = string.format("https://sandbox.test/courses/%d/assignments/%d", course_id,
         course_id * 1000 + n) }

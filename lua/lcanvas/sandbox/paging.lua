@@ -8,10 +8,13 @@ local util = require "lcanvas.sandbox.util"
 
 local M = {}
 
---- per_page as asked, or `default`; Canvas clamps to `max` silently.
+--- per_page as asked, or `default` when not asked; Canvas (lib/api.rb,
+-- per_page_for) clamps what was asked to 1..max, and reads it with Ruby's
+-- to_i: 0, negative, empty or not a number gives 1, "25abc" gives 25.
 function M.per_page(raw, default, max)
-  local n = math.tointeger(tonumber(raw)) or default
-  if n < 1 then n = default end
+  if raw == nil then return math.min(default, max) end
+  local n = math.tointeger(tonumber(tostring(raw):match("^%s*([+-]?%d+)") or "0")) or 0
+  if n < 1 then n = 1 end
   if n > max then n = max end
   return n
 end
@@ -23,11 +26,15 @@ function M.page_number(raw)
   return page
 end
 
+-- Never repeated in Link URLs (lib/api.rb, EXCLUDE_IN_PAGINATION_LINKS):
+-- the paging itself, and credentials passed as parameters.
+local NOT_IN_LINKS = { page = true, per_page = true, access_token = true, api_key = true }
+
 --- This request's URL for another page.
 function M.page_url(req, page, per_page)
   local kept = {}
   for _, pair in ipairs(params.raw_pairs(req.query)) do
-    if pair[1] ~= "page" and pair[1] ~= "per_page" then
+    if not NOT_IN_LINKS[params.unescape(pair[1])] then
       kept[#kept + 1] = pair[1] .. "=" .. pair[2]
     end
   end

@@ -16,8 +16,14 @@ local function user(id, name, login, sis, extra)
     avatar_url = "https://sandbox.test/images/avatars/" .. id .. ".png",
     locale = "en", time_zone = "America/Denver", created_at = created,
     password = "pass-" .. login, account_id = 1,
+    -- Sent only when asked (include[]=uuid, include[]=last_login).
+    uuid = string.format("SbxUserUuid%029d", id),
+    last_login = string.format("2024-09-%02dT%02d:%02d:00Z", id % 28 + 1, id % 24, id % 60),
+    sis_import_id = sis and 1 or nil,
   }
-  for k, v in pairs(extra or {}) do u[k] = v end
+  for k, v in pairs(extra or {}) do
+    if v == false then u[k] = nil else u[k] = v end   -- false: the user has none
+  end
   return u
 end
 
@@ -30,7 +36,7 @@ local users = {
   user(6, "Lena Student", "lena.student", "S0004"),
   user(7, "Pat Parent", "pat.parent", "P0001"),
   user(8, "Robin Parent", "robin.parent", "P0002"),
-  user(9, "Nico Nobody", "nico.nobody", nil),
+  user(9, "Nico Nobody", "nico.nobody", nil, { last_login = false }),
   user(10, "Casey Slash", "casey.slash", "CS/101.1"),
   user(11, "Jo Doe", "jdoe@example.com", "JDOE"),
   user(43460000000000001, "Shard Student", "shard.student", "SHARD1", { account_id = 1 }),
@@ -74,6 +80,15 @@ return {
   courses = courses,
   enrollments = enrollments,
   admins = { [1] = true },          -- user ids with account admin rights
+  -- Observer links (UserObservationLink), so the observer scripts have
+  -- something to show: two families among the generated users, on the
+  -- root account. The named users (Pat and Robin Parent...) start unlinked
+  -- for the specs that link them.
+  observer_links = {
+    { observer_id = 121, student_id = 122, root_account_id = 1 },  -- Blake Brooks: Casey, Devon
+    { observer_id = 121, student_id = 123, root_account_id = 1 },
+    { observer_id = 141, student_id = 142, root_account_id = 1 },  -- Blake Chen: Casey Chen
+  },
   tokens = {
     ["sandbox-admin-token"] = 1,
     ["sandbox-teacher-token"] = 2,

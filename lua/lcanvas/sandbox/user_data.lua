@@ -90,11 +90,16 @@ function M.of(app)
         created_at = CREATED, updated_at = CREATED, workflow_state = i == 4 and "deleted" or "active",
         deleted_at = i == 4 and CREATED or nil, spam_status = nil }
     end
+    -- pseudonym_json (lib/api/v1/pseudonym.rb) names the login's
+    -- authentication provider, both null for a Canvas login.
     d.logins[1] = { id = store:new_id(), user_id = u.id, account_id = u.account_id or 1,
-      unique_id = u.login_id, sis_user_id = u.sis_user_id, created_at = CREATED, workflow_state = "active" }
+      unique_id = u.login_id, sis_user_id = u.sis_user_id or json.null, integration_id = json.null,
+      created_at = CREATED, workflow_state = "active",
+      authentication_provider_id = json.null, authentication_provider_type = json.null }
     if store:is_admin(u.id) then
       d.logins[2] = { id = store:new_id(), user_id = u.id, account_id = 2, unique_id = u.login_id .. "-ldap",
-        created_at = CREATED, workflow_state = "active", authentication_provider_type = "ldap" }
+        sis_user_id = json.null, integration_id = json.null, created_at = CREATED, workflow_state = "active",
+        authentication_provider_id = 7, authentication_provider_type = "ldap" }
     end
     return d, st
   end

@@ -2,6 +2,9 @@
 -- app/controllers/authentication_audit_api_controller.rb and
 -- grade_change_audit_api_controller.rb), for admins: a user's logins and
 -- logouts, and grade changes by grader or student, newest first.
+-- Both answer the compound document of lib/api/v1/authentication_event.rb
+-- and grade_change_event.rb: { events = [...], linked = {...}, links = {...} },
+-- each event naming its related records by id under its own `links`.
 local json = require "lcanvas.sandbox.json"
 local UserData = require "lcanvas.sandbox.user_data"
 
@@ -11,9 +14,63 @@ local function in_window(created, p)
   return true
 end
 
+-- The ids under `field` of every event's links, once each, in order.
+local function ids_of(events, field)
+  local seen, out = {}, {}
+  for _, ev in ipairs(events or {}) do
+    local id = ev.links[field]
+    if id ~= nil and id ~= json.null and not seen[id] then
+      seen[id] = true
+      out[#out + 1] = id
+    end
+  end
+  return out
+end
+
 return function(app)
   local store = app.store
   local data = UserData.of(app)
+
+  local function linked_users(events, fields)
+    local out, seen = json.array({}), {}
+    for _, field in ipairs(fields) do
+      for _, id in ipairs(ids_of(events, field)) do
+        local u = store.users[id]
+        if u and not seen[id] then
+          seen[id] = true
+          out[#out + 1] = app.present_user(u)
+        end
+      end
+    end
+    return out
+  end
+
+  local function linked_accounts(events)
+    local out = json.array({})
+    for _, id in ipairs(ids_of(events, "account")) do
+      local a = store.accounts[id]
+      if a then out[#out + 1] = { id = a.id, name = a.name } end
+    end
+    return out
+  end
+
+  local function auth_linked(_, ctx, events)
+    local logins = json.array({})
+    local d = data.of_user(ctx.user)
+    for _, id in ipairs(ids_of(events, "login")) do
+      for _, l in ipairs(d.logins) do
+        if l.id == id then logins[#logins + 1] = { id = l.id, unique_id = l.unique_id, user_id = l.user_id,
+          account_id = l.account_id } end
+      end
+    end
+    return {
+      links = { ["events.login"] = "/api/v1/accounts/{events.account}/logins/{events.login}",
+        ["events.account"] = "/api/v1/accounts/{events.account}",
+        ["events.user"] = "/api/v1/users/{events.user}/profile", ["events.page_view"] = json.null },
+      linked = { logins = logins, accounts = linked_accounts(events), users = linked_users(events, { "user" }),
+        page_views = json.array({}) },
+    }
+  end
 
   app:route("GET", "/audit/authentication/users/:user", function(self, ctx)
     self:require_admin(ctx)
@@ -23,12 +80,32 @@ return function(app)
       local created = string.format("2024-09-%02dT%02d:00:00Z", i, i % 2 == 1 and 8 or 17)
       if in_window(created, ctx.params) then
         out[#out + 1] = { id = string.format("auth-%d-%02d", ctx.user.id, i), created_at = created,
-          event_type = i % 2 == 1 and "login" or "logout", pseudonym_id = d.logins[1].id,
-          account_id = ctx.user.account_id or 1, user_id = ctx.user.id }
+          event_type = i % 2 == 1 and "login" or "logout",
+          links = { login = d.logins[1].id, account = ctx.user.account_id or 1, user = ctx.user.id,
+            page_view = json.null } }
       end
     end
     return out
-  end, { list = true, root = "events" })
+  end, { list = true, root = "events", linked = auth_linked })
+
+  local function grade_linked(_, _, events)
+    local assignments, courses = json.array({}), json.array({})
+    for _, id in ipairs(ids_of(events, "assignment")) do
+      assignments[#assignments + 1] = { id = id, course_id = id // 1000, name = "Assignment " .. id % 1000 }
+    end
+    for _, id in ipairs(ids_of(events, "course")) do
+      local c = store.courses[id]
+      if c then courses[#courses + 1] = { id = c.id, name = c.name, course_code = c.course_code } end
+    end
+    return {
+      links = { ["events.assignment"] = "/api/v1/courses/{events.course}/assignments/{events.assignment}",
+        ["events.course"] = "/api/v1/courses/{events.course}",
+        ["events.student"] = "/api/v1/users/{events.student}/profile",
+        ["events.grader"] = "/api/v1/users/{events.grader}/profile", ["events.page_view"] = json.null },
+      linked = { assignments = assignments, courses = courses,
+        users = linked_users(events, { "student", "grader" }), page_views = json.array({}) },
+    }
+  end
 
   -- Three grade changes per student enrollment; `match` picks the ones asked for.
   local function grade_events(match)
@@ -40,6 +117,7 @@ return function(app)
             created_at = string.format("2024-09-%02dT12:%02d:00Z", 10 + k, e.id % 60),
             grade_before = k == 1 and json.null or tostring(5 + k), grade_after = tostring(6 + k),
             excused_before = false, excused_after = false, graded_anonymously = false, version_number = k,
+            request_id = string.format("req-gc-%d-%d", e.id, k),
             links = { assignment = e.course_id * 1000 + k, course = e.course_id, student = e.user_id, grader = 2,
               page_view = json.null } }
           if match(ev) then out[#out + 1] = ev end
@@ -59,6 +137,6 @@ return function(app)
       return grade_events(function(ev)
         return ev.links[role] == ctx.user.id and in_window(ev.created_at, ctx.params)
       end)
-    end, { list = true, root = "events" })
+    end, { list = true, root = "events", linked = grade_linked })
   end
 end

@@ -1,7 +1,6 @@
 --- Users API, custom colours of a user's courses, groups and accounts
 -- (canvas-lms app/controllers/users_controller.rb: get_custom_colors,
 -- get_custom_color, set_custom_color). State: user_data.lua.
-local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"
 
@@ -23,9 +22,14 @@ return function(app)
     return { custom_colors = util.copy(d.colors) }
   end)
 
+  -- get_custom_color raises RecordNotFound ("Asset does not have an
+  -- associated color.") for a colour never set, which the API answers with
+  -- its usual 404 body; there is no 200 with a null hexcode.
   app:route("GET", "/users/:user/colors/:asset", function(self, ctx)
     local d = data.manage(self, ctx)
-    return { hexcode = d.colors[ctx.args.asset] or json.null }
+    local hex = d.colors[ctx.args.asset]
+    if hex == nil then app.not_found() end
+    return { hexcode = hex }
   end)
 
   app:route("PUT", "/users/:user/colors/:asset", function(self, ctx)

@@ -36,6 +36,11 @@ return function(app)
       if not name then app.bad_request("invalid enrollment_type " .. tostring(t), "enrollment_type") end
       wanted[name], any = true, true
     end
+    -- courses_controller.rb users: optional user fields only as include[] asks.
+    local includes = {}
+    for _, v in ipairs(util.array_of(ctx.params.include)) do
+      if v == "email" or v == "avatar_url" or v == "bio" or v == "uuid" then includes[v] = true end
+    end
     local out, seen = {}, {}
     for _, e in ipairs(store.enrollments) do
       if e.course_id == ctx.course.id then
@@ -44,7 +49,7 @@ return function(app)
           local u = store:find_user(tostring(e.user_id), ctx.user_id)
           if u then
             seen[e.user_id] = true
-            out[#out + 1] = app.present_user(u)
+            out[#out + 1] = app.present_user(u, includes)
           end
         end
       end

@@ -6,12 +6,52 @@
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 
-local PUBLIC = { "id", "name", "sortable_name", "short_name", "sis_user_id", "login_id", "email",
-  "avatar_url", "locale", "created_at", "time_zone", "integration_id" }
+-- What user_json (lib/api/v1/user.rb) always sends: the record itself and,
+-- for callers who may see them, the SIS fields and the login.
+local BASE = { "id", "name", "created_at", "sortable_name", "short_name", "login_id" }
+-- Fields user_json sends only when the action puts them in its includes.
+local OPTIONAL = { "avatar_url", "email", "locale", "time_zone", "uuid", "last_login", "bio" }
 
-local function present(u)
+-- The includes each action passes to user_json (users_controller.rb):
+-- api_show always adds locale, avatar_url and email and takes uuid and
+-- last_login from include[]; api_index takes only what include[] asks from
+-- its list (sorting by last_login adds it); update sends a fixed set;
+-- create_user sends locale and uuid.
+local ACTIONS = {
+  show = { always = { "locale", "avatar_url", "email" }, asked = { "uuid", "last_login" } },
+  index = { always = {}, asked = { "avatar_url", "email", "last_login", "time_zone", "uuid" } },
+  update = { always = { "locale", "avatar_url", "email", "time_zone" }, asked = {} },
+  create = { always = { "locale", "uuid" }, asked = {} },
+}
+
+--- The set of includes for `action` given the request's include[] (a list or one value).
+local function includes_for(action, include)
+  local a, set = ACTIONS[action], {}
+  for _, k in ipairs(a.always) do set[k] = true end
+  local asked = {}
+  for _, v in ipairs(util.array_of(include)) do asked[v] = true end
+  for _, k in ipairs(a.asked) do if asked[k] then set[k] = true end end
+  return set
+end
+
+--- A User as user_json answers it: `includes` is a set of optional fields
+-- (nil: none). sis_import_id and integration_id come with a SIS login, as
+-- user_json merges them from the SIS pseudonym.
+local function present(u, includes)
   local out = {}
-  for _, k in ipairs(PUBLIC) do out[k] = u[k] end
+  for _, k in ipairs(BASE) do out[k] = u[k] end
+  if u.sis_user_id then
+    out.sis_user_id = u.sis_user_id
+    out.integration_id = u.integration_id or json.null
+    out.sis_import_id = u.sis_import_id or json.null
+  end
+  for _, k in ipairs(OPTIONAL) do
+    if includes and includes[k] then
+      local v = u[k]
+      if v == nil then v = json.null end
+      out[k] = v
+    end
+  end
   return out
 end
 
@@ -21,20 +61,31 @@ end
 
 return function(app)
   local store = app.store
-  -- Other route modules answer with the same public shape of a user.
+  -- Other route modules answer with the same shape of a user:
+  -- app.present_user(u[, includes set]).
   app.present_user = present
+  app.user_includes = includes_for
 
+  -- api_show: without the right to see the user, Canvas raises
+  -- RecordNotFound, so the answer is 404, not 401.
   app:route("GET", "/users/:user", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    return present(ctx.user)
+    if not self:can_manage(ctx, ctx.user) then app.not_found() end
+    return present(ctx.user, includes_for("show", ctx.params.include))
   end)
 
   app:route("GET", "/users/:user/profile", function(self, ctx)
     self:require_manage(ctx, ctx.user)
     local u = ctx.user
+    -- Every field of the Profile object (user_profile_json); null where
+    -- the sandbox has nothing, as Canvas sends them.
+    local function or_null(v) if v == nil then return json.null end return v end
     return { id = u.id, name = u.name, short_name = u.short_name, sortable_name = u.sortable_name,
-      primary_email = u.email, login_id = u.login_id, sis_user_id = u.sis_user_id,
-      avatar_url = u.avatar_url, locale = u.locale, time_zone = u.time_zone, bio = u.bio or json.null }
+      title = or_null(u.title), bio = or_null(u.bio), primary_email = or_null(u.email), login_id = u.login_id,
+      sis_user_id = or_null(u.sis_user_id), lti_user_id = string.format("sbx-lti-%d", u.id),
+      avatar_url = u.avatar_url,
+      calendar = { ics = string.format("%s/feeds/calendars/user_%s.ics", self.urls and self.urls.main or "",
+        u.uuid or tostring(u.id)) },
+      time_zone = u.time_zone, locale = or_null(u.locale), effective_locale = u.locale or "en" }
   end)
 
   app:route("PUT", "/users/:user", function(self, ctx)
@@ -49,7 +100,7 @@ return function(app)
       end
     end
     if p and type(p.avatar) == "table" and p.avatar.url then ctx.user.avatar_url = p.avatar.url end
-    return present(ctx.user)
+    return present(ctx.user, includes_for("update"))
   end)
 
   -- An account's users -----------------------------------------------------------
@@ -80,32 +131,37 @@ return function(app)
       end
       return users
     end
-    local out = {}
+    local found = {}
     -- A numeric term names a user id first; other fields only if none matches.
     local as_id = term and math.tointeger(tonumber(term))
     if as_id and tostring(as_id) == term then
       for _, u in ipairs(candidates()) do
-        if u.id == as_id then out[#out + 1] = present(u) end
+        if u.id == as_id then found[#found + 1] = u end
       end
     end
-    if #out == 0 then
+    if #found == 0 then
       for _, u in ipairs(candidates()) do
         if not term or contains(u.name, term) or contains(u.login_id, term) or
             contains(u.sis_user_id, term) or contains(u.email, term) then
-          out[#out + 1] = present(u)
+          found[#found + 1] = u
         end
       end
     end
     local key = ({ username = "sortable_name", email = "email", sis_id = "sis_user_id",
-      last_login = "id" })[p.sort or ""] or "sortable_name"
-    table.sort(out, function(a, b)
+      last_login = "last_login", id = "id" })[p.sort or ""] or "sortable_name"
+    table.sort(found, function(a, b)
       local x, y = tostring(a[key] or ""), tostring(b[key] or "")
+      if key == "id" then x, y = a.id, b.id end
       if x == y then return a.id < b.id end
       return x < y
     end)
     if p.order == "desc" then
-      for i = 1, #out // 2 do out[i], out[#out - i + 1] = out[#out - i + 1], out[i] end
+      for i = 1, #found // 2 do found[i], found[#found - i + 1] = found[#found - i + 1], found[i] end
     end
+    local includes = includes_for("index", p.include)
+    if p.sort == "last_login" then includes.last_login = true end
+    local out = {}
+    for i, u in ipairs(found) do out[i] = present(u, includes) end
     return out
   end, { list = true, no_last = true })
 
@@ -141,6 +197,7 @@ return function(app)
       terms_of_use = util.truthy(u.terms_of_use) or nil,
     }
     record.avatar_url = "https://sandbox.test/images/avatars/" .. record.id .. ".png"
+    record.uuid = string.format("SbxUserUuid%029d", record.id)
     store:add_user(record)
     return record
   end
@@ -174,7 +231,7 @@ return function(app)
         string.format("SIS ID \"%s\" is already in use", sis))
     end
     if next(pseudonym_errors) then creation_failed({}, pseudonym_errors) end
-    return present(new_user(ctx.account, u, pseudonym, cc))
+    return present(new_user(ctx.account, u, pseudonym, cc), includes_for("create"))
   end)
 
   app:route("POST", "/accounts/:account/self_registration", function(_, ctx)
@@ -196,6 +253,6 @@ return function(app)
     end
     if next(user_errors) or next(pseudonym_errors) then creation_failed(user_errors, pseudonym_errors) end
     pseudonym.sis_user_id, pseudonym.integration_id = nil, nil   -- ignored when self-registering
-    return present(new_user(ctx.account, u, pseudonym, cc))
+    return present(new_user(ctx.account, u, pseudonym, cc), includes_for("create"))
   end)
 end
