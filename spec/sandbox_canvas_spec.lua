@@ -141,6 +141,17 @@ describe("sandbox answers as Canvas's code does", function()
       assert.matches('"last_login":null', body, 1, true)
     end)
 
+    it("sends login and SIS fields to admins only, as user_json_is_admin? decides", function()
+      local _, _, _, me = request("GET", "/api/v1/users/self", { token = sandbox.tokens.student })
+      assert.equal(3, me.id)
+      for _, k in ipairs({ "login_id", "sis_user_id", "integration_id", "sis_import_id" }) do
+        assert.is_false(has_key(me, k), k)
+      end
+      local _, _, _, u = request("GET", "/api/v1/users/3")
+      assert.equal("sam.student", u.login_id)
+      assert.equal("S0001", u.sis_user_id)
+    end)
+
     it("answers create and update with their fixed includes", function()
       local _, _, _, made = request("POST", "/api/v1/accounts/1/users",
         { body = "user[name]=Ada%20Lovelace&pseudonym[unique_id]=ada%40example.com", headers = FORM })
@@ -223,6 +234,28 @@ describe("sandbox answers as Canvas's code does", function()
       assert.is_false(has_key(v, "user_id"))
       assert.equal(3, v.links.user)
       for _, k in ipairs({ "context", "asset", "real_user", "account" }) do assert.is_true(has_key(v.links, k), k) end
+    end)
+
+    -- The object definitions of the Users and User Observees API documents
+    -- (non-optional fields), as an admin sees them.
+    it("sends every field of User, PairingCode, Avatar and CourseNickname", function()
+      local _, _, _, u = request("GET", "/api/v1/users/3")
+      for _, k in ipairs({ "id", "name", "sortable_name", "short_name", "sis_user_id", "sis_import_id",
+          "integration_id", "login_id", "avatar_url" }) do
+        assert.is_true(has_key(u, k), "User." .. k)
+      end
+      local _, _, _, pc = request("POST", "/api/v1/users/3/observer_pairing_codes", { body = "", headers = FORM })
+      for _, k in ipairs({ "user_id", "code", "expires_at", "workflow_state" }) do
+        assert.is_true(has_key(pc, k), "PairingCode." .. k)
+      end
+      local _, _, _, avatars = request("GET", "/api/v1/users/3/avatars")
+      for _, k in ipairs({ "type", "url", "token", "display_name" }) do
+        assert.is_true(has_key(avatars[1], k), "Avatar." .. k)
+      end
+      local _, _, _, nick = request("GET", "/api/v1/users/self/course_nicknames/1", { token = sandbox.tokens.student })
+      for _, k in ipairs({ "course_id", "name", "nickname" }) do
+        assert.is_true(has_key(nick, k), "CourseNickname." .. k)
+      end
     end)
 
     it("sends an assignment's description", function()

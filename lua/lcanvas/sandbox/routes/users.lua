@@ -36,11 +36,14 @@ end
 
 --- A User as user_json answers it: `includes` is a set of optional fields
 -- (nil: none). sis_import_id and integration_id come with a SIS login, as
--- user_json merges them from the SIS pseudonym.
-local function present(u, includes)
+-- user_json merges them from the SIS pseudonym. `limited`: the caller is
+-- not an admin of the context (user_json_is_admin?), so no login or SIS fields.
+local function present(u, includes, limited)
   local out = {}
   for _, k in ipairs(BASE) do out[k] = u[k] end
-  if u.sis_user_id then
+  if limited then
+    out.login_id = nil
+  elseif u.sis_user_id then
     out.sis_user_id = u.sis_user_id
     out.integration_id = u.integration_id or json.null
     out.sis_import_id = u.sis_import_id or json.null
@@ -70,7 +73,7 @@ return function(app)
   -- RecordNotFound, so the answer is 404, not 401.
   app:route("GET", "/users/:user", function(self, ctx)
     if not self:can_manage(ctx, ctx.user) then app.not_found() end
-    return present(ctx.user, includes_for("show", ctx.params.include))
+    return present(ctx.user, includes_for("show", ctx.params.include), not store:is_admin(ctx.user_id))
   end)
 
   app:route("GET", "/users/:user/profile", function(self, ctx)
@@ -100,7 +103,7 @@ return function(app)
       end
     end
     if p and type(p.avatar) == "table" and p.avatar.url then ctx.user.avatar_url = p.avatar.url end
-    return present(ctx.user, includes_for("update"))
+    return present(ctx.user, includes_for("update"), not store:is_admin(ctx.user_id))
   end)
 
   -- An account's users -----------------------------------------------------------
