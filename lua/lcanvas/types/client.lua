@@ -132,9 +132,10 @@ end
 
 core.describe_hand("Client", {
   set_course_nickname = { method = "PUT", path = "users/self/course_nicknames/{1}",
-    sends = { "nickname" }, params = { "nickname" }, source = "CourseNicknamesController#update (docs)" },
+    args = { "course" }, sends = { "nickname" }, params = { "nickname" }, unknown = "none",
+    source = "CourseNicknamesController#update (docs)" },
   clear_course_nicknames = { method = "DELETE", path = "users/self/course_nicknames", params = {},
-    source = "CourseNicknamesController#clear (docs)" },
+    unknown = "none", source = "CourseNicknamesController#clear (docs)" },
 })
 
 return Client

@@ -237,14 +237,18 @@ local User = core.define_rows("User", {
   { name = "add_observee", method = "PUT", path = "users/{id}/observees/{1}", returns = "User",
     args = { "observee" },
     params = { "root_account_id" }, source = "UserObserveesController#update",
-    doc = "Observe a student by id (admins; root_account_id scopes the link)." },
+    doc = "Observe a student by id (admins); without root_account_id only the current domain's " ..
+      "root account is linked, \"all\" links every one the two share." },
   { name = "remove_observee", method = "DELETE", path = "users/{id}/observees/{1}",
     returns = "User",
     args = { "observee" },
-    params = {},
-      ignored = { root_account_id = "UserObserveesController#destroy never reads it and removes the link for every root account" },
-      source = "UserObserveesController#destroy",
-    doc = "Stop observing a student (root_account_id removes only that link)." },
+    -- Sent all the same (callers written from the docs keep working), with
+    -- a warning: the DELETE removes the link for every root account.
+    params = {}, source = "UserObserveesController#destroy",
+    ignored = { root_account_id = "UserObserveesController#destroy never reads it and removes " ..
+      "the link for every root account" },
+    doc = "Stop observing a student: Canvas removes the link for every root account (a " ..
+      "root_account_id is sent but ignored by Canvas, with a warning)." },
 
   -- Users API: settings, dashboard, graded submissions
   { name = "get_settings", method = "GET", path = "users/{id}/settings",
@@ -577,16 +581,19 @@ end
 -- spec/endpoints_spec.lua). `sends`: what the method itself adds.
 core.describe_hand("User", {
   moderate_all_eportfolios = { method = "PUT", path = "users/{id}/eportfolios",
-    params = { "spam_status" }, source = "EportfoliosApiController#moderate_all (docs)" },
+    params = { "spam_status" }, unknown = "unchecked",
+    source = "EportfoliosApiController#moderate_all (docs)" },
   terminate_sessions = { method = "DELETE", path = "users/{id}/sessions", params = {},
     source = "UsersController#terminate_sessions" },
   expire_mobile_sessions = { method = "DELETE", path = "users/{id}/mobile_sessions", params = {},
     source = "UsersController#expire_mobile_sessions" },
-  split = { method = "POST", path = "users/{id}/split", params = {}, source = "UsersController#split" },
-  merge_into = { method = "PUT", path = "users/{id}/merge_into/{1}", params = {},
-    source = "UsersController#merge_into" },
+  split = { method = "POST", path = "users/{id}/split", params = {}, unknown = "none",
+    source = "UsersController#split" },
+  merge_into = { method = "PUT", path = "users/{id}/merge_into/{1}", args = { "dest" }, params = {},
+    unknown = "none", source = "UsersController#merge_into" },
   upload = { method = "POST", path = "users/{id}/files", sends = { "name", "size" },
     params = { "name", "size", "content_type", "parent_folder_id", "parent_folder_path", "on_duplicate" },
+    unknown = "unchecked",
     source = "UsersController#create_file (api_attachment_preflight)" },
 })
 
