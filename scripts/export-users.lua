@@ -17,7 +17,7 @@ options:
                         id,name,sortable_name,login_id,sis_user_id,email;
                         also short_name, first_name, last_name,
                         integration_id, sis_import_id, avatar_url, locale,
-                        time_zone, last_login, created_at, bio, pronouns)
+                        time_zone, last_login, uuid, created_at, bio, pronouns)
   --format csv|jsonl    file format (default: from the output's extension,
                         else csv)
   --output FILE         where to write (default: users.csv)
@@ -34,7 +34,10 @@ local output = opts.output or "users.csv"
 local ENROLLMENT_TYPES = { "student", "teacher", "ta", "observer", "designer" }
 local FIELDS = { "id", "name", "sortable_name", "short_name", "first_name", "last_name", "login_id",
   "sis_user_id", "integration_id", "sis_import_id", "email", "avatar_url", "locale", "time_zone",
-  "last_login", "created_at", "bio", "pronouns" }
+  "last_login", "uuid", "created_at", "bio", "pronouns" }
+-- Fields Canvas sends only when asked with include[] (UsersController#api_index
+-- keeps avatar_url, email, last_login, time_zone and uuid of what it is asked).
+local INCLUDE = { email = true, last_login = true, avatar_url = true, time_zone = true, uuid = true }
 local function member(list, v)
   for _, x in ipairs(list) do if x == v then return true end end
   return false
@@ -67,7 +70,11 @@ end
 
 script.check_writable(output)
 
-local params = { search_term = opts.search, enrollment_type = opts.enrollment_type }
+local include = {}
+for _, f in ipairs(fields) do
+  if INCLUDE[f] then include[#include + 1] = f end
+end
+local params = { search_term = opts.search, enrollment_type = opts.enrollment_type, include = include }
 local users = canvas:list("accounts/" .. account .. "/users", params, { type = "User" })
 -- The first page before any file is opened: a wrong account is a clear
 -- one-line answer, not a traceback.

@@ -379,6 +379,24 @@ describe("automation scripts", function()
       assert.matches("20 users written to adams%.csv", err)
     end)
 
+    it("asks include[] for the optional fields it exports (Canvas sends them only when asked)", function()
+      local code, _, err = run("export-users.lua", "--search adams --fields id,email,last_login --output e.csv")
+      assert.equal(0, code, err)
+      local r = sandbox.last_request(function(q) return q.path == "/api/v1/accounts/1/users" end)
+      local asked = {}
+      for v in r.query:gmatch("include%%5B%%5D=([%w_]+)") do asked[#asked + 1] = v end
+      for v in r.query:gmatch("include%[%]=([%w_]+)") do asked[#asked + 1] = v end
+      table.sort(asked)
+      assert.same({ "email", "last_login" }, asked)
+      local rows = lcanvas.csv.read(dir .. "/e.csv")
+      assert.matches("@", rows[1].email)
+      -- Fields every answer has are not asked for.
+      code, _, err = run("export-users.lua", "--search adams --fields id,name --output n.csv")
+      assert.equal(0, code, err)
+      r = sandbox.last_request(function(q) return q.path == "/api/v1/accounts/1/users" end)
+      assert.is_nil(r.query:find("include", 1, true))
+    end)
+
     it("writes JSON lines with exact ids", function()
       local code, _, err = run("export-users.lua", "--search shard --output shard.jsonl")
       assert.equal(0, code, err)

@@ -27,6 +27,8 @@ typedef enum lcb_check {
 #define LCB_ROW_MAX_ARGS 4
 #define LCB_ROW_MAX_PIECES 8
 #define LCB_ROW_MAX_FIELDS 4
+#define LCB_ROW_MAX_PARAMS 24
+#define LCB_ROW_MAX_INCLUDES 12
 
 typedef struct lcb_row_arg {
     const char *param;        /* the params key it goes to; NULL for a path segment */
@@ -64,6 +66,23 @@ typedef struct lcb_row {
     const char *required[LCB_ROW_MAX_FIELDS];   /* "pseudonym.unique_id" */
     const char *field_keys[LCB_ROW_MAX_FIELDS]; /* item_fields: key = receiver attribute */
     const char *field_attrs[LCB_ROW_MAX_FIELDS];
+    /* What Canvas's controller reads (Canvas's code is the truth, not its
+     * docs): a params key outside `params` is refused before sending (or
+     * only warned about with unknown = "warn"); a key of `ignored` is sent
+     * with a warning naming its reason; an include[] value outside
+     * `include` is warned about. checks_params is 0 for a row that
+     * declares nothing (no check at all). */
+    int checks_params;
+    int warn_unknown;
+    int unpaginated;          /* a list Canvas does not paginate: no per_page */
+    int nparams;
+    int nincludes;
+    int nignored;
+    const char *source;       /* "UsersController#api_index", for messages */
+    const char *params[LCB_ROW_MAX_PARAMS];
+    const char *includes[LCB_ROW_MAX_INCLUDES];
+    const char *ignored[LCB_ROW_MAX_INCLUDES];
+    const char *ignored_why[LCB_ROW_MAX_INCLUDES];
 } lcb_row;
 
 /* Pushes `v` (an id, a string or an object, which gives its id) as an
@@ -80,8 +99,9 @@ int lcb_missing_field(lua_State *L, const char *what, const char *field, const c
 /* The invoker (endpoint.c): the C function of every row's closure. */
 int lcb_row_invoke(lua_State *L);
 
-/* core.segment, core.require_fields, core.missing_field (endpoint.c) and
- * core.define_rows, core.endpoints (row.c). */
+/* core.segment, core.require_fields, core.missing_field, core.on_warning
+ * (endpoint.c) and core.define_rows, core.endpoints, core.describe_hand,
+ * core.hand_endpoints (row.c). */
 void lcb_open_rows(lua_State *L);
 void lcb_open_endpoint(lua_State *L);
 

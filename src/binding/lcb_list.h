@@ -15,6 +15,10 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
 /* Turns page prefetch (inside tasks) on or off for the list at idx. */
 void lcb_list_set_prefetch(lua_State *L, int idx, int on);
 
+/* Marks the list at idx as one Canvas does not paginate: its request
+ * carries no per_page (Canvas would ignore it). */
+void lcb_list_set_unpaged(lua_State *L, int idx);
+
 /* Makes the PaginatedList class (nothing is added to the module table). */
 void lcb_open_list(lua_State *L);
 

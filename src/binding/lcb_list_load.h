@@ -16,6 +16,7 @@ typedef struct lcb_list {
     int done;
     int nokeep;          /* streaming copy: keeps only the current page */
     int no_prefetch;     /* option prefetch = false */
+    int unpaged;         /* Canvas answers in one page: no per_page sent */
     lua_Integer count;   /* items loaded */
     lua_Integer pages;   /* pages loaded */
     lua_Integer cursor;  /* position of the implicit `for x in list` loop */

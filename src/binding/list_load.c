@@ -138,7 +138,7 @@ static int fetch_start(lua_State *L, int base)
     }
 
     lua_getfield(L, base + 4, li->started ? "next" : "first");
-    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started};
+    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started && !li->unpaged};
     return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);
 }
 

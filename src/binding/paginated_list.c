@@ -76,6 +76,11 @@ void lcb_list_set_prefetch(lua_State *L, int idx, int on)
     lcb_list_check(L, idx)->no_prefetch = !on;
 }
 
+void lcb_list_set_unpaged(lua_State *L, int idx)
+{
+    lcb_list_check(L, idx)->unpaged = 1;
+}
+
 static void push_item(lua_State *L, int self, lua_Integer i)
 {
     lcb_list *li = lcb_list_check(L, self);
@@ -189,6 +194,7 @@ static void push_streaming_copy(lua_State *L, int self)
     lcb_list *cp = new_list(L, from, from + 1);
     cp->nokeep = 1;
     cp->no_prefetch = li->no_prefetch;
+    cp->unpaged = li->unpaged;
     static const char *const keys[] = {"path", "type", "root", "first", NULL};
     for (int i = 0; keys[i]; i++) {
         lua_getfield(L, from + 2, keys[i]);

@@ -27,6 +27,18 @@
  *   required     {"pseudonym.unique_id", ...}: RequiredFieldMissing first
  *   item_fields  {user_id = "{id}"}: receiver attributes set on the result
  *                (each item of a list)
+ *   params       the parameters Canvas's controller reads for the endpoint
+ *                (top-level keys as sent: "include", "user", ...); another
+ *                key is refused before sending, and per_page and page are
+ *                implied for lists. A row without it is not checked.
+ *   include      the include[] values the controller honours (optional
+ *                fields of the answer); another value is warned about
+ *   ignored      {key = "why"}: keys Canvas ignores that are still sent
+ *                (compatibility), with a warning saying why
+ *   unknown      "refuse" (default) or "warn": what an undeclared key gets
+ *                ("warn" where the list comes from the docs, not the code)
+ *   source       the controller action the declaration comes from
+ *   paginated    false: a list Canvas answers in one page (no per_page)
  * The receiver is the client for type "Client", an object otherwise. */
 #include <string.h>
 
@@ -35,7 +47,8 @@
 
 static const char *const row_keys[] = {
     "name", "method", "path", "returns", "list", "root", "json", "doc",
-    "args", "required", "item_fields", "field", NULL,
+    "args", "required", "item_fields", "field", "params", "include", "ignored",
+    "unknown", "source", "paginated", NULL,
 };
 
 static int row_error(lua_State *L, int n, const char *name, const char *msg)
@@ -188,6 +201,64 @@ static void compile_lists(lua_State *L, lcb_row *row, int t, int keep, int n)
     lua_pop(L, 1);
 }
 
+/* t[key], an array of strings, into out[] (at most max); returns the count
+ * or -1 when absent. */
+static int str_array(lua_State *L, const lcb_row *row, int t, const char *key, const char **out,
+                     int max, int keep, int n)
+{
+    int count = -1;
+    int ty = lua_getfield(L, t, key);
+    if (ty == LUA_TTABLE) {
+        int len = (int)lua_rawlen(L, -1);
+        if (len > max) row_error(L, n, row->name, lua_pushfstring(L, "too many %s", key));
+        for (int i = 1; i <= len; i++) {
+            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+                row_error(L, n, row->name, lua_pushfstring(L, "%s lists names", key));
+            out[i - 1] = keep_top(L, keep);
+        }
+        count = len;
+    } else if (ty != LUA_TNIL) {
+        row_error(L, n, row->name, lua_pushfstring(L, "%s is a list of names", key));
+    }
+    lua_pop(L, 1);
+    return count;
+}
+
+/* params, include, ignored, unknown, source, paginated: what Canvas reads. */
+static void compile_params(lua_State *L, lcb_row *row, int t, int keep, int n)
+{
+    int np = str_array(L, row, t, "params", row->params, LCB_ROW_MAX_PARAMS, keep, n);
+    row->checks_params = np >= 0;
+    row->nparams = np > 0 ? np : 0;
+    int ni = str_array(L, row, t, "include", row->includes, LCB_ROW_MAX_INCLUDES, keep, n);
+    row->nincludes = ni > 0 ? ni : 0;
+    if (lua_getfield(L, t, "ignored") == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                row_error(L, n, row->name, "ignored maps a parameter to why Canvas ignores it");
+            if (row->nignored == LCB_ROW_MAX_INCLUDES) row_error(L, n, row->name, "too many ignored");
+            row->ignored_why[row->nignored] = keep_top(L, keep);
+            lua_pushvalue(L, -1);
+            row->ignored[row->nignored++] = keep_top(L, keep);
+        }
+    }
+    lua_pop(L, 1);
+    row->source = str_field(L, t, "source", keep, n, row->name);
+    const char *unknown = str_field(L, t, "unknown", keep, n, row->name);
+    if (unknown && strcmp(unknown, "warn") != 0 && strcmp(unknown, "refuse") != 0)
+        row_error(L, n, row->name, "unknown is \"refuse\" or \"warn\"");
+    row->warn_unknown = unknown && strcmp(unknown, "warn") == 0;
+    if ((row->nincludes || row->nignored || unknown) && !row->checks_params)
+        row_error(L, n, row->name, "include, ignored and unknown need a params list");
+    if (lua_getfield(L, t, "paginated") != LUA_TNIL) {
+        if (!row->list || lua_toboolean(L, -1))
+            row_error(L, n, row->name, "paginated = false marks a list Canvas does not paginate");
+        row->unpaginated = 1;
+    }
+    lua_pop(L, 1);
+}
+
 /* Compiles the row table at t (the n-th row of `type`); pushes the method
  * closure. */
 static void compile(lua_State *L, int type_idx, int t, int n)
@@ -247,6 +318,7 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     compile_path(L, row, path, n, &maxpos);
     compile_args(L, row, t, keep, n, maxpos);
     compile_lists(L, row, t, keep, n);
+    compile_params(L, row, t, keep, n);
     if (row->field && (row->returns != LCB_RETURNS_DATA || row->list))
         row_error(L, n, row->name, "field picks from a decoded answer (returns data, no list)");
     if (row->nfields && row->client_receiver)
@@ -316,11 +388,34 @@ static int l_endpoints(lua_State *L)
     return 1;
 }
 
+/* core.describe_hand(type, {name = {method=, path=, params=, ...}}): what
+ * the hand-written methods of a type send, for the endpoint table
+ * (doc/endpoints.md) and its spec; they are not rows. */
+static int l_describe_hand(lua_State *L)
+{
+    luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lcb_type_metatable(L, lua_tostring(L, 1));
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "hand_endpoints");
+    return 0;
+}
+
+/* core.hand_endpoints(type) -> those descriptions (nil if none). */
+static int l_hand_endpoints(lua_State *L)
+{
+    lcb_type_metatable(L, luaL_checkstring(L, 1));
+    lua_getfield(L, -1, "hand_endpoints");
+    return 1;
+}
+
 void lcb_open_rows(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"define_rows", l_define_rows},
         {"endpoints", l_endpoints},
+        {"describe_hand", l_describe_hand},
+        {"hand_endpoints", l_hand_endpoints},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

@@ -6,16 +6,29 @@ local core = require "lcanvas.core"
 core.format("Account", "{name} ({id})")
 
 return core.define_rows("Account", {
+  -- Optional fields come only when asked: include[] filtered by the
+  -- controller to avatar_url, email, last_login, time_zone, uuid.
   { name = "get_users", method = "GET", path = "accounts/{id}/users", returns = "User", list = true,
-    doc = "Users in this account; params search_term (3+ characters), enrollment_type, sort, order." },
+    params = { "search_term", "enrollment_type", "sort", "order", "include", "include_deleted_users",
+               "role_filter_id", "temporary_enrollment_recipients", "temporary_enrollment_providers" },
+    include = { "avatar_url", "email", "last_login", "time_zone", "uuid", "ui_invoked" },
+    source = "UsersController#api_index",
+    doc = "Users in this account; params search_term (3+ characters), enrollment_type, sort, order, " ..
+      "include = {\"email\", \"last_login\", \"avatar_url\", \"time_zone\", \"uuid\"} (Canvas " ..
+      "sends these fields only when asked)." },
   -- The positional tables become params.pseudonym / params.user (they win
   -- over the same keys in params).
   { name = "create_user", method = "POST", path = "accounts/{id}/users", returns = "User",
     args = { { "pseudonym", check = "table" } }, required = { "pseudonym.unique_id" },
+    params = { "pseudonym", "user", "communication_channel", "force_validations",
+               "enable_sis_reactivation", "destination", "initial_enrollment_type", "pairing_code" },
+    source = "UsersController#create (create_user)",
     doc = "Create a user with a login; pseudonym.unique_id is required (params: user, " ..
       "communication_channel, ...)." },
   { name = "create_self_registered_user", method = "POST", path = "accounts/{id}/self_registration",
     returns = "User", args = { { "user", check = "table" }, { "pseudonym", check = "table" } },
     required = { "user.name", "user.terms_of_use", "pseudonym.unique_id" },
+    params = { "user", "pseudonym", "communication_channel" },
+    source = "UsersController#create_self_registered_user (create_user)",
     doc = "Self-register a user; user.name, user.terms_of_use and pseudonym.unique_id are required." },
 })

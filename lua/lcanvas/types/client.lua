@@ -6,59 +6,102 @@ local core = require "lcanvas.core"
 local args = require "lcanvas.args"
 
 local Client = core.define_rows("Client", {
+  -- api_show always returns email, locale, avatar_url, first/last name and
+  -- permissions; include[] adds only these (the last two for admins).
   { name = "get_user", method = "GET", path = "users/{1}", returns = "User", args = { "id" },
-    doc = "The User with this id (an integer, \"self\", \"sis_user_id:X\" or an object)." },
+    params = { "include" }, include = { "uuid", "last_login", "avatar_state", "confirmation_url" },
+    source = "UsersController#api_show",
+    doc = "The User with this id (an integer, \"self\", \"sis_user_id:X\" or an object); " ..
+      "params include = {\"uuid\", \"last_login\"}." },
   { name = "get_current_user", method = "GET", path = "users/self", returns = "User",
-    doc = "The User the token belongs to." },
+    params = { "include" }, include = { "uuid", "last_login", "avatar_state", "confirmation_url" },
+    source = "UsersController#api_show",
+    doc = "The User the token belongs to; params include = {\"uuid\", \"last_login\"}." },
   { name = "get_account", method = "GET", path = "accounts/{1}", returns = "Account", args = { "id" },
+    params = { "include" }, unknown = "warn", source = "AccountsController#show (docs)",
     doc = "The account with this id, \"self\", or \"sis_account_id:X\"." },
 
   -- The calling user (Users API)
   { name = "get_activity_stream", method = "GET", path = "users/self/activity_stream", list = true,
+    params = { "only_active_courses", "asset_type", "context_code", "submission_user_id",
+               "notification_categories" },
+    source = "UsersController#activity_stream",
     doc = "The calling user's activity stream; params only_active_courses." },
   { name = "get_activity_stream_summary", method = "GET", path = "users/self/activity_stream/summary",
-    doc = "Counts per item type, a list of {type=, count=, unread_count=}." },
+    params = { "only_active_courses" }, source = "UsersController#activity_stream_summary",
+    doc = "Counts per item type, a list of {type=, count=, unread_count=}; params only_active_courses." },
   { name = "get_todo_items", method = "GET", path = "users/self/todo", list = true,
+    params = { "include" }, include = { "ungraded_quizzes" }, source = "UsersController#todo_items",
     doc = "The calling user's to-do items; include = {\"ungraded_quizzes\"}." },
   { name = "get_todo_item_count", method = "GET", path = "users/self/todo_item_count",
+    params = { "include" }, include = { "ungraded_quizzes" }, source = "UsersController#todo_item_count",
     doc = "{needs_grading_count=, assignments_needing_submitting=}." },
+  -- Not paginated: Canvas renders every cached upcoming event in one answer.
   { name = "get_upcoming_events", method = "GET", path = "users/self/upcoming_events", list = true,
-    doc = "The calling user's upcoming calendar events and assignments." },
+    paginated = false, params = {}, source = "UsersController#upcoming_events",
+    doc = "The calling user's upcoming calendar events and assignments (one page; Canvas reads " ..
+      "no parameters)." },
   { name = "hide_stream_item", method = "DELETE", path = "users/self/activity_stream/{1}",
     args = { { "item", from = { table = "id" } } },
+    params = {}, source = "UsersController#ignore_stream_item",
     doc = "Hide one activity stream item, by id or item table; returns {hidden = true}." },
   { name = "hide_all_stream_items", method = "DELETE", path = "users/self/activity_stream",
+    params = {}, source = "UsersController#ignore_all_stream_items",
     doc = "Hide every item of the activity stream; returns {hidden = true}." },
   { name = "get_pandata_events_token", method = "POST", path = "users/self/pandata_events_token",
+    params = { "app_key" }, source = "UsersController#pandata_events_token",
     doc = "A Pandata events JWT, {url=, auth_token=, props_token=, expires_at=}; params app_key." },
 
   -- Course nicknames: a CourseNickname stands for its course.
   { name = "get_course_nicknames", method = "GET", path = "users/self/course_nicknames",
     returns = "CourseNickname", list = true,
+    params = {}, unknown = "warn", source = "CourseNicknamesController#index (docs)",
     doc = "Every course nickname the calling user set." },
   { name = "get_course_nickname", method = "GET", path = "users/self/course_nicknames/{1}",
     returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
+    params = {}, unknown = "warn", source = "CourseNicknamesController#show (docs)",
     doc = "The calling user's nickname for a course (its nickname is nil when none is set)." },
   { name = "remove_course_nickname", method = "DELETE", path = "users/self/course_nicknames/{1}",
     returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
+    params = {}, unknown = "warn", source = "CourseNicknamesController#delete (docs)",
     doc = "Remove the nickname of a course; returns the CourseNickname (nickname now nil)." },
 })
 
 local argerror = args.argerror
 
 local get_user_row = Client.get_user
--- Hand-written: id_type joins "id_type:id" before the id is escaped.
---- Client:get_user(id, id_type): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "login_id", ...) the id is looked up as `id_type:id`.
-function Client:get_user(id, id_type)
+
+-- The id prefixes Canvas's Api.sis_parse_id accepts for users (lib/api.rb,
+-- SIS_MAPPINGS["users"]): "sis_*" and "lti_*" columns, plus "uuid" and a
+-- "hex:" form. Anything else ("login_id:x") is not an id to Canvas: 404.
+local USER_ID_TYPES = { sis_user_id = true, sis_login_id = true, sis_integration_id = true,
+  lti_context_id = true, lti_user_id = true, lti_1_1_id = true, lti_1_3_id = true, uuid = true }
+local function check_id_type(id_type, argn)
+  if USER_ID_TYPES[id_type] then return end
+  local hint = id_type == "login_id" and "; a login is looked up as sis_login_id" or ""
+  argerror(argn, "get_user", string.format("Canvas looks users up by sis_user_id, sis_login_id, " ..
+    "sis_integration_id, lti_context_id, lti_user_id, lti_1_1_id, lti_1_3_id or uuid, not '%s'" ..
+    " (it would answer 404)%s", tostring(id_type), hint))
+end
+
+-- Hand-written: id_type joins "id_type:id" before the id is escaped, and
+-- an id type Canvas does not know is refused before sending.
+--- Client:get_user(id, id_type, params): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "sis_login_id", "lti_user_id", ..., checked before sending: Canvas knows no "login_id") the id is looked up as `id_type:id`; `params` (also in place of id_type) may ask include = {"uuid", "last_login"}.
+function Client:get_user(id, id_type, params)
+  if type(id_type) == "table" and params == nil then id_type, params = nil, id_type end
   if id_type ~= nil then
     if type(id_type) ~= "string" and type(id_type) ~= "number" then
       argerror(2, "get_user", "string expected, got " .. type(id_type))
     end
     if id_type == "" then argerror(2, "get_user", "id_type must not be empty") end
     if id == nil then argerror(1, "get_user", "an id is required (got nil)") end
+    check_id_type(id_type, 2)
     id = id_type .. ":" .. tostring(id)
+  elseif type(id) == "string" then
+    local prefix = id:match("^([%a_][%w_]*):")
+    if prefix and prefix ~= "hex" then check_id_type(prefix, 1) end
   end
-  return get_user_row(self, id)
+  return get_user_row(self, id, params)
 end
 
 -- Hand-written: a length limit in characters, checked before sending.
@@ -86,5 +129,13 @@ function Client:clear_course_nicknames()
   local answer = self:request("DELETE", "users/self/course_nicknames")
   return type(answer) == "table" and answer.message == "OK"
 end
+
+core.describe_hand("Client", {
+  set_course_nickname = { method = "PUT", path = "users/self/course_nicknames/{1}",
+    args = { "course" }, sends = { "nickname" }, params = { "nickname" }, unknown = "none",
+    source = "CourseNicknamesController#update (docs)" },
+  clear_course_nicknames = { method = "DELETE", path = "users/self/course_nicknames", params = {},
+    unknown = "none", source = "CourseNicknamesController#clear (docs)" },
+})
 
 return Client
