@@ -67,6 +67,8 @@ describe("signals", function()
       local lcanvas = require "lcanvas"
       local out <close> = lcanvas.outfile.open(dir .. "/out.txt")
       out:write("partial\n")
+      KEPT = lcanvas.outfile.open(dir .. "/kept.txt")   -- no <close>: removed when Lua closes
+      KEPT:write("partial\n")
       local marker <close> = setmetatable({}, { __close = function(_, err)
         local f = assert(io.open(dir .. "/closed", "w"))
         f:write(tostring(err))
