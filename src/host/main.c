@@ -2,7 +2,8 @@
  * automation scripts. Like lua.c, everything runs inside a protected call
  * with a message handler, errors go to stderr as "lcanvas: message", and
  * Ctrl-C or SIGTERM becomes a Lua error (and stops a request in progress)
- * so to-be-closed resources (output files) are cleaned up. The command line itself is handled in Lua (lcanvas.cli). */
+ * so to-be-closed resources (output files) are cleaned up. The command
+ * line itself is handled in Lua (lcanvas.cli). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
