@@ -133,4 +133,9 @@ LC_INTERNAL void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x);
  * retry policy decides. */
 LC_INTERNAL int  lc_oauth_after_invalid_token(lc_client *c, lc_xfer *x, double now);
 
+/* ---- interrupt.c */
+/* The pipe that is readable once lc_interrupt() ran, or -1 before
+ * lc_interrupt_init(). */
+LC_INTERNAL int  lc_interrupt_fd(void);
+
 #endif

@@ -291,10 +291,33 @@ static int collect(lc_client *c)
 
 /* ------------------------------------------------------------ driving */
 
+/* After lc_interrupt(): every transfer ends now as Interrupted, whether it
+ * runs, waits for a retry or is held by the rate gate. Finishing one may
+ * finish others (a token refresh and its waiters), so start over from the
+ * head each time. */
+static int interrupt_all(lc_client *c)
+{
+    int finished = 0;
+    while (c->active) {
+        lc_xfer *x = c->active;
+        if (x->state == X_RUNNING) {
+            curl_multi_remove_handle(c->multi, x->easy);
+            c->nrunning--;
+        }
+        x->failed = 1;
+        lc_error_set(&x->err, LC_INTERRUPTED, "interrupted by a signal");
+        lc_xfer_take_response(x, 0);
+        lc_engine_finish(x);
+        finished++;
+    }
+    return finished;
+}
+
 int lc_client_run(lc_client *c, long max_wait_ms)
 {
     int running = 0;
     double now = lc_now_s();
+    if (lc_interrupted()) return interrupt_all(c);
     start_due(c, now);
     if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;
     int finished = collect(c);
@@ -310,7 +333,11 @@ int lc_client_run(lc_client *c, long max_wait_ms)
         if (ms < wait) wait = ms;
     }
     if (wait > 0 || c->nrunning > 0) {
-        if (curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL) != CURLM_OK) return -1;
+        /* The interrupt pipe ends the wait when a signal arrives. */
+        struct curl_waitfd intr = { .fd = lc_interrupt_fd(), .events = CURL_WAIT_POLLIN };
+        if (curl_multi_poll(c->multi, &intr, intr.fd >= 0 ? 1 : 0, (int)wait, NULL) != CURLM_OK)
+            return -1;
+        if (lc_interrupted()) return interrupt_all(c);
     }
     start_due(c, lc_now_s());
     if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;

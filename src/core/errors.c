@@ -28,6 +28,7 @@ static const char *const kind_names[LC_KIND_COUNT] = {
     [LC_FOREIGN_ORIGIN] = "ForeignOrigin",
     [LC_INVALID_ARGUMENT] = "InvalidArgument",
     [LC_OUT_OF_MEMORY] = "OutOfMemory",
+    [LC_INTERRUPTED] = "Interrupted",
 };
 
 const char *lc_kind_name(lc_kind kind)

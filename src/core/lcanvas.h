@@ -35,6 +35,7 @@ typedef enum lc_kind {
     LC_FOREIGN_ORIGIN,       /* a server-supplied URL on another origin */
     LC_INVALID_ARGUMENT,     /* bad configuration or request from the caller */
     LC_OUT_OF_MEMORY,
+    LC_INTERRUPTED,          /* stopped by lc_interrupt() (SIGINT, SIGTERM) */
     LC_KIND_COUNT
 } lc_kind;
 
@@ -229,6 +230,18 @@ void     lc_xfer_free(lc_xfer *x);
 /* Gives the transfer up: frees it now unless it is running, in which case
  * it finishes in the background (no retries) and the engine frees it. */
 void     lc_xfer_abandon(lc_xfer *x);
+
+/* -------------------------------------------- stopping on a signal */
+
+/* Makes lc_interrupt() wake the engine at once (a pipe polled with the
+ * sockets). Call it once before installing the signal handlers; 0 or -1. */
+int      lc_interrupt_init(void);
+/* Async-signal-safe: every transfer of every client fails as
+ * LC_INTERRUPTED at its next step (waits included), and so does every later
+ * one until lc_interrupt_clear(). */
+void     lc_interrupt(void);
+int      lc_interrupted(void);
+void     lc_interrupt_clear(void);
 
 #ifdef __cplusplus
 }

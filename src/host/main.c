@@ -1,9 +1,11 @@
 /* The `lcanvas` executable: Lua 5.4 with lcanvas preloaded, running
  * automation scripts. Like lua.c, everything runs inside a protected call
  * with a message handler, errors go to stderr as "lcanvas: message", and
- * Ctrl-C becomes a Lua error so to-be-closed resources (output files) are
- * cleaned up. The command line itself is handled in Lua (lcanvas.cli). */
+ * Ctrl-C or SIGTERM becomes a Lua error (and stops a request in progress)
+ * so to-be-closed resources (output files) are cleaned up. The command
+ * line itself is handled in Lua (lcanvas.cli). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,18 +14,26 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "lcanvas.h"
 #include "lcanvas_lua.h"
 
 static const char *progname = "lcanvas";
 static lua_State *globalL;
 
-/* Ctrl-C: set a hook that raises at the next Lua instruction (lua.c does
- * the same; a signal handler cannot safely call into Lua directly). */
+/* Ctrl-C and SIGTERM: set a hook that raises at the next Lua instruction
+ * (lua.c does the same; a signal handler cannot safely call into Lua), and
+ * interrupt the C engine, which may be waiting for an answer, a retry or
+ * the rate gate: the request then fails as Interrupted at once. */
+static volatile sig_atomic_t got_signal;
+
 static void lstop(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -34,8 +44,23 @@ static void lstop(lua_State *L, lua_Debug *ar)
 static void on_signal(int sig)
 {
     int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-    signal(sig, SIG_DFL);  /* a second Ctrl-C kills the process */
+    got_signal = sig;
+    lc_interrupt();
     lua_sethook(globalL, lstop, flag, 1);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    /* SA_RESETHAND: a second Ctrl-C kills the process. SA_RESTART keeps
+     * reads going as before; poll, where the engine waits, is never
+     * restarted. */
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Message handler: error objects print through __tostring; a traceback is
@@ -96,6 +121,52 @@ static int host_isatty(lua_State *L)
     return 1;
 }
 
+/* host.signal(): the signal that interrupted the run (2, 15) or 0; the
+ * exit status is 128 + it. */
+static int host_signal(lua_State *L)
+{
+    lua_pushinteger(L, got_signal);
+    return 1;
+}
+
+/* host.file_mode(path): the permission bits of the file at path (symbolic
+ * links followed), or nil and the reason. stat(2), never a shell: a path
+ * is data, whatever characters it holds. */
+static int host_file_mode(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        luaL_pushfail(L);
+        lua_pushstring(L, strerror(errno));
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
+    return 1;
+}
+
+/* host.die_with_parent(ppid): the sandbox started by `lcanvas --sandbox`
+ * gets SIGTERM when its parent dies, however it dies (SIGKILL and SIGPIPE
+ * included): true; nil when the parent is already gone; false where there
+ * is no PR_SET_PDEATHSIG (not Linux). */
+static int host_die_with_parent(lua_State *L)
+{
+    lua_Integer ppid = luaL_checkinteger(L, 1);
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    /* The parent may have died before the prctl: then we are adopted. */
+    if ((lua_Integer)getppid() != ppid) lua_pushnil(L);
+    else lua_pushboolean(L, 1);
+#else
+    (void)ppid;
+    lua_pushboolean(L, 0);
+#endif
+    return 1;
+}
+
 /* host.clock(): monotonic seconds, for rates (os.clock is CPU time). */
 static int host_clock(lua_State *L)
 {
@@ -122,11 +193,19 @@ static int pmain(lua_State *L)
      * `lcanvas sandbox` as a child, for instance). */
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaded");
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 8);
     lua_pushcfunction(L, host_isatty);
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, host_clock);
     lua_setfield(L, -2, "clock");
+    lua_pushcfunction(L, host_signal);
+    lua_setfield(L, -2, "signal");
+    lua_pushcfunction(L, host_file_mode);
+    lua_setfield(L, -2, "file_mode");
+    lua_pushcfunction(L, host_die_with_parent);
+    lua_setfield(L, -2, "die_with_parent");
+    lua_pushinteger(L, (lua_Integer)getpid());
+    lua_setfield(L, -2, "pid");
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -172,8 +251,8 @@ int main(int argc, char **argv)
         return 1;
     }
     globalL = L;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    lc_interrupt_init();  /* without it a signal still stops requests, at the next wake-up */
+    catch_signals();
     lua_pushcfunction(L, msghandler);
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);

@@ -3,6 +3,7 @@
 -- file's default profile, with a token bound to the URL given with it.
 local credentials = require "lcanvas.cli.credentials"
 local report = require "lcanvas.cli.report"
+local shell = require "lcanvas.cli.shell"
 
 local usage_error = report.usage_error
 
@@ -64,7 +65,7 @@ local function load_profile(name)
     local private, mode = credentials.is_private(path)
     if not private then
       usage_error("config file %s holds a token but is readable by others (mode %s); " ..
-        "run: chmod 600 %s, or use token_file", path, tostring(mode), path)
+        "run: chmod 600 %s, or use token_file", path, tostring(mode), shell.word(path))
     end
   end
   local function expand(v)  -- "~/x" in token_file

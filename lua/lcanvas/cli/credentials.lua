@@ -10,10 +10,14 @@ local usage_error = report.usage_error
 
 local M = {}
 
---- lcanvas.cli.credentials.is_private(path): whether the file at path can be seen and has no group or other permission bits, and its mode text.
+--- lcanvas.cli.credentials.is_private(path): whether the file at path can be seen and has no group or other permission bits, and its mode as octal text ("600"; nil when it cannot be seen).
 function M.is_private(path)
-  local mode = shell.file_mode(path)
-  return mode ~= nil and (tonumber(mode, 8) or 0) & 0x3F == 0, mode  -- no bits in 0077
+  -- stat(2) in the host: the path is never handed to a shell.
+  local host = package.loaded["lcanvas.host"]
+  if not (host and host.file_mode) then error("lcanvas.cli.credentials needs the lcanvas executable", 2) end
+  local mode = host.file_mode(path)
+  if not mode then return false, nil end
+  return mode & 0x3F == 0, string.format("%03o", mode)  -- no bits in 0077
 end
 
 --- lcanvas.cli.credentials.read_token_file(path [, what]): the token in a private file, trimmed.
@@ -23,7 +27,7 @@ function M.read_token_file(path, what)
   if not mode then usage_error("cannot read %s '%s'", what, path) end
   if not private then
     usage_error("%s '%s' is readable by others (mode %s); run: chmod 600 %s",
-      what, path, mode, path)
+      what, path, mode, shell.word(path))  -- safe to paste, whatever the name
   end
   local f, err = io.open(path, "r")
   if not f then usage_error("cannot read %s: %s", what, err) end

@@ -50,7 +50,8 @@ options:
   --version          show the version
 
 Exit status: 0 success, 1 a script error (or what the script returned or
-passed to os.exit), 2 a usage or configuration error, 130 interrupted.
+passed to os.exit), 2 a usage or configuration error, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 ]]
 
 --- lcanvas.cli.options.parse(argv): lcanvas's own options up to the script name (or -e CODE, run SCRIPT, sandbox ...); the rest is the script's arguments.

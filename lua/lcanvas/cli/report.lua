@@ -1,7 +1,7 @@
 --- lcanvas.cli.report: the one way an error leaves the `lcanvas` command
 -- line: "lcanvas: " and the message on stderr, with every secret of the run
 -- redacted, and the exit status it means (0..n for os.exit, 1 a script
--- error, 2 a usage or configuration error, 130 interrupted).
+-- error, 2 a usage or configuration error, 130 interrupted, 143 terminated).
 local outfile = require "lcanvas.script.outfile"
 local is_interrupt = require("lcanvas.script.errors").is_interrupt
 
@@ -84,8 +84,13 @@ function M.failure(err, redact)
     return 2
   end
   if is_interrupt(err) then
-    M.say("interrupted")
-    return 130
+    -- 128 + the signal, as a shell reports a process killed by it: 130 for
+    -- Ctrl-C (SIGINT), 143 for SIGTERM.
+    local host = package.loaded["lcanvas.host"]
+    local sig = host and host.signal and host.signal() or 0
+    if sig == 0 then sig = 2 end
+    M.say(sig == 15 and "terminated" or "interrupted")
+    return 128 + sig
   end
   M.say(err, redact)
   return 1

@@ -14,7 +14,9 @@ function M.start(extra_args)
   local host = package.loaded["lcanvas.host"]
   local cmd
   if host and host.exe then
-    cmd = string.format("exec %s sandbox --port 0 %s", shell.quote(host.exe), extra_args or "")
+    -- --parent: the sandbox dies with this process, whatever kills it.
+    cmd = string.format("exec %s sandbox --port 0 --parent %d %s", shell.quote(host.exe), host.pid,
+      extra_args or "")
   else
     -- Not inside the lcanvas executable: run the sandbox with lua5.4.
     local launcher = package.searchpath("lcanvas.sandbox.cli", package.path)

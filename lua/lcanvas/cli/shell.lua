@@ -1,6 +1,8 @@
---- lcanvas.cli.shell: the command lines the `lcanvas` command line hands
--- to /bin/sh, with every word quoted as a shell word. Lua's %q is not shell
--- quoting: inside its double quotes $(...) and backticks still run.
+--- lcanvas.cli.shell: the one command line the `lcanvas` command line hands
+-- to /bin/sh (starting the sandbox through io.popen), with every word quoted
+-- as a shell word. Lua's %q is not shell quoting: inside its double quotes
+-- $(...) and backticks still run. Nothing else goes through a shell: a
+-- file's mode comes from stat(2) (lcanvas.host.file_mode).
 local M = {}
 
 --- lcanvas.cli.shell.quote(s): s as one POSIX shell word: in single quotes, each ' written as '\''.
@@ -8,13 +10,11 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
---- lcanvas.cli.shell.file_mode(path): the permission bits of the file at path (symbolic links followed) as octal text like "600", or nil when it cannot be seen.
-function M.file_mode(path)
-  -- `stat` is the portable way to see the mode from Lua without extra modules.
-  local p = io.popen("stat -L -c %a -- " .. M.quote(path) .. " 2>/dev/null")
-  local mode = p and p:read("l")
-  if p then p:close() end
-  return mode
+--- lcanvas.cli.shell.word(s): s as one would type it in a suggested command: bare when it holds only characters no shell treats specially, else quoted.
+function M.word(s)
+  s = tostring(s)
+  if s:match("^[%w%./_+,:@%-]+$") then return s end
+  return M.quote(s)
 end
 
 return M

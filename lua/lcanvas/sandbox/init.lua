@@ -10,6 +10,7 @@ local M = {}
 
 local USAGE = [[
 usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--catalog] [--quiet]
+                       [--parent PID]
 
 Runs a fake Canvas with demo data until interrupted. Tokens (seed default):
   sandbox-admin-token   sandbox-teacher-token   sandbox-student-token
@@ -25,6 +26,8 @@ prove tokens never go to foreign origins), a "storage" origin (uploads) and
 a Canvas Catalog origin (API key sandbox-catalog-key, sent as
 `Authorization: Token token="..."`); --catalog also prints its URL and key.
 Tests drive it through /__sandbox/ (requests, faults, config, reset).
+--parent PID (what `lcanvas --sandbox` passes): stop when that process, the
+parent, dies, however it dies.
 ]]
 
 local function read_pid()
@@ -70,6 +73,23 @@ function M.start(opts)
     catalog_port = catalog_port }
 end
 
+-- The ready line launchers wait for, and the human message.
+local function announce(s, opts)
+  io.stdout:write(string.format(
+    "lcanvas-sandbox ready pid=%d url=http://%s:%d alt=http://%s:%d storage=http://%s:%d catalog=http://%s:%d\n",
+    read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port, s.host, s.catalog_port))
+  io.stdout:flush()
+  if not opts.quiet then
+    -- One write per line: a reader polling stderr never sees half a line.
+    io.stderr:write(string.format("Sandbox Canvas at http://%s:%d (token: sandbox-admin-token). " ..
+      "Ctrl-C stops it.\n", s.host, s.port))
+    if opts.catalog then
+      io.stderr:write(string.format("Sandbox Canvas Catalog at http://%s:%d (API key: %s).\n",
+        s.host, s.catalog_port, Catalog.API_KEY))
+    end
+  end
+end
+
 function M.main(argv)
   local opts = {}
   local i = 1
@@ -86,6 +106,13 @@ function M.main(argv)
     elseif a == "--seed" then i = i + 1; opts.seed = argv[i]
     elseif a == "--quiet" then opts.quiet = true
     elseif a == "--catalog" then opts.catalog = true
+    elseif a == "--parent" then
+      i = i + 1
+      opts.parent = math.tointeger(tonumber(argv[i]))
+      if not opts.parent or opts.parent <= 0 then
+        io.stderr:write("lcanvas sandbox: --parent needs a process id\n")
+        return 2
+      end
     elseif a == "-h" or a == "--help" then io.write(USAGE); return 0
     else
       io.stderr:write("lcanvas sandbox: unknown argument '", tostring(a), "'\n", USAGE)
@@ -93,30 +120,33 @@ function M.main(argv)
     end
     i = i + 1
   end
+  if opts.parent then
+    -- The kernel sends SIGTERM when the parent dies (the lcanvas host's
+    -- PR_SET_PDEATHSIG), which stops the loop below like Ctrl-C: no
+    -- sandbox outlives a host killed by SIGKILL or SIGPIPE.
+    -- Elsewhere (not Linux, not the lcanvas executable) the host still
+    -- stops it when it ends normally.
+    local host = package.loaded["lcanvas.host"]
+    if host and host.die_with_parent and host.die_with_parent(opts.parent) == nil then
+      return 1  -- the parent is already gone
+    end
+  end
+  -- Under the lcanvas host, Ctrl-C and SIGTERM (also the parent's death)
+  -- arrive as an "interrupted" error, at any point: that is the normal way
+  -- to stop a sandbox.
+  local function interrupted(e) return tostring(e):find("interrupted", 1, true) ~= nil end
   local ok, s = pcall(M.start, opts)
   if not ok then
+    if interrupted(s) then return 0 end
     io.stderr:write("lcanvas sandbox: ", tostring(s), "\n")
     return 1
   end
-  -- One machine-readable line that launchers wait for.
-  io.stdout:write(string.format(
-    "lcanvas-sandbox ready pid=%d url=http://%s:%d alt=http://%s:%d storage=http://%s:%d catalog=http://%s:%d\n",
-    read_pid(), s.host, s.port, s.host, s.alt_port, s.host, s.storage_port, s.host, s.catalog_port))
-  io.stdout:flush()
-  if not opts.quiet then
-    -- One write per line: a reader polling stderr never sees half a line.
-    io.stderr:write(string.format("Sandbox Canvas at http://%s:%d (token: sandbox-admin-token). " ..
-      "Ctrl-C stops it.\n", s.host, s.port))
-    if opts.catalog then
-      io.stderr:write(string.format("Sandbox Canvas Catalog at http://%s:%d (API key: %s).\n",
-        s.host, s.catalog_port, Catalog.API_KEY))
-    end
-  end
-  local called, loop_ok, err = pcall(s.cq.loop, s.cq)
+  local called, loop_ok, err = pcall(function()
+    announce(s, opts)
+    return s.cq:loop()
+  end)
   if not called then loop_ok, err = false, loop_ok end
-  -- Under the lcanvas host, Ctrl-C and SIGTERM arrive as an "interrupted"
-  -- error: that is the normal way to stop a sandbox.
-  if not loop_ok and not tostring(err):find("interrupted", 1, true) then
+  if not loop_ok and not interrupted(err) then
     io.stderr:write("lcanvas sandbox: ", tostring(err), "\n")
     return 1
   end

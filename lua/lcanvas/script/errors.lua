@@ -4,9 +4,12 @@ local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
---- lcanvas.script.is_interrupt(err): whether err is the host's Ctrl-C (or SIGTERM) interrupt, raised as "interrupted".
+--- lcanvas.script.is_interrupt(err): whether err is the host's Ctrl-C (or SIGTERM) interrupt: "interrupted" raised in Lua, or the Interrupted lcanvas.Error of a request it stopped.
 function M.is_interrupt(err)
-  return type(err) == "string" and (err == "interrupted" or err:find(": interrupted$") ~= nil)
+  if type(err) == "string" then return err == "interrupted" or err:find(": interrupted$") ~= nil end
+  if type(err) ~= "table" and type(err) ~= "userdata" then return false end
+  local ok, kind = pcall(function() return err.kind end)
+  return ok and kind == "Interrupted"
 end
 
 --- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.

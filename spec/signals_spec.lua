@@ -1,0 +1,204 @@
+-- Signals: Ctrl-C (SIGINT) and SIGTERM stop a script at once, whatever it
+-- waits for (an answer, a retry, the rate gate), with exit status 130 / 143,
+-- its <close> handlers run and no temporary output file left; and the
+-- sandbox of `lcanvas --sandbox` dies with its host, however the host dies.
+-- Everything runs as real subprocesses against the real sandbox.
+local sandbox = require "helper"
+local socket = require "socket"
+
+local BUILD = os.getenv("LCANVAS_BUILD") or "build"
+local ROOT = sandbox.root:sub(1, 1) == "/" and sandbox.root or (os.getenv("PWD") .. "/" .. sandbox.root)
+local EXE = ROOT .. "/" .. BUILD .. "/lcanvas"  -- absolute: scripts run in their own directory
+local read_file, write_file = sandbox.read_file, sandbox.write_file
+
+-- Polls pred every 10 ms for up to `limit` seconds; its value, or nil.
+local function wait_for(limit, pred)
+  local deadline = socket.gettime() + limit
+  repeat
+    local v = pred()
+    if v then return v end
+    socket.sleep(0.01)
+  until socket.gettime() > deadline
+  return nil
+end
+
+local function ls(dir)
+  local names = {}
+  local h = io.popen("ls -A " .. sandbox.quote(dir))
+  for name in h:lines() do names[#names + 1] = name end
+  h:close()
+  table.sort(names)
+  return table.concat(names, " ")
+end
+
+-- Kills whatever still listens behind url (a sandbox the code under test
+-- failed to stop), so a failing run leaves nothing behind.
+local function kill_listener(url)
+  local port = url and url:match(":(%d+)")
+  if not port then return end
+  local h = io.popen("ss -ltnpH 'sport = :" .. port .. "' 2>/dev/null")
+  for pid in h:read("a"):gmatch("pid=(%d+)") do os.execute("kill -9 " .. pid) end
+  h:close()
+end
+
+describe("signals", function()
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  local latencies = {}
+  teardown(function()
+    if #latencies > 0 then
+      table.sort(latencies)
+      io.stderr:write(string.format("\nsignal to exit: min %.0f ms, median %.0f ms, max %.0f ms (%d runs)\n",
+        latencies[1] * 1000, latencies[(#latencies + 1) // 2] * 1000, latencies[#latencies] * 1000, #latencies))
+    end
+  end)
+
+  -- Runs a script that writes an lcanvas.outfile, registers a <close>
+  -- handler, runs `prepare`, announces itself and blocks in `canvas:get_user(3)`;
+  -- sends `sig` once it blocks; returns the exit status, the seconds from
+  -- the signal to the exit, the files left and what the <close> handler saw.
+  local function interrupt(sig, prepare)
+    local dir = sandbox.tmpname()
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    local script = dir .. "/script.lua"
+    write_file(script, string.format([[
+      local dir = %q
+      local lcanvas = require "lcanvas"
+      local out <close> = lcanvas.outfile.open(dir .. "/out.txt")
+      out:write("partial\n")
+      KEPT = lcanvas.outfile.open(dir .. "/kept.txt")   -- no <close>: removed when Lua closes
+      KEPT:write("partial\n")
+      local marker <close> = setmetatable({}, { __close = function(_, err)
+        local f = assert(io.open(dir .. "/closed", "w"))
+        f:write(tostring(err))
+        f:close()
+      end })
+      %s
+      io.open(dir .. "/ready", "w"):close()
+      canvas:get_user(3)
+      io.open(dir .. "/finished", "w"):close()
+    ]], dir, prepare or ""))
+    local run = dir .. "/run"
+    os.execute("mkdir -p " .. sandbox.quote(run))
+    -- In the background: the host's pid, then its exit status, each
+    -- written whole (renamed into place).
+    os.execute(string.format(
+      "(cd %q || exit; env -u LD_PRELOAD XDG_CONFIG_HOME=. CANVAS_API_URL=%q CANVAS_API_TOKEN=%q %q %q " ..
+      ">out 2>err </dev/null & echo $! >pid.w && mv pid.w pid; wait $!; echo $? >rc.w && mv rc.w rc) " ..
+      ">/dev/null 2>&1 &",
+      run, sandbox.url, sandbox.tokens.admin, EXE, script))
+    local pid = assert(wait_for(10, function() return tonumber(read_file(run .. "/pid") or "") end),
+      "the script did not start")
+    local ready = wait_for(10, function() return read_file(dir .. "/ready") end)
+    assert(ready, "the script did not reach its request: " .. tostring(read_file(run .. "/err")))
+    socket.sleep(0.3)  -- now inside the wait
+    local t0 = socket.gettime()
+    os.execute("kill -" .. sig .. " " .. pid)
+    local rc = wait_for(5, function() return tonumber(read_file(run .. "/rc") or "") end)
+    local elapsed = socket.gettime() - t0
+    if not rc then os.execute("kill -9 " .. pid .. " 2>/dev/null") end
+    wait_for(5, function() return read_file(run .. "/rc") end)
+    local err = read_file(run .. "/err") or ""
+    local closed = read_file(dir .. "/closed")
+    os.execute("rm -rf " .. sandbox.quote(run))
+    local left = ls(dir)
+    os.execute("rm -rf " .. sandbox.quote(dir))
+    if rc then latencies[#latencies + 1] = elapsed end
+    return rc, elapsed, left, closed, err
+  end
+
+  local function check(sig, status, prepare)
+    local rc, elapsed, left, closed, err = interrupt(sig, prepare)
+    assert.equal(status, rc, "exit status; stderr: " .. err)
+    -- The wait would last 10 s or more; the script stops at once.
+    assert.is_true(elapsed < 1, string.format("stopped %.2f s after the signal", elapsed))
+    assert.matches("nterrupted", closed or "(the <close> handler did not run)")
+    -- No output file, no temporary file: only what the script made itself.
+    assert.equal("closed ready script.lua", left)
+    assert.matches(sig == "INT" and "lcanvas: interrupted\n" or "lcanvas: terminated\n", err)
+  end
+
+  describe("during a request to a server that answers after 10 s", function()
+    before_each(function() sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000 }) end)
+    it("Ctrl-C: exit 130", function() check("INT", 130) end)
+    it("SIGTERM: exit 143", function() check("TERM", 143) end)
+  end)
+
+  describe("during a retry wait (503, Retry-After: 30)", function()
+    before_each(function()
+      sandbox.fault({ path = "/api/v1/users/3", status = 503, count = 10,
+        headers = { ["Retry-After"] = "30" }, body = '{"errors":[{"message":"down"}]}' })
+    end)
+    it("Ctrl-C: exit 130", function() check("INT", 130) end)
+    it("SIGTERM: exit 143", function() check("TERM", 143) end)
+  end)
+
+  describe("during a throttle wait (X-Rate-Limit-Remaining: 0)", function()
+    -- The first answer says the bucket is empty: the rate gate holds the
+    -- next request about 10 s for it to refill.
+    local drain = "canvas:get_user(3)"
+    before_each(function()
+      sandbox.fault({ path = "/api/v1/users/3", status = 200, count = 1,
+        headers = { ["X-Rate-Limit-Remaining"] = "0" }, body = '{"id":3,"name":"Sam Student"}' })
+    end)
+    it("Ctrl-C: exit 130", function() check("INT", 130, drain) end)
+    it("SIGTERM: exit 143", function() check("TERM", 143, drain) end)
+  end)
+
+  it("during the requests of tasks: Ctrl-C ends them all", function()
+    sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000, count = 4 })
+    local prepare = [[
+      io.open(dir .. "/ready", "w"):close()
+      canvas:map({ 1, 2, 3, 4 }, function() return canvas:get_user(3) end)
+    ]]
+    local rc, elapsed, left, closed, err = interrupt("INT", prepare)
+    assert.equal(130, rc, "exit status; stderr: " .. err)
+    assert.is_true(elapsed < 1, string.format("stopped %.2f s after the signal", elapsed))
+    assert.matches("nterrupted", closed or "(the <close> handler did not run)")
+    assert.equal("closed ready script.lua", left)
+  end)
+end)
+
+describe("the sandbox of lcanvas --sandbox", function()
+  it("dies with a host killed by SIGPIPE (| head -1)", function()
+    local script = sandbox.tmpname() .. ".lua"
+    write_file(script, [[
+      print(canvas:base_url())
+      for i = 1, 1000000 do print(i) end
+    ]])
+    -- luasocket ignores SIGPIPE in this process, and children inherit
+    -- that: give the host the default action a shell would.
+    local h = io.popen(string.format("env -u LD_PRELOAD --default-signal=PIPE %q --sandbox %q | head -1",
+      EXE, script))
+    local url = h:read("l")
+    h:close()
+    os.remove(script)
+    assert.matches("^http://127%.0%.0%.1:%d+/?$", url)
+    local gone = wait_for(2, function() return sandbox.stopped(url) end)
+    if not gone then kill_listener(url) end
+    assert.is_true(gone, "the sandbox still listens at " .. url)
+  end)
+
+  it("dies with a host killed by SIGKILL", function()
+    local script = sandbox.tmpname() .. ".lua"
+    local out = sandbox.tmpname()
+    write_file(script, [[
+      print(canvas:base_url())
+      io.stdout:flush()
+      io.read("a")   -- blocks until killed
+    ]])
+    local h = io.popen(string.format(
+      "sleep 5 2>/dev/null | env -u LD_PRELOAD %q --sandbox %q >%q 2>/dev/null & echo $!", EXE, script, out))
+    local pid = assert(tonumber(h:read("l")))
+    h:close()
+    local url = wait_for(10, function() return (read_file(out) or ""):match("^(http://%S+)\n") end)
+    assert(url, "the script did not start")
+    os.execute("kill -9 " .. pid)
+    local gone = wait_for(2, function() return sandbox.stopped(url) end)
+    if not gone then kill_listener(url) end
+    os.remove(script)
+    os.remove(out)
+    assert.is_true(gone, "the sandbox still listens at " .. url)
+  end)
+end)
