@@ -226,19 +226,16 @@ return function(app)
     return present(ctx, student, link_roots_between(observer.id, student.id))
   end)
 
+  -- UserObserveesController#destroy reads no root_account_id: it removes the
+  -- link for every root account (remove_observee destroys all the
+  -- observer's user_observees rows for that student), whatever is sent.
   app:route("DELETE", "/users/:user/observees/:observee_id", function(self, ctx)
     local observer = ctx.user
     self:require_manage(ctx, observer)
     local student = app:find_user(ctx, ctx.args.observee_id)
-    local only = ctx.params.root_account_id
-    if only ~= nil then
-      only = math.tointeger(tonumber(only))
-      if not only then app.bad_request("root_account_id must be an id", "root_account_id", "invalid") end
-    end
     local st, kept, removed = state(), {}, 0
     for _, l in ipairs(st.links) do
-      if l.observer_id == observer.id and l.student_id == student.id
-          and (not only or l.root_account_id == only) then
+      if l.observer_id == observer.id and l.student_id == student.id then
         removed = removed + 1
       else
         kept[#kept + 1] = l
