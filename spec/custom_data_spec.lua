@@ -144,7 +144,9 @@ describe("User custom data", function()
     -- what the methods never send, sent by hand
     local e2 = capture(function() c:request("GET", "users/3/custom_data") end)
     assert.equal("BadRequest", e2.kind)
-    assert.equal("ns", e2.errors[1].field)
+    -- CustomDataController's own 400 body: {"message": "invalid namespace"}
+    assert.equal("invalid namespace", e2.message)
+    assert.same({ message = "invalid namespace" }, lcanvas.json.decode(e2.body))
     local e3 = capture(function() c:request("PUT", "users/3/custom_data/x", { ns = NS }, { json = true }) end)
     assert.equal("BadRequest", e3.kind)
     local e4 = capture(function() u:set_custom_data(NS, "x", lcanvas.null) end)

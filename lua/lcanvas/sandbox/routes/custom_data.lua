@@ -32,14 +32,18 @@ end
 return function(app)
   local store = app.store
 
+  -- CustomDataController answers its 400s as a bare {message = ...}, not
+  -- Canvas's usual {errors = [...]} (render json: {message: ...}).
+  local function bad_request(message) app.halt(400, { message = message }) end
+
   local function ns_data(ctx)
     local ns = ctx.params.ns
-    if type(ns) ~= "string" or ns == "" then app.bad_request("invalid namespace", "ns") end
+    if type(ns) ~= "string" or ns == "" then bad_request("invalid namespace") end
     store.custom_data[ctx.user.id] = store.custom_data[ctx.user.id] or {}
     return store.custom_data[ctx.user.id], ns
   end
 
-  local function no_data() app.bad_request("no data for scope", "scope") end
+  local function no_data() bad_request("no data for scope") end
 
   local function get_custom(self, ctx)
     self:require_manage(ctx, ctx.user)
@@ -56,7 +60,7 @@ return function(app)
     self:require_manage(ctx, ctx.user)
     local root, ns = ns_data(ctx)
     local data = ctx.params.data
-    if data == nil or data == json.null then app.bad_request("no data specified", "data") end
+    if data == nil or data == json.null then bad_request("no data specified") end
     local keys = scope_keys(ctx.args.scope)
     if #keys == 0 then
       local status = (root[ns] == nil or root[ns] == json.null) and 201 or 200
