@@ -53,6 +53,71 @@ Exit status: 0 success, 1 a script error (or what the script returned or
 passed to os.exit), 2 a usage or configuration error, 130 interrupted.
 ]]
 
+-- lcanvas's own options that change how a script runs, and whether each
+-- takes a value. After the script's name they would silently go to the
+-- script (`lcanvas codes.lua 1 --dry-run` would make real changes), so
+-- they are refused there. --help and --version are not among them: a
+-- script answers its own --help.
+M.OWN = { ["--url"] = true, ["--token-file"] = true, ["--refresh-file"] = true,
+  ["--profile"] = true, ["--catalog-url"] = true, ["--catalog-token-file"] = true,
+  ["--sandbox"] = false, ["--dry-run"] = false, ["-v"] = false, ["-vv"] = false,
+  ["--verbose"] = false, ["-q"] = false, ["--quiet"] = false }
+
+--- lcanvas.cli.options.own_option(word): the option name when word is one of lcanvas's own run options (`--dry-run`, `--url=X` ...), else nil.
+function M.own_option(word)
+  local name = type(word) == "string" and (word:match("^(%-%-[%w-]+)=") or word)
+  if name and M.OWN[name] ~= nil then return name end
+end
+
+--- lcanvas.cli.options.corrected(argv, first, at): the command line with lcanvas's own options found from argv[first] on moved to position `at` (before the script); returns it as shell words and the names moved.
+function M.corrected(argv, first, at)
+  local shell = require "lcanvas.cli.shell"
+  local rest, moved, names = {}, {}, {}
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    local name = i >= first and M.own_option(a)
+    if name then
+      names[#names + 1] = name
+      moved[#moved + 1] = a
+      if M.OWN[name] and not a:find("=", 1, true) and argv[i + 1] then
+        i = i + 1
+        moved[#moved + 1] = argv[i]
+      end
+    else
+      rest[#rest + 1] = { a, i }
+    end
+    i = i + 1
+  end
+  local kept = {}
+  for _, r in ipairs(rest) do
+    if r[2] == at then for _, m in ipairs(moved) do kept[#kept + 1] = m end end
+    kept[#kept + 1] = r[1]
+  end
+  local words = { "lcanvas" }
+  for _, w in ipairs(kept) do
+    words[#words + 1] = w:match("^[%w%-_./=:@,+]+$") and w or shell.quote(w)
+  end
+  return table.concat(words, " "), names
+end
+
+-- Refuses lcanvas's own options after the script name (or among -e CODE's
+-- arguments), showing the command line that means what was probably
+-- meant. `lcanvas [options] -- SCRIPT args...` still passes them to the
+-- script.
+function M.check_misplaced(argv, o)
+  local first = #argv - #o.script_args + 1
+  for j = first, #argv do
+    if M.own_option(argv[j]) then
+      local line, names = M.corrected(argv, first, o.script and first - 1 or first)
+      local them = #names == 1 and "it" or "them"
+      usage_error("%s after the script name would go to the script, not to lcanvas; " ..
+        "put %s before the script: %s (`lcanvas -- SCRIPT args...` passes %s to the script)",
+        table.concat(names, ", "), them, line, them)
+    end
+  end
+end
+
 --- lcanvas.cli.options.parse(argv): lcanvas's own options up to the script name (or -e CODE, run SCRIPT, sandbox ...); the rest is the script's arguments.
 function M.parse(argv)
   local o = { script_args = {}, verbose = 0 }
@@ -95,6 +160,7 @@ function M.parse(argv)
       i = i + 1
       if not o.script and not o.code and argv[i] then o.script = argv[i]; i = i + 1 end
       for j = i, #argv do o.script_args[#o.script_args + 1] = argv[j] end
+      o.explicit_args = true
       break
     elseif inline or (a:sub(1, 1) == "-" and a ~= "-") then
       usage_error("unknown option '%s' (see lcanvas --help)", a)
@@ -106,6 +172,7 @@ function M.parse(argv)
     i = i + 1
   end
   if o.run and not o.script then usage_error("run needs a SCRIPT (see lcanvas --help)") end
+  if not o.explicit_args and (o.script or o.code) then M.check_misplaced(argv, o) end
   if o.script and o.interactive then usage_error("-i runs a prompt, not a script; use -e CODE -i") end
   return o
 end

@@ -19,7 +19,7 @@ local User = core.define_rows("User", {
     returns = "PageView", list = true,
     doc = "The user's page view history." },
   { name = "create_pairing_code", method = "POST", path = "users/{id}/observer_pairing_codes",
-    returns = "PairingCode",
+    returns = "PairingCode", item_fields = { user_id = "{id}" },
     doc = "A pairing code an observer can use to link to this student." },
 
   -- The rest of canvasapi's User class
