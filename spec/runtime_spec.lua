@@ -118,8 +118,9 @@ describe("lcanvas for admins", function()
         "put it before the script: lcanvas --dry-run codes.lua 1 (`lcanvas -- SCRIPT args...` " ..
         "passes it to the script)\n", err)
       assert.same({}, api_changes())
-      code, _, err = run("--sandbox codes.lua --url=https://x.example -v 'a b' --profile test", env, dir)
+      code, out, err = run("--sandbox codes.lua --url=https://x.example -v 'a b' --profile test", env, dir)
       assert.equal(2, code)
+      assert.equal("", out)
       assert.matches("%-%-url, %-v, %-%-profile after the script name", err)
       assert.matches("lcanvas %-%-sandbox %-%-url=https://x%.example %-v %-%-profile test codes%.lua 'a b' ", err)
       -- a script still takes its own options, and `--` hands it lcanvas's too
@@ -163,8 +164,9 @@ describe("lcanvas for admins", function()
       assert.equal("lcanvas: lookup.lua:2: ResourceDoesNotExist: GET /api/v1/users/999999 -> 404 " ..
         "The specified resource does not exist.\n", err)
       -- -v: the request log and the full traceback
-      code, _, err = run("-v lookup.lua", env, dir)
+      code, out, err = run("-v lookup.lua", env, dir)
       assert.equal(1, code)
+      assert.equal("Sam Student\n", out)
       assert.matches("stack traceback:", err)
       assert.matches("lookup%.lua:2: in", err)
       os.execute("rm -rf " .. q(dir))
@@ -206,9 +208,10 @@ describe("lcanvas for admins", function()
       assert.equal("lcanvas: the Canvas URL https://school.instructure.com/courses/12 (from CANVAS_API_URL) " ..
         "is not a site's address: it has the path /courses/12; use the origin " ..
         "https://school.instructure.com (for instance --url https://school.instructure.com)\n", err)
-      code, _, err = run("--url https://school.instructure.com/?x=1 -e 'print(1)'",
+      code, out, err = run("--url https://school.instructure.com/?x=1 -e 'print(1)'",
         { CANVAS_API_TOKEN = "a-long-enough-token" })
       assert.equal(2, code)
+      assert.equal("", out)
       assert.matches("use the origin https://school%.instructure%.com ", err)
       -- an origin with or without its slash is fine
       code, out, err = run("--url " .. q(sandbox.url .. "/") .. " -e 'print(canvas:get_user(3).name)'",
