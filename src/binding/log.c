@@ -55,9 +55,10 @@ void lcb_status_after(int at_line_start)
     if (at_line_start && status.text[0] && !status.shown) status_paint();
 }
 
-/* core.status_draw(text [, final]): draws text as the status line; final
- * ends it with a newline (it stays as an ordinary line). While the cursor
- * is inside another output's line, the text is only kept for later. */
+/* core.status_draw(text [, final [, later]]): draws text as the status
+ * line; final ends it with a newline (it stays as an ordinary line); later
+ * only keeps the text for the next redraw (a throttled update). While the
+ * cursor is inside another output's line, the text is only kept too. */
 static int l_status_draw(lua_State *L)
 {
     size_t len;
@@ -66,7 +67,7 @@ static int l_status_draw(lua_State *L)
     if (len >= sizeof status.text) len = sizeof status.text - 1;
     memcpy(status.text, text, len);
     status.text[len] = '\0';
-    if (status.partial) {
+    if (status.partial || (lua_toboolean(L, 3) && !final)) {
         if (final) status.text[0] = '\0';
         return 0;
     }

@@ -75,8 +75,11 @@ local function render(p, final)
   local now = clock()
   -- A terminal is redrawn at most ten times a second; forced output (tests)
   -- shows every step so it is predictable.
-  if not final and not forced and p.drawn_at and now - p.drawn_at < 0.1 then return end
-  p.drawn_at = now
+  -- A throttled update is still kept, so a redraw after other output
+  -- shows the latest count.
+  local later = not final and not forced and p.drawn_at and now - p.drawn_at < 0.1
+  if later and current ~= p then return end
+  if not later then p.drawn_at = now end
   local elapsed = now - p.started
   local text
   if p.formatter then
@@ -90,7 +93,7 @@ local function render(p, final)
     if elapsed >= 0.2 then text = text .. string.format(", %.1f/s", p.done / elapsed) end
   end
   install_guards()
-  core.status_draw(text, final)
+  core.status_draw(text, final, later)
   current = (not final) and p or nil
 end
 
