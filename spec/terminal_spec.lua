@@ -106,9 +106,9 @@ describe("lcanvas in a terminal", function()
       ]])
       start(q(script), env)
       -- while the script sleeps, the progress line is back on the last line
-      local mid = wait_for("^waiting$")
+      wait_for("^waiting$")
       sleep(0.5)
-      mid = screen()
+      local mid = screen()
       assert.matches("^rows: 3/3 %(100%%%)", mid[#mid])
       assert.equal("waiting", mid[#mid - 1])
       local lines, status = finished()
@@ -140,7 +140,8 @@ describe("lcanvas in a terminal", function()
       assert.equal(0, status, table.concat(lines, "\n"))
       local gets, rows = 0, 0
       for _, l in ipairs(lines) do
-        if l:match("^lcanvas: GET /api/v1/accounts/1/users%?[^ ]* %-> 200 %(%d+ ms, rate limit remaining [%d.]+%)$") then
+        if l:match("^lcanvas: GET /api/v1/accounts/1/users%?[^ ]* %-> 200 " ..
+            "%(%d+ ms, rate limit remaining [%d.]+%)$") then
           gets = gets + 1
         elseif l:match("^%d+%s+%a+ %a+$") then
           rows = rows + 1
