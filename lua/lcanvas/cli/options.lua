@@ -12,15 +12,20 @@ usage: lcanvas [options] SCRIPT [args...]
        lcanvas [options] run SCRIPT [args...]
        lcanvas [options] -e CODE [-i]
        lcanvas [options] -i
-       lcanvas sandbox [--port N] [--seed FILE]
+       lcanvas [options] -- SCRIPT [args...]
+       lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--catalog] [--quiet]
        lcanvas --help | --version
 
 Runs a Lua 5.4 script with `arg` set as lua does and a global `canvas`
 connected to Canvas (and `catalog` when a Catalog is configured).
+lcanvas's options go before the script's name; one after it (such as
+--dry-run) is refused with the corrected command line, unless `--` hands
+everything after the script to it.
 
 options:
-  --url URL          Canvas base URL (default: $CANVAS_API_URL, then the
-                     config file's profile)
+  --url URL          Canvas base URL, the site's origin such as
+                     https://school.instructure.com (default:
+                     $CANVAS_API_URL, then the config file's profile)
   --token-file FILE  read the API token from FILE (default: $CANVAS_API_TOKEN,
                      then the profile); the file must not be readable by
                      group or others
@@ -41,16 +46,26 @@ options:
   --sandbox          start a local sandbox Canvas with demo data, point
                      `canvas` at it, and stop it when the script ends
   --dry-run          send reads, but only print POST/PUT/PATCH/DELETE
-                     requests (on stderr) and count them
-  -v, --verbose      one line per request on stderr; -vv adds the bodies
+                     requests (on stderr) and count them; methods answer
+                     with what they would have sent (marked dry_run), and
+                     output files go beside the real ones (x.dry-run.csv)
+  -v, --verbose      one line per request on stderr; -vv adds the bodies;
+                     a Canvas error then shows its full traceback
   -q, --quiet        no progress line
   -e CODE            run CODE instead of a script
-  -i                 interactive prompt (after -e CODE, if given)
+  -i                 interactive prompt (after -e CODE, if given); line
+                     editing and history with lua-readline; type `help`
   -h, --help         show this help
   --version          show the version
 
+Environment: CANVAS_API_URL, CANVAS_API_TOKEN, CANVAS_CATALOG_URL,
+CANVAS_CATALOG_TOKEN, XDG_CONFIG_HOME; LCANVAS_PROGRESS (1 forces the
+progress line on, 0 off), LCANVAS_READLINE (0: a plain prompt),
+LCANVAS_HISTORY (the prompt's history file, default ~/.lcanvas_history).
+
 Exit status: 0 success, 1 a script error (or what the script returned or
 passed to os.exit), 2 a usage or configuration error, 130 interrupted.
+See `man lcanvas` and doc/reference.md.
 ]]
 
 -- lcanvas's own options that change how a script runs, and whether each

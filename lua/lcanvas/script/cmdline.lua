@@ -5,6 +5,9 @@
 local M = {}
 
 -- Exit statuses the scripts document.
+--- lcanvas.script.OK: exit status 0, every row done.
+--- lcanvas.script.ROW_FAILED: exit status 1, some rows failed (listed at the end).
+--- lcanvas.script.BAD_INPUT: exit status 2, bad usage or input; nothing was changed.
 M.OK, M.ROW_FAILED, M.BAD_INPUT = 0, 1, 2
 
 --- lcanvas.script.name(): the running script's name (arg[0] without directory and .lua), for messages.

@@ -11,6 +11,7 @@ local M = {}
 -- The metatable of the error the lcanvas host raises for os.exit(code)
 -- ({ code = n }); shared so that `<close>` handlers and row pcalls can tell
 -- a deliberate exit from a failure.
+--- lcanvas.outfile.Exit: the metatable of the host's os.exit unwinding ({code = n}); see is_exit.
 M.Exit = { __name = "lcanvas.Exit" }
 M.Exit.__tostring = function(e) return "exit " .. tostring(e.code) end
 
@@ -22,6 +23,7 @@ end
 -- Under `lcanvas --dry-run` (which sets this) an output file never
 -- replaces the real one: it is written beside it, codes.csv as
 -- codes.dry-run.csv, and closing it says so on stderr.
+--- lcanvas.outfile.dry_run: true under `lcanvas --dry-run`: files are then written beside the real ones (see target).
 M.dry_run = false
 
 --- lcanvas.outfile.target(path): where a write to `path` lands: `path` itself, or under a dry run the file beside it (codes.csv gives codes.dry-run.csv).
@@ -103,6 +105,7 @@ Outfile.__gc = Outfile.abort
 -- Writers built on an output file (csv.lua, jsonl.lua) keep it in `self.out`
 -- and share these three: close completes it, abort removes it, and `<close>`
 -- does one or the other as the block ended.
+--- lcanvas.outfile.delegate(Writer): gives a writer class built on an output file (in `self.out`) close, abort and `<close>`.
 function M.delegate(Writer)
   function Writer:close() return self.out:close() end
   function Writer:abort() return self.out:abort() end

@@ -16,6 +16,7 @@ local clock = host and host.clock or os.time
 
 local forced = os.getenv("LCANVAS_PROGRESS")
 local tty
+--- lcanvas.progress.quiet: true turns every progress line off (the host's --quiet).
 M.quiet = false
 
 --- lcanvas.progress.enabled(): whether progress lines are shown.
@@ -98,6 +99,7 @@ local function render(p, final)
 end
 
 --- lcanvas.progress(label [, total]): a progress line for a script's own loop; p:add(n), p:set(n), p:finish() (also closed by `<close>`).
+--- lcanvas.progress.new(label [, total]): the same as lcanvas.progress(label, total).
 function M.new(label, total)
   if current then current:finish() end
   local p = setmetatable({ label = tostring(label or "progress"), total = total, done = 0,

@@ -12,6 +12,7 @@ local args = require "lcanvas.args"
 local M = {}
 
 -- Catalog answers at most 100 items a page; a larger per_page is clamped.
+--- lcanvas.catalog.MAX_PER_PAGE: the largest page Catalog serves (100); a larger per_page is clamped to it.
 M.MAX_PER_PAGE = 100
 
 local Catalog = {}
