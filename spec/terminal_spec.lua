@@ -153,6 +153,22 @@ describe("lcanvas in a terminal", function()
       assert.equal(4, gets)   -- 312 users, 100 a page
       assert.equal(7, rows)   -- ids 40, 80, ..., 280 (and 43460000000000001 is not one)
     end)
+
+    it("leaves no list line behind an error that stops the loop", function()
+      local script = tmpname() .. ".lua"
+      write_file(script, table.concat({
+        "for u in canvas:list('accounts/1/users', { per_page = 100 }) do",
+        "  if u.id % 100 == 0 then print(u.id) end",
+        "  if u.id == 200 then canvas:get_user(999999) end",
+        "end", "" }, "\n"))
+      start(q(script), env)
+      local lines, status = finished()
+      os.remove(script)
+      assert.equal(1, status)
+      local name = script:match("[^/]+$")
+      assert.same({ "100", "200", "lcanvas: " .. script .. ":3: ResourceDoesNotExist: GET /api/v1/users/999999 " ..
+        "-> 404 The specified resource does not exist." }, lines, name)
+    end)
   end)
 
   describe("the -i prompt", function()

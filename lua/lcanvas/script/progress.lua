@@ -125,7 +125,13 @@ end
 function Progress:finish()
   if self.finished then return end
   self.finished = true
-  if self.drawn_at or current == self then render(self, true) end
+  if self.transient and not forced then
+    -- A list's line left unfinished (the loop broke off, an error): it
+    -- goes away rather than staying under what was printed.
+    if current == self then core.status_erase() end
+  elseif self.drawn_at or current == self then
+    render(self, true)
+  end
   if current == self then current = nil end
 end
 Progress.__close = Progress.finish
@@ -144,6 +150,7 @@ function M.attach(client)
     if not p then
       local requests0 = client:stats().requests - 1
       p = M.new("list")
+      p.transient = true
       p.formatter = function(self, elapsed)
         local reqs = client:stats().requests - requests0
         -- A rate over the first few milliseconds means nothing yet.
