@@ -21,11 +21,30 @@ local M = {}
 
 M.REGENERATE = "scripts/build build && lua5.4 scripts/gen-reference.lua doc/reference.md"
 
--- The types whose methods must be documented, in reference order. Others
--- found at run time (new resource types) follow alphabetically.
-local ORDER = { "lcanvas", "Client", "PaginatedList", "Error", "Object" }
+-- The types and modules whose functions must be documented, in reference
+-- order. Others found at run time (new resource types) follow
+-- alphabetically.
+local ORDER = { "lcanvas", "lcanvas.csv", "lcanvas.jsonl", "lcanvas.json", "lcanvas.outfile",
+  "lcanvas.progress", "lcanvas.catalog", "lcanvas.script", "Client", "PaginatedList", "Error", "Object" }
+-- The public modules besides `lcanvas` itself: its fields that are tables
+-- of functions (lcanvas.core, the C binding, is documented through its
+-- types), and what `require "lcanvas.script"` gives.
+M.EXTRA_MODULES = { ["lcanvas.script"] = "lcanvas.script" }
+M.NOT_MODULES = { core = true, kinds = true }
 local INTRO = {
   lcanvas = "The module returned by `require \"lcanvas\"`.",
+  ["lcanvas.csv"] = "RFC 4180 CSV in and out (`lua/lcanvas/script/csv.lua`).",
+  ["lcanvas.jsonl"] = "JSON lines in and out, exact 64-bit integers (`lua/lcanvas/script/jsonl.lua`).",
+  ["lcanvas.json"] = "JSON with exact integers (the C binding's parser and writer).",
+  ["lcanvas.outfile"] = "Output files that appear complete or not at all (`lua/lcanvas/script/outfile.lua`).",
+  ["lcanvas.progress"] = "The live progress line on a terminal (`lua/lcanvas/script/progress.lua`); " ..
+    "`lcanvas.progress(label, total)` makes one.",
+  ["lcanvas.catalog"] = "Canvas Catalog's Users API (`lua/lcanvas/types/catalog.lua`).",
+  ["lcanvas.script"] = "What the bundled automation scripts share: `require \"lcanvas.script\"` " ..
+    "(`lua/lcanvas/script/`).",
+  PairingCode = "What a student hands an observer to link accounts, from `user:create_pairing_code()` " ..
+    "(`lua/lcanvas/types/pairing_code.lua`). Fields: user_id, code, expires_at, workflow_state; " ..
+    "no methods of its own beyond [Object](#object)'s.",
   Client = "A connection to one Canvas instance, from `lcanvas.new(base_url, token, opts)`.",
   PaginatedList = "A lazy list that follows Canvas's pagination links.",
   Error = "The error object raised for anything that goes wrong with Canvas (`lcanvas.Error`).",
@@ -56,14 +75,25 @@ function M.scan_docs(root)
     local n = 0
     for line in io.lines(root .. "/" .. file) do
       n = n + 1
-      local type_, sep, name, args, text = line:match("^%s*" .. prefix ..
-        "%s*([%a_][%w_]*)([:.])([%a_][%w_]*)%s*(%b())%s*:%s*(.-)%s*$")
+      -- `Type:method(args): text`, `lcanvas.fn(args): text`, `lcanvas.mod.fn(args): text`
+      local type_, sep, name, gap, args, text = line:match("^%s*" .. prefix ..
+        "%s*([%a_][%w_.]*)([:.])([%a_][%w_]*)(%s*)(%b())%s*:%s*(.-)%s*$")
+      local value = false
+      -- In a module path the name and its "(" touch: "lcanvas.script.csv (the ...)"
+      -- is a file's header, not a function.
+      if type_ and type_:find(".", 1, true) and gap ~= "" then type_ = nil end
+      if not type_ and n > 1 then
+        -- A value or a module: `lcanvas.null: text` (on a file's first line,
+        -- the same form is the file's header, not an entry).
+        type_, name, text = line:match("^%s*" .. prefix .. "%s*(lcanvas[%w_.]*)%.([%a_][%w_]*):%s+(.-)%s*$")
+        sep, args, value = ".", "", true
+      end
       if type_ and text ~= "" then
         local key = type_ .. ":" .. name
         if docs[key] then dupes[#dupes + 1] = string.format("%s (%s:%d and %s:%d)",
           key, docs[key].file, docs[key].line, file, n) end
         docs[key] = { type = type_, name = name, sep = sep, args = args, text = text,
-                      file = file, line = n }
+                      file = file, line = n, value = value }
       end
     end
   end
@@ -99,14 +129,32 @@ function M.runtime(core, lcanvas)
       end
     end
   end
-  types.lcanvas = {}
-  for name, v in pairs(lcanvas) do
-    local mt = type(v) == "table" and getmetatable(v)
-    -- A callable module (lcanvas.progress) is a public function too.
-    if type(v) == "function" or (mt and mt.__call) then types.lcanvas[name] = {} end
+  -- The modules: each function (a callable table counts: lcanvas.progress)
+  -- and each value (lcanvas.null, a module as a field of lcanvas) needs a
+  -- doc line.
+  local function module(tname, mod)
+    local t = {}
+    for name, v in pairs(mod) do
+      local mt = type(v) == "table" and getmetatable(v)
+      if type(name) == "string" and not name:match("^_") then
+        if type(v) == "function" or (mt and mt.__call) then t[name] = {}
+        else t[name] = { value = true } end
+      end
+    end
+    types[tname] = t
   end
+  module("lcanvas", lcanvas)
+  for name, v in pairs(lcanvas) do
+    if type(v) == "table" and not M.NOT_MODULES[name] and not name:match("^_") then
+      module("lcanvas." .. name, v)
+    end
+  end
+  types.lcanvas.core, types.lcanvas.kinds = { value = true }, { value = true }
+  for tname, req in pairs(M.EXTRA_MODULES) do module(tname, require(req)) end
   return types
 end
+
+local function is_module(tname) return tname == "lcanvas" or tname:match("^lcanvas%.") ~= nil end
 
 -- What is missing: a list of "Type:name" strings.
 function M.undocumented(types, docs)
@@ -116,7 +164,7 @@ function M.undocumented(types, docs)
       local m = types[tname][name]
       local ep = m.endpoint
       if not (ep and ep.doc and ep.doc ~= "") and not docs[tname .. ":" .. name] then
-        missing[#missing + 1] = tname .. (tname == "lcanvas" and "." or ":") .. name
+        missing[#missing + 1] = tname .. (is_module(tname) and "." or ":") .. name
       end
     end
   end
@@ -172,9 +220,12 @@ function M.render(types, docs)
   w("table argument is sent as parameters.")
 
   -- Types documented only in the sources (e.g. Lua-side classes) are listed too.
+  -- The command line's own modules (lcanvas.cli.*) and a file's internal
+  -- parts are not public API: module sections are those found at run time.
   local all = {}
   for tname in pairs(types) do all[tname] = true end
-  for _, d in pairs(docs) do all[d.type] = true end
+  for _, d in pairs(docs) do if not is_module(d.type) then all[d.type] = true end end
+  for tname in pairs(INTRO) do all[tname] = true end
   local order, seen = {}, {}
   for _, t in ipairs(ORDER) do if all[t] then order[#order + 1] = t; seen[t] = true end end
   for _, t in ipairs(sorted_keys(all)) do if not seen[t] then order[#order + 1] = t end end
@@ -182,27 +233,36 @@ function M.render(types, docs)
   w("")
   w("Contents: " .. table.concat((function()
     local links = {}
-    for _, t in ipairs(order) do links[#links + 1] = "[" .. t .. "](#" .. t:lower() .. ")" end
+    for _, t in ipairs(order) do
+      links[#links + 1] = "[" .. t .. "](#" .. t:lower():gsub("[^%w_%- ]", ""):gsub(" ", "-") .. ")"
+    end
     return links
   end)(), " · "))
 
   for _, tname in ipairs(order) do
     local names = {}
     for name in pairs(types[tname] or {}) do names[name] = true end
-    for _, d in pairs(docs) do if d.type == tname then names[d.name] = true end end
+    for _, d in pairs(docs) do
+      -- (a module's value docs only for what it has: its file header lines
+      -- such as "lcanvas.script.cmdline: ..." are not entries)
+      if d.type == tname and not (d.value and not (types[tname] or {})[d.name]) then names[d.name] = true end
+    end
     w("")
     w("## " .. tname)
     w("")
     if INTRO[tname] then w(INTRO[tname]); w("") end
-    w("| method | description |")
+    if not next(names) then goto continue end
+    w(is_module(tname) and "| function or value | description |" or "| method | description |")
     w("|---|---|")
     for _, name in ipairs(sorted_keys(names)) do
       local m = (types[tname] or {})[name] or {}
       local d = docs[tname .. ":" .. name]
       local ep = m.endpoint
-      local sep = tname == "lcanvas" and "." or ":"
+      local sep = is_module(tname) and "." or ":"
       local sig, desc
-      if ep and ep.doc and ep.doc ~= "" and not d then
+      if d and d.value then
+        sig, desc = sep .. name, d.text
+      elseif ep and ep.doc and ep.doc ~= "" and not d then
         sig = sep .. name .. endpoint_args(ep)
         desc = string.format("%s `%s %s` → %s.", ep.doc, ep.method, ep.path, endpoint_returns(ep))
       elseif d then
@@ -213,11 +273,12 @@ function M.render(types, docs)
         sig = sep .. name .. "(...)"
         desc = "**undocumented**"
       end
-      local owner = tname == "lcanvas" and "lcanvas" or tname:sub(1, 1):lower() .. tname:sub(2)
+      local owner = is_module(tname) and tname or tname:sub(1, 1):lower() .. tname:sub(2)
       if tname == "Client" then owner = "canvas" elseif tname == "PaginatedList" then owner = "list"
       elseif tname == "Error" then owner = "err" elseif tname == "Object" then owner = "obj" end
       w(string.format("| `%s%s` | %s |", owner, md_escape(sig), md_escape(desc)))
     end
+    ::continue::
   end
   w("")
   return table.concat(out, "\n")

@@ -163,12 +163,18 @@ describe("the lcanvas executable", function()
     assert.equal("2\n", out)
   end)
 
-  it("reports an uncaught API error through __tostring with a traceback, exit 1, no token", function()
-    local code, out, err = run("-e 'canvas:get_user(999999)'",
-      { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
+  it("reports an uncaught API error through __tostring, exit 1, no token; a traceback with -v", function()
+    local env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
+    local code, out, err = run("-e 'canvas:get_user(999999)'", env)
     assert.equal(1, code)
     assert.equal("", out)
-    assert.matches("^lcanvas: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404 " ..
+    -- one line: where in the script, the request, Canvas's message (issue 15)
+    assert.equal("lcanvas: (command line):1: ResourceDoesNotExist: GET /api/v1/users/999999 -> 404 " ..
+      "The specified resource does not exist.\n", err)
+    code, out, err = run("-v -e 'canvas:get_user(999999)'", env)
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("\nlcanvas: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404 " ..
       "The specified resource does not exist%.", err)
     assert.matches("stack traceback:", err)
     assert.is_nil(err:find(sandbox.tokens.admin, 1, true))

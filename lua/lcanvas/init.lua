@@ -17,6 +17,13 @@ load_type("user")
 load_type("account")
 load_type("pairing_code")
 
+--- lcanvas.core: the C binding (`lcanvas.core`) these functions and types are built on.
+--- lcanvas.null: stands for JSON null in parameters and JSON bodies (and in decoded answers).
+--- lcanvas.json: JSON with exact 64-bit integers: `lcanvas.json.decode(text)`, `lcanvas.json.encode(value)`.
+--- lcanvas.kinds: the error kind names as constants, e.g. `lcanvas.kinds.ResourceDoesNotExist`.
+--- lcanvas.json.decode(text): the value of a JSON text; integral numbers stay exact integers, null is lcanvas.null.
+--- lcanvas.json.encode(value): JSON text for a Lua value (plain tables, strings, numbers, booleans, lcanvas.null).
+--- lcanvas.json.null: the same value as lcanvas.null.
 local M = {
   _VERSION = core._VERSION,
   core = core,
@@ -27,6 +34,7 @@ local M = {
   encode_params = core.encode_params,
 }
 
+--- lcanvas.catalog: Canvas Catalog's Users API: `lcanvas.catalog.new(base_url, api_key [, opts])`.
 M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
@@ -55,8 +63,11 @@ end
 
 -- Automation helpers (host-scripts): CSV and JSON lines in and out, output
 -- files that appear complete or not at all, and a progress line.
+--- lcanvas.csv: RFC 4180 CSV files: read, parse, format, writer.
 M.csv = require "lcanvas.script.csv"
+--- lcanvas.jsonl: JSON lines files: read, writer.
 M.jsonl = require "lcanvas.script.jsonl"
+--- lcanvas.outfile: output files that appear complete or not at all: open, target.
 M.outfile = require "lcanvas.script.outfile"
 M.progress = require "lcanvas.script.progress"
 -- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).

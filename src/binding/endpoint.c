@@ -424,7 +424,14 @@ static int invoke_done(lua_State *L, int status, lua_KContext ctx)
     int result = lua_gettop(L);
     switch (row->returns) {
     case LCB_RETURNS_SELF:
-        if (lua_istable(L, result)) lcb_resource_update(L, 1, result);
+        /* A dry run's stand-in holds what was sent, not the object Canvas
+         * would answer: the receiver stays as it was, marked dry_run. */
+        if (lua_istable(L, result) && lua_getfield(L, result, "dry_run") == LUA_TBOOLEAN &&
+            lua_toboolean(L, -1)) {
+            lua_setfield(L, 1, "dry_run");
+        } else if (lua_istable(L, result)) {
+            lcb_resource_update(L, 1, result);
+        }
         lua_settop(L, 1);
         return 1;
     case LCB_RETURNS_OBJECT:

@@ -12,4 +12,14 @@
  * gets the callback. `token` (or NULL) is redacted from logged bodies. */
 void lcb_log_setup(lua_State *L, int fields_idx, int level, const char *token, lc_config *cfg);
 
+/* The terminal's status line (the progress line): output of its own to
+ * stderr calls lcb_status_before() first (the line is erased) and
+ * lcb_status_after(1) after a complete line (it is redrawn). */
+void lcb_status_before(void);
+void lcb_status_after(int at_line_start);
+
+/* core.status_draw, status_erase, status_before, status_after,
+ * status_active: the same for Lua (lcanvas.script.progress). */
+void lcb_open_log(lua_State *L);
+
 #endif

@@ -1,10 +1,129 @@
 /* The client option `verbose`: one line per request on stderr, with the
- * bodies at level 2, and the token redacted from anything printed. */
+ * bodies at level 2, and the token redacted from anything printed. Also
+ * the terminal's status line (the progress line), which every other
+ * output erases first and redraws after, so lines never interleave. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <lauxlib.h>
+
 #include "lcb_log.h"
+
+/* The status line: the text drawn on stderr's current line (not ended by
+ * a newline), whether it is on screen now, and whether the last output
+ * left the cursor inside a line (then nothing is drawn until a newline, or
+ * it would overwrite that text). One per process: there is one terminal.
+ * Plain C state, so the log callback (inside libcurl, no Lua) can use it. */
+static struct {
+    char text[512];
+    size_t width;       /* columns the last drawing covered */
+    int shown;
+    int partial;
+} status;
+
+static void status_blank(void)
+{
+    fputc('\r', stderr);
+    for (size_t i = 0; i < status.width; i++) fputc(' ', stderr);
+    fputc('\r', stderr);
+}
+
+static void status_paint(void)
+{
+    size_t len = strlen(status.text);
+    fputc('\r', stderr);
+    fputs(status.text, stderr);
+    for (size_t i = len; i < status.width; i++) fputc(' ', stderr);
+    status.width = len;
+    status.shown = 1;
+    fflush(stderr);
+}
+
+void lcb_status_before(void)
+{
+    fflush(stdout);
+    if (!status.shown) return;
+    status_blank();
+    status.shown = 0;
+    fflush(stderr);
+}
+
+void lcb_status_after(int at_line_start)
+{
+    status.partial = !at_line_start;
+    if (at_line_start && status.text[0] && !status.shown) status_paint();
+}
+
+/* core.status_draw(text [, final [, later]]): draws text as the status
+ * line; final ends it with a newline (it stays as an ordinary line); later
+ * only keeps the text for the next redraw (a throttled update). While the
+ * cursor is inside another output's line, the text is only kept too. */
+static int l_status_draw(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    int final = lua_toboolean(L, 2);
+    if (len >= sizeof status.text) len = sizeof status.text - 1;
+    memcpy(status.text, text, len);
+    status.text[len] = '\0';
+    if (status.partial || (lua_toboolean(L, 3) && !final)) {
+        if (final) status.text[0] = '\0';
+        return 0;
+    }
+    status_paint();
+    if (final) {
+        fputc('\n', stderr);
+        fflush(stderr);
+        status.text[0] = '\0';
+        status.width = 0;
+        status.shown = 0;
+    }
+    return 0;
+}
+
+/* core.status_erase(): removes the status line from the screen for good. */
+static int l_status_erase(lua_State *L)
+{
+    (void)L;
+    if (status.shown) status_blank();
+    fflush(stderr);
+    status.text[0] = '\0';
+    status.width = 0;
+    status.shown = 0;
+    return 0;
+}
+
+/* core.status_before() / core.status_after(at_line_start): around any
+ * other output to the terminal (the host's print and io.write guards). */
+static int l_status_before(lua_State *L)
+{
+    (void)L;
+    lcb_status_before();
+    return 0;
+}
+
+static int l_status_after(lua_State *L)
+{
+    lcb_status_after(lua_toboolean(L, 1));
+    return 0;
+}
+
+/* core.status_active(): whether a status line is drawn or waiting. */
+static int l_status_active(lua_State *L)
+{
+    lua_pushboolean(L, status.text[0] != '\0');
+    return 1;
+}
+
+void lcb_open_log(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"status_draw", l_status_draw}, {"status_erase", l_status_erase},
+        {"status_before", l_status_before}, {"status_after", l_status_after},
+        {"status_active", l_status_active}, {NULL, NULL}};
+    luaL_setfuncs(L, fns, 0);
+}
 
 /* The log's state: owned by a userdata anchored in the client's field
  * table (so it lives as long as the client), read from the core's log
@@ -46,6 +165,7 @@ static void on_log(void *ud, const lc_log_entry *e)
         const char *slash = strchr(scheme + 3, '/');
         path = slash ? slash : "/";
     }
+    lcb_status_before();
     fprintf(stderr, "lcanvas: %s %s -> ", e->method ? e->method : "?", path);
     if (e->status) fprintf(stderr, "%ld", e->status);
     else fprintf(stderr, "%s", lc_kind_name(e->kind));
@@ -66,6 +186,7 @@ static void on_log(void *ud, const lc_log_entry *e)
         }
     }
     fflush(stderr);
+    lcb_status_after(1);
 }
 
 void lcb_log_setup(lua_State *L, int fields_idx, int level, const char *token, lc_config *cfg)

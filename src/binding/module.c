@@ -10,6 +10,7 @@
 #include "lcb_error.h"
 #include "lcb_json.h"
 #include "lcb_list.h"
+#include "lcb_log.h"
 #include "lcb_task.h"
 #include "lcb_upload.h"
 #include "endpoint.h"
@@ -30,6 +31,7 @@ int luaopen_lcanvas_core(lua_State *L)
     lcb_open_endpoint(L);
     lcb_open_list(L);
     lcb_open_upload(L);
+    lcb_open_log(L);
     lua_pushliteral(L, LCANVAS_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

@@ -11,6 +11,7 @@
 #include "lcb_client.h"
 #include "lcb_error.h"
 #include "lcb_json.h"
+#include "lcb_log.h"
 #include "lcb_request.h"
 #include "json.h"
 
@@ -22,9 +23,50 @@ void lcb_keep_top(lua_State *L, int base, int n)
     lua_settop(L, base + n);
 }
 
+/* A dry run's stand-in for Canvas's answer: what was sent, so a script's
+ * next line sees the data it would have seen (set_custom_data's `data`, a
+ * created object's fields). The fields inside a Rails envelope such as
+ * {user = {name = ...}} are also lifted to the top, as Canvas answers with
+ * the object itself; a field sent at the top wins. Marked dry_run = true. */
+static void push_dry_answer(lua_State *L, int params)
+{
+    lua_newtable(L);
+    int ans = lua_gettop(L);
+    if (params) {
+        params = lua_absindex(L, params);
+        lua_pushnil(L);
+        while (lua_next(L, params)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, ans);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, params)) {
+            if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1) && lua_rawlen(L, -1) == 0) {
+                int env = lua_gettop(L);
+                lua_pushnil(L);
+                while (lua_next(L, env)) {
+                    lua_pushvalue(L, -2);
+                    if (lua_type(L, -1) == LUA_TSTRING && lua_rawget(L, ans) == LUA_TNIL) {
+                        lua_pop(L, 1);
+                        lua_pushvalue(L, -2);
+                        lua_insert(L, -2);
+                        lua_rawset(L, ans);
+                    } else {
+                        lua_pop(L, 2);
+                    }
+                }
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, ans, "dry_run");
+}
+
 /* The `dry_run` option: a POST, PUT, PATCH or DELETE is printed on stderr
  * (as the request would encode it) instead of sent, counted in the
- * client's `dry_run_counts` field, and answered with {dry_run = true}.
+ * client's `dry_run_counts` field, and answered with the stand-in above.
  * Reads go through so scripts still see real data. Returns 1 with the
  * answer pushed, or 0 (nothing pushed) when the call must be sent. */
 static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
@@ -46,9 +88,11 @@ static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
         else lcb_push_params(L, call->params);
         encoded = lua_tostring(L, -1);
     }
+    lcb_status_before();  /* never inside the progress line */
     fprintf(stderr, "DRY-RUN %s %s%s%s\n", call->method, path, encoded && *encoded ? " " : "",
             encoded ? encoded : "");
     fflush(stderr);
+    lcb_status_after(1);
     lua_getiuservalue(L, client_idx, 1);
     if (lua_getfield(L, -1, "dry_run_counts") != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -62,9 +106,7 @@ static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
     lua_pushinteger(L, n);
     lua_setfield(L, -2, call->method);
     lua_settop(L, top);
-    lua_createtable(L, 0, 1);
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "dry_run");
+    push_dry_answer(L, call->params);
     return 1;
 }
 

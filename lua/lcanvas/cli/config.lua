@@ -95,6 +95,21 @@ local function same_url(a, b)
   return norm(a) == norm(b)
 end
 
+-- A base URL is the site's origin: Canvas serves its API at the root of
+-- its host (canvas-lms config/routes.rb scopes every API route under
+-- /api/v1 from the root), so a URL copied from the browser with a page's
+-- path would turn every call into a 404. Refused at start, with the
+-- origin to use instead.
+local function check_origin(url, what, where)
+  local origin, rest = url:match("^(%a[%w+.-]*://[^/?#]+)(.*)$")
+  if not origin or rest == "" or rest == "/" then return end
+  if rest:match("^/api/v1/?$") then
+    usage_error("the %s URL %s (from %s) must not contain /api/v1: use %s", what, url, where, origin)
+  end
+  usage_error("the %s URL %s (from %s) is not a site's address: it has the path %s; use the origin %s " ..
+    "(for instance --url %s)", what, url, where, rest, origin, origin)
+end
+
 --- lcanvas.cli.config.resolve(o): the Canvas and Catalog URL and token (and refresh credentials) for the parsed options o.
 -- Each is taken from the
 -- highest level that has it: flags > an explicit --profile > environment >
@@ -109,7 +124,8 @@ function M.resolve(o)
   local function endpoint(k)
     local levels = {
       { where = k.url_flag, url = o[k.url_key],
-        token_where = k.token_flag, token = o[k.token_file_key] and function()
+        token_where = k.token_flag, token_from = k.token_flag .. " " .. tostring(o[k.token_file_key]),
+        token = o[k.token_file_key] and function()
           return credentials.read_token_file(o[k.token_file_key], k.file_what) end },
     }
     local prof = { where = profile_where, url = p[k.url_key],
@@ -118,7 +134,8 @@ function M.resolve(o)
         return p[k.token_key] or credentials.read_token_file(p[k.token_file_key], k.file_what) end }
     if explicit then levels[#levels + 1] = prof end
     levels[#levels + 1] = { where = k.url_env, url = env(k.url_env),
-      token_where = k.token_env, token = env(k.token_env) and function() return env(k.token_env) end }
+      token_where = k.token_env, token_from = "the environment (" .. k.token_env .. ")",
+      token = env(k.token_env) and function() return env(k.token_env) end }
     if not explicit then levels[#levels + 1] = prof end
     local url_level, token_level
     for _, l in ipairs(levels) do
@@ -132,10 +149,12 @@ function M.resolve(o)
         "or choose one complete set with --profile NAME",
         k.what, token_level.token_where, token_level.url, url, url_level.where, url, k.token_flag, k.token_env)
     end
-    return url, token_level and token_level.token()
+    if url then check_origin(url, k.what, url_level.where) end
+    return url, token_level and token_level.token(),
+      token_level and (token_level.token_from or token_level.token_where)
   end
   local c = {}
-  c.url, c.token = endpoint({ what = "Canvas", url_key = "url", token_key = "token",
+  c.url, c.token, c.token_from = endpoint({ what = "Canvas", url_key = "url", token_key = "token",
     token_file_key = "token_file", url_flag = "--url", token_flag = "--token-file",
     url_env = "CANVAS_API_URL", token_env = "CANVAS_API_TOKEN", file_what = "token file" })
   -- A profile's refresh credentials only go with that profile's own URL:
@@ -144,7 +163,7 @@ function M.resolve(o)
   elseif p.refresh_file and p.url and c.url and same_url(c.url, p.url) then
     c.refresh = credentials.read_refresh_file(p.refresh_file)
   end
-  c.catalog_url, c.catalog_token = endpoint({ what = "Catalog", url_key = "catalog_url",
+  c.catalog_url, c.catalog_token, c.catalog_token_from = endpoint({ what = "Catalog", url_key = "catalog_url",
     token_key = "catalog_token", token_file_key = "catalog_token_file", url_flag = "--catalog-url",
     token_flag = "--catalog-token-file", url_env = "CANVAS_CATALOG_URL", token_env = "CANVAS_CATALOG_TOKEN",
     file_what = "Catalog token file" })

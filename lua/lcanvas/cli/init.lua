@@ -108,6 +108,9 @@ function M.main(argv)
     return 2
   end
   progress.quiet = o.quiet or false
+  if progress.enabled() then progress.guard_output() end
+  lcanvas.outfile.dry_run = o.dry_run or false
+  report.verbose = o.verbose
 
   local conf = {}
   if not o.sandbox then
@@ -117,6 +120,8 @@ function M.main(argv)
       return 2
     end
     conf = c
+    report.token_from = { canvas = c.token_from, catalog = c.catalog_token_from,
+      catalog_url = c.catalog_url }
   end
 
   local redact, secrets = report.redactor()

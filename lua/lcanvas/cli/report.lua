@@ -44,16 +44,71 @@ local function passes_through(e)
   return mt == M.Exit or mt == M.UsageError or is_interrupt(e)
 end
 
---- lcanvas.cli.report.traceback(e): the xpcall handler for script code: a traceback for failures, outcomes kept as they are.
+-- The run's settings that shape a report: `verbose` (the -v count: a
+-- Canvas error then gets its full traceback) and `token_from` (where each
+-- token came from, {canvas = "...", catalog = "..."}, for InvalidAccessToken).
+M.verbose = 0
+M.token_from = {}
+
+local function is_canvas_error(e)
+  local mt = getmetatable(e)
+  return type(e) == "table" and mt ~= nil and mt.__name == "lcanvas.Error"
+end
+
+-- Where lcanvas's own Lua files are ("@/.../lua/lcanvas/"), so that a
+-- report can point at the script's line rather than at lcanvas's.
+local own_prefix
+local function is_own(source)
+  if own_prefix == nil then
+    local init = package.searchpath("lcanvas", package.path) or ""
+    own_prefix = "@" .. (init:match("^(.*/)init%.lua$") or "\0")
+  end
+  return source:sub(1, #own_prefix) == own_prefix
+end
+
+--- lcanvas.cli.report.script_line(level): "file:line" of the innermost function on the stack (from `level` up) that is the script's code, not lcanvas's or C; nil when there is none.
+function M.script_line(level)
+  level = level or 2
+  while true do
+    local info = debug.getinfo(level + 1, "Sl")
+    if not info then return nil end
+    if info.currentline and info.currentline > 0 and info.what ~= "C" and not is_own(info.source) then
+      return info.short_src .. ":" .. info.currentline
+    end
+    level = level + 1
+  end
+end
+
+--- lcanvas.cli.report.describe(e): an error's message with what to do about it: an InvalidAccessToken names where the token came from.
+function M.describe(e)
+  local text = M.message(e)
+  if is_canvas_error(e) and e.kind == "InvalidAccessToken" then
+    local which = "canvas"
+    local catalog = M.token_from.catalog_url
+    if catalog and type(e.url) == "string" and e.url:sub(1, #catalog) == catalog then which = "catalog" end
+    local from = M.token_from[which]
+    if from then
+      text = text .. string.format(" (the %s token came from %s: check that it is current and meant " ..
+        "for this site, or give another)", which == "catalog" and "Catalog" or "Canvas", from)
+    end
+  end
+  return text
+end
+
+--- lcanvas.cli.report.traceback(e): the xpcall handler for script code: a Canvas error is one line with the script's file:line (a traceback with -v), other failures get a traceback, outcomes are kept as they are.
 function M.traceback(e)
   if passes_through(e) then return e end
-  return debug.traceback(M.message(e), 2)
+  if is_canvas_error(e) and M.verbose == 0 then
+    local where = M.script_line(2)
+    return (where and (where .. ": ") or "") .. M.describe(e)
+  end
+  return debug.traceback(M.describe(e), 2)
 end
 
 --- lcanvas.cli.report.brief(e): the xpcall handler for the prompt: the message only, outcomes kept as they are.
 function M.brief(e)
   if passes_through(e) then return e end
-  return M.message(e)
+  return M.describe(e)
 end
 
 --- lcanvas.cli.report.redactor(): a redact(e) function giving e's message with the secrets added to its list replaced, and that list.

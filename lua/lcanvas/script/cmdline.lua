@@ -5,6 +5,9 @@
 local M = {}
 
 -- Exit statuses the scripts document.
+--- lcanvas.script.OK: exit status 0, every row done.
+--- lcanvas.script.ROW_FAILED: exit status 1, some rows failed (listed at the end).
+--- lcanvas.script.BAD_INPUT: exit status 2, bad usage or input; nothing was changed.
 M.OK, M.ROW_FAILED, M.BAD_INPUT = 0, 1, 2
 
 --- lcanvas.script.name(): the running script's name (arg[0] without directory and .lua), for messages.
@@ -18,6 +21,17 @@ end
 function M.fail(fmt, ...)
   io.stderr:write(string.format(fmt, ...), "\n")
   os.exit(M.BAD_INPUT)
+end
+
+--- lcanvas.script.unknown_option(word, argv): the message for an option the script does not take; for one of lcanvas's own (--dry-run, --sandbox, -v ...) it shows the command line with it before the script.
+function M.unknown_option(word, argv)
+  local ok, options = pcall(require, "lcanvas.cli.options")
+  local own = ok and options.own_option(word)
+  if not own then return string.format("%s: unknown option %s (see --help)", M.name(), word) end
+  local script = type(_G.arg) == "table" and _G.arg[0] or "SCRIPT"
+  local line = options.corrected({ script, table.unpack(argv) }, 2, 1)
+  return string.format("%s: %s is an option of lcanvas, not of this script; put it before " ..
+    "the script's name: %s", M.name(), own, line)
 end
 
 --- lcanvas.script.options(usage, spec, argv): parses `--name value` and `--flag` options (spec: name -> "value"|"flag"), prints usage for --help, returns options and positional arguments.
@@ -35,7 +49,7 @@ function M.options(usage, spec, argv)
     if name then
       local key = name:gsub("-", "_")
       local kind = spec[key]
-      if not kind then M.fail("unknown option --%s (see --help)", name) end
+      if not kind then M.fail("%s", M.unknown_option(a, argv)) end
       if kind == "flag" then
         o[key] = true
       else

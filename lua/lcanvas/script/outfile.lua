@@ -11,12 +11,27 @@ local M = {}
 -- The metatable of the error the lcanvas host raises for os.exit(code)
 -- ({ code = n }); shared so that `<close>` handlers and row pcalls can tell
 -- a deliberate exit from a failure.
+--- lcanvas.outfile.Exit: the metatable of the host's os.exit unwinding ({code = n}); see is_exit.
 M.Exit = { __name = "lcanvas.Exit" }
 M.Exit.__tostring = function(e) return "exit " .. tostring(e.code) end
 
 --- lcanvas.outfile.is_exit(err): whether err is the host's os.exit unwinding (which completes output files) rather than a failure.
 function M.is_exit(err)
   return getmetatable(err) == M.Exit
+end
+
+-- Under `lcanvas --dry-run` (which sets this) an output file never
+-- replaces the real one: it is written beside it, codes.csv as
+-- codes.dry-run.csv, and closing it says so on stderr.
+--- lcanvas.outfile.dry_run: true under `lcanvas --dry-run`: files are then written beside the real ones (see target).
+M.dry_run = false
+
+--- lcanvas.outfile.target(path): where a write to `path` lands: `path` itself, or under a dry run the file beside it (codes.csv gives codes.dry-run.csv).
+function M.target(path)
+  if not M.dry_run or type(path) ~= "string" then return path end
+  local stem, ext = path:match("^(.*[^/])(%.[^./]+)$")
+  if stem then return stem .. ".dry-run" .. ext end
+  return path .. ".dry-run"
 end
 
 local Outfile = {}
@@ -29,6 +44,8 @@ function M.open(path)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'open' (a file path expected, got " .. type(path) .. ")", 2)
   end
+  local asked = path
+  path = M.target(path)
   local dir, base = path:match("^(.*/)([^/]+)$")
   if not dir then dir, base = "", path end
   seq = seq + 1
@@ -40,7 +57,7 @@ function M.open(path)
     if err:sub(1, #tmp + 2) == tmp .. ": " then err = err:sub(#tmp + 3) end
     error("cannot write " .. path .. ": " .. err, 2)
   end
-  return setmetatable({ path = path, tmp = tmp, f = f }, Outfile)
+  return setmetatable({ path = path, asked = asked, tmp = tmp, f = f }, Outfile)
 end
 
 --- Outfile:write(...): writes strings (like file:write).
@@ -63,6 +80,9 @@ function Outfile:close()
     error("cannot write " .. self.path .. ": " .. tostring(err), 2)
   end
   self.committed = true
+  if self.asked ~= self.path then
+    io.stderr:write(string.format("dry run: wrote %s instead of %s (left as it was)\n", self.path, self.asked))
+  end
   return true
 end
 
@@ -85,6 +105,7 @@ Outfile.__gc = Outfile.abort
 -- Writers built on an output file (csv.lua, jsonl.lua) keep it in `self.out`
 -- and share these three: close completes it, abort removes it, and `<close>`
 -- does one or the other as the block ended.
+--- lcanvas.outfile.delegate(Writer): gives a writer class built on an output file (in `self.out`) close, abort and `<close>`.
 function M.delegate(Writer)
   function Writer:close() return self.out:close() end
   function Writer:abort() return self.out:abort() end

@@ -2,7 +2,13 @@
 -- line on stderr for long runs.
 -- Shown only when stderr is a terminal (LCANVAS_PROGRESS=1 forces it on,
 -- LCANVAS_PROGRESS=0 or the host's --quiet turn it off), so logs and pipes
--- never fill up with carriage returns.
+-- never fill up with carriage returns. The line itself is drawn by the C
+-- binding (core.status_*), which erases it before any other output and
+-- redraws it after: its own -v and DRY-RUN lines, and, through the guards
+-- installed here when a line is first drawn, print, io.write and
+-- file:write on stdout (when a terminal) and stderr.
+local core = require "lcanvas.core"
+
 local M = {}
 
 local host = package.loaded["lcanvas.host"]
@@ -10,6 +16,7 @@ local clock = host and host.clock or os.time
 
 local forced = os.getenv("LCANVAS_PROGRESS")
 local tty
+--- lcanvas.progress.quiet: true turns every progress line off (the host's --quiet).
 M.quiet = false
 
 --- lcanvas.progress.enabled(): whether progress lines are shown.
@@ -25,6 +32,42 @@ end
 
 local current  -- the Progress whose line is on screen (unfinished)
 
+-- Wraps a writing function (`skip` leading arguments are not output: the
+-- file of f:write): the status line is erased before it writes to the
+-- terminal and redrawn after, once the output has ended its line.
+local function guarded(write, skip, to_terminal)
+  return function(...)
+    if not to_terminal(...) then return write(...) end
+    core.status_before()
+    local res = table.pack(write(...))
+    local n = select("#", ...)
+    local last = n > skip and select(n, ...) or "\n"
+    io.stdout:flush()
+    core.status_after(type(last) == "string" and last:sub(-1) == "\n")
+    return table.unpack(res, 1, res.n)
+  end
+end
+
+local guards_installed = false
+--- lcanvas.progress.guard_output(): makes print, io.write and file:write on the terminal erase the progress line first and redraw it after (done when a line is first drawn; the host does it at start).
+local function install_guards()
+  if guards_installed then return end
+  guards_installed = true
+  local stdout_tty = host and host.isatty and host.isatty(1)
+  local function is_terminal(f)
+    return f == io.stderr or (f == io.stdout and stdout_tty)
+  end
+  local methods = getmetatable(io.stdout).__index
+  methods.write = guarded(methods.write, 1, is_terminal)
+  -- luacheck: push ignore 122 (the guard replaces io.write on purpose)
+  io.write = guarded(io.write, 0, function() return is_terminal(io.output()) end)
+  -- luacheck: pop
+  local print0 = print
+  _G.print = guarded(function(...) print0(...) end, math.huge, function() return stdout_tty end)
+end
+
+M.guard_output = install_guards
+
 local Progress = {}
 Progress.__index = Progress
 
@@ -33,8 +76,11 @@ local function render(p, final)
   local now = clock()
   -- A terminal is redrawn at most ten times a second; forced output (tests)
   -- shows every step so it is predictable.
-  if not final and not forced and p.drawn_at and now - p.drawn_at < 0.1 then return end
-  p.drawn_at = now
+  -- A throttled update is still kept, so a redraw after other output
+  -- shows the latest count.
+  local later = not final and not forced and p.drawn_at and now - p.drawn_at < 0.1
+  if later and current ~= p then return end
+  if not later then p.drawn_at = now end
   local elapsed = now - p.started
   local text
   if p.formatter then
@@ -47,14 +93,13 @@ local function render(p, final)
     end
     if elapsed >= 0.2 then text = text .. string.format(", %.1f/s", p.done / elapsed) end
   end
-  local pad = (p.width or 0) - #text
-  p.width = #text
-  io.stderr:write("\r", text, pad > 0 and string.rep(" ", pad) or "", final and "\n" or "")
-  io.stderr:flush()
+  install_guards()
+  core.status_draw(text, final, later)
   current = (not final) and p or nil
 end
 
 --- lcanvas.progress(label [, total]): a progress line for a script's own loop; p:add(n), p:set(n), p:finish() (also closed by `<close>`).
+--- lcanvas.progress.new(label [, total]): the same as lcanvas.progress(label, total).
 function M.new(label, total)
   if current then current:finish() end
   local p = setmetatable({ label = tostring(label or "progress"), total = total, done = 0,
@@ -80,7 +125,13 @@ end
 function Progress:finish()
   if self.finished then return end
   self.finished = true
-  if self.drawn_at or current == self then render(self, true) end
+  if self.transient and not forced then
+    -- A list's line left unfinished (the loop broke off, an error): it
+    -- goes away rather than staying under what was printed.
+    if current == self then core.status_erase() end
+  elseif self.drawn_at or current == self then
+    render(self, true)
+  end
   if current == self then current = nil end
 end
 Progress.__close = Progress.finish
@@ -99,6 +150,7 @@ function M.attach(client)
     if not p then
       local requests0 = client:stats().requests - 1
       p = M.new("list")
+      p.transient = true
       p.formatter = function(self, elapsed)
         local reqs = client:stats().requests - requests0
         -- A rate over the first few milliseconds means nothing yet.
@@ -115,8 +167,10 @@ function M.attach(client)
         render(p, true)
       elseif p.drawn_at then
         -- A list's line is transient on a terminal: erase it when done.
-        io.stderr:write("\r", string.rep(" ", p.width or 0), "\r")
-        if current == p then current = nil end
+        if current == p then
+          core.status_erase()
+          current = nil
+        end
       end
     else
       render(p, false)

@@ -3,6 +3,7 @@
 -- status they decide.
 local progress = require "lcanvas.script.progress"
 local cmdline = require "lcanvas.script.cmdline"
+local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
@@ -35,7 +36,7 @@ function Run:finish(results_path)
   for _, s in ipairs(self.order) do parts[#parts + 1] = self.counts[s] .. " " .. s end
   io.stderr:write(string.format("%s: %s%s\n", self.name,
     #parts > 0 and table.concat(parts, ", ") or "nothing to do",
-    results_path and (" (results in " .. results_path .. ")") or ""))
+    results_path and (" (results in " .. outfile.target(results_path) .. ")") or ""))
   if #self.failures > 0 then
     io.stderr:write(string.format("%s: %d row%s failed:\n", self.name, #self.failures,
       #self.failures == 1 and "" or "s"))

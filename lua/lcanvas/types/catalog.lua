@@ -12,6 +12,7 @@ local args = require "lcanvas.args"
 local M = {}
 
 -- Catalog answers at most 100 items a page; a larger per_page is clamped.
+--- lcanvas.catalog.MAX_PER_PAGE: the largest page Catalog serves (100); a larger per_page is clamped to it.
 M.MAX_PER_PAGE = 100
 
 local Catalog = {}
@@ -107,10 +108,10 @@ local function write(client, method, path, params, has_null)
 end
 
 local function unwrap(answer, what)
-  -- A write under the client's dry_run option is answered {dry_run = true}
-  -- without reaching Catalog.
+  -- A write under the client's dry_run option is answered with what was
+  -- sent (marked dry_run) without reaching Catalog.
   if args.dry_run(answer) then
-    return { dry_run = true }
+    return answer
   end
   if type(answer) ~= "table" or type(answer.user) ~= "table" then
     error(core.error("InvalidResponse", what .. ": the answer has no 'user' object"), 3)

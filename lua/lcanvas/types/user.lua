@@ -25,7 +25,7 @@ local User = core.define_rows("User", {
       source = "PageViewsController#index (docs)",
     doc = "The user's page view history." },
   { name = "create_pairing_code", method = "POST", path = "users/{id}/observer_pairing_codes",
-    returns = "PairingCode",
+    returns = "PairingCode", item_fields = { user_id = "{id}" },
     params = {}, source = "ObserverPairingCodesApiController#create",
     doc = "A pairing code an observer can use to link to this student." },
 
