@@ -230,6 +230,54 @@ void     lc_xfer_free(lc_xfer *x);
  * it finishes in the background (no retries) and the engine frees it. */
 void     lc_xfer_abandon(lc_xfer *x);
 
+/* ------------------------------------- driving from the host's own loop
+ *
+ * lc_client_run blocks in poll(2) for up to its limit. A program with its
+ * own event loop (poll, epoll, libuv, cqueues ...) instead watches the
+ * client's sockets itself and calls in when one is ready or the timeout
+ * expired; nothing here blocks:
+ *
+ *   n = lc_client_sockets(c, socks, 16);      -- fds and LC_POLL_IN/OUT wanted
+ *   t = lc_client_timeout_ms(c);              -- -1: no timer, 0: call now
+ *   ... poll(own fds + socks, min(t, own timers)) ...
+ *   lc_client_socket_action(c, fd, revents);  -- for each ready socket
+ *   lc_client_socket_action(c, LC_SOCKET_TIMEOUT, 0);  -- when t expired
+ *   while ((x = lc_client_next_done(c))) ...  -- finished transfers
+ *
+ * Built on libcurl's socket interface: the set changes as connections open
+ * and close, so read it again after each call. A loop that registers
+ * descriptors once can use lc_client_pollfd instead: one descriptor,
+ * readable whenever a socket of the client is ready; then lc_client_step. */
+
+enum { LC_POLL_IN = 1, LC_POLL_OUT = 2, LC_POLL_ERR = 4 };
+#define LC_SOCKET_TIMEOUT (-1)
+
+typedef struct lc_socket {
+    int fd;
+    int events;               /* LC_POLL_IN | LC_POLL_OUT: what to wait for */
+} lc_socket;
+
+/* Copies up to `max` watched sockets into `out`; returns how many there are
+ * (which may exceed `max`). */
+size_t lc_client_sockets(const lc_client *c, lc_socket *out, size_t max);
+/* Milliseconds until the client must be called even if no socket is ready
+ * (libcurl's timers, retry backoff, queued requests): -1 when only socket
+ * activity matters, 0 when a call is due now. */
+long   lc_client_timeout_ms(const lc_client *c);
+/* Acts on `fd` being ready for `events` (LC_POLL_* bits; 0: let libcurl
+ * find out), or on the timeout with LC_SOCKET_TIMEOUT; also starts queued
+ * transfers that are due. Returns how many transfers finished (see
+ * lc_client_next_done), -1 on an internal error. Never blocks. */
+int    lc_client_socket_action(lc_client *c, int fd, int events);
+/* One non-blocking round: checks every watched socket itself, then acts
+ * as lc_client_socket_action does. */
+int    lc_client_step(lc_client *c);
+/* A single descriptor (Linux epoll) that is readable whenever one of the
+ * client's sockets is ready; register it for reading and call
+ * lc_client_step when it is, or when lc_client_timeout_ms expires. Owned by
+ * the client (closed by lc_client_free). -1 where it cannot be made. */
+int    lc_client_pollfd(lc_client *c);
+
 #ifdef __cplusplus
 }
 #endif
