@@ -267,7 +267,9 @@ long   lc_client_timeout_ms(const lc_client *c);
 /* Acts on `fd` being ready for `events` (LC_POLL_* bits; 0: let libcurl
  * find out), or on the timeout with LC_SOCKET_TIMEOUT; also starts queued
  * transfers that are due. Returns how many transfers finished (see
- * lc_client_next_done), -1 on an internal error. Never blocks. */
+ * lc_client_next_done), -1 on an internal error. Never blocks. When
+ * several sockets are ready at once, lc_client_step handles them in one
+ * round, which keeps the rate estimate exact. */
 int    lc_client_socket_action(lc_client *c, int fd, int events);
 /* One non-blocking round: checks every watched socket itself, then acts
  * as lc_client_socket_action does. */

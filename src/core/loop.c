@@ -134,22 +134,33 @@ static int timers_due(lc_client *c)
     return 0;
 }
 
-int lc_client_socket_action(lc_client *c, int fd, int events)
+static int curl_mask(int events)
 {
-    int running;
-    lc_engine_start_due(c, lc_now_s());
-    if (fd != LC_SOCKET_TIMEOUT) {
-        int mask = (events & LC_POLL_IN ? CURL_CSELECT_IN : 0) |
-                   (events & LC_POLL_OUT ? CURL_CSELECT_OUT : 0) |
-                   (events & LC_POLL_ERR ? CURL_CSELECT_ERR : 0);
-        if (curl_multi_socket_action(c->multi, fd, mask, &running) != CURLM_OK) return -1;
-    }
+    return (events & LC_POLL_IN ? CURL_CSELECT_IN : 0) |
+           (events & LC_POLL_OUT ? CURL_CSELECT_OUT : 0) |
+           (events & LC_POLL_ERR ? CURL_CSELECT_ERR : 0);
+}
+
+/* After libcurl acted on the ready sockets: its timers, then every
+ * finished attempt, and only then new starts, so that the rate gate
+ * counts from the latest answers (starting between two answers would let
+ * the second one's report forget the start). */
+static int round_end(lc_client *c)
+{
     if (timers_due(c) < 0) return -1;
     int finished = lc_engine_collect(c);
-    /* A retry or a queued request may now be due (a 0 timer). */
     lc_engine_start_due(c, lc_now_s());
     if (timers_due(c) < 0) return -1;
     return finished + lc_engine_collect(c);
+}
+
+int lc_client_socket_action(lc_client *c, int fd, int events)
+{
+    int running;
+    if (fd != LC_SOCKET_TIMEOUT &&
+        curl_multi_socket_action(c->multi, fd, curl_mask(events), &running) != CURLM_OK)
+        return -1;
+    return round_end(c);
 }
 
 /* Polls every watched socket for up to wait_ms and acts on what is ready. */
@@ -167,21 +178,19 @@ static int poll_act(lc_client *c, long wait_ms)
                                (c->socks[i].events & LC_POLL_OUT ? POLLOUT : 0));
         pf[i].revents = 0;
     }
-    int finished = 0;
+    int failed = 0, running;
     int r = poll(pf, (nfds_t)n, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
     for (size_t i = 0; r > 0 && i < n; i++) {
         if (!pf[i].revents) continue;
         int ev = (pf[i].revents & POLLIN ? LC_POLL_IN : 0) |
                  (pf[i].revents & POLLOUT ? LC_POLL_OUT : 0) |
                  (pf[i].revents & (POLLERR | POLLHUP | POLLNVAL) ? LC_POLL_ERR : 0);
-        int f = lc_client_socket_action(c, pf[i].fd, ev);
-        if (f < 0) finished = -1;
-        else if (finished >= 0) finished += f;
+        if (curl_multi_socket_action(c->multi, pf[i].fd, curl_mask(ev), &running) != CURLM_OK)
+            failed = 1;
     }
     if (pf != stack) free(pf);
-    if (finished < 0) return -1;
-    int f = lc_client_socket_action(c, LC_SOCKET_TIMEOUT, 0);
-    return f < 0 ? -1 : finished + f;
+    if (failed) return -1;
+    return round_end(c);
 }
 
 int lc_client_step(lc_client *c)
