@@ -126,7 +126,8 @@ describe("a C program without Lua (scripts/examples/c/pure_c.c)", function()
   end)
 
   it("includes only <lcanvas/...> headers: the generic names stay out of the include path", function()
-    local code, out = sh("PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") .. " pkg-config --cflags lcanvas lcanvas-lua")
+    local code, out = sh("PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") ..
+      " pkg-config --cflags lcanvas lcanvas-lua")
     assert.equal(0, code)
     assert.is_nil(out:find("/include/lcanvas", 1, true))
     -- A json.h of the program's own, next to it, does not clash with ours.
