@@ -158,12 +158,37 @@ char *lc_url_origin(const char *url, lc_error *err);
 /* Frees memory the core handed to the caller (lc_url_origin's result). */
 void  lc_free(void *p);
 
+/* ------------------------------------------------ parameters and paths */
+
+typedef struct lc_value lc_value;   /* the JSON value tree, <lcanvas/value.h> */
+
+/* Rails parameters, as every request encodes them: an LC_T_OBJECT becomes
+ * "user[name]=Jo&include[]=a&include[]=b" (keys sorted, form-escaped;
+ * null and empty tables send nothing). Free with lc_free; NULL with `err`
+ * (may be NULL) for anything but an object. */
+char *lc_encode_params(const lc_value *params, lc_error *err);
+/* One path segment (an id, "sis_user_id:X", a name): everything but
+ * A-Z a-z 0-9 - _ ~ : is percent-encoded, '/' and '.' included
+ * ("sis_user_id:CS/101.1" -> "sis_user_id:CS%2F101%2E1"). Free with
+ * lc_free; NULL when out of memory. */
+char *lc_encode_segment(const char *s, size_t len);
+/* A path of segments: each part between '/' encoded as by
+ * lc_encode_segment ("users/a b" -> "users/a%20b"). */
+char *lc_encode_path(const char *path);
+/* 1 when `path` may go into a request as it is; 0 (err: LC_INVALID_ARGUMENT
+ * naming the byte and the escaped form) when it holds a byte no URL may
+ * hold unescaped: a space, a control character, non-ASCII, " < > \ ^ ` { | } #.
+ * A request's relative path is checked so, and refused before anything is
+ * sent: lcanvas never guesses which characters were meant literally. */
+int   lc_path_check(const char *path, lc_error *err);
+
 /* ---------------------------------------------------------------- requests */
 
 typedef struct lc_request {
     const char *method;        /* "GET", "POST", "PUT", "DELETE" */
-    const char *path;          /* relative to the API root ("users/5"), or an
-                                  absolute URL on the client's origin */
+    const char *path;          /* relative to the API root ("users/5"), already
+                                  escaped (lc_encode_path; see lc_path_check),
+                                  or an absolute URL on the client's origin */
     const char *query;         /* encoded "a=1&b[]=2" or NULL; appended */
     const char *body;          /* request body or NULL */
     size_t      body_len;
