@@ -216,7 +216,7 @@ int lcb_request_page_items(lua_State *L, int body, int next_idx, const char *roo
 
 /* ------------------------------------------------------------ encoders */
 
-/// lcanvas.encode_segment(s): one path segment percent-encoded as requests send ids ("sis_user_id:CS/101.1" gives "sis_user_id:CS%2F101%2E1").
+/* core.encode_segment(s) (lcanvas.encode_segment): one path segment percent-encoded as requests send ids ("sis_user_id:CS/101.1" gives "sis_user_id:CS%2F101%2E1"). */
 static int l_encode_segment(lua_State *L)
 {
     size_t len;
@@ -228,7 +228,7 @@ static int l_encode_segment(lua_State *L)
     return 1;
 }
 
-/// lcanvas.encode_path(path): each '/'-separated segment of path encoded as by encode_segment ("users/a b" gives "users/a%20b").
+/* core.encode_path(path) (lcanvas.encode_path): each '/'-separated segment of path encoded as by encode_segment ("users/a b" gives "users/a%20b"). */
 static int l_encode_path(lua_State *L)
 {
     const char *s = luaL_checkstring(L, 1);
