@@ -44,7 +44,9 @@ local function compile(prefix, source, pkg_args, extra)
 end
 
 local function run(exe, args, env)
-  local prefix = string.format("env ASAN_OPTIONS=detect_leaks=1:exitcode=23 CANVAS_API_URL=%q CANVAS_API_TOKEN=%q ",
+  -- No environment help: the program must find its libraries by itself.
+  local prefix = string.format("env -u LD_LIBRARY_PATH ASAN_OPTIONS=detect_leaks=1:exitcode=23 " ..
+    "CANVAS_API_URL=%q CANVAS_API_TOKEN=%q ",
     sandbox.url, sandbox.tokens.admin)
   for k, v in pairs(env or {}) do prefix = prefix .. k .. "=" .. q(v) .. " " end
   return sh(prefix .. q(exe) .. " " .. (args or ""))

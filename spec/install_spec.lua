@@ -44,7 +44,7 @@ end
 -- spec: under the sanitizer run, a C module built with ASan needs the
 -- runtime preloaded (helper.lua strips LD_PRELOAD from children).
 local function lua_env(extra)
-  local env = "env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 "
+  local env = "env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 -u LD_LIBRARY_PATH "
   if sanitizer_build() and os.getenv("LCANVAS_ASAN_PRELOAD") then
     env = env .. "ASAN_OPTIONS=detect_leaks=1 LD_PRELOAD=" .. q(os.getenv("LCANVAS_ASAN_PRELOAD")) .. " "
   end
