@@ -1,6 +1,7 @@
 # Run at install time (from install(CODE) in CMakeLists.txt): writes
 # lcanvas.pc and lcanvas-lua.pc for the prefix being installed to.
-# Inputs: PC_VERSION, PC_*_REL (relative to the prefix, or absolute), PC_SRC.
+# Inputs: PC_VERSION, PC_*_REL (relative to the prefix, or absolute), PC_SRC,
+# PC_SYSTEM_LIBDIRS (the compiler's own library directories).
 function(_lc_abs out rel)
   if(IS_ABSOLUTE "${rel}")
     set(${out} "${rel}" PARENT_SCOPE)
@@ -14,6 +15,14 @@ _lc_abs(PC_LIBDIR "${PC_LIBDIR_REL}")
 _lc_abs(PC_INCLUDEDIR "${PC_INCDIR_REL}")
 _lc_abs(PC_LUADIR "${PC_LUADIR_REL}")
 _lc_abs(PC_CMODDIR "${PC_CMODDIR_REL}")
+# A program linked against a prefix the dynamic loader does not search
+# must find liblcanvas.so without LD_LIBRARY_PATH: the .pc file then adds
+# an RPATH to the prefix's lib directory.
+set(PC_RPATH "")
+list(FIND PC_SYSTEM_LIBDIRS "${PC_LIBDIR}" _sys)
+if(_sys EQUAL -1 AND NOT PC_LIBDIR MATCHES "^/(usr/)?lib(64)?(/[^/]+-linux-gnu)?$")
+  set(PC_RPATH "-Wl,-rpath,\${libdir}")
+endif()
 set(_pcdir "$ENV{DESTDIR}${PC_LIBDIR}/pkgconfig")
 file(MAKE_DIRECTORY "${_pcdir}")
 foreach(_pc lcanvas lcanvas-lua)

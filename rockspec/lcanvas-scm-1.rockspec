@@ -19,9 +19,12 @@ sandbox Canvas to run them against safely.]],
 }
 dependencies = {
   "lua >= 5.4, < 5.5",
-  -- Only the sandbox (`lcanvas sandbox`, `lcanvas --sandbox`) needs cqueues.
-  "cqueues",
 }
+-- cqueues is a soft dependency: only the sandbox (`lcanvas sandbox`,
+-- `lcanvas --sandbox`) and lcanvas.loop.cqueues need it, and they say so
+-- when it is missing (Debian: lua-cqueues; or `luarocks install cqueues`).
+-- Listing it here would make `luarocks make` fetch it even where Debian's
+-- package is installed, and fail offline.
 -- libcurl >= 7.85 with its headers (Debian: libcurl4-openssl-dev). Only the
 -- library is probed here: Debian keeps curl.h in a multiarch include dir that
 -- LuaRocks does not search; CMake's find_package(CURL) finds it.

@@ -44,7 +44,9 @@ local function compile(prefix, source, pkg_args, extra)
 end
 
 local function run(exe, args, env)
-  local prefix = string.format("env ASAN_OPTIONS=detect_leaks=1:exitcode=23 CANVAS_API_URL=%q CANVAS_API_TOKEN=%q ",
+  -- No environment help: the program must find its libraries by itself.
+  local prefix = string.format("env -u LD_LIBRARY_PATH ASAN_OPTIONS=detect_leaks=1:exitcode=23 " ..
+    "CANVAS_API_URL=%q CANVAS_API_TOKEN=%q ",
     sandbox.url, sandbox.tokens.admin)
   for k, v in pairs(env or {}) do prefix = prefix .. k .. "=" .. q(v) .. " " end
   return sh(prefix .. q(exe) .. " " .. (args or ""))
@@ -98,22 +100,26 @@ describe("a C program without Lua (scripts/examples/c/pure_c.c)", function()
     end
   end
 
-  it("builds with pkg-config against the shared library and pages through a list", function()
+  it("builds with pkg-config against the shared library and runs without LD_LIBRARY_PATH", function()
     local exe = compile(prefix, EXAMPLES .. "/pure_c.c", "$(pkg-config --cflags --libs lcanvas)")
-    check(exe, { LD_LIBRARY_PATH = prefix .. "/lib" })
-    -- It really uses the installed shared library.
-    local code, out = sh("LD_LIBRARY_PATH=" .. q(prefix .. "/lib") .. " ldd " .. q(exe))
+    check(exe)
+    -- It really uses the installed shared library, found through its RPATH.
+    local code, out = sh("env -u LD_LIBRARY_PATH ldd " .. q(exe))
     assert.equal(0, code)
     assert.matches("liblcanvas%.so%.%d+ => " .. prefix:gsub("%p", "%%%0") .. "/lib/", out)
     os.remove(exe)
   end)
 
-  it("links liblcanvas.a statically with the private requirements pkg-config lists", function()
-    -- (`pkg-config --static` would also ask for libcurl's own static
-    -- dependencies, which Debian does not ship; libcurl stays shared.)
+  it("links with exactly what `pkg-config --static` prints, on stock Debian", function()
+    local exe = compile(prefix, EXAMPLES .. "/pure_c.c", "$(pkg-config --static --cflags --libs lcanvas)")
+    check(exe)
+    os.remove(exe)
+  end)
+
+  it("links liblcanvas.a itself with the private requirements pkg-config lists", function()
     local exe = compile(prefix, EXAMPLES .. "/pure_c.c",
       "$(pkg-config --cflags --libs-only-L lcanvas) -Wl,-Bstatic -llcanvas -Wl,-Bdynamic " ..
-      "$(pkg-config --libs $(pkg-config --print-requires-private lcanvas)) -lm")
+      "$(pkg-config --static --libs-only-l lcanvas | sed 's/-llcanvas//')")
     local code, out = sh("ldd " .. q(exe))
     assert.equal(0, code)
     assert.is_nil(out:find("liblcanvas", 1, true))
@@ -121,14 +127,79 @@ describe("a C program without Lua (scripts/examples/c/pure_c.c)", function()
     os.remove(exe)
   end)
 
+  it("includes only <lcanvas/...> headers: the generic names stay out of the include path", function()
+    local code, out = sh("PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") ..
+      " pkg-config --cflags lcanvas lcanvas-lua")
+    assert.equal(0, code)
+    assert.is_nil(out:find("/include/lcanvas", 1, true))
+    -- A json.h of the program's own, next to it, does not clash with ours.
+    local dir = tmpname()
+    assert(os.execute("mkdir -p " .. q(dir)))
+    local f = assert(io.open(dir .. "/json.h", "w"))
+    f:write("#define OTHER_JSON_H 1\n")
+    f:close()
+    f = assert(io.open(dir .. "/main.c", "w"))
+    f:write([[
+#include <json.h>
+#include <lcanvas/lcanvas.h>
+#include <lcanvas/json.h>
+#include <stdio.h>
+int main(void) {
+    lc_value *v = lc_json_decode("[1]", 3, NULL, 0);
+    printf("%d %d\n", OTHER_JSON_H, v && v->type == LC_T_ARRAY);
+    lc_value_free(v);
+    return 0;
+}
+]])
+    f:close()
+    local exe = compile(prefix, dir .. "/main.c", "$(pkg-config --cflags --libs lcanvas)", "-I" .. q(dir) .. " ")
+    code, out = sh(q(exe))
+    os.execute("rm -rf " .. q(dir))
+    os.remove(exe)
+    assert.equal(0, code)
+    assert.equal("1 1\n", out)
+  end)
+
   it("reports a Canvas error with its kind and a non-zero status", function()
     local exe = compile(prefix, EXAMPLES .. "/pure_c.c", "$(pkg-config --cflags --libs lcanvas)")
-    local code, out, err = run(exe, "2", { LD_LIBRARY_PATH = prefix .. "/lib",
-      CANVAS_API_TOKEN = "not-a-valid-token" })
+    local code, out, err = run(exe, "2", { CANVAS_API_TOKEN = "not-a-valid-token" })
     os.remove(exe)
     assert.equal(1, code)
     assert.matches("^pure_c: InvalidAccessToken: ", err)
     assert.is_nil(out:find("me:", 1, true))
+  end)
+end)
+
+describe("a C program with its own poll(2) loop (scripts/examples/c/poll_loop.c)", function()
+  local prefix
+  setup(function()
+    sandbox.start()
+    prefix = cmake_prefix()
+  end)
+  before_each(function() sandbox.reset() end)
+
+  it("runs slow requests at once from its loop while its 100 ms ticker stays on time", function()
+    local exe = compile(prefix, EXAMPLES .. "/poll_loop.c", "$(pkg-config --cflags --libs lcanvas)")
+    sandbox.fault({ path = "/api/v1/users/3", delay_ms = 1000, count = 6 })
+    local code, out, err = run(exe, "users/3 6")
+    os.remove(exe)
+    assert.equal(0, code, err)
+    local _, users = out:gsub("user: 3 Sam Student\n", "")
+    assert.equal(6, users)
+    local ms, ticks, late = out:match("elapsed_ms: (%d+) ticks: (%d+) worst_late_ms: ([%d%.]+)\n$")
+    ms, ticks, late = tonumber(ms), tonumber(ticks), tonumber(late)
+    assert.is_true(ms >= 1000 and ms < 1600, "6 requests took " .. ms .. " ms")
+    assert.is_true(ticks >= 9, ticks .. " ticks")
+    assert.is_true(late <= 20, "the ticker was " .. late .. " ms late")
+    assert.equal(6, #api_requests(function(r) return r.path == "/api/v1/users/3" end))
+  end)
+
+  it("reports a failed request from its loop", function()
+    local exe = compile(prefix, EXAMPLES .. "/poll_loop.c", "$(pkg-config --cflags --libs lcanvas)")
+    local code, _, err = run(exe, "users/999999 2")
+    os.remove(exe)
+    assert.equal(1, code)
+    assert.matches("poll_loop: ResourceDoesNotExist: ", err)
   end)
 end)
 
@@ -145,7 +216,7 @@ describe("a C program embedding Lua (scripts/examples/c/embed_lua.c)", function(
   before_each(function() sandbox.reset() end)
 
   it("opens lcanvas.core with luaL_requiref and the front module from the installed files", function()
-    local code, out, err = run(exe, "3", { LD_LIBRARY_PATH = prefix .. "/lib" })
+    local code, out, err = run(exe, "3")
     assert.equal(0, code, err)
     assert.equal(string.format("lcanvas %s\nme: Sandbox Admin\nuser: 3 Sam Student\n",
       project_version()), out)
@@ -156,7 +227,7 @@ describe("a C program embedding Lua (scripts/examples/c/embed_lua.c)", function(
   end)
 
   it("passes Canvas errors to the host as lcanvas.Error objects", function()
-    local code, out, err = run(exe, "999999", { LD_LIBRARY_PATH = prefix .. "/lib" })
+    local code, out, err = run(exe, "999999")
     assert.equal(1, code)
     assert.equal("", out)
     assert.matches("^embed_lua: ResourceDoesNotExist: GET /api/v1/users/999999 %-> 404", err)

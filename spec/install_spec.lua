@@ -44,7 +44,7 @@ end
 -- spec: under the sanitizer run, a C module built with ASan needs the
 -- runtime preloaded (helper.lua strips LD_PRELOAD from children).
 local function lua_env(extra)
-  local env = "env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 "
+  local env = "env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 -u LD_LIBRARY_PATH "
   if sanitizer_build() and os.getenv("LCANVAS_ASAN_PRELOAD") then
     env = env .. "ASAN_OPTIONS=detect_leaks=1 LD_PRELOAD=" .. q(os.getenv("LCANVAS_ASAN_PRELOAD")) .. " "
   end
@@ -177,7 +177,9 @@ describe("cmake --install", function()
     local pc = "PKG_CONFIG_PATH=" .. q(prefix .. "/lib/pkgconfig") .. " pkg-config "
     local code, out = sh(pc .. "--cflags --libs lcanvas")
     assert.equal(0, code)
-    assert.matches("-I" .. prefix:gsub("%p", "%%%0") .. "/include/lcanvas", out)
+    assert.matches("-I" .. prefix:gsub("%p", "%%%0") .. "/include ", out)
+    assert.is_nil(out:find("/include/lcanvas", 1, true))   -- <lcanvas/json.h>, never <json.h>
+    assert.is_truthy(out:find("-Wl,-rpath," .. prefix .. "/lib ", 1, true), out)
     assert.matches("-L" .. prefix:gsub("%p", "%%%0") .. "/lib", out)
     assert.matches("%-llcanvas", out)
     assert.is_nil(out:find("-lcurl", 1, true))   -- private: only for static linking
@@ -185,14 +187,22 @@ describe("cmake --install", function()
     assert.equal(0, code)
     assert.matches("%-lcurl", out)
     assert.matches("%-lm", out)
+    -- Not libcurl.pc's own private list (static libraries Debian lacks).
+    assert.is_nil(out:find("-lnghttp2", 1, true))
     code, out = sh(pc .. "--variable=luadir lcanvas")
     assert.equal(0, code)
     assert.equal(prefix .. "/share/lua/5.4\n", out)
     code, out = sh(pc .. "--cflags --libs lcanvas-lua")
     assert.equal(0, code)
     assert.matches("%-llcanvas%-lua", out)
+    -- The archive holds the C core: no second lcanvas library is needed.
+    assert.is_nil(out:find("-llcanvas ", 1, true))
     assert.matches("%-llua5%.4", out)
     assert.matches("lua5%.4", out)
+    code, out = sh("nm --defined-only " .. q(prefix .. "/lib/liblcanvas-lua.a"))
+    assert.equal(0, code)
+    assert.matches(" T luaopen_lcanvas_core\n", out)
+    assert.matches(" T lc_client_new\n", out)
   end)
 
   it("installs a man page covering the command, options, configuration, environment, exit status and files", function()
@@ -275,7 +285,9 @@ describe("luarocks make", function()
       "--exclude=./build.luarocks -cf - . | tar -C %q -xf -", src, ROOT, src))
     assert(code == 0, out .. err)
     code, out, err = sh(string.format(
-      "cd %q && luarocks --lua-version=5.4 make --tree=%q --deps-mode=none rockspec/lcanvas-scm-1.rockspec",
+      -- Exactly the README's command: no --deps-mode, no network. The rock
+      -- has no dependency LuaRocks could try to download (cqueues is soft).
+      "cd %q && luarocks --lua-version=5.4 make --tree=%q rockspec/lcanvas-scm-1.rockspec",
       src, tree))
     assert(code == 0, "luarocks make failed:\n" .. out .. err)
     -- Nothing installed may point back into the sources.
@@ -321,6 +333,25 @@ describe("luarocks make", function()
 
   it("installs an lcanvas executable that starts the sandbox, reads a user and stops it", function()
     check_sandbox_run(tree .. "/bin/lcanvas")
+  end)
+
+  it("says what to install when the sandbox's cqueues is missing", function()
+    -- A Lua search path without the system's modules: cqueues is not found.
+    local env = "env LUA_PATH_5_4=/nonexistent/?.lua LUA_CPATH_5_4=/nonexistent/?.so " ..
+      "XDG_CONFIG_HOME=" .. q(tmpname()) .. " "
+    local exe = q(tree .. "/bin/lcanvas")
+    local code, out = sh(env .. exe .. " sandbox")
+    assert.equal(2, code)
+    assert.matches("needs the Lua module cqueues, which is not installed %(Debian: apt install lua%-cqueues", out)
+    local err
+    code, out, err = sh(env .. exe .. " --sandbox -e 'print(1)'")
+    assert.is_true(code ~= 0)
+    assert.equal("", out)
+    assert.matches("lcanvas: the sandbox did not start: lcanvas sandbox: the sandbox needs the Lua module cqueues", err)
+    -- The rest of lcanvas works without it.
+    code, out = sh(env .. exe .. " -e " .. q("print(require('lcanvas')._VERSION)"))
+    assert.equal(0, code)
+    assert.equal(project_version() .. "\n", out)
   end)
 
   it("installs an lcanvas executable that runs a script", function()

@@ -32,6 +32,10 @@ local M = {
   kinds = core.kinds,     -- error kind names, e.g. lcanvas.kinds.ResourceDoesNotExist
   --- lcanvas.encode_params(params): The Rails-style query string for a params table (`{a = {b = 1}}` gives "a[b]=1").
   encode_params = core.encode_params,
+  --- lcanvas.encode_segment(s): one path segment percent-encoded ("sis_user_id:CS/101.1" gives "sis_user_id:CS%2F101%2E1").
+  encode_segment = core.encode_segment,
+  --- lcanvas.encode_path(path): each '/'-separated segment encoded ("users/a b" gives "users/a%20b").
+  encode_path = core.encode_path,
 }
 
 --- lcanvas.catalog: Canvas Catalog's Users API: `lcanvas.catalog.new(base_url, api_key [, opts])`.

@@ -49,4 +49,7 @@ void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int
 /* Moves the n values on top to base+1.. and drops everything between. */
 void lcb_keep_top(lua_State *L, int base, int n);
 
+/* Adds encode_segment and encode_path (lc_encode_*) to the module table on top. */
+void lcb_open_request(lua_State *L);
+
 #endif

@@ -14,6 +14,7 @@
 #include "lcb_task.h"
 #include "lcb_upload.h"
 #include "endpoint.h"
+#include "lcb_request.h"
 #include "object.h"
 
 #if LUA_VERSION_NUM < 504
@@ -27,6 +28,7 @@ int luaopen_lcanvas_core(lua_State *L)
     lcb_open_error(L);
     lcb_open_client(L);
     lcb_open_task(L);
+    lcb_open_request(L);
     lcb_open_object(L);
     lcb_open_endpoint(L);
     lcb_open_list(L);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lua.h>
+#include <lauxlib.h>
+
 #include "lcb_client.h"
 #include "lcb_error.h"
 #include "lcb_json.h"
@@ -110,10 +113,25 @@ static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
     return 1;
 }
 
+/* A caller's relative path with a byte no URL may hold (a space, ...) is
+ * a usage error, raised before anything is sent (or printed by a dry run):
+ * lc_path_check says which byte and what the escaped path would be. */
+static void check_path(lua_State *L, const char *path)
+{
+    if (strstr(path, "://")) return;   /* absolute: the server's own links */
+    lc_error err;
+    lc_error_init(&err);
+    if (lc_path_check(path, &err)) return;
+    lua_pushfstring(L, "lcanvas: %s", err.message ? err.message : "bad path");
+    lc_error_clear(&err);
+    lua_error(L);
+}
+
 int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int want_next,
                        lc_request *req)
 {
     client_idx = lua_absindex(L, client_idx);
+    check_path(L, call->path);
     if (dry_run(L, client_idx, call)) {  /* nothing is sent */
         if (want_next) lua_pushnil(L);
         return 1;
@@ -236,4 +254,39 @@ int lcb_request_page_items(lua_State *L, int body, int next_idx, const char *roo
         lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a JSON array in the answer to GET %s", path);
     }
     return items;
+}
+
+/* ------------------------------------------------------------ encoders */
+
+/* core.encode_segment(s) (lcanvas.encode_segment): one path segment percent-encoded as requests send ids ("sis_user_id:CS/101.1" gives "sis_user_id:CS%2F101%2E1"). */
+static int l_encode_segment(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    char *e = lc_encode_segment(s, len);
+    if (!e) return luaL_error(L, "out of memory");
+    lua_pushstring(L, e);
+    lc_free(e);
+    return 1;
+}
+
+/* core.encode_path(path) (lcanvas.encode_path): each '/'-separated segment of path encoded as by encode_segment ("users/a b" gives "users/a%20b"). */
+static int l_encode_path(lua_State *L)
+{
+    const char *s = luaL_checkstring(L, 1);
+    char *e = lc_encode_path(s);
+    if (!e) return luaL_error(L, "out of memory");
+    lua_pushstring(L, e);
+    lc_free(e);
+    return 1;
+}
+
+void lcb_open_request(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"encode_segment", l_encode_segment},
+        {"encode_path", l_encode_path},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, fns, 0);
 }

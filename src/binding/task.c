@@ -17,31 +17,16 @@
 #include "lcb_error.h"
 #include "lcb_request.h"
 #include "lcb_task.h"
+#include "lcb_pending.h"
 
-#define PENDING_MT "lcanvas.Pending"
 
 /* Registry keys: the addresses of these variables (light userdata; not
  * const, so that no compiler may merge them). */
 static char tasks_key;     /* coroutine -> task (weak keys), filled by tasks.lua */
-static char inflight_key;  /* lightud -> Pending not yet collected (weak values) */
-static char cancelled_key; /* Pendings cut off by a client's close, not yet polled */
-
-/* A request submitted to the engine and not yet consumed (a page fetched
- * ahead, or a task waiting for it). */
-typedef struct pending {
-    lc_xfer *x;          /* NULL once consumed or cancelled */
-    lcb_client *cl;      /* the client userdata is user value 1 */
-    lua_KFunction k;     /* continuation of whoever waits */
-    lua_KContext ctx;
-    int want_next;
-    int done;            /* popped off the engine's done queue */
-    char method[8];
-} pending;
-
-static pending *check_pending(lua_State *L, int idx)
-{
-    return luaL_checkudata(L, idx, PENDING_MT);
-}
+char lcb_inflight_key;     /* lightud -> Pending not yet collected (weak values) */
+char lcb_cancelled_key;    /* Pendings cut off by a client's close, not yet polled */
+char lcb_delivered_key;    /* Pending -> true: finished, not yet handed out by core.poll */
+char lcb_host_key;         /* {wait = fn, wake = fn} of a host event loop, or nil */
 
 int lcb_in_task(lua_State *L)
 {
@@ -60,7 +45,7 @@ int lcb_in_task(lua_State *L)
 static void inflight_set(lua_State *L, pending *p, int box_idx)
 {
     if (box_idx) box_idx = lua_absindex(L, box_idx);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &inflight_key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lcb_inflight_key);
     lua_pushlightuserdata(L, p);
     if (box_idx) lua_pushvalue(L, box_idx);
     else lua_pushnil(L);
@@ -130,6 +115,11 @@ static void consume(lua_State *L, int base)
     r = *resp;
     lc_response_init(resp);
     inflight_set(L, p, 0);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lcb_delivered_key);
+    lua_pushvalue(L, base + 1);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
     lc_xfer_free(p->x);
     p->x = NULL;
     if (failed) {
@@ -164,8 +154,38 @@ static void block_until_done(lua_State *L, pending *p)
     }
 }
 
+/* A request outside tasks in one of a host loop's coroutines (loop.c):
+ * drive, and wait through the host, until the Pending at base+1 is done. */
+static int hosted_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    int base = (int)ctx;
+    int waited = lua_gettop(L) > base + 1 ? lua_toboolean(L, -1) : 1;
+    lua_settop(L, base + 1);
+    pending *p = check_pending(L, base + 1);
+    while (p->x && !p->done && waited) {
+        lua_getiuservalue(L, base + 1, 1);
+        if (lcb_drive(L, lcb_check_client(L, -1), 0) > 0) lcb_host_wake(L);
+        if (p->done || !p->x) break;
+        lcb_host_fn(L, "wait");
+        lua_createtable(L, 1, 0);
+        lua_pushvalue(L, -3);
+        lua_rawseti(L, -2, 1);
+        lua_pushnumber(L, 1.0);
+        lua_callk(L, 2, 1, ctx, hosted_k);
+        waited = lua_toboolean(L, -1);
+        lua_settop(L, base + 1);
+    }
+    block_until_done(L, p);
+    lua_KFunction k = p->k;
+    lua_KContext kctx = p->ctx;
+    consume(L, base);
+    return k(L, LUA_YIELD, kctx);
+}
+
 /* Waits for the Pending box on top (popping it): yields inside a task,
- * otherwise drives the engine until it is done; then continues in k. */
+ * through the host loop in one of its coroutines, otherwise drives the
+ * engine until it is done; then continues in k. */
 static int pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k)
 {
     int base = lua_gettop(L) - 1;
@@ -175,6 +195,11 @@ static int pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k)
         p->ctx = ctx;
         return lua_yieldk(L, 1, (lua_KContext)base, resume_k);
     }
+    if (p->x && !p->done && lcb_hosted(L)) {
+        p->k = k;
+        p->ctx = ctx;
+        return hosted_k(L, LUA_OK, (lua_KContext)base);
+    }
     block_until_done(L, p);
     consume(L, base);
     return k(L, LUA_OK, ctx);
@@ -183,7 +208,7 @@ static int pending_wait(lua_State *L, lua_KContext ctx, lua_KFunction k)
 static int request_k(lua_State *L, int client_idx, const lcb_call *call, int want_next,
                      lua_KContext ctx, lua_KFunction k)
 {
-    if (!lcb_in_task(L)) {
+    if (!lcb_in_task(L) && !lcb_hosted(L)) {
         lcb_request_perform(L, client_idx, call, want_next);
         return k(L, LUA_OK, ctx);
     }
@@ -222,7 +247,7 @@ static int pending_gc(lua_State *L)
 
 void lcb_task_cancel_client(lua_State *L, lcb_client *cl)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &inflight_key) != LUA_TTABLE) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lcb_inflight_key) != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
     }
@@ -235,7 +260,7 @@ void lcb_task_cancel_client(lua_State *L, lcb_client *cl)
             /* A task may wait for it: the next poll hands it back, and
              * consuming it raises. */
             p->done = 1;
-            lua_rawgetp(L, LUA_REGISTRYINDEX, &cancelled_key);
+            lua_rawgetp(L, LUA_REGISTRYINDEX, &lcb_cancelled_key);
             lua_pushvalue(L, -2);
             lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
             lua_pop(L, 1);
@@ -285,7 +310,7 @@ int lcb_fetch_k(lua_State *L, int t, int client_idx, const lcb_call *call, lua_K
         if (p->x || p->done) return fetch_wait(L, t, ctx, k);
     }
     lua_pop(L, 1);
-    if (lcb_in_task(L)) {
+    if (lcb_in_task(L) || lcb_hosted(L)) {
         request_start(L, client_idx, call, 1);
         if (!lua_isnil(L, -1)) return fetch_wait(L, t, ctx, k);
         lua_pop(L, 1);
@@ -326,82 +351,10 @@ void lcb_fetch_cancel_ahead(lua_State *L, int t)
     lua_pop(L, 1);
 }
 
-/* ------------------------------------------------------------ polling */
-
-/* core.poll(max_wait_ms) -> array of the Pending boxes that finished.
- * Every client with a transfer in flight is driven, however many. */
-static int l_poll(lua_State *L)
-{
-    lua_Integer wait = luaL_optinteger(L, 1, 0);
-    if (wait < 0) wait = 0;
-    lua_settop(L, 1);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &inflight_key);
-    int inflight = lua_gettop(L);
-    /* The clients with work: a set of client userdata, which also keeps
-     * them alive while they are driven. */
-    lua_newtable(L);
-    int clients = lua_gettop(L);
-    int n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, inflight)) {
-        pending *p = lua_touserdata(L, -2);
-        if (p && p->x && !p->done && p->cl->c) {
-            lua_getiuservalue(L, -1, 1);
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, clients) == LUA_TNIL) n++;
-            lua_pop(L, 1);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, clients);
-        }
-        lua_pop(L, 1);
-    }
-    lua_newtable(L);
-    int out = lua_gettop(L);
-    lua_Integer count = 0;
-    /* Requests cut off by closing their client count as finished. */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &cancelled_key);
-    for (lua_Integer i = 1, nc = (lua_Integer)lua_rawlen(L, -1); i <= nc; i++) {
-        lua_rawgeti(L, -1, i);
-        lua_rawseti(L, out, ++count);
-    }
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &cancelled_key);
-    /* Several clients share the wait: poll each briefly. */
-    long w = (long)(n > 1 && wait > 5 ? 5 : wait);
-    lua_pushnil(L);
-    while (lua_next(L, clients)) {
-        lua_pop(L, 1);
-        lc_client *c = ((lcb_client *)lua_touserdata(L, -1))->c;
-        if (!c) continue;
-        if (lc_client_run(c, w) < 0) return lcb_raise_kind(L, LC_NETWORK_ERROR, "the transfer engine failed");
-        lc_xfer *x;
-        while ((x = lc_client_next_done(c))) {
-            pending *p = lc_xfer_userdata(x);
-            if (!p) {
-                lc_xfer_free(x);
-                continue;
-            }
-            p->done = 1;
-            lua_pushlightuserdata(L, p);
-            lua_rawget(L, inflight);
-            if (!lua_isnil(L, -1)) lua_rawseti(L, out, ++count);
-            else lua_pop(L, 1);
-            /* Still referenced by whoever waits or fetched it ahead. */
-            lua_pushlightuserdata(L, p);
-            lua_pushnil(L);
-            lua_rawset(L, inflight);
-        }
-    }
-    lua_settop(L, out);
-    return 1;
-}
-
-/* core.pending_count() -> transfers submitted by tasks and not yet finished. */
 static int l_pending_count(lua_State *L)
 {
     lua_Integer n = 0;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &inflight_key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lcb_inflight_key);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lua_pop(L, 1);
@@ -448,15 +401,15 @@ void lcb_open_task(lua_State *L)
     weak_table(L, &tasks_key, "k");
     /* Weak values: a page fetched ahead that nobody can reach any more is
      * cancelled by its __gc instead of being sent. */
-    weak_table(L, &inflight_key, "v");
+    weak_table(L, &lcb_inflight_key, "v");
     lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &cancelled_key);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &lcb_cancelled_key);
     static const luaL_Reg fns[] = {
-        {"poll", l_poll},
         {"pending_count", l_pending_count},
         {"is_pending", l_is_pending},
         {"task_registry", l_task_registry},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);
+    lcb_open_loop(L);
 }

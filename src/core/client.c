@@ -170,6 +170,7 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 32L);
     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    lc_engine_setup(c);
     free(trimmed);
     return c;
 oom:
@@ -188,6 +189,7 @@ void lc_client_free(lc_client *c)
     for (size_t i = 0; i < c->npool; i++) curl_easy_cleanup(c->pool[i]);
     free(c->pool);
     if (c->multi) curl_multi_cleanup(c->multi);
+    lc_engine_teardown(c);
     free(c->base);
     free(c->api);
     free(c->origin);

@@ -80,6 +80,13 @@ struct lc_client {
     uint64_t nstarted, rl_started; /* attempts started, in total and by the last report */
     uint64_t rng;
     lc_stats stats;
+    /* The sockets libcurl asked to watch (engine.c), the deadline of its
+     * timer (monotonic s, < 0: none) and, once a host asked for one, an
+     * epoll descriptor mirroring the sockets. */
+    lc_socket *socks;
+    size_t nsocks, capsocks;
+    double curl_deadline;
+    int epfd, has_epfd;
 };
 
 /* ---- client.c: small helpers shared by the client's files */
@@ -116,12 +123,21 @@ LC_INTERNAL void lc_xfer_take_response(lc_xfer *x, long status);
 /* x->err from an HTTP error answer: message, body, report id, headers. */
 LC_INTERNAL void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
 
-/* ---- engine.c */
+/* ---- engine.c, loop.c (setup, teardown) */
 LC_INTERNAL double lc_now_s(void);                        /* the monotonic clock */
 /* Takes x off the active list into the done queue (or frees it). */
 LC_INTERNAL void lc_engine_finish(lc_xfer *x);
 /* Takes x out of the multi handle, the active list and the done queue. */
 LC_INTERNAL void lc_engine_forget(lc_xfer *x);
+/* Hooks libcurl's socket and timer callbacks to the client (lc_client_new),
+ * and releases what they keep (lc_client_free, after the multi cleanup). */
+LC_INTERNAL void lc_engine_setup(lc_client *c);
+/* engine.c for loop.c: start the transfers that are due, collect the
+ * finished ones (returns how many finished), the rate gate's delay. */
+LC_INTERNAL void   lc_engine_start_due(lc_client *c, double now);
+LC_INTERNAL int    lc_engine_collect(lc_client *c);
+LC_INTERNAL double lc_engine_gate_delay(const lc_client *c, double now);
+LC_INTERNAL void lc_engine_teardown(lc_client *c);
 
 /* ---- oauth.c */
 /* 1 when x may start now; 0 when it waits for a refresh or has failed. */
@@ -137,5 +153,7 @@ LC_INTERNAL int  lc_oauth_after_invalid_token(lc_client *c, lc_xfer *x, double n
 /* The pipe that is readable once lc_interrupt() ran, or -1 before
  * lc_interrupt_init(). */
 LC_INTERNAL int  lc_interrupt_fd(void);
+/* engine.c: ends every transfer of c as Interrupted; how many finished. */
+LC_INTERNAL int  lc_engine_interrupt_all(lc_client *c);
 
 #endif

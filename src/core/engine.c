@@ -3,7 +3,8 @@
  * rate gate allows, collects finished attempts, asks policy.c whether to
  * retry and when, and hands finished transfers to the done queue. One
  * transfer at a time (lc_perform) is just the degenerate case of many, so
- * the Lua scheduler needs no second engine. What an attempt sends is
+ * the Lua scheduler needs no second engine; loop.c drives it (sockets,
+ * timers, poll). What an attempt sends is
  * xfer.c's business; the token refresh is oauth.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -141,20 +142,20 @@ static int start(lc_xfer *x, double now)
     return 1;
 }
 
-static double gate_delay(const lc_client *c, double now)
+double lc_engine_gate_delay(const lc_client *c, double now)
 {
     double est = lc_policy_rate_estimate(c->rl_known, c->rl_remaining, c->rl_time, now);
     return lc_policy_gate_delay(est, c->low_water, c->nstarted - c->rl_started,
                                 c->nrunning > 0, c->backoff_max);
 }
 
-static void start_due(lc_client *c, double now)
+void lc_engine_start_due(lc_client *c, double now)
 {
     for (lc_xfer *x = c->active, *nx; x; x = nx) {
         nx = x->next;  /* the token check may finish x (a refresh that cannot happen) */
         if (x->state != X_WAITING || x->not_before > now) continue;
         if (!lc_oauth_token_ready(c, x, now)) continue;
-        double d = gate_delay(c, now);
+        double d = lc_engine_gate_delay(c, now);
         if (d < 0) break;
         if (d > 0) {
             x->not_before = now + d;
@@ -273,7 +274,7 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     return 1;
 }
 
-static int collect(lc_client *c)
+int lc_engine_collect(lc_client *c)
 {
     int finished = 0, left;
     CURLMsg *m;
@@ -289,13 +290,13 @@ static int collect(lc_client *c)
     return finished;
 }
 
-/* ------------------------------------------------------------ driving */
+/* ------------------------------------------------------------ signals */
 
 /* After lc_interrupt(): every transfer ends now as Interrupted, whether it
  * runs, waits for a retry or is held by the rate gate. Finishing one may
  * finish others (a token refresh and its waiters), so start over from the
  * head each time. */
-static int interrupt_all(lc_client *c)
+int lc_engine_interrupt_all(lc_client *c)
 {
     int finished = 0;
     while (c->active) {
@@ -311,63 +312,4 @@ static int interrupt_all(lc_client *c)
         finished++;
     }
     return finished;
-}
-
-int lc_client_run(lc_client *c, long max_wait_ms)
-{
-    int running = 0;
-    double now = lc_now_s();
-    if (lc_interrupted()) return interrupt_all(c);
-    start_due(c, now);
-    if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;
-    int finished = collect(c);
-    if (finished || c->nactive == 0) return finished;
-
-    /* Sleep in poll until a socket is ready, the next delayed start is due,
-     * or the caller's limit. */
-    long wait = max_wait_ms < 0 ? 0 : max_wait_ms;
-    for (lc_xfer *x = c->active; x; x = x->next) {
-        if (x->state != X_WAITING) continue;
-        double d = (x->not_before - now) * 1000.0;
-        long ms = d <= 0 ? 0 : (long)ceil(d);
-        if (ms < wait) wait = ms;
-    }
-    if (wait > 0 || c->nrunning > 0) {
-        /* The interrupt pipe ends the wait when a signal arrives. */
-        struct curl_waitfd intr = { .fd = lc_interrupt_fd(), .events = CURL_WAIT_POLLIN };
-        if (curl_multi_poll(c->multi, &intr, intr.fd >= 0 ? 1 : 0, (int)wait, NULL) != CURLM_OK)
-            return -1;
-        if (lc_interrupted()) return interrupt_all(c);
-    }
-    start_due(c, lc_now_s());
-    if (curl_multi_perform(c->multi, &running) != CURLM_OK) return -1;
-    return collect(c);
-}
-
-int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err)
-{
-    lc_response_init(resp);
-    lc_xfer *x = lc_xfer_new(c, req, err);
-    if (!x) return -1;
-    lc_xfer_submit(x);
-    while (x->state != X_DONE) {
-        if (lc_client_run(c, 1000) < 0) {
-            lc_xfer_free(x);
-            lc_error_set(err, LC_NETWORK_ERROR, "the transfer engine failed");
-            return -1;
-        }
-    }
-    /* Other transfers that finished meanwhile stay queued for whoever
-     * drives them; lc_xfer_free takes only ours out of the queue. */
-    *resp = x->resp;
-    lc_response_init(&x->resp);
-    int rc = 0;
-    if (x->failed) {
-        lc_error_clear(err);
-        *err = x->err;
-        lc_error_init(&x->err);
-        rc = -1;
-    }
-    lc_xfer_free(x);
-    return rc;
 }

@@ -159,12 +159,37 @@ char *lc_url_origin(const char *url, lc_error *err);
 /* Frees memory the core handed to the caller (lc_url_origin's result). */
 void  lc_free(void *p);
 
+/* ------------------------------------------------ parameters and paths */
+
+typedef struct lc_value lc_value;   /* the JSON value tree, <lcanvas/value.h> */
+
+/* Rails parameters, as every request encodes them: an LC_T_OBJECT becomes
+ * "user[name]=Jo&include[]=a&include[]=b" (keys sorted, form-escaped;
+ * null and empty tables send nothing). Free with lc_free; NULL with `err`
+ * (may be NULL) for anything but an object. */
+char *lc_encode_params(const lc_value *params, lc_error *err);
+/* One path segment (an id, "sis_user_id:X", a name): everything but
+ * A-Z a-z 0-9 - _ ~ : is percent-encoded, '/' and '.' included
+ * ("sis_user_id:CS/101.1" -> "sis_user_id:CS%2F101%2E1"). Free with
+ * lc_free; NULL when out of memory. */
+char *lc_encode_segment(const char *s, size_t len);
+/* A path of segments: each part between '/' encoded as by
+ * lc_encode_segment ("users/a b" -> "users/a%20b"). */
+char *lc_encode_path(const char *path);
+/* 1 when `path` may go into a request as it is; 0 (err: LC_INVALID_ARGUMENT
+ * naming the byte and the escaped form) when it holds a byte no URL may
+ * hold unescaped: a space, a control character, non-ASCII, " < > \ ^ ` { | } #.
+ * A request's relative path is checked so, and refused before anything is
+ * sent: lcanvas never guesses which characters were meant literally. */
+int   lc_path_check(const char *path, lc_error *err);
+
 /* ---------------------------------------------------------------- requests */
 
 typedef struct lc_request {
     const char *method;        /* "GET", "POST", "PUT", "DELETE" */
-    const char *path;          /* relative to the API root ("users/5"), or an
-                                  absolute URL on the client's origin */
+    const char *path;          /* relative to the API root ("users/5"), already
+                                  escaped (lc_encode_path; see lc_path_check),
+                                  or an absolute URL on the client's origin */
     const char *query;         /* encoded "a=1&b[]=2" or NULL; appended */
     const char *body;          /* request body or NULL */
     size_t      body_len;
@@ -242,6 +267,56 @@ int      lc_interrupt_init(void);
 void     lc_interrupt(void);
 int      lc_interrupted(void);
 void     lc_interrupt_clear(void);
+
+/* ------------------------------------- driving from the host's own loop
+ *
+ * lc_client_run blocks in poll(2) for up to its limit. A program with its
+ * own event loop (poll, epoll, libuv, cqueues ...) instead watches the
+ * client's sockets itself and calls in when one is ready or the timeout
+ * expired; nothing here blocks:
+ *
+ *   n = lc_client_sockets(c, socks, 16);      -- fds and LC_POLL_IN/OUT wanted
+ *   t = lc_client_timeout_ms(c);              -- -1: no timer, 0: call now
+ *   ... poll(own fds + socks, min(t, own timers)) ...
+ *   lc_client_socket_action(c, fd, revents);  -- for each ready socket
+ *   lc_client_socket_action(c, LC_SOCKET_TIMEOUT, 0);  -- when t expired
+ *   while ((x = lc_client_next_done(c))) ...  -- finished transfers
+ *
+ * Built on libcurl's socket interface: the set changes as connections open
+ * and close, so read it again after each call. A loop that registers
+ * descriptors once can use lc_client_pollfd instead: one descriptor,
+ * readable whenever a socket of the client is ready; then lc_client_step. */
+
+enum { LC_POLL_IN = 1, LC_POLL_OUT = 2, LC_POLL_ERR = 4 };
+#define LC_SOCKET_TIMEOUT (-1)
+
+typedef struct lc_socket {
+    int fd;
+    int events;               /* LC_POLL_IN | LC_POLL_OUT: what to wait for */
+} lc_socket;
+
+/* Copies up to `max` watched sockets into `out`; returns how many there are
+ * (which may exceed `max`). */
+size_t lc_client_sockets(const lc_client *c, lc_socket *out, size_t max);
+/* Milliseconds until the client must be called even if no socket is ready
+ * (libcurl's timers, retry backoff, queued requests): -1 when only socket
+ * activity matters, 0 when a call is due now. */
+long   lc_client_timeout_ms(const lc_client *c);
+/* Acts on `fd` being ready for `events` (LC_POLL_* bits; 0: let libcurl
+ * find out), or on the timeout with LC_SOCKET_TIMEOUT; also starts queued
+ * transfers that are due. Returns how many transfers finished (see
+ * lc_client_next_done), -1 on an internal error. Never blocks. When
+ * several sockets are ready at once, lc_client_step handles them in one
+ * round, which keeps the rate estimate exact. */
+int    lc_client_socket_action(lc_client *c, int fd, int events);
+/* One non-blocking round: checks every watched socket itself, then acts
+ * as lc_client_socket_action does. */
+int    lc_client_step(lc_client *c);
+/* A single descriptor (Linux epoll) that is readable whenever one of the
+ * client's sockets is ready; register it for reading and call
+ * lc_client_step when it is, or when lc_client_timeout_ms expires. Owned by
+ * the client (closed by lc_client_free). -1 where it cannot be made. */
+int    lc_client_pollfd(lc_client *c);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "lcanvas.h"
 #include "params.h"
 
 /* Which bytes each escaping flavour leaves alone. */
@@ -193,4 +194,59 @@ int lc_params_has_key(const char *q, const char *name)
         if (!p) return 0;
         p++;
     }
+}
+
+/* ------------------------------------------------------------ public API */
+
+char *lc_encode_params(const lc_value *params, lc_error *err)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_puts(&b, "");
+    if (!params || params->type != LC_T_OBJECT) {
+        lc_buf_free(&b);
+        if (err) lc_error_set(err, LC_INVALID_ARGUMENT, "parameters must be an object");
+        return NULL;
+    }
+    if (lc_params_encode(params, &b) != 0 || b.oom) {
+        int oom = b.oom;
+        lc_buf_free(&b);
+        if (err)
+            lc_error_set(err, oom ? LC_OUT_OF_MEMORY : LC_INVALID_ARGUMENT,
+                         oom ? "out of memory" : "parameters nested too deeply");
+        return NULL;
+    }
+    return lc_buf_detach(&b, NULL);
+}
+
+char *lc_encode_segment(const char *s, size_t len)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_puts(&b, "");
+    if (lc_path_escape(&b, s, len) != 0 || b.oom) {
+        lc_buf_free(&b);
+        return NULL;
+    }
+    return lc_buf_detach(&b, NULL);
+}
+
+char *lc_encode_path(const char *path)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_puts(&b, "");
+    for (const char *p = path;;) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        lc_path_escape(&b, p, n);
+        if (!slash) break;
+        lc_buf_putc(&b, '/');
+        p = slash + 1;
+    }
+    if (b.oom) {
+        lc_buf_free(&b);
+        return NULL;
+    }
+    return lc_buf_detach(&b, NULL);
 }

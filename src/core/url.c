@@ -167,6 +167,39 @@ static void add_query_param(lc_buf *b, size_t query_start, const char *key, cons
     lc_form_escape(b, value, strlen(value));
 }
 
+/* What a byte that cannot stand in a URL is called in the refusal. */
+static void describe_byte(unsigned char ch, char *out, size_t n)
+{
+    if (ch == ' ') snprintf(out, n, "a space");
+    else if (ch < 0x20 || ch == 0x7f) snprintf(out, n, "a control character (0x%02x)", ch);
+    else if (ch >= 0x80) snprintf(out, n, "a non-ASCII byte (0x%02x)", ch);
+    else snprintf(out, n, "'%c'", ch);
+}
+
+int lc_path_check(const char *path, lc_error *err)
+{
+    /* RFC 3986 leaves these out of every part of a URL; a caller's path
+     * holding one was not escaped, and guessing which '/' or '%' were meant
+     * literally could send the request somewhere else. Refused before any
+     * request, never retried. */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (*p > 0x20 && *p < 0x7f && !strchr("\"<>\\^`{|}#", *p)) continue;
+        char what[40];
+        describe_byte(*p, what, sizeof what);
+        if (err) {
+            char *fixed = lc_encode_path(path);
+            lc_error_set(err, LC_INVALID_ARGUMENT,
+                         "the path \"%s\" has %s at byte %zu, which cannot go into a URL as it is: "
+                         "escape each segment first (lc_encode_path / lcanvas.encode_path give \"%s\")",
+                         path, what, (size_t)(p - (const unsigned char *)path) + 1,
+                         fixed ? fixed : "?");
+            free(fixed);
+        }
+        return 0;
+    }
+    return 1;
+}
+
 int lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b, lc_error *err)
 {
     const char *p = req->path;
@@ -190,6 +223,7 @@ int lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b, lc_error 
             return 0;
         }
     } else {
+        if (!lc_path_check(p, err)) return 0;
         while (*p == '/') p++;
         /* A caller writing "/api/v1/users" gets the same as "users". */
         if (strncmp(p, "api/v1/", 7) == 0) p += 7;

@@ -1,6 +1,22 @@
 --- The sandbox Canvas: a fake Canvas LMS on loopback for trying scripts
 -- safely and for the test suite. `lcanvas sandbox` runs it; see main().
-local cqueues = require "cqueues"
+-- cqueues is the one thing the sandbox needs beyond lcanvas, and the rock
+-- does not depend on it: without it `lcanvas sandbox` (and so
+-- `lcanvas --sandbox`, which prints this line as the reason) says what to
+-- install instead of failing with a module search path.
+local has_cqueues, cqueues = pcall(require, "cqueues")
+if not has_cqueues then
+  local MISSING = "the sandbox needs the Lua module cqueues, which is not installed " ..
+    "(Debian: apt install lua-cqueues; LuaRocks: luarocks install cqueues)"
+  return {
+    missing = MISSING,
+    main = function()
+      io.stdout:write("lcanvas sandbox: ", MISSING, "\n")
+      io.stdout:flush()
+      return 2
+    end,
+  }
+end
 local http = require "lcanvas.sandbox.http"
 local App = require "lcanvas.sandbox.app"
 local Store = require "lcanvas.sandbox.store"

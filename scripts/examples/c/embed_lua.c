@@ -12,7 +12,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
-#include <lcanvas_lua.h>
+#include <lcanvas/lcanvas_lua.h>
 
 #ifndef LCANVAS_LUADIR
 #define LCANVAS_LUADIR "/usr/local/share/lua/5.4"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lcanvas.h>
-#include <json.h>
+#include <lcanvas/lcanvas.h>
+#include <lcanvas/json.h>
 
 static int fail(lc_error *err)
 {

@@ -1,0 +1,211 @@
+-- lcanvas inside other event loops: cqueues (lcanvas.loop.cqueues) and
+-- libuv (lcanvas.loop.luv). A 100 ms ticker in the host loop keeps its
+-- beat while requests to a sandbox route that answers after 1 s are in
+-- flight, and many requests at once finish in about one delay. Wall-clock
+-- bounds here are the issue's own (20 ms lateness); the sandbox delays on
+-- its own cqueues loop, so the requests really overlap.
+local lcanvas = require "lcanvas"
+local sandbox = require "helper"
+
+local DELAY_MS = 1000
+local MAX_LATE = 0.020
+
+local function slow_users(n)
+  sandbox.fault({ path = "/api/v1/users/3", delay_ms = DELAY_MS, count = n })
+end
+
+local function user3_requests()
+  local n = 0
+  for _, r in ipairs(sandbox.requests()) do
+    if r.path == "/api/v1/users/3" then n = n + 1 end
+  end
+  return n
+end
+
+describe("under cqueues", function()
+  local cqueues = require "cqueues"
+  local adapter = require "lcanvas.loop.cqueues"
+  local c
+  setup(function() sandbox.start() adapter.install() end)
+  teardown(function() adapter.uninstall() end)
+  before_each(function()
+    sandbox.reset()
+    c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+  end)
+  after_each(function() c:close() end)
+
+  -- Runs the ticker and the given coroutines; returns ticks, worst lateness
+  -- and the wall time until the last of the others ended.
+  local function run(fns)
+    local cq = cqueues.new()
+    local t0 = cqueues.monotime()
+    local ticks, late, left, ended = 0, 0, #fns, nil
+    cq:wrap(function()
+      local due = t0 + 0.1
+      while left > 0 do
+        cqueues.sleep(due - cqueues.monotime())
+        late = math.max(late, cqueues.monotime() - due)
+        ticks = ticks + 1
+        due = due + 0.1
+      end
+    end)
+    for _, fn in ipairs(fns) do
+      cq:wrap(function()
+        fn()
+        left = left - 1
+        if left == 0 then ended = cqueues.monotime() - t0 end
+      end)
+    end
+    assert(cq:loop())
+    return ticks, late, ended
+  end
+
+  it("keeps a 100 ms ticker on time while a slow request waits, and many finish in one delay", function()
+    slow_users(8)
+    local names = {}
+    local fns = {}
+    for i = 1, 8 do fns[i] = function() names[i] = c:get_user(3).name end end
+    local ticks, late, took = run(fns)
+    for i = 1, 8 do assert.equal("Sam Student", names[i]) end
+    assert.equal(8, user3_requests())
+    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
+    assert.is_true(ticks >= 9, "only " .. ticks .. " ticks in " .. took .. " s")
+    assert.is_true(took >= DELAY_MS / 1000 and took < 1.6, "8 requests took " .. took .. " s")
+  end)
+
+  it("runs map, each and gather inside a cqueues coroutine without stalling the ticker", function()
+    slow_users(7)
+    local mapped, count, a, b
+    local ticks, late, took = run({ function()
+      mapped = c:map({ 3, 3, 3, 3, 3, 3 }, function(id) return c:get_user(id).name end)
+      count = c:list("accounts/1/users", { search_term = "adams" }):each(function() end)
+      a, b = lcanvas.gather(function() return c:get_user(3).id end,
+                            function() return c:get_user(4).id end)
+    end })
+    assert.equal(6, #mapped)
+    assert.equal("Sam Student", mapped[6])
+    assert.is_true(count > 0)
+    assert.equal(3, a)
+    assert.equal(4, b)
+    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
+    -- map's six in one delay, then gather's slow one in another
+    assert.is_true(took < 2.6, "took " .. took .. " s")
+    assert.is_true(ticks >= 19)
+  end)
+
+  it("raises a request's typed error in the coroutine that made it", function()
+    local err
+    run({ function()
+      local ok, e = pcall(c.get_user, c, 999999)
+      assert.is_false(ok)
+      err = e
+    end })
+    assert.is_true(lcanvas.is_error(err, "ResourceDoesNotExist"))
+  end)
+
+  it("lets a client be handed to cqueues.poll as a pollable", function()
+    assert.equal("r", c:events())
+    assert.is_nil(c:timeout())            -- nothing in flight: no timer
+    assert.is_true(math.type(c:pollfd()) == "integer" and c:pollfd() >= 0)
+    slow_users(1)
+    local woke, got
+    run({
+      function() got = c:get_user(3).name end,
+      function()
+        cqueues.sleep(0.05)               -- the request is in flight now
+        local t = cqueues.monotime()
+        local r = cqueues.poll(c, 5)
+        woke = { r == c, cqueues.monotime() - t }
+        c:step()
+      end,
+    })
+    assert.equal("Sam Student", got)
+    assert.is_true(woke[1], "cqueues.poll did not return the client")
+    assert.is_true(woke[2] < 1.5)
+  end)
+
+  it("still blocks outside a controller's coroutines", function()
+    assert.equal("Sam Student", c:get_user(3).name)
+    local co = coroutine.wrap(function() return c:get_user(3).name end)
+    assert.equal("Sam Student", co())
+  end)
+end)
+
+describe("under luv", function()
+  local uv = require "luv"
+  local adapter = require "lcanvas.loop.luv"
+  local c
+  setup(function() sandbox.start() adapter.install() end)
+  teardown(function() adapter.uninstall() end)
+  before_each(function()
+    sandbox.reset()
+    c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+  end)
+  after_each(function() c:close() end)
+
+  local function now() return uv.hrtime() / 1e9 end
+
+  local function run(fns)
+    local t0 = now()
+    local ticks, late, left, ended = 0, 0, #fns, nil
+    local due = t0 + 0.1
+    local ticker = uv.new_timer()
+    ticker:start(100, 100, function()
+      late = math.max(late, now() - due)
+      ticks = ticks + 1
+      due = due + 0.1
+    end)
+    local failure
+    for _, fn in ipairs(fns) do
+      adapter.spawn(function()
+        local ok, e = pcall(fn)
+        if not ok then failure = failure or e end
+        left = left - 1
+        if left == 0 then
+          ended = now() - t0
+          ticker:stop()
+          ticker:close()
+        end
+      end)
+    end
+    uv.run()
+    if failure then error(failure, 0) end
+    return ticks, late, ended
+  end
+
+  it("keeps a 100 ms timer on time while slow requests wait, and many finish in one delay", function()
+    slow_users(8)
+    local names = {}
+    local fns = {}
+    for i = 1, 8 do fns[i] = function() names[i] = c:get_user(3).name end end
+    local ticks, late, took = run(fns)
+    for i = 1, 8 do assert.equal("Sam Student", names[i]) end
+    assert.equal(8, user3_requests())
+    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
+    assert.is_true(ticks >= 9)
+    assert.is_true(took >= DELAY_MS / 1000 and took < 1.6, "8 requests took " .. took .. " s")
+  end)
+
+  it("runs map, each and gather inside a spawned coroutine", function()
+    slow_users(7)
+    local mapped, count, a, b
+    local _, late, took = run({ function()
+      mapped = c:map({ 3, 3, 3, 3, 3, 3 }, function(id) return c:get_user(id).name end)
+      count = c:list("accounts/1/users", { search_term = "adams" }):each(function() end)
+      a, b = lcanvas.gather(function() return c:get_user(3).id end,
+                            function() return c:get_user(4).id end)
+    end })
+    assert.equal(6, #mapped)
+    assert.is_true(count > 0)
+    assert.equal(3, a)
+    assert.equal(4, b)
+    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
+    assert.is_true(took < 2.6, "took " .. took .. " s")
+  end)
+
+  it("raises a request's typed error in its coroutine", function()
+    local err
+    run({ function() local ok, e = pcall(c.get_user, c, 999999); assert.is_false(ok); err = e end })
+    assert.is_true(lcanvas.is_error(err, "ResourceDoesNotExist"))
+  end)
+end)
