@@ -51,9 +51,7 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
 {
     idx = lua_absindex(L, idx);
     if (lcb_is_resource(L, idx)) {
-        lua_getiuservalue(L, idx, 1);
-        lua_getfield(L, -1, "id");
-        lua_replace(L, -2);
+        lcb_resource_field(L, idx, "id", 2);
         if (lua_isnil(L, -1)) arg_error(L, argn, fname, "this object has no id");
         lcb_push_segment(L, -1, argn, fname);
         lua_remove(L, -2);
@@ -120,9 +118,8 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
             }
         }
         if (take) {
-            if (lcb_resource_attrs(L, idx)) {
-                lua_getfield(L, -1, a->from_field);
-                lua_remove(L, -2);
+            if (lcb_is_resource(L, idx)) {
+                lcb_resource_field(L, idx, a->from_field, strlen(a->from_field));
             } else {
                 lua_getfield(L, idx, a->from_field);
             }
@@ -272,12 +269,10 @@ static void push_path(lua_State *L, const lcb_row *row)
 static void set_fields(lua_State *L, const lcb_row *row, int idx)
 {
     idx = lua_absindex(L, idx);
-    lcb_resource_attrs(L, 1);
     for (int i = 0; i < row->nfields; i++) {
-        lua_getfield(L, -1, row->field_attrs[i]);
+        lcb_resource_field(L, 1, row->field_attrs[i], strlen(row->field_attrs[i]));
         lua_setfield(L, idx, row->field_keys[i]);
     }
-    lua_pop(L, 1);
 }
 
 /* After the request: stack is self, args..., params, sent params, path,
@@ -339,7 +334,7 @@ int lcb_row_invoke(lua_State *L)
                       row->root, extra);
         return 1;
     }
-    lcb_call call = {row->verb, path, params, row->json, 0};
+    lcb_call call = {row->verb, path, params, row->json, 0, 0};
     return lcb_request_k(L, client, &call, (lua_KContext)row, invoke_done);
 }
 

@@ -4,8 +4,17 @@
  * the items it needs, and returns its results from a finish function, the
  * `*_done` function above it, once they are loaded.
  *
- * Nothing is requested until the list is used. Loaded items are kept, so
- * indexing and iterating again cost no requests. */
+ * Nothing is requested until the list is used. What is kept:
+ * - list[i], first, take, slice, all and count keep the pages they load in
+ *   the list (indexing again costs no request);
+ * - a loop (`for x in list`, list:iter()) reads the kept pages and loads
+ *   more into the list while it holds fewer than LCB_LIST_KEEP items; past
+ *   that it goes on in a window of its own (a streaming copy holding only
+ *   its current page), so memory stays flat however long the list is, and
+ *   a second loop reads the kept items again and refetches the rest.
+ * Every loop has its own position: `for x in list` finds its place from
+ * the control variable (the item it handed out last knows where it came
+ * from, list_load.c's mark_item), list:iter() keeps its own. */
 #include <string.h>
 
 #include <lua.h>
@@ -17,8 +26,12 @@
 #include "lcb_list.h"
 #include "lcb_list_load.h"
 #include "lcb_task.h"
+#include "object.h"
 
 #define ITER_MT "lcanvas.ListIterator"
+
+/* Items a loop keeps in the list before it streams the rest. */
+#define LCB_LIST_KEEP 1000
 
 /* Pushes a new list over the client at client_idx, whose items get the
  * fields of the table at extra_idx (0: none), and its empty state table
@@ -44,6 +57,18 @@ static lcb_list *new_list(lua_State *L, int client_idx, int extra_idx)
     return li;
 }
 
+/* Plain table items (untyped lists) cannot carry their position: a weak
+ * table item -> {list or window, position} does (list_load.c). */
+static void add_cursors(lua_State *L, int state)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, state, "cursors");
+}
+
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx)
 {
@@ -56,6 +81,7 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
     lua_setfield(L, -2, "path");
     lua_pushstring(L, type);
     lua_setfield(L, -2, "type");
+    if (strcmp(type, "dict") == 0) add_cursors(L, lua_gettop(L));
     if (root) {
         lua_pushstring(L, root);
         lua_setfield(L, -2, "root");
@@ -114,6 +140,7 @@ typedef struct iter_state {
     lua_Integer pos;
     int closed;
     int prefetch;
+    int keep_all;
 } iter_state;
 
 static int index_done(lua_State *L)
@@ -133,27 +160,137 @@ static int l_index(lua_State *L)
     return 1;
 }
 
-static int call_done(lua_State *L)
+/* A window of its own for a loop: a list over the same request that keeps
+ * only its current page. From the start (at_end = 0), or going on where
+ * the list's kept items end (the list's next URL, and the page it fetched
+ * ahead). Replaces nothing: pushes the window. */
+static void push_window(lua_State *L, int self, int at_end)
 {
-    push_item(L, 1, lcb_list_check(L, 1)->cursor);
+    self = lua_absindex(L, self);
+    lcb_list *li = lcb_list_check(L, self);
+    int from = lua_gettop(L) + 1;
+    lua_getiuservalue(L, self, 1);  /* from: the client */
+    lua_getiuservalue(L, self, 3);  /* from+1: the item fields */
+    lua_getiuservalue(L, self, 4);  /* from+2: the state table */
+    lcb_list *w = new_list(L, from, lua_istable(L, from + 1) ? from + 1 : 0);
+    w->nokeep = 1;
+    w->no_prefetch = li->no_prefetch;
+    static const char *const keys[] = {"path", "type", "root", "first", "cursors", NULL};
+    for (int i = 0; keys[i]; i++) {
+        lua_getfield(L, from + 2, keys[i]);
+        lua_setfield(L, -2, keys[i]);
+    }
+    if (at_end) {
+        w->started = li->started;
+        w->count = w->base = li->count;
+        w->pages = li->pages;
+        w->done = li->done;
+        lua_getfield(L, from + 2, "next");
+        lua_setfield(L, -2, "next");
+        /* The page the list fetched ahead is this window's next one. */
+        lua_getfield(L, from + 2, "ahead");
+        lua_setfield(L, -2, "ahead");
+        lua_pushnil(L);
+        lua_setfield(L, from + 2, "ahead");
+    }
+    lua_pop(L, 1);
+    lua_replace(L, from);
+    lua_settop(L, from);
+}
+
+static int push_window_item(lua_State *L, int w, lua_Integer pos)
+{
+    lcb_list *wl = lcb_list_check(L, w);
+    if (pos > wl->count || pos <= wl->base) {
+        lua_pushnil(L);
+        return 1;
+    }
+    push_item(L, w, pos);
     return 1;
 }
 
-/* `for x in list do`: the list is its own iterator; a nil control value
- * (the first call of a loop) starts over from the first item. */
+/* Loop step finish: the stack ends with the window and the position. */
+static int step_done(lua_State *L)
+{
+    int top = lua_gettop(L);
+    return push_window_item(L, top - 1, lua_tointeger(L, top));
+}
+
+enum { STEP_BOUNDED = 0, STEP_KEEP_ALL = 1 };
+
+/* One step of a loop: the window (the list itself, or a streaming copy)
+ * and the wanted position are the two values on top; finishes with the
+ * item there or nil. Moves to a window of its own when the list holds
+ * LCB_LIST_KEEP items (unless keep_all). */
+static int step(lua_State *L, int prefetch, int keep_all)
+{
+    int top = lua_gettop(L), w = top - 1;
+    lua_Integer pos = lua_tointeger(L, top);
+    lcb_list *wl = lcb_list_check(L, w);
+    if (pos <= wl->count && pos > wl->base) return push_window_item(L, w, pos);
+    if (wl->done) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (!wl->nokeep && !keep_all && wl->count >= LCB_LIST_KEEP && pos > wl->count) {
+        push_window(L, w, 1);
+        lua_replace(L, w);
+    }
+    return lcb_list_load(L, w, pos, prefetch ? LCB_LOAD_PREFETCH : 0, step_done);
+}
+
+/* `for x in list do`: the list is the iterator and the control variable
+ * (the item handed out last) says where this loop is, so loops over one
+ * list never disturb each other. nil starts from the first item. */
 static int l_call(lua_State *L)
 {
     lcb_list *li = lcb_list_check(L, 1);
-    if (lua_isnil(L, 3)) li->cursor = 0;
-    lua_Integer i = ++li->cursor;
-    return lcb_list_load(L, 1, i, LCB_LOAD_PREFETCH, call_done);
+    lua_settop(L, 3);
+    lua_Integer pos = -1;
+    if (lua_isnil(L, 3)) {
+        pos = 0;
+    } else if (lcb_is_resource(L, 3)) {
+        if (lua_getiuservalue(L, 3, LCB_OBJ_CURSOR) == LUA_TUSERDATA)
+            pos = ((lcb_obj *)lua_touserdata(L, 3))->pos;
+        else
+            lua_pop(L, 1);
+    } else if (lua_istable(L, 3)) {
+        lua_getiuservalue(L, 1, 4);
+        lua_getfield(L, -1, "cursors");
+        lua_pushvalue(L, 3);
+        if (lua_istable(L, -2) && lua_rawget(L, -2) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, 2);
+            pos = lua_tointeger(L, -1);
+            lua_rawgeti(L, -2, 1);
+            lua_replace(L, 4);
+        }
+        lua_settop(L, pos >= 0 ? 4 : 3);
+    }
+    int keep_all = STEP_BOUNDED;
+    if (pos < 0) {
+        /* Plain values (strings, numbers) cannot say where they came from:
+         * such loops share the list's one position, in a list that keeps
+         * every page (as all lists did before loops had positions). */
+        pos = li->cursor;
+        keep_all = STEP_KEEP_ALL;
+    }
+    if (lua_gettop(L) == 3) lua_pushvalue(L, 1);
+    li->cursor = pos + 1;
+    lua_pushinteger(L, pos + 1);
+    return step(L, !li->no_prefetch, keep_all);
 }
 
+/* An iterator from list:iter(): its own window and position in upvalue 2
+ * (the iter_state userdata, user value 1 the window or the list). */
 static int iter_done(lua_State *L)
 {
+    int top = lua_gettop(L);
     iter_state *st = lua_touserdata(L, lua_upvalueindex(2));
-    push_item(L, lua_upvalueindex(1), st->pos);
+    push_window_item(L, top - 1, lua_tointeger(L, top));
     if (lua_isnil(L, -1)) st->closed = 1;
+    /* Remember the window the step may have moved to. */
+    lua_pushvalue(L, top - 1);
+    lua_setiuservalue(L, lua_upvalueindex(2), 1);
     return 1;
 }
 
@@ -161,15 +298,30 @@ static int iter_next(lua_State *L)
 {
     iter_state *st = lua_touserdata(L, lua_upvalueindex(2));
     if (st->closed) return 0;
-    lua_Integer i = ++st->pos;
-    return lcb_list_load(L, lua_upvalueindex(1), i, st->prefetch ? LCB_LOAD_PREFETCH : 0, iter_done);
+    lua_settop(L, 0);
+    lua_getiuservalue(L, lua_upvalueindex(2), 1);
+    lcb_list *wl = lcb_list_check(L, 1);
+    lua_Integer pos = ++st->pos;
+    lua_pushinteger(L, pos);
+    if (pos <= wl->count && pos > wl->base) return push_window_item(L, 1, pos);
+    if (wl->done) {
+        st->closed = 1;
+        return 0;
+    }
+    if (!wl->nokeep && !st->keep_all && wl->count >= LCB_LIST_KEEP) {
+        push_window(L, 1, 1);
+        lua_replace(L, 1);
+        lua_pushvalue(L, 1);
+        lua_setiuservalue(L, lua_upvalueindex(2), 1);
+    }
+    return lcb_list_load(L, 1, pos, st->prefetch ? LCB_LOAD_PREFETCH : 0, iter_done);
 }
 
 static int iter_close(lua_State *L)
 {
     iter_state *st = luaL_checkudata(L, 1, ITER_MT);
     st->closed = 1;
-    /* A streaming copy can never use the page fetched ahead: cancel it. */
+    /* A window of its own can never use the page fetched ahead: cancel it. */
     lua_getiuservalue(L, 1, 1);
     if (lua_isuserdata(L, -1) && lcb_list_check(L, -1)->nokeep) {
         lua_getiuservalue(L, -1, 4);
@@ -178,49 +330,30 @@ static int iter_close(lua_State *L)
     return 0;
 }
 
-/* A fresh list over the same request that keeps only its current page. */
-static void push_streaming_copy(lua_State *L, int self)
-{
-    lcb_list *li = lcb_list_check(L, self);
-    int from = lua_gettop(L) + 1;
-    lua_getiuservalue(L, self, 1);  /* from: the client */
-    lua_getiuservalue(L, self, 3);  /* from+1: the item fields */
-    lua_getiuservalue(L, self, 4);  /* from+2: the state table */
-    lcb_list *cp = new_list(L, from, from + 1);
-    cp->nokeep = 1;
-    cp->no_prefetch = li->no_prefetch;
-    static const char *const keys[] = {"path", "type", "root", "first", NULL};
-    for (int i = 0; keys[i]; i++) {
-        lua_getfield(L, from + 2, keys[i]);
-        lua_setfield(L, -2, keys[i]);
-    }
-    lua_pop(L, 1);
-    lua_replace(L, from);
-    lua_settop(L, from);
-}
-
-/// PaginatedList:iter([opts]): iterator for a generic for (a `break` closes it); opts.keep = false streams without keeping pages, opts.prefetch = false fetches no page ahead.
+/// PaginatedList:iter([opts]): iterator with its own position for a generic for (a `break` closes it); opts.keep = false streams from the first page keeping nothing, keep = true keeps every page in the list, opts.prefetch = false fetches no page ahead.
 static int m_iter(lua_State *L)
 {
     lcb_list *li = lcb_list_check(L, 1);
     if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
-    int keep = 1, prefetch = !li->no_prefetch;
+    int keep = 1, keep_all = 0, prefetch = !li->no_prefetch;
     if (lua_istable(L, 2)) {
         lua_getfield(L, 2, "keep");
-        if (!lua_isnil(L, -1)) keep = lua_toboolean(L, -1);
+        if (!lua_isnil(L, -1)) keep = keep_all = lua_toboolean(L, -1);
         lua_getfield(L, 2, "prefetch");
         if (!lua_isnil(L, -1)) prefetch = lua_toboolean(L, -1);
         lua_pop(L, 2);
     }
-    if (keep) lua_pushvalue(L, 1);
-    else push_streaming_copy(L, 1);
     iter_state *st = lua_newuserdatauv(L, sizeof *st, 1);
-    lua_pushvalue(L, -2);
-    lua_setiuservalue(L, -2, 1);
     st->pos = 0;
     st->closed = 0;
     st->prefetch = prefetch;
+    st->keep_all = keep_all;
     luaL_setmetatable(L, ITER_MT);
+    if (keep) lua_pushvalue(L, 1);
+    else push_window(L, 1, 0);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, 1);
+    lua_insert(L, -2);
     lua_pushcclosure(L, iter_next, 2);
     lua_pushnil(L);
     lua_pushnil(L);
