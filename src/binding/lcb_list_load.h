@@ -18,8 +18,9 @@ typedef struct lcb_list {
     int no_prefetch;     /* option prefetch = false */
     lua_Integer count;   /* items loaded */
     lua_Integer pages;   /* pages loaded */
-    lua_Integer cursor;  /* position of the implicit `for x in list` loop */
+    lua_Integer cursor;  /* position of `for x in list` over plain values */
     lua_Integer base;    /* items dropped before the cache (nokeep) */
+    lua_Integer keep;    /* items a loop keeps in the list before streaming the rest */
 } lcb_list;
 
 lcb_list *lcb_list_check(lua_State *L, int idx);

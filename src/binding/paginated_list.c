@@ -8,7 +8,8 @@
  * - list[i], first, take, slice, all and count keep the pages they load in
  *   the list (indexing again costs no request);
  * - a loop (`for x in list`, list:iter()) reads the kept pages and loads
- *   more into the list while it holds fewer than LCB_LIST_KEEP items; past
+ *   more into the list while it holds fewer than list:keep(n) items
+ *   (LCB_LIST_KEEP by default); past
  *   that it goes on in a window of its own (a streaming copy holding only
  *   its current page), so memory stays flat however long the list is, and
  *   a second loop reads the kept items again and refetches the rest.
@@ -40,6 +41,7 @@ static lcb_list *new_list(lua_State *L, int client_idx, int extra_idx)
 {
     lcb_list *li = lua_newuserdatauv(L, sizeof *li, 4);
     memset(li, 0, sizeof *li);
+    li->keep = LCB_LIST_KEEP;
     luaL_setmetatable(L, LCB_LIST_MT);
     lua_pushvalue(L, client_idx);
     lua_setiuservalue(L, -2, 1);
@@ -221,7 +223,7 @@ enum { STEP_BOUNDED = 0, STEP_KEEP_ALL = 1 };
 /* One step of a loop: the window (the list itself, or a streaming copy)
  * and the wanted position are the two values on top; finishes with the
  * item there or nil. Moves to a window of its own when the list holds
- * LCB_LIST_KEEP items (unless keep_all). */
+ * list:keep() items (unless keep_all). */
 static int step(lua_State *L, int prefetch, int keep_all)
 {
     int top = lua_gettop(L), w = top - 1;
@@ -232,7 +234,7 @@ static int step(lua_State *L, int prefetch, int keep_all)
         lua_pushnil(L);
         return 1;
     }
-    if (!wl->nokeep && !keep_all && wl->count >= LCB_LIST_KEEP && pos > wl->count) {
+    if (!wl->nokeep && !keep_all && wl->count >= wl->keep && pos > wl->count) {
         push_window(L, w, 1);
         lua_replace(L, w);
     }
@@ -308,7 +310,7 @@ static int iter_next(lua_State *L)
         st->closed = 1;
         return 0;
     }
-    if (!wl->nokeep && !st->keep_all && wl->count >= LCB_LIST_KEEP) {
+    if (!wl->nokeep && !st->keep_all && wl->count >= wl->keep) {
         push_window(L, 1, 1);
         lua_replace(L, 1);
         lua_pushvalue(L, 1);
@@ -459,6 +461,17 @@ static int m_pages(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:keep(n): how many items loops keep in the list before they stream the rest (default 1000; 0 keeps none, math.huge all); returns the list.
+static int m_keep(lua_State *L)
+{
+    lcb_list *li = lcb_list_check(L, 1);
+    lua_Number n = luaL_checknumber(L, 2);
+    if (n < 0) luaL_argerror(L, 2, "must be 0 or more");
+    li->keep = n >= (lua_Number)LUA_MAXINTEGER ? LUA_MAXINTEGER : (lua_Integer)n;
+    lua_settop(L, 1);
+    return 1;
+}
+
 /// PaginatedList:loaded(): items and pages loaded so far, without fetching.
 static int m_loaded(lua_State *L)
 {
@@ -488,6 +501,7 @@ void lcb_open_list(lua_State *L)
         {"count", m_count},
         {"pages", m_pages},
         {"loaded", m_loaded},
+        {"keep", m_keep},
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
