@@ -481,13 +481,23 @@ static int m_loaded(lua_State *L)
     return 2;
 }
 
+/* Short and readable, never fetching: what the list is, and once pages are
+ * loaded how many items it holds. */
 static int l_tostring(lua_State *L)
 {
-    lcb_list_check(L, 1);
+    lcb_list *li = lcb_list_check(L, 1);
     lua_getiuservalue(L, 1, 4);
     lua_getfield(L, -1, "type");
     lua_getfield(L, -2, "path");
-    lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s)", lua_tostring(L, -2), lua_tostring(L, -1));
+    const char *type = lua_tostring(L, -2), *path = lua_tostring(L, -1);
+    if (li->pages == 0)
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s)", type, path);
+    else if (li->done)
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s: %I items)", type, path,
+                        (LUAI_UACINT)li->count);
+    else
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s: %I items loaded, more to fetch)", type,
+                        path, (LUAI_UACINT)li->count);
     return 1;
 }
 
