@@ -128,3 +128,60 @@ describe("PaginatedList loops", function()
     assert.equal(40, (list:loaded()))
   end)
 end)
+
+describe("PaginatedList:slice", function()
+  local c
+  setup(function() sandbox.start() end)
+  before_each(function()
+    sandbox.reset()
+    c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+  end)
+
+  local function page_of(r)
+    return tonumber(("&" .. r.query):match("&page=(%d+)")) or 1
+  end
+
+  it("fetches the first page, then only the pages holding items i..j", function()
+    local all = {}
+    for page in c:list("accounts/1/users", { per_page = 10 }, { type = "User" }):pages() do
+      for _, u in ipairs(page) do all[#all + 1] = u.id end
+    end
+    local list = c:get_account(1):get_users({ per_page = 10 })
+    sandbox.clear_requests()
+    local s = list:slice(25, 35)
+    local ids = {}
+    for k, u in ipairs(s) do ids[k] = u.id end
+    assert.same({ table.unpack(all, 25, 35) }, ids)
+    local pages = {}
+    for k, r in ipairs(api_requests()) do pages[k] = page_of(r) end
+    assert.same({ 1, 3, 4 }, pages)
+    -- nothing of pages 3 and 4 was kept; page 1 was
+    assert.equal(10, (list:loaded()))
+    -- within what is kept: no request
+    sandbox.clear_requests()
+    assert.equal(all[2], list:slice(2, 3)[1].id)
+    assert.equal(0, #api_requests())
+    -- past the end, and an empty range
+    assert.same({}, list:slice(#all + 5, #all + 9))
+    assert.same({}, list:slice(5, 4))
+    local tail = list:slice(#all - 1, #all + 10)
+    assert.equal(2, #tail)
+    assert.equal(all[#all], tail[2].id)
+    assert.error_matches(function() list:slice(0, 3) end, "1 or more")
+  end)
+
+  it("walks bookmark pages (Canvas does not number them), keeping none", function()
+    local all = {}
+    for pv in c:list("users/self/page_views", { per_page = 10 }, { type = "PageView" }):iter() do
+      all[#all + 1] = pv.id
+    end
+    assert.is_true(#all > 22)
+    sandbox.clear_requests()
+    local list = c:list("users/self/page_views", { per_page = 10 }, { type = "PageView" })
+    local s = list:slice(15, 22)
+    assert.equal(8, #s)
+    for k, pv in ipairs(s) do assert.equal(all[14 + k], pv.id) end
+    assert.equal(3, #api_requests())
+    assert.equal(10, (list:loaded()))
+  end)
+end)

@@ -64,7 +64,45 @@ static void mark_item(lua_State *L, int item, int self, int state, lua_Integer p
 
 /* The items of a page that is a JSON array of objects, read in place: each
  * a lazy object over the page's text (object.c). Returns how many. */
-static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type)
+/* A slice (paginated_list.c) loading through a window collects the items
+ * it wants as pages pass: state.slice = {from, to, out, first}, item `pos`
+ * going to out[pos - first + 1]. */
+typedef struct collector {
+    int out;                  /* stack index of the array, 0: none */
+    lua_Integer from, to, first;
+} collector;
+
+static void collector_init(lua_State *L, int state, collector *co)
+{
+    co->out = 0;
+    co->from = co->to = co->first = 0;
+    if (lua_getfield(L, state, "slice") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_rawgeti(L, -1, 1);
+    co->from = lua_tointeger(L, -1);
+    lua_rawgeti(L, -2, 2);
+    co->to = lua_tointeger(L, -1);
+    lua_rawgeti(L, -3, 4);
+    co->first = lua_tointeger(L, -1);
+    lua_pop(L, 3);
+    lua_rawgeti(L, -1, 3);
+    lua_remove(L, -2);
+    co->out = lua_gettop(L);
+}
+
+/* The item on top is item `pos` of the list. */
+static void collect(lua_State *L, const collector *co, lua_Integer pos)
+{
+    if (co->out && pos >= co->from && pos <= co->to) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, co->out, pos - co->first + 1);
+    }
+}
+
+static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type,
+                             const collector *co)
 {
     int self = base, state = base + 4, client = base + 5, body = base + 7;
     lcb_list *li = lcb_list_check(L, self);
@@ -86,6 +124,7 @@ static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type
         k++;
         lcb_push_lazy_resource(L, mt, body, i, end - i, client);
         mark_item(L, lua_gettop(L), self, state, li->count + k);
+        collect(L, co, li->count + k);
         lua_rawseti(L, cache, li->count - li->base + k);
         i = end;
     }
@@ -140,8 +179,10 @@ static void take_page(lua_State *L, int base)
         lua_getiuservalue(L, self, 2);
     }
     int cache = lua_gettop(L);
+    collector co;
+    collector_init(L, state, &co);
     if (lazy) {
-        n = take_lazy(L, base, cache, type);
+        n = take_lazy(L, base, cache, type, &co);
     } else {
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, items, i);
@@ -160,6 +201,7 @@ static void take_page(lua_State *L, int base)
                 lua_remove(L, -2);
             }
             mark_item(L, lua_gettop(L), self, state, li->count + i);
+            collect(L, &co, li->count + i);
             lua_rawseti(L, cache, li->count - li->base + i);
         }
     }

@@ -461,6 +461,95 @@ static int m_pages(lua_State *L)
     return 1;
 }
 
+/* The next link of page 1 with its page number set to k, when Canvas
+ * numbers this list's pages ("...&page=2&per_page=10"); NULL pushed
+ * otherwise (bookmarks: page=bookmark:...). */
+static void push_page_url(lua_State *L, const char *next, lua_Integer k)
+{
+    const char *p = next;
+    while ((p = strstr(p, "page=2")) != NULL) {
+        if (p > next && (p[-1] == '?' || p[-1] == '&') && (p[6] == '&' || p[6] == '\0' || p[6] == '#'))
+            break;
+        p++;
+    }
+    if (!p) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_pushlstring(L, next, (size_t)(p - next));
+    lua_pushfstring(L, "page=%I", (LUAI_UACINT)k);
+    lua_pushstring(L, p + 6);
+    lua_concat(L, 3);
+}
+
+/* slice's finish: the collected array (stack: list, i, j, out, window). */
+static int slice_done(lua_State *L)
+{
+    lua_pushvalue(L, 4);
+    return 1;
+}
+
+/* After the first page (stack: list, i, j): the kept part from the list,
+ * the rest through a window starting at the page holding the first item
+ * still missing (numbered pages), or where the kept pages end. */
+static int slice_first_done(lua_State *L)
+{
+    lcb_list *li = lcb_list_check(L, 1);
+    lua_Integer i = lua_tointeger(L, 2), j = lua_tointeger(L, 3);
+    lua_Integer kept_to = li->count < j ? li->count : j;
+    push_range(L, 1, i, kept_to);                 /* 4: out (empty when i > kept_to) */
+    if (li->done || li->count >= j) return 1;
+    lua_Integer from = i > li->count ? i : li->count + 1;
+    lua_getiuservalue(L, 1, 4);
+    lua_getfield(L, -1, "ends");
+    lua_rawgeti(L, -1, 1);
+    lua_Integer per = lua_tointeger(L, -1);     /* a full page: it has a next link */
+    lua_pop(L, 2);
+    lua_getfield(L, -1, "next");
+    lua_Integer k = per > 0 ? (from - 1) / per + 1 : 0;
+    if (k > li->pages + 1 && lua_isstring(L, -1)) push_page_url(L, lua_tostring(L, -1), k);
+    else lua_pushnil(L);
+    push_window(L, 1, 1);                         /* window at the kept pages' end */
+    lcb_list *w = lcb_list_check(L, -1);
+    lua_getiuservalue(L, -1, 4);
+    if (!lua_isnil(L, -3)) {
+        /* Skip the pages before page k: start there, numbered as Canvas does. */
+        lcb_fetch_cancel_ahead(L, -1);
+        lua_pushvalue(L, -3);
+        lua_setfield(L, -2, "next");
+        w->count = w->base = (k - 1) * per;
+        w->pages = k - 1;
+    }
+    lua_createtable(L, 3, 0);
+    lua_pushinteger(L, from);
+    lua_rawseti(L, -2, 1);
+    lua_pushinteger(L, j);
+    lua_rawseti(L, -2, 2);
+    lua_pushvalue(L, 4);
+    lua_rawseti(L, -2, 3);
+    lua_pushinteger(L, i);                        /* out[1] is item i */
+    lua_rawseti(L, -2, 4);
+    lua_setfield(L, -2, "slice");
+    lua_pop(L, 1);                                /* the window's state */
+    lua_replace(L, 5);
+    lua_settop(L, 5);                             /* list, i, j, out, window */
+    return lcb_list_load(L, 5, j, 0, slice_done);
+}
+
+/// PaginatedList:slice(i, j): an array of items i..j (fewer past the end); kept pages are read, and when Canvas numbers the pages only the first page and those holding items i..j are fetched (none of them kept).
+static int m_slice(lua_State *L)
+{
+    lcb_list_check(L, 1);
+    lua_Integer i = check_index(L, 2);
+    lua_Integer j = luaL_checkinteger(L, 3);
+    lua_settop(L, 3);
+    if (j < i) {
+        lua_newtable(L);
+        return 1;
+    }
+    return lcb_list_load(L, 1, 1, 0, slice_first_done);
+}
+
 /// PaginatedList:keep(n): how many items loops keep in the list before they stream the rest (default 1000; 0 keeps none, math.huge all); returns the list.
 static int m_keep(lua_State *L)
 {
@@ -512,6 +601,7 @@ void lcb_open_list(lua_State *L)
         {"pages", m_pages},
         {"loaded", m_loaded},
         {"keep", m_keep},
+        {"slice", m_slice},
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
