@@ -126,6 +126,15 @@ describe("PaginatedList loops", function()
     -- list[i] past what was kept loads into the list and keeps it
     assert.equal(expected[35], list[35].id)
     assert.equal(40, (list:loaded()))
+    -- #list is count(): every page, kept; a loop then reads them all again
+    sandbox.clear_requests()
+    assert.equal(#expected, #list)
+    assert.equal(#expected, (list:loaded()))
+    local before = #api_requests()
+    local again = 0
+    for _ in list do again = again + 1 end
+    assert.equal(#expected, again)
+    assert.equal(before, #api_requests())
   end)
 end)
 

@@ -414,7 +414,7 @@ static int count_done(lua_State *L)
     return 1;
 }
 
-/// PaginatedList:count(): the number of items (fetches every page).
+/// PaginatedList:count(): the number of items (fetches every page and keeps them, like all(); #list is the same).
 static int m_count(lua_State *L)
 {
     lcb_list_check(L, 1);
@@ -607,6 +607,7 @@ void lcb_open_list(lua_State *L)
     static const luaL_Reg metamethods[] = {
         {"__index", l_index},
         {"__call", l_call},
+        {"__len", m_count},  /* #list: the same as list:count() */
         {"__tostring", l_tostring},
         {NULL, NULL},
     };
