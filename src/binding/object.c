@@ -3,13 +3,8 @@
  *
  * An object is a userdata (struct lcb_obj, see object.h): user value 1 is
  * its attribute table (the decoded JSON), 2 the client it talks through.
- * Objects of a list page start lazy: no table yet, only the page's text
- * (user value 3) and where the object is in it. Reading a scalar field
- * scans that text (span.c); anything that needs the table (a nested value,
- * pairs, an assignment, a method's update) builds it once, from then on
- * the object is an ordinary table-backed one. A profile of the natural loop
- * over 100,000 users showed half its time building tables of fields
- * nobody read.
+ * Objects read from a list page or a GET start lazy (object_lazy.c): every
+ * reader here goes through lcb_object_attrs or lcb_resource_field.
  *
  * Null members are kept in the table as lcanvas.null so that an object
  * writes back what Canvas sent (json.encode), but every read turns them
@@ -25,7 +20,6 @@
 #include "lcb_error.h"
 #include "lcb_json.h"
 #include "lcb_list.h"
-#include "lcb_span.h"
 #include "object.h"
 #include "timefmt.h"
 
@@ -40,85 +34,13 @@ int lcb_is_resource(lua_State *L, int idx)
     return yes;
 }
 
-/* Builds the attribute table of a lazy object from its text. */
-static void materialize(lua_State *L, int idx)
-{
-    lcb_obj *o = lua_touserdata(L, idx);
-    size_t n;
-    lua_getiuservalue(L, idx, LCB_OBJ_SRC);
-    const char *src = lua_tolstring(L, -1, &n);
-    if (!src || o->off + o->len > n) luaL_error(L, "lcanvas: an object lost its text");
-    if (!lcb_push_json_ex(L, src + o->off, o->len, 1)) lua_error(L);
-    lua_setiuservalue(L, idx, LCB_OBJ_ATTRS);
-    lua_pushnil(L);
-    lua_setiuservalue(L, idx, LCB_OBJ_SRC);
-    lua_pop(L, 1);
-}
-
-/* Pushes the attribute table of the object at idx, building it if lazy. */
-static void push_attrs(lua_State *L, int idx)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_getiuservalue(L, idx, LCB_OBJ_ATTRS) == LUA_TTABLE) return;
-    lua_pop(L, 1);
-    materialize(L, idx);
-    lua_getiuservalue(L, idx, LCB_OBJ_ATTRS);
-}
-
 int lcb_resource_attrs(lua_State *L, int idx)
 {
     if (!lcb_is_resource(L, idx)) return 0;
-    push_attrs(L, idx);
+    lcb_object_attrs(L, idx);
     return 1;
 }
 
-void lcb_resource_field(lua_State *L, int idx, const char *key, size_t klen)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_getiuservalue(L, idx, LCB_OBJ_ATTRS) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lcb_obj *o = lua_touserdata(L, idx);
-        size_t n;
-        lua_getiuservalue(L, idx, LCB_OBJ_SRC);
-        const char *src = lua_tolstring(L, -1, &n);
-        lcb_span v;
-        int found = src ? lcb_span_member(src + o->off, o->len, key, klen, &v) : -1;
-        if (found == 0) {
-            lua_pop(L, 1);
-            lua_pushnil(L);
-            return;
-        }
-        if (found == 1 && lcb_span_push_scalar(L, src + o->off + v.off, v.len)) {
-            lua_remove(L, -2);
-            return;
-        }
-        lua_pop(L, 1);
-        push_attrs(L, idx);
-    }
-    lua_pushlstring(L, key, klen);
-    lua_rawget(L, -2);
-    lua_remove(L, -2);
-    if (lcb_is_null(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushnil(L);
-    }
-}
-
-int lcb_resource_is_lazy(lua_State *L, int idx)
-{
-    int lazy = lua_getiuservalue(L, idx, LCB_OBJ_ATTRS) != LUA_TTABLE;
-    lua_pop(L, 1);
-    return lazy;
-}
-
-void lcb_resource_push_text(lua_State *L, int idx)
-{
-    lcb_obj *o = lua_touserdata(L, idx);
-    lua_getiuservalue(L, idx, LCB_OBJ_SRC);
-    const char *src = lua_tostring(L, -1);
-    lua_pushlstring(L, src + o->off, o->len);
-    lua_remove(L, -2);
-}
 
 void lcb_check_resource(lua_State *L, int idx)
 {
@@ -177,7 +99,7 @@ static int res_next(lua_State *L)
 static int res_pairs(lua_State *L)
 {
     lua_pushcfunction(L, res_next);
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     lua_pushnil(L);
     return 3;
 }
@@ -193,7 +115,7 @@ static int res_index(lua_State *L)
         lcb_resource_field(L, 1, key, klen);
         return 1;
     }
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     if (lcb_is_null(L, -1)) lua_pushnil(L);
@@ -202,7 +124,7 @@ static int res_index(lua_State *L)
 
 static int res_newindex(lua_State *L)
 {
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
     lua_rawset(L, -3);
@@ -217,7 +139,7 @@ static int res_tostring(lua_State *L)
     const char *fmt = lua_tostring(L, -1);
     lua_getfield(L, -2, "__type");
     const char *type = lua_tostring(L, -1);
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     int attrs = lua_gettop(L);
     luaL_Buffer b;
     /* A template whose fields are missing would print "?": use the generic
@@ -297,7 +219,7 @@ static void deep_copy(lua_State *L, int idx, int depth)
 static int m_to_table(lua_State *L)
 {
     lcb_check_resource(L, 1);
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     deep_copy(L, -1, 0);
     return 1;
 }
@@ -325,7 +247,7 @@ static int m_date(lua_State *L)
 void lcb_resource_update(lua_State *L, int self, int fresh)
 {
     fresh = lua_absindex(L, fresh);
-    push_attrs(L, self);
+    lcb_object_attrs(L, self);
     lua_pushnil(L);
     while (lua_next(L, fresh)) {
         lua_pushvalue(L, -2);
@@ -357,7 +279,7 @@ static int m_get(lua_State *L)
         lcb_resource_field(L, 1, key, klen);
         return 1;
     }
-    push_attrs(L, 1);
+    lcb_object_attrs(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     if (lcb_is_null(L, -1)) lua_pushnil(L);
@@ -429,22 +351,6 @@ void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client
     lua_setiuservalue(L, -2, LCB_OBJ_CLIENT);
     lcb_resource_metatable(L, type);
     lua_setmetatable(L, -2);
-}
-
-lcb_obj *lcb_push_lazy_resource(lua_State *L, int mt_idx, int src_idx, size_t off, size_t len,
-                                int client_idx)
-{
-    lcb_obj *o = lua_newuserdatauv(L, sizeof *o, LCB_OBJ_NUV);
-    o->off = off;
-    o->len = len;
-    o->pos = 0;
-    lua_pushvalue(L, src_idx);
-    lua_setiuservalue(L, -2, LCB_OBJ_SRC);
-    lua_pushvalue(L, client_idx);
-    lua_setiuservalue(L, -2, LCB_OBJ_CLIENT);
-    lua_pushvalue(L, mt_idx);
-    lua_setmetatable(L, -2);
-    return o;
 }
 
 /* ------------------------------------------------------------ module functions */

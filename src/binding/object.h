@@ -29,6 +29,9 @@ typedef struct lcb_obj {
  * and an object: the caller checked). */
 lcb_obj *lcb_push_lazy_resource(lua_State *L, int mt_idx, int src_idx, size_t off, size_t len,
                                 int client_idx);
+/* Pushes the attribute table of the object at idx, building it if lazy
+ * (null members in it are lcanvas.null: readers turn them into nil). */
+void lcb_object_attrs(lua_State *L, int idx);
 /* Pushes field `key` of the object at idx (nil when absent or null),
  * reading a lazy object in place when the field is a scalar. */
 void lcb_resource_field(lua_State *L, int idx, const char *key, size_t klen);
