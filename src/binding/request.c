@@ -113,15 +113,18 @@ static const lc_json_handler validator = {nop, nop_bool, nop_int, nop_double, no
  * page read in place, span.c); 0 with a message pushed otherwise. */
 static int push_validated(lua_State *L, const char *text, size_t len)
 {
-    char msg[160];
+    char msg[160], small[2048];
     size_t off = lc_json_skip_prefix(text, len);
-    char *scratch = lua_newuserdatauv(L, len - off + 1, 0);
-    if (lc_json_parse(text + off, len - off, &validator, NULL, scratch, msg, sizeof msg) != 0) {
-        lua_pop(L, 1);
+    /* The validator never raises, so a single object's answer can use the
+     * C stack for scratch; a page gets a Lua block (freed on any error). */
+    int boxed = len - off + 1 > sizeof small;
+    char *scratch = boxed ? lua_newuserdatauv(L, len - off + 1, 0) : small;
+    int rc = lc_json_parse(text + off, len - off, &validator, NULL, scratch, msg, sizeof msg);
+    if (boxed) lua_pop(L, 1);
+    if (rc != 0) {
         lua_pushstring(L, msg);
         return 0;
     }
-    lua_pop(L, 1);
     lua_pushlstring(L, text + off, len - off);
     return 1;
 }
