@@ -16,19 +16,33 @@ local function write(path, text)
   f:close()
 end
 local api = dir .. "/www/api/v1"
-assert(os.execute("mkdir -p " .. api .. "/users " .. api .. "/pages/100 " .. api .. "/pages/1000"))
+assert(os.execute("mkdir -p " .. api .. "/users " .. api .. "/pages/100 " .. api .. "/pages/1000 "
+  .. api .. "/accounts/100 " .. api .. "/accounts/1000"))
 for i = 1, 10000 do write(api .. "/users/" .. i, user(i)) end
 local map = {}
 for _, pages in ipairs({ 100, 1000 }) do
   for p = 1, pages do
     local items = {}
     for k = 1, 100 do items[k] = user((p - 1) * 100 + k) end
-    write(string.format("%s/pages/%d/%d", api, pages, p), "[" .. table.concat(items, ",") .. "]")
+    local body = "[" .. table.concat(items, ",") .. "]"
+    write(string.format("%s/pages/%d/%d", api, pages, p), body)
+    -- account <pages>'s users: the same first page, then the same chain, so
+    -- `for u in account:get_users()` reads what the other forms read
+    if p == 1 then write(string.format("%s/accounts/%d/users", api, pages), body) end
     if p < pages then
       map[#map + 1] = string.format(
         '/api/v1/pages/%d/%d "<http://127.0.0.1:%s/api/v1/pages/%d/%d?per_page=100>; rel=\\"next\\"";',
         pages, p, port, pages, p + 1)
+      if p == 1 then
+        map[#map + 1] = string.format(
+          '/api/v1/accounts/%d/users "<http://127.0.0.1:%s/api/v1/pages/%d/2?per_page=100>; rel=\\"next\\"";',
+          pages, port, pages)
+      end
     end
   end
+end
+-- accounts/<n> (served from accounts/<n>.json: accounts/<n>/ is a directory)
+for _, n in ipairs({ 100, 1000 }) do
+  write(string.format("%s/accounts/%d.json", api, n), string.format('{"id":%d,"name":"Bench %d"}', n, n))
 end
 write(dir .. "/links.map", table.concat(map, "\n") .. "\n")

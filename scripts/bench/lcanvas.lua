@@ -1,6 +1,8 @@
 -- The lcanvas side of the benchmarks.
 --   lua5.4 lcanvas.lua users BASE N          sequential get_user (typed User objects)
---   lua5.4 lcanvas.lua pages BASE PATH       stream a list: list:each (keeps no pages)
+--   lua5.4 lcanvas.lua loop BASE ACCOUNT     the natural loop: for u in account:get_users()
+--   lua5.4 lcanvas.lua iter BASE PATH        streaming: for u in list:iter{keep = false}
+--   lua5.4 lcanvas.lua pages BASE PATH       concurrent: list:each (8 tasks, prefetch)
 --   lua5.4 lcanvas.lua fanout BASE N CONC    N profile fetches, CONC at once (0: sequential)
 --   lua5.4 lcanvas.lua throttled - N CONC    N get_user against a fresh sandbox and its
 --                                           default bucket; prints the count and 403s seen
@@ -28,10 +30,19 @@ elseif mode == "users" then
     local u = c:get_user(i)
     if u.id then total = total + 1 end
   end
+elseif mode == "loop" then
+  local account = c:get_account(tonumber(a))
+  for u in account:get_users() do
+    if u.id then total = total + 1 end
+  end
+elseif mode == "iter" then
+  for u in c:list(a, nil, { type = "User" }):iter({ keep = false }) do
+    if u.id then total = total + 1 end
+  end
 elseif mode == "pages" then
   total = c:list(a, nil, { type = "User" }):each(function(u)
     if not u.id then error("no id") end
-  end, { concurrency = 1 })
+  end)
 elseif mode == "fanout" then
   local n, conc = tonumber(a), tonumber(b)
   local ids = {}

@@ -221,7 +221,7 @@ static int m_request(lua_State *L)
     if (strcmp(m, "GET") && strcmp(m, "POST") && strcmp(m, "PUT") && strcmp(m, "DELETE") &&
         strcmp(m, "PATCH"))
         luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
-    lcb_call call = {m, path, lua_istable(L, 4) ? 4 : 0, json, 0};
+    lcb_call call = {m, path, lua_istable(L, 4) ? 4 : 0, json, 0, 0};
     return lcb_request_k(L, 1, &call, 0, return_top);
 }
 

@@ -9,6 +9,7 @@
 #include "lcanvas.h"
 #include "lcb_client.h"
 #include "lcb_error.h"
+#include "lcb_json.h"
 #include "lcb_list.h"
 #include "lcb_task.h"
 #include "endpoint.h"
@@ -52,9 +53,7 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
 {
     idx = lua_absindex(L, idx);
     if (lcb_is_resource(L, idx)) {
-        lua_getiuservalue(L, idx, 1);
-        lua_getfield(L, -1, "id");
-        lua_replace(L, -2);
+        lcb_resource_field(L, idx, "id", 2);
         if (lua_isnil(L, -1)) arg_error(L, argn, fname, "this object has no id");
         lcb_push_segment(L, -1, argn, fname);
         lua_remove(L, -2);
@@ -121,9 +120,8 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
             }
         }
         if (take) {
-            if (lcb_resource_attrs(L, idx)) {
-                lua_getfield(L, -1, a->from_field);
-                lua_remove(L, -2);
+            if (lcb_is_resource(L, idx)) {
+                lcb_resource_field(L, idx, a->from_field, strlen(a->from_field));
             } else {
                 lua_getfield(L, idx, a->from_field);
             }
@@ -407,12 +405,10 @@ static void push_path(lua_State *L, const lcb_row *row)
 static void set_fields(lua_State *L, const lcb_row *row, int idx)
 {
     idx = lua_absindex(L, idx);
-    lcb_resource_attrs(L, 1);
     for (int i = 0; i < row->nfields; i++) {
-        lua_getfield(L, -1, row->field_attrs[i]);
+        lcb_resource_field(L, 1, row->field_attrs[i], strlen(row->field_attrs[i]));
         lua_setfield(L, idx, row->field_keys[i]);
     }
-    lua_pop(L, 1);
 }
 
 /* After the request: stack is self, args..., params, sent params, path,
@@ -435,6 +431,19 @@ static int invoke_done(lua_State *L, int status, lua_KContext ctx)
         lua_settop(L, 1);
         return 1;
     case LCB_RETURNS_OBJECT:
+        /* The answer came as validated text (call.raw): an object with no
+         * fields to add is read in place (object.c), the rest decoded. */
+        if (lua_type(L, result) == LUA_TSTRING) {
+            size_t n;
+            const char *s = lua_tolstring(L, result, &n);
+            if (!row->nfields && s[0] == '{') {
+                lcb_resource_metatable(L, row->type_name);
+                lcb_push_lazy_resource(L, lua_gettop(L), result, 0, n, result - 1);
+                return 1;
+            }
+            if (!lcb_push_json_ex(L, s, n, 1)) lua_error(L);
+            lua_replace(L, result);
+        }
         if (row->nfields && lua_istable(L, result)) set_fields(L, row, result);
         lcb_push_resource(L, row->type_name, result, result - 1);
         return 1;
@@ -483,7 +492,7 @@ int lcb_row_invoke(lua_State *L)
         if (row->unpaginated) lcb_list_set_unpaged(L, -1);
         return 1;
     }
-    lcb_call call = {row->verb, path, params, row->json, 0};
+    lcb_call call = {row->verb, path, params, row->json, 0, row->returns == LCB_RETURNS_OBJECT};
     return lcb_request_k(L, client, &call, (lua_KContext)row, invoke_done);
 }
 

@@ -14,6 +14,9 @@ int  lcb_is_null(lua_State *L, int idx);
 /* Decodes JSON onto the stack (JSON null inside objects becomes absent,
  * inside arrays lcanvas.null). Returns 1, or 0 with a message pushed. */
 int  lcb_push_json(lua_State *L, const char *text, size_t len);
+/* The same; with keep_top_nulls the root object's own null members are kept
+ * as lcanvas.null (an object's attributes, see object.c). */
+int  lcb_push_json_ex(lua_State *L, const char *text, size_t len, int keep_top_nulls);
 /* Converts the Lua value at idx to a value tree; raises a Lua error naming
  * `what` for values that cannot be sent. The tree is owned by a box pushed
  * on the stack (so a Lua error midway frees it through __gc); call
@@ -22,8 +25,12 @@ lc_value *lcb_to_value(lua_State *L, int idx, const char *what);
 void lcb_value_done(lua_State *L, int box_idx);
 /* Pushes the Rails-style encoding of the params table at idx. */
 void lcb_push_params(lua_State *L, int idx);
-/* Encodes the Lua value at idx as JSON into a new Lua string on the stack. */
+/* Encodes the Lua value at idx as JSON into a new Lua string on the stack
+ * (a request body: an lcanvas object stands for its id). */
 void lcb_push_json_encoded(lua_State *L, int idx, const char *what);
+/* The same for writing data (json.encode, JSON lines): an lcanvas object is
+ * its attributes, null members included. */
+void lcb_push_json_data(lua_State *L, int idx, const char *what);
 
 /* Adds json, null and encode_params to the module table on top. */
 void lcb_open_json(lua_State *L);

@@ -17,6 +17,7 @@ typedef struct lcb_call {
     int params;          /* stack index of a params table, or 0 */
     int json_body;
     int is_list;
+    int raw;             /* answer the validated JSON text, not Lua tables (list pages) */
 } lcb_call;
 
 /* Prepares `call` on the client at client_idx. The dry-run intercept comes
@@ -30,7 +31,10 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
 
 /* Pushes the decoded body of a 2xx answer (nil when empty) and, with
  * want_next, the rel="next" URL or nil. Raises InvalidResponse (clearing
- * `resp`) when the body is not JSON. */
+ * `resp`) when the body is not JSON. With LCB_DECODE_RAW or-ed into
+ * want_next, the body is only validated and pushed as a string (from its
+ * first meaningful byte). */
+#define LCB_DECODE_RAW 2
 void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next);
 
 /* The items of a list page: the decoded answer at body_idx holds them as

@@ -21,7 +21,10 @@
 #include "lcb_client.h"
 #include "lcb_list.h"
 #include "lcb_list_load.h"
+#include "lcb_error.h"
+#include "lcb_json.h"
 #include "lcb_request.h"
+#include "lcb_span.h"
 #include "lcb_task.h"
 #include "object.h"
 
@@ -34,22 +37,138 @@ lcb_list *lcb_list_check(lua_State *L, int idx)
 
 static int load_loop(lua_State *L, int base);
 
+/* Lets a loop find its place from the item it handed out last (the
+ * control variable of `for x in list`, paginated_list.c): an object
+ * carries its position and the list or window it is in; a plain table
+ * item is looked up in the list's weak `cursors` table. */
+static void mark_item(lua_State *L, int item, int self, int state, lua_Integer pos)
+{
+    if (lua_type(L, item) == LUA_TUSERDATA) {
+        lcb_obj *o = lua_touserdata(L, item);
+        o->pos = pos;
+        lua_pushvalue(L, self);
+        lua_setiuservalue(L, item, LCB_OBJ_CURSOR);
+    } else if (lua_istable(L, item)) {
+        if (lua_getfield(L, state, "cursors") == LUA_TTABLE) {
+            lua_pushvalue(L, item);
+            lua_createtable(L, 2, 0);
+            lua_pushvalue(L, self);
+            lua_rawseti(L, -2, 1);
+            lua_pushinteger(L, pos);
+            lua_rawseti(L, -2, 2);
+            lua_rawset(L, -3);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* The items of a page that is a JSON array of objects, read in place: each
+ * a lazy object over the page's text (object.c). Returns how many. */
+/* A slice (paginated_list.c) loading through a window collects the items
+ * it wants as pages pass: state.slice = {from, to, out, first}, item `pos`
+ * going to out[pos - first + 1]. */
+typedef struct collector {
+    int out;                  /* stack index of the array, 0: none */
+    lua_Integer from, to, first;
+} collector;
+
+static void collector_init(lua_State *L, int state, collector *co)
+{
+    co->out = 0;
+    co->from = co->to = co->first = 0;
+    if (lua_getfield(L, state, "slice") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_rawgeti(L, -1, 1);
+    co->from = lua_tointeger(L, -1);
+    lua_rawgeti(L, -2, 2);
+    co->to = lua_tointeger(L, -1);
+    lua_rawgeti(L, -3, 4);
+    co->first = lua_tointeger(L, -1);
+    lua_pop(L, 3);
+    lua_rawgeti(L, -1, 3);
+    lua_remove(L, -2);
+    co->out = lua_gettop(L);
+}
+
+/* The item on top is item `pos` of the list. */
+static void collect(lua_State *L, const collector *co, lua_Integer pos)
+{
+    if (co->out && pos >= co->from && pos <= co->to) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, co->out, pos - co->first + 1);
+    }
+}
+
+static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type,
+                             const collector *co)
+{
+    int self = base, state = base + 4, client = base + 5, body = base + 7;
+    lcb_list *li = lcb_list_check(L, self);
+    size_t n;
+    const char *s = lua_tolstring(L, body, &n);
+    lcb_resource_metatable(L, type);
+    int mt = lua_gettop(L);
+    lua_Integer k = 0;
+    for (size_t i = 1; i < n;) {  /* s[0] is the '[' */
+        while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t' || s[i] == ','))
+            i++;
+        if (i >= n || s[i] == ']') break;
+        size_t end = lcb_span_skip(s, i, n);
+        if (s[i] != '{') {
+            lua_pushlstring(L, s + i, end - i);
+            lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a %s object, got %s", type,
+                           s[i] == '[' ? "table" : s[i] == '"' ? "string" : lua_tostring(L, -1));
+        }
+        k++;
+        lcb_push_lazy_resource(L, mt, body, i, end - i, client);
+        mark_item(L, lua_gettop(L), self, state, li->count + k);
+        collect(L, co, li->count + k);
+        lua_rawseti(L, cache, li->count - li->base + k);
+        i = end;
+    }
+    lua_pop(L, 1);
+    return k;
+}
+
 /* Turns the answer at base+7 (next URL at base+8) into items. */
 static void take_page(lua_State *L, int base)
 {
     int self = base, state = base + 4, client = base + 5, body = base + 7, next_idx = base + 8;
     lcb_list *li = lcb_list_check(L, self);
 
-    lua_getfield(L, state, "root");
-    int items = lcb_request_page_items(L, body, next_idx, lua_tostring(L, -1),
-                                       lua_tostring(L, base + 6));
-
     lua_getfield(L, state, "type");
     const char *type = lua_tostring(L, -1);
     int wrap = strcmp(type, "dict") != 0;
     lua_getiuservalue(L, self, 3);
     int extra = lua_istable(L, -1) ? lua_gettop(L) : 0;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, items);
+    lua_getfield(L, state, "root");
+    int root = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+
+    /* The page came as validated text (a raw request, lcb_call.raw). An
+     * array of objects for a typed list without extra fields is read in
+     * place; anything else is decoded into tables first. */
+    int lazy = 0;
+    if (lua_type(L, body) == LUA_TSTRING) {
+        size_t n;
+        const char *s = lua_tolstring(L, body, &n);
+        lazy = wrap && !extra && !root && n > 0 && s[0] == '[';
+        if (!lazy) {
+            if (!lcb_push_json(L, s, n)) lua_error(L);
+            lua_replace(L, body);
+        }
+    }
+
+    lua_Integer n = 0;
+    int items = 0;
+    if (!lazy) {
+        lua_getfield(L, state, "root");
+        items = lcb_request_page_items(L, body, next_idx, lua_tostring(L, -1),
+                                       lua_tostring(L, base + 6));
+        n = (lua_Integer)lua_rawlen(L, items);
+    }
     if (li->nokeep) {
         /* Streaming: the previous page goes, so memory stays flat. */
         lua_createtable(L, (int)n, 0);
@@ -60,23 +179,31 @@ static void take_page(lua_State *L, int base)
         lua_getiuservalue(L, self, 2);
     }
     int cache = lua_gettop(L);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, items, i);
-        if (extra && lua_istable(L, -1)) {
-            /* The list's context wins (a user's migrations carry that
-             * user's id, as the Python client sets it). */
-            lua_pushnil(L);
-            while (lua_next(L, extra)) {
-                lua_pushvalue(L, -2);
-                lua_insert(L, -2);
-                lua_rawset(L, -4);
+    collector co;
+    collector_init(L, state, &co);
+    if (lazy) {
+        n = take_lazy(L, base, cache, type, &co);
+    } else {
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, items, i);
+            if (extra && lua_istable(L, -1)) {
+                /* The list's context wins (a user's migrations carry that
+                 * user's id, as the Python client sets it). */
+                lua_pushnil(L);
+                while (lua_next(L, extra)) {
+                    lua_pushvalue(L, -2);
+                    lua_insert(L, -2);
+                    lua_rawset(L, -4);
+                }
             }
+            if (wrap) {
+                lcb_push_resource(L, type, -1, client);
+                lua_remove(L, -2);
+            }
+            mark_item(L, lua_gettop(L), self, state, li->count + i);
+            collect(L, &co, li->count + i);
+            lua_rawseti(L, cache, li->count - li->base + i);
         }
-        if (wrap) {
-            lcb_push_resource(L, type, -1, client);
-            lua_remove(L, -2);
-        }
-        lua_rawseti(L, cache, li->count - li->base + i);
     }
     li->started = 1;
     li->count += n;
@@ -138,7 +265,7 @@ static int fetch_start(lua_State *L, int base)
     }
 
     lua_getfield(L, base + 4, li->started ? "next" : "first");
-    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started && !li->unpaged};
+    lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started && !li->unpaged, 1};
     return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);
 }
 

@@ -40,6 +40,7 @@ typedef struct frame {
 typedef struct decoder {
     lua_State *L;
     int depth;
+    int keep_top_nulls;  /* an object's own null members stay, as lcanvas.null */
     frame st[LC_JSON_MAX_DEPTH + 1];
 } decoder;
 
@@ -61,7 +62,7 @@ static int store(decoder *d)
 static int on_null(void *ud)
 {
     decoder *d = ud;
-    if (d->depth > 0 && !d->st[d->depth - 1].is_array) {
+    if (d->depth > 0 && !d->st[d->depth - 1].is_array && !(d->keep_top_nulls && d->depth == 1)) {
         /* JSON null member: leave the key absent so `obj.field == nil`. */
         lua_pop(d->L, 1);
         d->st[d->depth - 1].has_key = 0;
@@ -135,6 +136,11 @@ static const lc_json_handler lua_handler = {
 
 int lcb_push_json(lua_State *L, const char *text, size_t len)
 {
+    return lcb_push_json_ex(L, text, len, 0);
+}
+
+int lcb_push_json_ex(lua_State *L, const char *text, size_t len, int keep_top_nulls)
+{
     char msg[160];
     /* Scratch for unescaped strings lives in Lua's heap, so a memory error
      * raised while building tables frees it too. The decoder state is big
@@ -144,6 +150,7 @@ int lcb_push_json(lua_State *L, const char *text, size_t len)
     int base = lua_gettop(L);
     d->L = L;
     d->depth = 0;
+    d->keep_top_nulls = keep_top_nulls;
     int rc = lc_json_parse(text, len, &lua_handler, d, scratch, msg, sizeof msg);
     if (rc != LC_JSON_OK) {
         lua_settop(L, base - 1);
@@ -212,21 +219,48 @@ static void oom(lua_State *L)
     luaL_error(L, "out of memory");
 }
 
-static lc_value *convert(lua_State *L, int idx, const char *what, int depth);
-static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth);
+/* Writing data, an lcanvas object is its attributes (null members
+ * included, as Canvas sent them): replaces it at idx by that table. A lazy
+ * object's text is decoded for the occasion; the object stays lazy. */
+static void as_data(lua_State *L, int idx, const char *what)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TUSERDATA) return;
+    if (lcb_is_resource(L, idx)) {
+        if (lcb_resource_is_lazy(L, idx)) {
+            size_t n;
+            lcb_resource_push_text(L, idx);
+            const char *text = lua_tolstring(L, -1, &n);
+            if (!lcb_push_json_ex(L, text, n, 1)) lua_error(L);
+            lua_remove(L, -2);
+        } else {
+            lcb_resource_attrs(L, idx);
+        }
+        lua_replace(L, idx);
+        return;
+    }
+    if (luaL_testudata(L, idx, "lcanvas.PaginatedList"))
+        luaL_error(L, "%s: cannot write a PaginatedList as it is (its pages are not loaded): "
+                   "write list:all(), or each item in a loop", what);
+}
+
+static lc_value *convert(lua_State *L, int idx, const char *what, int depth, int data);
+static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth,
+                 int data);
 
 /* Converts the child on top of the stack, attaches it under `parent` (array
  * item, or member `key`) right away so the tree stays reachable from the box
  * and a later Lua error frees it, then fills it if it is a container. */
 static void add_child(lua_State *L, lc_value *parent, const char *key, size_t klen,
-                      const char *what, int depth)
+                      const char *what, int depth, int data)
 {
-    lc_value *v = convert(L, -1, what, depth);
+    if (data) as_data(L, -1, what);
+    lc_value *v = convert(L, -1, what, depth, data);
     if (!v) oom(L);
     int rc = parent->type == LC_T_ARRAY ? lc_array_push(parent, v)
                                         : lc_object_set(parent, key, klen, v);
     if (rc != 0) oom(L);
-    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, -1, v, what, depth);
+    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, -1, v, what, depth, data);
 }
 
 static int member_cmp(const void *pa, const void *pb)
@@ -237,7 +271,8 @@ static int member_cmp(const void *pa, const void *pb)
     return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
 }
 
-static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth)
+static void fill(lua_State *L, int idx, lc_value *container, const char *what, int depth,
+                 int data)
 {
     idx = lua_absindex(L, idx);
     luaL_checkstack(L, 6, "parameters");
@@ -245,7 +280,7 @@ static void fill(lua_State *L, int idx, lc_value *container, const char *what, i
         lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
-            add_child(L, container, NULL, 0, what, depth + 1);
+            add_child(L, container, NULL, 0, what, depth + 1, data);
             lua_pop(L, 1);
         }
         return;
@@ -260,14 +295,14 @@ static void fill(lua_State *L, int idx, lc_value *container, const char *what, i
             lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -2));
             const char *key = lua_tolstring(L, -1, &klen);
             lua_pushvalue(L, -2);
-            add_child(L, container, key, klen, what, depth + 1);
+            add_child(L, container, key, klen, what, depth + 1, data);
             lua_pop(L, 3);
             continue;
         }
         if (kt != LUA_TSTRING)
             luaL_error(L, "%s: keys must be strings (found a %s key)", what, luaL_typename(L, -2));
         const char *key = lua_tolstring(L, -2, &klen);
-        add_child(L, container, key, klen, what, depth + 1);
+        add_child(L, container, key, klen, what, depth + 1, data);
         lua_pop(L, 1);
     }
     /* Lua's table order changes from run to run; sorted keys make every
@@ -277,8 +312,9 @@ static void fill(lua_State *L, int idx, lc_value *container, const char *what, i
 }
 
 /* One level: scalars, or an empty container for fill() to populate. */
-static lc_value *convert(lua_State *L, int idx, const char *what, int depth)
+static lc_value *convert(lua_State *L, int idx, const char *what, int depth, int data)
 {
+    (void)data;
     if (depth > LC_JSON_MAX_DEPTH) luaL_error(L, "%s: nested too deeply (or a cycle)", what);
     switch (lua_type(L, idx)) {
     case LUA_TNIL: return lc_value_null();
@@ -331,17 +367,35 @@ lc_value *lcb_to_value(lua_State *L, int idx, const char *what)
     lc_value **box = lua_newuserdatauv(L, sizeof *box, 0);
     *box = NULL;
     luaL_setmetatable(L, VALUEBOX_MT);
-    lc_value *v = convert(L, idx, what, 0);
+    lc_value *v = convert(L, idx, what, 0, 0);
     if (!v) oom(L);
     *box = v;
-    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, idx, v, what, 0);
+    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, idx, v, what, 0, 0);
     return v;
 }
 
-void lcb_push_json_encoded(lua_State *L, int idx, const char *what)
+/* For writing data (json.encode): the tree of the value at idx, where an
+ * lcanvas object is its attributes, not its id. Boxed like lcb_to_value. */
+static lc_value *to_data_value(lua_State *L, int idx, const char *what)
+{
+    lua_pushvalue(L, idx);
+    int val = lua_gettop(L);
+    as_data(L, val, what);
+    lc_value **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    luaL_setmetatable(L, VALUEBOX_MT);
+    lc_value *v = convert(L, val, what, 0, 1);
+    if (!v) oom(L);
+    *box = v;
+    if (v->type == LC_T_ARRAY || v->type == LC_T_OBJECT) fill(L, val, v, what, 0, 1);
+    lua_remove(L, val);
+    return v;
+}
+
+static void push_encoded(lua_State *L, int idx, const char *what, int data)
 {
     idx = lua_absindex(L, idx);
-    lc_value *v = lcb_to_value(L, idx, what);
+    lc_value *v = data ? to_data_value(L, idx, what) : lcb_to_value(L, idx, what);
     int box = lua_gettop(L);
     lc_buf b;
     lc_buf_init(&b);
@@ -357,10 +411,22 @@ void lcb_push_json_encoded(lua_State *L, int idx, const char *what)
     lc_buf_free(&b);
 }
 
+void lcb_push_json_encoded(lua_State *L, int idx, const char *what)
+{
+    push_encoded(L, idx, what, 0);
+}
+
+void lcb_push_json_data(lua_State *L, int idx, const char *what)
+{
+    push_encoded(L, idx, what, 1);
+}
+
+/* json.encode writes data: an lcanvas object is all of its attributes (a
+ * request body, lcb_push_json_encoded, sends an object as its id). */
 static int l_encode(lua_State *L)
 {
     luaL_checkany(L, 1);
-    lcb_push_json_encoded(L, 1, "json.encode");
+    lcb_push_json_data(L, 1, "json.encode");
     return 1;
 }
 

@@ -1,16 +1,24 @@
 /* Canvas objects (lcanvas.User, lcanvas.Course, ...): their metatables,
  * metamethods and the methods every object has.
  *
- * An object is a userdata with no C payload: user value 1 is its attribute
- * table (the decoded JSON), user value 2 the client it talks through. Each
- * type has its own metatable "lcanvas.<Type>" (so __name shows in errors and
- * tostring) holding a method table that the endpoint rows (endpoint.c) and
- * the type files in lua/lcanvas/types/ fill. */
+ * An object is a userdata (struct lcb_obj, see object.h): user value 1 is
+ * its attribute table (the decoded JSON), 2 the client it talks through.
+ * Objects read from a list page or a GET start lazy (object_lazy.c): every
+ * reader here goes through lcb_object_attrs or lcb_resource_field.
+ *
+ * Null members are kept in the table as lcanvas.null so that an object
+ * writes back what Canvas sent (json.encode), but every read turns them
+ * into nil, as JSON null inside objects always reads.
+ *
+ * Each type has its own metatable "lcanvas.<Type>" (so __name shows in
+ * errors and tostring) holding a method table that the endpoint rows
+ * (endpoint.c) and the type files in lua/lcanvas/types/ fill. */
 #include <string.h>
 
 #include "lcb_class.h"
 #include "lcb_client.h"
 #include "lcb_error.h"
+#include "lcb_json.h"
 #include "lcb_list.h"
 #include "object.h"
 #include "timefmt.h"
@@ -29,9 +37,10 @@ int lcb_is_resource(lua_State *L, int idx)
 int lcb_resource_attrs(lua_State *L, int idx)
 {
     if (!lcb_is_resource(L, idx)) return 0;
-    lua_getiuservalue(L, idx, 1);
+    lcb_object_attrs(L, idx);
     return 1;
 }
+
 
 void lcb_check_resource(lua_State *L, int idx)
 {
@@ -50,9 +59,7 @@ void lcb_resource_client(lua_State *L, int idx)
 /* Normalised id for equality: 5 and "5" name the same object. */
 static int push_id_key(lua_State *L, int idx)
 {
-    lua_getiuservalue(L, idx, 1);
-    lua_getfield(L, -1, "id");
-    lua_remove(L, -2);
+    lcb_resource_field(L, idx, "id", 2);
     if (lua_isinteger(L, -1)) {
         lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -1));
         lua_remove(L, -2);
@@ -78,12 +85,50 @@ static int res_eq(lua_State *L)
     return 1;
 }
 
+/* pairs(obj): the attributes, without the null members (they read nil). */
+static int res_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    while (lua_next(L, 1)) {
+        if (!lcb_is_null(L, -1)) return 2;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 static int res_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");
-    lua_getiuservalue(L, 1, 1);
+    lua_pushcfunction(L, res_next);
+    lcb_object_attrs(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+/* obj.field: methods first, then the attribute (read in place while lazy). */
+static int res_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        size_t klen;
+        const char *key = lua_tolstring(L, 2, &klen);
+        lcb_resource_field(L, 1, key, klen);
+        return 1;
+    }
+    lcb_object_attrs(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    if (lcb_is_null(L, -1)) lua_pushnil(L);
+    return 1;
+}
+
+static int res_newindex(lua_State *L)
+{
+    lcb_object_attrs(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
 }
 
 /* tostring: the type's template ("{name} ({id})"), or "Type: label (id)". */
@@ -94,7 +139,7 @@ static int res_tostring(lua_State *L)
     const char *fmt = lua_tostring(L, -1);
     lua_getfield(L, -2, "__type");
     const char *type = lua_tostring(L, -1);
-    lua_getiuservalue(L, 1, 1);
+    lcb_object_attrs(L, 1);
     int attrs = lua_gettop(L);
     luaL_Buffer b;
     /* A template whose fields are missing would print "?": use the generic
@@ -103,7 +148,7 @@ static int res_tostring(lua_State *L)
         const char *close = strchr(p, '}');
         if (!close) break;
         lua_pushlstring(L, p + 1, (size_t)(close - p - 1));
-        int missing = lua_rawget(L, attrs) == LUA_TNIL;
+        int missing = lua_rawget(L, attrs) == LUA_TNIL || lcb_is_null(L, -1);
         lua_pop(L, 1);
         if (missing) fmt = NULL;
         p = close + 1;
@@ -120,7 +165,7 @@ static int res_tostring(lua_State *L)
             luaL_addlstring(&b, p, (size_t)(open - p));
             lua_pushlstring(L, open + 1, (size_t)(close - open - 1));
             lua_rawget(L, attrs);
-            if (lua_isnil(L, -1)) {
+            if (lua_isnil(L, -1) || lcb_is_null(L, -1)) {
                 lua_pop(L, 1);
                 lua_pushliteral(L, "?");
             }
@@ -140,7 +185,7 @@ static int res_tostring(lua_State *L)
         else lua_pop(L, 1);
     }
     lua_getfield(L, attrs, "id");
-    const char *id = lua_isnil(L, -1) ? NULL : luaL_tolstring(L, -1, NULL);
+    const char *id = lua_isnil(L, -1) || lcb_is_null(L, -1) ? NULL : luaL_tolstring(L, -1, NULL);
     if (label && id) lua_pushfstring(L, "%s: %s (%s)", type, label, id);
     else if (label) lua_pushfstring(L, "%s: %s", type, label);
     else if (id) lua_pushfstring(L, "%s (%s)", type, id);
@@ -158,6 +203,10 @@ static void deep_copy(lua_State *L, int idx, int depth)
     lua_newtable(L);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
+        if (depth == 0 && lcb_is_null(L, -1)) {  /* a null member reads as absent */
+            lua_pop(L, 1);
+            continue;
+        }
         lua_pushvalue(L, -2);
         if (lua_type(L, -2) == LUA_TTABLE) deep_copy(L, -2, depth + 1);
         else lua_pushvalue(L, -2);
@@ -170,7 +219,7 @@ static void deep_copy(lua_State *L, int idx, int depth)
 static int m_to_table(lua_State *L)
 {
     lcb_check_resource(L, 1);
-    lua_getiuservalue(L, 1, 1);
+    lcb_object_attrs(L, 1);
     deep_copy(L, -1, 0);
     return 1;
 }
@@ -181,10 +230,9 @@ static int m_to_table(lua_State *L)
 static int m_date(lua_State *L)
 {
     lcb_check_resource(L, 1);
-    luaL_checkstring(L, 2);
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
+    size_t klen;
+    const char *key = luaL_checklstring(L, 2, &klen);
+    lcb_resource_field(L, 1, key, klen);
     double t;
     int frac;
     if (lua_type(L, -1) != LUA_TSTRING || !lc_parse_time(lua_tostring(L, -1), &t, &frac)) {
@@ -199,7 +247,7 @@ static int m_date(lua_State *L)
 void lcb_resource_update(lua_State *L, int self, int fresh)
 {
     fresh = lua_absindex(L, fresh);
-    lua_getiuservalue(L, self, 1);
+    lcb_object_attrs(L, self);
     lua_pushnil(L);
     while (lua_next(L, fresh)) {
         lua_pushvalue(L, -2);
@@ -225,9 +273,16 @@ static int m_get(lua_State *L)
 {
     lcb_check_resource(L, 1);
     luaL_checkany(L, 2);
-    lua_getiuservalue(L, 1, 1);
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        size_t klen;
+        const char *key = lua_tolstring(L, 2, &klen);
+        lcb_resource_field(L, 1, key, klen);
+        return 1;
+    }
+    lcb_object_attrs(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
+    if (lcb_is_null(L, -1)) lua_pushnil(L);
     return 1;
 }
 
@@ -240,8 +295,8 @@ static const luaL_Reg common_methods[] = {
 };
 
 static const luaL_Reg object_meta[] = {
-    {"__index", lcb_fields_index},      /* methods first, then attributes */
-    {"__newindex", lcb_fields_newindex},
+    {"__index", res_index},      /* methods first, then attributes */
+    {"__newindex", res_newindex},
     {"__eq", res_eq},
     {"__pairs", res_pairs},
     {"__tostring", res_tostring},
@@ -288,11 +343,12 @@ void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client
     if (!lua_istable(L, attrs_idx))
         lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a %s object, got %s", type,
                        luaL_typename(L, attrs_idx));
-    lua_newuserdatauv(L, 0, 2);
+    lcb_obj *o = lua_newuserdatauv(L, sizeof *o, LCB_OBJ_NUV);
+    memset(o, 0, sizeof *o);
     lua_pushvalue(L, attrs_idx);
-    lua_setiuservalue(L, -2, 1);
+    lua_setiuservalue(L, -2, LCB_OBJ_ATTRS);
     lua_pushvalue(L, client_idx);
-    lua_setiuservalue(L, -2, 2);
+    lua_setiuservalue(L, -2, LCB_OBJ_CLIENT);
     lcb_resource_metatable(L, type);
     lua_setmetatable(L, -2);
 }

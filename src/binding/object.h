@@ -1,13 +1,44 @@
 /* Canvas objects (lcanvas.User, lcanvas.Course, ...): userdata whose user
- * value 1 is the attribute table (the decoded JSON) and user value 2 the
- * client it talks through. One metatable per type, "lcanvas.<Type>", with a
- * method table the endpoint rows (endpoint.c) and the Lua type files
- * (lua/lcanvas/types/) fill. */
+ * value 1 is the attribute table (the decoded JSON; nil while the object is
+ * lazy, see object.c) and user value 2 the client it talks through. One
+ * metatable per type, "lcanvas.<Type>", with a method table the endpoint
+ * rows (endpoint.c) and the Lua type files (lua/lcanvas/types/) fill. */
 #ifndef LCB_OBJECT_H
 #define LCB_OBJECT_H
 
+#include <stddef.h>
+
 #include <lua.h>
 #include <lauxlib.h>
+
+enum {
+    LCB_OBJ_ATTRS = 1,   /* the attribute table, nil while lazy */
+    LCB_OBJ_CLIENT = 2,
+    LCB_OBJ_SRC = 3,     /* a lazy object's text: the page (or answer) it is in */
+    LCB_OBJ_CURSOR = 4,  /* the list loop that handed it out (paginated_list.c) */
+    LCB_OBJ_NUV = 4
+};
+
+typedef struct lcb_obj {
+    size_t off, len;     /* a lazy object's JSON inside its text */
+    lua_Integer pos;     /* its position in the list loop that handed it out */
+} lcb_obj;
+
+/* Pushes a lazy object: metatable at mt_idx (lcb_resource_metatable), JSON
+ * object text src[off..off+len) of the string at src_idx (validated JSON
+ * and an object: the caller checked). */
+lcb_obj *lcb_push_lazy_resource(lua_State *L, int mt_idx, int src_idx, size_t off, size_t len,
+                                int client_idx);
+/* Pushes the attribute table of the object at idx, building it if lazy
+ * (null members in it are lcanvas.null: readers turn them into nil). */
+void lcb_object_attrs(lua_State *L, int idx);
+/* Pushes field `key` of the object at idx (nil when absent or null),
+ * reading a lazy object in place when the field is a scalar. */
+void lcb_resource_field(lua_State *L, int idx, const char *key, size_t klen);
+/* Is the object at idx still lazy (no attribute table yet)? */
+int  lcb_resource_is_lazy(lua_State *L, int idx);
+/* Pushes a lazy object's JSON text. */
+void lcb_resource_push_text(lua_State *L, int idx);
 
 /* Pushes a new object of `type` ("User", "Course", ...) whose attributes are
  * the table at attrs_idx (taken as is, not copied) and which talks through

@@ -1,11 +1,18 @@
 /* lcanvas.PaginatedList: a lazy list over Canvas's Link-header pagination.
- * This file is the type's face: making lists, their methods and iterators.
- * Loading pages is list_load.c's (lcb_list_load): each method asks it for
- * the items it needs, and returns its results from a finish function, the
- * `*_done` function above it, once they are loaded.
+ * This file is the type's face: making lists and their methods; loops and
+ * slices are list_loop.c's. Loading pages is list_load.c's (lcb_list_load):
+ * each method asks it for the items it needs, and returns its results from
+ * a finish function, the `*_done` function above it, once they are loaded.
  *
- * Nothing is requested until the list is used. Loaded items are kept, so
- * indexing and iterating again cost no requests. */
+ * Nothing is requested until the list is used. What is kept:
+ * - list[i], first, take, all, count (#list) and pages keep the pages they
+ *   load in the list (indexing again costs no request);
+ * - a loop (`for x in list`, list:iter()) reads the kept pages and loads
+ *   more into the list while it holds fewer than list:keep(n) items
+ *   (LCB_LIST_KEEP by default); past that it goes on in a window of its
+ *   own, so memory stays flat however long the list is, and a second loop
+ *   reads the kept items again and refetches the rest;
+ * - a slice keeps only the first page. */
 #include <string.h>
 
 #include <lua.h>
@@ -17,16 +24,17 @@
 #include "lcb_list.h"
 #include "lcb_list_load.h"
 #include "lcb_task.h"
+#include "object.h"
 
-#define ITER_MT "lcanvas.ListIterator"
 
 /* Pushes a new list over the client at client_idx, whose items get the
  * fields of the table at extra_idx (0: none), and its empty state table
  * above it. */
-static lcb_list *new_list(lua_State *L, int client_idx, int extra_idx)
+lcb_list *lcb_list_new(lua_State *L, int client_idx, int extra_idx)
 {
     lcb_list *li = lua_newuserdatauv(L, sizeof *li, 4);
     memset(li, 0, sizeof *li);
+    li->keep = LCB_LIST_KEEP;
     luaL_setmetatable(L, LCB_LIST_MT);
     lua_pushvalue(L, client_idx);
     lua_setiuservalue(L, -2, 1);
@@ -44,6 +52,18 @@ static lcb_list *new_list(lua_State *L, int client_idx, int extra_idx)
     return li;
 }
 
+/* Plain table items (untyped lists) cannot carry their position: a weak
+ * table item -> {list or window, position} does (list_load.c). */
+static void add_cursors(lua_State *L, int state)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, state, "cursors");
+}
+
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
                    int params_idx, const char *root, int extra_idx)
 {
@@ -51,11 +71,12 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
     params_idx = params_idx ? lua_absindex(L, params_idx) : 0;
     extra_idx = extra_idx ? lua_absindex(L, extra_idx) : 0;
     lcb_check_client(L, client_idx);
-    new_list(L, client_idx, extra_idx);
+    lcb_list_new(L, client_idx, extra_idx);
     lua_pushstring(L, path);
     lua_setfield(L, -2, "path");
     lua_pushstring(L, type);
     lua_setfield(L, -2, "type");
+    if (strcmp(type, "dict") == 0) add_cursors(L, lua_gettop(L));
     if (root) {
         lua_pushstring(L, root);
         lua_setfield(L, -2, "root");
@@ -81,7 +102,7 @@ void lcb_list_set_unpaged(lua_State *L, int idx)
     lcb_list_check(L, idx)->unpaged = 1;
 }
 
-static void push_item(lua_State *L, int self, lua_Integer i)
+void lcb_list_push_item(lua_State *L, int self, lua_Integer i)
 {
     lcb_list *li = lcb_list_check(L, self);
     lua_getiuservalue(L, self, 2);
@@ -90,7 +111,7 @@ static void push_item(lua_State *L, int self, lua_Integer i)
     lua_remove(L, -2);
 }
 
-static lua_Integer check_index(lua_State *L, int idx)
+lua_Integer lcb_list_check_index(lua_State *L, int idx)
 {
     lua_Integer i = 0;
     if (lua_isinteger(L, idx)) {
@@ -104,7 +125,7 @@ static lua_Integer check_index(lua_State *L, int idx)
     return i;
 }
 
-static void push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
+void lcb_list_push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
 {
     lua_createtable(L, to >= from ? (int)(to - from + 1) : 0, 0);
     lua_getiuservalue(L, self, 2);
@@ -115,22 +136,16 @@ static void push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
     lua_pop(L, 1);
 }
 
-typedef struct iter_state {
-    lua_Integer pos;
-    int closed;
-    int prefetch;
-} iter_state;
-
 static int index_done(lua_State *L)
 {
-    push_item(L, 1, check_index(L, 2));
+    lcb_list_push_item(L, 1, lcb_list_check_index(L, 2));
     return 1;
 }
 
 static int l_index(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TNUMBER) {
-        lua_Integer i = check_index(L, 2);
+        lua_Integer i = lcb_list_check_index(L, 2);
         return lcb_list_load(L, 1, i, 0, index_done);
     }
     lua_pushvalue(L, 2);
@@ -138,105 +153,9 @@ static int l_index(lua_State *L)
     return 1;
 }
 
-static int call_done(lua_State *L)
-{
-    push_item(L, 1, lcb_list_check(L, 1)->cursor);
-    return 1;
-}
-
-/* `for x in list do`: the list is its own iterator; a nil control value
- * (the first call of a loop) starts over from the first item. */
-static int l_call(lua_State *L)
-{
-    lcb_list *li = lcb_list_check(L, 1);
-    if (lua_isnil(L, 3)) li->cursor = 0;
-    lua_Integer i = ++li->cursor;
-    return lcb_list_load(L, 1, i, LCB_LOAD_PREFETCH, call_done);
-}
-
-static int iter_done(lua_State *L)
-{
-    iter_state *st = lua_touserdata(L, lua_upvalueindex(2));
-    push_item(L, lua_upvalueindex(1), st->pos);
-    if (lua_isnil(L, -1)) st->closed = 1;
-    return 1;
-}
-
-static int iter_next(lua_State *L)
-{
-    iter_state *st = lua_touserdata(L, lua_upvalueindex(2));
-    if (st->closed) return 0;
-    lua_Integer i = ++st->pos;
-    return lcb_list_load(L, lua_upvalueindex(1), i, st->prefetch ? LCB_LOAD_PREFETCH : 0, iter_done);
-}
-
-static int iter_close(lua_State *L)
-{
-    iter_state *st = luaL_checkudata(L, 1, ITER_MT);
-    st->closed = 1;
-    /* A streaming copy can never use the page fetched ahead: cancel it. */
-    lua_getiuservalue(L, 1, 1);
-    if (lua_isuserdata(L, -1) && lcb_list_check(L, -1)->nokeep) {
-        lua_getiuservalue(L, -1, 4);
-        lcb_fetch_cancel_ahead(L, -1);
-    }
-    return 0;
-}
-
-/* A fresh list over the same request that keeps only its current page. */
-static void push_streaming_copy(lua_State *L, int self)
-{
-    lcb_list *li = lcb_list_check(L, self);
-    int from = lua_gettop(L) + 1;
-    lua_getiuservalue(L, self, 1);  /* from: the client */
-    lua_getiuservalue(L, self, 3);  /* from+1: the item fields */
-    lua_getiuservalue(L, self, 4);  /* from+2: the state table */
-    lcb_list *cp = new_list(L, from, from + 1);
-    cp->nokeep = 1;
-    cp->no_prefetch = li->no_prefetch;
-    cp->unpaged = li->unpaged;
-    static const char *const keys[] = {"path", "type", "root", "first", NULL};
-    for (int i = 0; keys[i]; i++) {
-        lua_getfield(L, from + 2, keys[i]);
-        lua_setfield(L, -2, keys[i]);
-    }
-    lua_pop(L, 1);
-    lua_replace(L, from);
-    lua_settop(L, from);
-}
-
-/// PaginatedList:iter([opts]): iterator for a generic for (a `break` closes it); opts.keep = false streams without keeping pages, opts.prefetch = false fetches no page ahead.
-static int m_iter(lua_State *L)
-{
-    lcb_list *li = lcb_list_check(L, 1);
-    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
-    int keep = 1, prefetch = !li->no_prefetch;
-    if (lua_istable(L, 2)) {
-        lua_getfield(L, 2, "keep");
-        if (!lua_isnil(L, -1)) keep = lua_toboolean(L, -1);
-        lua_getfield(L, 2, "prefetch");
-        if (!lua_isnil(L, -1)) prefetch = lua_toboolean(L, -1);
-        lua_pop(L, 2);
-    }
-    if (keep) lua_pushvalue(L, 1);
-    else push_streaming_copy(L, 1);
-    iter_state *st = lua_newuserdatauv(L, sizeof *st, 1);
-    lua_pushvalue(L, -2);
-    lua_setiuservalue(L, -2, 1);
-    st->pos = 0;
-    st->closed = 0;
-    st->prefetch = prefetch;
-    luaL_setmetatable(L, ITER_MT);
-    lua_pushcclosure(L, iter_next, 2);
-    lua_pushnil(L);
-    lua_pushnil(L);
-    lua_getupvalue(L, -3, 2);
-    return 4;
-}
-
 static int first_done(lua_State *L)
 {
-    push_item(L, 1, 1);
+    lcb_list_push_item(L, 1, 1);
     return 1;
 }
 
@@ -251,7 +170,7 @@ static int m_first(lua_State *L)
 static int take_done(lua_State *L)
 {
     lua_Integer n = lua_tointeger(L, 2), have = lcb_list_check(L, 1)->count;
-    push_range(L, 1, 1, n < have ? n : have);
+    lcb_list_push_range(L, 1, 1, n < have ? n : have);
     return 1;
 }
 
@@ -267,7 +186,7 @@ static int m_take(lua_State *L)
 
 static int all_done(lua_State *L)
 {
-    push_range(L, 1, 1, lcb_list_check(L, 1)->count);
+    lcb_list_push_range(L, 1, 1, lcb_list_check(L, 1)->count);
     return 1;
 }
 
@@ -285,7 +204,7 @@ static int count_done(lua_State *L)
     return 1;
 }
 
-/// PaginatedList:count(): the number of items (fetches every page).
+/// PaginatedList:count(): the number of items (fetches every page and keeps them, like all(); #list is the same).
 static int m_count(lua_State *L)
 {
     lcb_list_check(L, 1);
@@ -310,7 +229,7 @@ static int pages_done(lua_State *L)
     lua_Integer to = lua_tointeger(L, -1);
     lua_pop(L, 4);
     if (to < from && li->done && p > 1) return 0;
-    push_range(L, self, from, to);
+    lcb_list_push_range(L, self, from, to);
     return 1;
 }
 
@@ -332,6 +251,17 @@ static int m_pages(lua_State *L)
     return 1;
 }
 
+/// PaginatedList:keep(n): how many items loops keep in the list before they stream the rest (default 1000; 0 keeps none, math.huge all); returns the list.
+static int m_keep(lua_State *L)
+{
+    lcb_list *li = lcb_list_check(L, 1);
+    lua_Number n = luaL_checknumber(L, 2);
+    if (n < 0) luaL_argerror(L, 2, "must be 0 or more");
+    li->keep = n >= (lua_Number)LUA_MAXINTEGER ? LUA_MAXINTEGER : (lua_Integer)n;
+    lua_settop(L, 1);
+    return 1;
+}
+
 /// PaginatedList:loaded(): items and pages loaded so far, without fetching.
 static int m_loaded(lua_State *L)
 {
@@ -341,36 +271,48 @@ static int m_loaded(lua_State *L)
     return 2;
 }
 
+/* Short and readable, never fetching: what the list is, and once pages are
+ * loaded how many items it holds. */
 static int l_tostring(lua_State *L)
 {
-    lcb_list_check(L, 1);
+    lcb_list *li = lcb_list_check(L, 1);
     lua_getiuservalue(L, 1, 4);
     lua_getfield(L, -1, "type");
     lua_getfield(L, -2, "path");
-    lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s)", lua_tostring(L, -2), lua_tostring(L, -1));
+    const char *type = lua_tostring(L, -2), *path = lua_tostring(L, -1);
+    if (li->pages == 0)
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s)", type, path);
+    else if (li->done)
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s: %I items)", type, path,
+                        (LUAI_UACINT)li->count);
+    else
+        lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s: %I items loaded, more to fetch)", type,
+                        path, (LUAI_UACINT)li->count);
     return 1;
 }
 
 void lcb_open_list(lua_State *L)
 {
     static const luaL_Reg methods[] = {
-        {"iter", m_iter},
+        {"iter", lcb_list_iter},
         {"first", m_first},
         {"take", m_take},
         {"all", m_all},
         {"count", m_count},
         {"pages", m_pages},
         {"loaded", m_loaded},
+        {"keep", m_keep},
+        {"slice", lcb_list_slice},
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
         {"__index", l_index},
-        {"__call", l_call},
+        {"__call", lcb_list_call},
+        {"__len", m_count},  /* #list: the same as list:count() */
         {"__tostring", l_tostring},
         {NULL, NULL},
     };
-    static const luaL_Reg iter_meta[] = {{"__close", iter_close}, {NULL, NULL}};
-    lcb_class(L, ITER_MT, NULL, iter_meta);
+    lcb_open_list_loops(L);
     lcb_class(L, LCB_LIST_MT, methods, metamethods);
-    lua_pop(L, 2);
+    lua_pop(L, 1);
 }

@@ -161,11 +161,42 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
     return 0;
 }
 
+static int nop(void *ud) { (void)ud; return 0; }
+static int nop_bool(void *ud, int b) { (void)ud; (void)b; return 0; }
+static int nop_int(void *ud, int64_t i) { (void)ud; (void)i; return 0; }
+static int nop_double(void *ud, double d) { (void)ud; (void)d; return 0; }
+static int nop_str(void *ud, const char *s, size_t n) { (void)ud; (void)s; (void)n; return 0; }
+static const lc_json_handler validator = {nop, nop_bool, nop_int, nop_double, nop_str, nop_str,
+                                          nop, nop, nop, nop};
+
+/* Pushes the body as a string once the parser found it valid JSON (a list
+ * page read in place, span.c); 0 with a message pushed otherwise. */
+static int push_validated(lua_State *L, const char *text, size_t len)
+{
+    char msg[160], small[2048];
+    size_t off = lc_json_skip_prefix(text, len);
+    /* The validator never raises, so a single object's answer can use the
+     * C stack for scratch; a page gets a Lua block (freed on any error). */
+    int boxed = len - off + 1 > sizeof small;
+    char *scratch = boxed ? lua_newuserdatauv(L, len - off + 1, 0) : small;
+    int rc = lc_json_parse(text + off, len - off, &validator, NULL, scratch, msg, sizeof msg);
+    if (boxed) lua_pop(L, 1);
+    if (rc != 0) {
+        lua_pushstring(L, msg);
+        return 0;
+    }
+    lua_pushlstring(L, text + off, len - off);
+    return 1;
+}
+
 void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next)
 {
+    int raw = want_next & LCB_DECODE_RAW;
+    want_next &= ~LCB_DECODE_RAW;
     if (resp->body_len == 0 || lc_json_skip_prefix(resp->body, resp->body_len) == resp->body_len) {
         lua_pushnil(L);
-    } else if (!lcb_push_json(L, resp->body, resp->body_len)) {
+    } else if (!(raw ? push_validated(L, resp->body, resp->body_len)
+                     : lcb_push_json(L, resp->body, resp->body_len))) {
         /* A 2xx we cannot read: say what arrived, typed, with the body. */
         lc_error err;
         lc_error_init(&err);
@@ -203,7 +234,7 @@ void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int
     lc_error_init(&err);
     lc_response resp;
     if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
-    lcb_request_decode(L, call->method, &resp, want_next);
+    lcb_request_decode(L, call->method, &resp, want_next | (call->raw ? LCB_DECODE_RAW : 0));
     lc_response_clear(&resp);
     lcb_keep_top(L, base, want_next ? 2 : 1);
 }

@@ -75,7 +75,7 @@ static int submit(lua_State *L, int client_idx, const lcb_call *call, int want_n
     lua_pushvalue(L, client_idx);
     lua_setiuservalue(L, -2, 1);
     p->cl = cl;
-    p->want_next = want_next;
+    p->want_next = want_next | (call->raw ? LCB_DECODE_RAW : 0);
     snprintf(p->method, sizeof p->method, "%s", call->method);
     lc_error err;
     lc_error_init(&err);
@@ -333,7 +333,7 @@ void lcb_fetch_ahead(lua_State *L, int t, int client_idx, const char *url)
     /* A next link on another origin is refused when the loop reaches it,
      * after this page's items, exactly as without prefetch. */
     if (strstr(url, "://") && !lc_client_same_origin(cl->c, url)) return;
-    lcb_call call = {"GET", url, 0, 0, 0};
+    lcb_call call = {"GET", url, 0, 0, 0, 1};
     request_start(L, client_idx, &call, 1);
     lua_setfield(L, t, "ahead");
 }

@@ -8,7 +8,10 @@ local help = require "lcanvas.cli.help"
 
 local M = {}
 
--- Prints a value for the prompt: plain tables as JSON when they can be.
+-- Prints a value for the prompt. A plain table is JSON, with the lcanvas
+-- objects in it as their data (a list of courses is its courses, not their
+-- ids); an object on its own, a PaginatedList (never fetched to print it)
+-- and anything else print with tostring, short and readable.
 local function show(v)
   if type(v) == "table" and getmetatable(v) == nil then
     local ok, s = pcall(lcanvas.json.encode, v)

@@ -3,6 +3,7 @@
 -- Reading tolerates a UTF-8 byte order mark and LF or CRLF line ends, and
 -- reports a malformed row with its line number. Writing goes through
 -- lcanvas.outfile, so a results file is complete or absent, never half.
+local core = require "lcanvas.core"
 local outfile = require "lcanvas.script.outfile"
 
 local M = {}
@@ -116,16 +117,26 @@ function M.read(path, opts)
   return records, header, lines
 end
 
+-- A float as the shortest of %.14g / %.17g that reads back as the same number.
+local function float_text(v)
+  local s = string.format("%.14g", v)
+  if tonumber(s) ~= v then s = string.format("%.17g", v) end
+  return s
+end
+
 local function cell(v)
-  if v == nil then return "" end
+  if v == nil or v == core.null then return "" end
   local t = type(v)
   if t == "number" then
-    v = math.type(v) == "integer" and string.format("%d", v) or tostring(v)
+    v = math.type(v) == "integer" and string.format("%d", v) or float_text(v)
   elseif t == "boolean" then
     v = tostring(v)
+  elseif t == "table" or core.is_object(v) then
+    -- Objects are data: a nested value (a table, an lcanvas object) is
+    -- written as its JSON, exact integers and all, never as an address.
+    v = core.json.encode(v)
   elseif t ~= "string" then
     v = tostring(v)
-    if v:match("^userdata: ") then v = "" end  -- lcanvas.null
   end
   if v:find('[",\r\n]') then v = '"' .. v:gsub('"', '""') .. '"' end
   return v
@@ -153,12 +164,16 @@ function M.writer(path, header, opts)
   return w
 end
 
---- CsvWriter:write(row): writes a record, an array or a table keyed by column name.
+--- CsvWriter:write(row): writes a record: an array, a table keyed by column name, or an lcanvas object (its attributes; nested tables and objects as JSON).
 function Writer:write(row)
   local values = {}
+  -- An object's columns are its attributes, even one named like a method
+  -- (an Enrollment's `type`).
+  local obj = core.is_object(row)
   for i, h in ipairs(self.header) do
-    local v = row[h]
-    if v == nil then v = row[i] end
+    local v
+    if obj then v = row:get(h) else v = row[h] end
+    if v == nil and not obj then v = row[i] end
     values[i] = v == nil and "" or v
   end
   self.out:write(M.format(values), self.eol)
