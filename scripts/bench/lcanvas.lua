@@ -5,7 +5,7 @@
 --   lua5.4 lcanvas.lua pages BASE PATH       concurrent: list:each (8 tasks, prefetch)
 --   lua5.4 lcanvas.lua fanout BASE N CONC    N profile fetches, CONC at once (0: sequential)
 --   lua5.4 lcanvas.lua throttled - N CONC    N get_user against a fresh sandbox and its
---                                           default bucket; prints the count and 403s seen
+--                                           default bucket; prints the count and throttled answers seen (429, or the older 403)
 local lcanvas = require "lcanvas"
 
 local mode, base, a, b = ...
@@ -23,7 +23,7 @@ if mode == "throttled" then
   local r = c:map(ids, function(id) return c:get_user(id).id end, { concurrency = tonumber(b) })
   for i = 1, #ids do if r[i] == ids[i] then total = total + 1 end end
   local throttled = 0
-  for _, q in ipairs(sandbox.requests()) do if q.status == 403 then throttled = throttled + 1 end end
+  for _, q in ipairs(sandbox.requests()) do if q.status == 429 or q.status == 403 then throttled = throttled + 1 end end
   total = total .. " ok, " .. throttled .. " throttled answers"
 elseif mode == "users" then
   for i = 1, tonumber(a) do
