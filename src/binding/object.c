@@ -104,11 +104,10 @@ static int res_pairs(lua_State *L)
     return 3;
 }
 
-/* obj.field: methods first, then the attribute (read in place while lazy). */
-static int res_index(lua_State *L)
+/* Pushes the attribute named by argument 2 of the object at 1: read in
+ * place while the object is lazy; a JSON null reads as nil. */
+static int push_attribute(lua_State *L)
 {
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     if (lua_type(L, 2) == LUA_TSTRING) {
         size_t klen;
         const char *key = lua_tolstring(L, 2, &klen);
@@ -120,6 +119,14 @@ static int res_index(lua_State *L)
     lua_rawget(L, -2);
     if (lcb_is_null(L, -1)) lua_pushnil(L);
     return 1;
+}
+
+/* obj.field: methods first, then the attribute. */
+static int res_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    return push_attribute(L);
 }
 
 static int res_newindex(lua_State *L)
@@ -273,17 +280,7 @@ static int m_get(lua_State *L)
 {
     lcb_check_resource(L, 1);
     luaL_checkany(L, 2);
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        size_t klen;
-        const char *key = lua_tolstring(L, 2, &klen);
-        lcb_resource_field(L, 1, key, klen);
-        return 1;
-    }
-    lcb_object_attrs(L, 1);
-    lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
-    if (lcb_is_null(L, -1)) lua_pushnil(L);
-    return 1;
+    return push_attribute(L);
 }
 
 static const luaL_Reg common_methods[] = {
