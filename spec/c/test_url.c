@@ -75,6 +75,15 @@ static void test_base_url(void)
         {"http://[::1]:3000", 0, "http://[::1]:3000/", NULL},
         {"http://canvas.example.edu", 1, "http://canvas.example.edu/", NULL},
         {"http://canvas.example.edu", 0, NULL, "refusing plain http:// to canvas.example.edu"},
+        /* issue 16: only a real loopback address counts, not a name that
+         * starts like one (DNS puts it anywhere) */
+        {"http://127.1.2.3:3000", 0, "http://127.1.2.3:3000/", NULL},
+        {"http://127.attacker.example", 0, NULL, "refusing plain http:// to 127.attacker.example"},
+        {"http://127.0.0.1.attacker.example", 0, NULL, "refusing plain http://"},
+        {"http://127.0.0.1x", 0, NULL, "refusing plain http://"},
+        {"http://127.0.0.256", 0, NULL, "refusing plain http://"},
+        {"http://localhost.attacker.example", 0, NULL, "refusing plain http://"},
+        {"http://128.0.0.1", 0, NULL, "refusing plain http://"},
         {"canvas.example.edu", 0, NULL, "must start with https://"},
         {"ftp://canvas.example.edu", 0, NULL, "must start with https://"},
         {"   /// ", 0, NULL, "base URL is empty"},

@@ -12,4 +12,9 @@
  * gets the callback. `token` (or NULL) is redacted from logged bodies. */
 void lcb_log_setup(lua_State *L, int fields_idx, int level, const char *token, lc_config *cfg);
 
+/* Pushes s[0..len) with the client's secrets replaced by [REDACTED] and,
+ * when `form` (an encoded form), the value of every parameter whose name
+ * says token, secret or password too: what a dry run may print. */
+void lcb_log_push_redacted(lua_State *L, const lc_client *c, const char *s, size_t len, int form);
+
 #endif

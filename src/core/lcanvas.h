@@ -35,6 +35,7 @@ typedef enum lc_kind {
     LC_FOREIGN_ORIGIN,       /* a server-supplied URL on another origin */
     LC_INVALID_ARGUMENT,     /* bad configuration or request from the caller */
     LC_OUT_OF_MEMORY,
+    LC_LIMIT_EXCEEDED,       /* one of the client's limits (lc_error.limit names it) */
     LC_KIND_COUNT
 } lc_kind;
 
@@ -59,6 +60,8 @@ typedef struct lc_error {
     char   *error_report_id; /* from the body, when Canvas sent one */
     lc_header *headers;
     size_t  nheaders;
+    const char *limit;       /* LC_LIMIT_EXCEEDED: the option's name
+                                ("max_response_size", ...); static, not freed */
 } lc_error;
 
 void lc_error_init(lc_error *e);
@@ -110,6 +113,15 @@ typedef struct lc_config {
     double backoff_base_s;       /* first retry delay; 0: 0.5 s */
     double backoff_max_s;        /* 0: 30 s */
     double rate_low_water;       /* slow down below this remaining; 0: 100 */
+    /* Limits against a hostile or broken server; each exceeded one fails the
+     * request with LC_LIMIT_EXCEEDED naming it. */
+    size_t max_response_size;    /* bytes of one answer's body after decoding
+                                    (gzip/deflate), 0: LC_DEFAULT_MAX_RESPONSE */
+    double rate_max_wait;        /* seconds the rate gate and throttle retries
+                                    may hold one request in all (a Retry-After
+                                    above it fails at once); 0: 600 */
+    double rate_max_remaining;   /* X-Rate-Limit-Remaining believed at most this
+                                    (below 0 reads as 0); 0: 1e6 */
     void (*on_log)(void *ud, const lc_log_entry *entry);
     void  *log_ud;
     /* OAuth2 refresh (Bearer auth only; all three or none). With them an
@@ -123,6 +135,8 @@ typedef struct lc_config {
     const char *refresh_client_secret;
     const char *refresh_token;
 } lc_config;
+
+#define LC_DEFAULT_MAX_RESPONSE ((size_t)64 << 20)   /* 64 MiB */
 
 typedef struct lc_client lc_client;
 
@@ -145,6 +159,11 @@ void lc_client_stats(const lc_client *c, lc_stats *out);
 /* When the current access token expires (seconds since the epoch), as the
  * last OAuth2 refresh said; 0 when unknown (no refresh yet, or no expires_in). */
 double lc_client_token_expires_at(const lc_client *c);
+/* A copy of s[0..len) (NUL-terminated, length in *out_len) with every
+ * secret the client holds now (access token, also one refreshed since;
+ * refresh token; client secret) replaced by "[REDACTED]", for printing
+ * what would be sent. NULL when out of memory. Free with lc_free. */
+char *lc_client_redact(const lc_client *c, const char *s, size_t len, size_t *out_len);
 /* True when `url` is on the client's origin (scheme, host, port). */
 int lc_client_same_origin(const lc_client *c, const char *url);
 
