@@ -295,6 +295,17 @@ describe("fault matrix", function()
     end)
   end)
 
+  describe("plain http", function()
+    it("a host that only starts like 127. is not loopback", function()
+      for _, url in ipairs({ "http://127.attacker.example", "http://127.0.0.1.attacker.example:8080" }) do
+        local ok, e = pcall(lcanvas.new, url, TOKEN)
+        assert.is_false(ok, url)
+        assert.matches("refusing plain http://", e)
+      end
+      assert.truthy(lcanvas.new("http://127.0.0.2:9", TOKEN))
+    end)
+  end)
+
   describe("redaction", function()
     local refresh = { client_id = "10", client_secret = "client-secret-0123456789",
       refresh_token = "refresh-token-0123456789" }
@@ -306,6 +317,25 @@ describe("fault matrix", function()
       assert.is_nil(tostring(err):find(REFRESHED, 1, true))
       assert.is_nil(err.message:find(REFRESHED, 1, true))
       assert.is_nil(err.body:find(REFRESHED, 1, true))
+    end)
+
+    it("--dry-run prints no token-valued or secret-named parameter", function()
+      local exe = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build") .. "/lcanvas"
+      local empty = sandbox.tmpname()
+      local code, _, err = sandbox.sh(string.format(
+        "env XDG_CONFIG_HOME=%q CANVAS_API_URL=%s CANVAS_API_TOKEN=%s %q --dry-run -e " ..
+        "'canvas:request(\"POST\", \"users/1/things\", { note = \"t=\" .. os.getenv(\"CANVAS_API_TOKEN\"), " ..
+        "user = { password = \"hunter2-hunter2\" }, access_token = \"other-token-value\", name = \"n\" })'",
+        empty, server.url, TOKEN, exe))
+      assert.equal(0, code, err)
+      local line = err:match("DRY%-RUN POST /api/v1/users/1/things ([^\n]*)")
+      assert.truthy(line, err)
+      assert.is_nil(err:find(TOKEN, 1, true), err)
+      assert.is_nil(err:find("hunter2", 1, true), err)
+      assert.is_nil(err:find("other-token-value", 1, true), err)
+      assert.matches("name=n", line)
+      assert.matches("access_token=%[REDACTED%]", line)
+      assert.matches("note=t%%3D%[REDACTED%]", line)
     end)
 
     it("nor in the -vv log", function()
