@@ -216,8 +216,10 @@ const char *lc_response_header(const lc_response *r, const char *name);
 /* The rel="next" URL of the Link header (malloc'd) or NULL. */
 char       *lc_response_next_url(const lc_response *r);
 
-/* Blocking request with retries. 0 on a 2xx/3xx answer (response filled);
- * -1 otherwise (error filled; response holds what arrived). */
+/* Blocking request with retries. 0 on a 2xx answer (response filled), and
+ * on a 3xx only for a raw_url request (redirects are never followed; to an
+ * API request a 3xx is LC_INVALID_RESPONSE); -1 otherwise (error filled;
+ * response holds what arrived). */
 int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err);
 
 /* -------------------------------------------- transfers (many at once) */
@@ -238,7 +240,7 @@ int      lc_client_pending(const lc_client *c);
 /* Pops a finished transfer (in completion order), or NULL. */
 lc_xfer *lc_client_next_done(lc_client *c);
 int      lc_xfer_done(const lc_xfer *x);
-/* 0 when the answer was 2xx/3xx; -1 with the error otherwise. The response
+/* 0 when the answer was 2xx (3xx: raw_url only); -1 with the error otherwise. The response
  * and error stay owned by the transfer. */
 int      lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err);
 void    *lc_xfer_userdata(const lc_xfer *x);
