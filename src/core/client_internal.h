@@ -32,7 +32,7 @@ struct lc_xfer {
     int popped;                  /* taken off the done queue by lc_client_next_done */
     const char *over_limit;      /* the limit this attempt broke (aborted by a callback) */
     size_t hdr_bytes;            /* header bytes received by this attempt */
-    double held;                 /* seconds held by the rate gate and retry waits, in all */
+    double held;                 /* seconds of retry waits so far, in all */
     int abandoned;               /* nobody wants the answer: freed when it ends */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;

@@ -180,13 +180,9 @@ static void start_due(lc_client *c, double now)
         double d = gate_delay(c, now);
         if (d < 0) break;
         if (d > 0) {
-            if (x->held + d > c->rate_max_wait) {
-                fail_limit(x, "rate_max_wait", "the rate gate would hold the request %.3g s "
-                           "in all, more than rate_max_wait (%.3g s)", x->held + d,
-                           c->rate_max_wait);
-                return;  /* the list changed under us; the next run continues */
-            }
-            x->held += d;
+            /* Not counted against rate_max_wait: a long queue legitimately
+             * waits its turn; the estimate it waits on is bounded instead
+             * (rate_max_remaining, and never below 0). */
             x->not_before = now + d;
             c->stats.throttle_waits++;
             c->stats.throttle_wait_s += d;

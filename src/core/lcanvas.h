@@ -117,9 +117,9 @@ typedef struct lc_config {
      * request with LC_LIMIT_EXCEEDED naming it. */
     size_t max_response_size;    /* bytes of one answer's body after decoding
                                     (gzip/deflate), 0: LC_DEFAULT_MAX_RESPONSE */
-    double rate_max_wait;        /* seconds the rate gate and throttle retries
-                                    may hold one request in all (a Retry-After
-                                    above it fails at once); 0: 600 */
+    double rate_max_wait;        /* seconds of retry waits (Retry-After or
+                                    backoff) one request may spend in all; a
+                                    Retry-After above it fails at once; 0: 600 */
     double rate_max_remaining;   /* X-Rate-Limit-Remaining believed at most this
                                     (below 0 reads as 0); 0: 1e6 */
     void (*on_log)(void *ud, const lc_log_entry *entry);
