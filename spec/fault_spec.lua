@@ -70,6 +70,28 @@ local function fails(fn)
   return err, dt
 end
 
+-- Runs `code` (Lua, with `lcanvas`, URL and TOKEN defined) in a child
+-- process killed after `deadline` seconds: for the faults whose regression
+-- is a hang, so that a regression fails this spec instead of stalling it.
+-- Returns the child's exit code and output.
+local function bounded(code, deadline)
+  local build = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build")
+  local file = sandbox.tmpname() .. ".lua"
+  local f = assert(io.open(file, "w"))
+  f:write(string.format("package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
+    sandbox.root .. "/lua/?.lua;" .. sandbox.root .. "/lua/?/init.lua;", build .. "/lib/?.so;"))
+  f:write(string.format("local lcanvas = require 'lcanvas'\nlocal URL, TOKEN = %q, %q\n", server.url, TOKEN))
+  f:write(code)
+  f:close()
+  -- the sanitizer build's module needs its runtimes preloaded (helper.lua
+  -- drops LD_PRELOAD from the commands specs run)
+  local preload = os.getenv("LCANVAS_ASAN_PRELOAD")
+  local code_, out, err = sandbox.sh(string.format("%stimeout -s KILL %d lua5.4 %q",
+    preload and ("LD_PRELOAD=" .. sandbox.quote(preload) .. " ") or "", deadline, file))
+  os.remove(file)
+  return code_, out .. err
+end
+
 describe("fault matrix", function()
   setup(start_server)
   teardown(stop_server)
@@ -195,7 +217,23 @@ describe("fault matrix", function()
       assert.equal(before + 1, count("/f/forbidden_mention"))
     end)
 
-    it("one negative X-Rate-Limit-Remaining does not stop later requests", function()
+    it("one negative X-Rate-Limit-Remaining does not stop later requests (no limit options)", function()
+      -- 0 is believed: the gate waits rate_low_water / 10 = 2 s, then goes
+      -- on (without the clamp the next request never starts)
+      local code, out = bounded([[
+        local c = lcanvas.new(URL, TOKEN, { max_retries = 0, rate_low_water = 20 })
+        c:request("GET", "f/rate_negative")
+        local t0 = os.time()
+        assert(c:request("GET", "f/ok").id == 1)
+        print("done in " .. os.time() - t0)
+      ]], 20)
+      assert.equal(0, code, out)
+      local took = tonumber(out:match("done in (%d+)"))
+      assert.truthy(took, out)
+      assert.is_true(took <= 4, out)
+    end)
+
+    it("one negative X-Rate-Limit-Remaining with a small rate_low_water costs nothing", function()
       local c = client({ rate_low_water = 1, rate_max_wait = 5 })
       c:request("GET", "f/rate_negative")
       local t0 = socket.gettime()
@@ -235,6 +273,15 @@ describe("fault matrix", function()
       assert.matches("repeats a page", err.message)
       assert.is_true(dt < 2, dt)
       assert.is_true(count("/f/repeat_link") <= 3)
+    end)
+
+    it("a repeating next link cannot loop a list forever (default options)", function()
+      local code, out = bounded([[
+        local ok, err = pcall(function() return lcanvas.new(URL, TOKEN):list("f/repeat_link"):all() end)
+        print(ok, type(err) == "table" and err.kind or err)
+      ]], 20)
+      assert.equal(0, code, out)
+      assert.matches("false\tInvalidResponse", out)
     end)
 
     it("a list that never ends stops at max_pages with LimitExceeded", function()
