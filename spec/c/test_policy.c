@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 #include "lcanvas.h"
+#include <curl/curl.h>
+
 #include "policy.h"
 #include "check.h"
 
@@ -300,8 +302,89 @@ static void test_refresh_margin(void)
     CHECK_NUM(lc_policy_refresh_margin(1), 0.1, 1e-12);
 }
 
+/* issue 16: what the gate believes of X-Rate-Limit-Remaining */
+static void test_rate_clamp(void)
+{
+    CHECK_NUM(lc_policy_rate_clamp(-1e15, 1e6), 0, 0);
+    CHECK_NUM(lc_policy_rate_clamp(-0.5, 1e6), 0, 0);
+    CHECK_NUM(lc_policy_rate_clamp(0, 1e6), 0, 0);
+    CHECK_NUM(lc_policy_rate_clamp(599.5, 1e6), 599.5, 0);
+    CHECK_NUM(lc_policy_rate_clamp(1e15, 1e6), 1e6, 0);
+    CHECK_NUM(lc_policy_rate_clamp(700, 600), 600, 0);
+    CHECK_NUM(lc_policy_rate_clamp(NAN, 600), 0, 0);
+    /* after -1e15 the gate waits a bounded time, then lets requests go */
+    double est = lc_policy_rate_estimate(1, lc_policy_rate_clamp(-1e15, 1e6), 0, 0);
+    double d = lc_policy_gate_delay(est, 100, 0, 0, 30);
+    CHECK(d > 0 && d <= 10);
+    est = lc_policy_rate_estimate(1, lc_policy_rate_clamp(-1e15, 1e6), 0, d);
+    CHECK_NUM(lc_policy_gate_delay(est, 100, 0, 0, 30), 0, 0);
+}
+
+/* issue 16: libcurl's failures, kinds and limits */
+static void test_curl_kind(void)
+{
+    static const struct {
+        int rc;
+        const char *errbuf, *over;
+        int in_headers;
+        lc_kind want;
+        const char *limit;
+    } rows[] = {
+        {CURLE_WRITE_ERROR, "", "max_response_size", 0, LC_LIMIT_EXCEEDED, "max_response_size"},
+        {CURLE_WRITE_ERROR, "", "header_size", 1, LC_LIMIT_EXCEEDED, "header_size"},
+        {CURLE_FILESIZE_EXCEEDED, "Maximum file size exceeded", NULL, 1, LC_LIMIT_EXCEEDED,
+         "max_response_size"},
+        {CURLE_OUT_OF_MEMORY, "Out of memory", NULL, 1, LC_LIMIT_EXCEEDED, "header_size"},
+        {CURLE_OUT_OF_MEMORY, "Out of memory", NULL, 0, LC_OUT_OF_MEMORY, NULL},
+        {CURLE_RECV_ERROR, "Too large response headers: 307250 > 307200", NULL, 1,
+         LC_LIMIT_EXCEEDED, "header_size"},
+        {CURLE_URL_MALFORMAT, "URL rejected: Malformed input", NULL, 0, LC_INVALID_ARGUMENT, NULL},
+        {CURLE_UNSUPPORTED_PROTOCOL, "Protocol \"ftp\" not supported", NULL, 0,
+         LC_INVALID_ARGUMENT, NULL},
+        {CURLE_OPERATION_TIMEDOUT, "Operation timed out", NULL, 0, LC_TIMEOUT, NULL},
+        {CURLE_COULDNT_CONNECT, "Connection refused", NULL, 0, LC_NETWORK_ERROR, NULL},
+        {CURLE_PARTIAL_FILE, "transfer closed", NULL, 0, LC_NETWORK_ERROR, NULL},
+        {CURLE_RECV_ERROR, "Connection reset by peer", NULL, 0, LC_NETWORK_ERROR, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        const char *limit = "unset";
+        lc_kind k = lc_policy_curl_kind(rows[i].rc, rows[i].errbuf, rows[i].over,
+                                        rows[i].in_headers, &limit);
+        if (!CHECK(k == rows[i].want) ||
+            !CHECK(rows[i].limit ? limit && strcmp(limit, rows[i].limit) == 0 : limit == NULL))
+            fprintf(stderr, "    row %zu: got %s limit %s\n", i, lc_kind_name(k),
+                    limit ? limit : "NULL");
+        /* none of the limits or local errors is retried */
+        if (k == LC_LIMIT_EXCEEDED || k == LC_INVALID_ARGUMENT || k == LC_OUT_OF_MEMORY)
+            CHECK(lc_policy_retry(k, 0, 1, 0, 0, 0, 3) == LC_RETRY_NONE);
+    }
+    CHECK(strcmp(lc_kind_name(LC_LIMIT_EXCEEDED), "LimitExceeded") == 0);
+}
+
+/* issue 16: only Canvas's own throttle body makes a 403 a throttle */
+static void test_throttle_body(void)
+{
+    static const struct { const char *body; lc_kind want; } rows[] = {
+        {"403 Forbidden (Rate Limit Exceeded)", LC_RATE_LIMIT_EXCEEDED},
+        {"403 Forbidden (Rate Limit Exceeded)\n", LC_RATE_LIMIT_EXCEEDED},
+        {"Rate Limit Exceeded", LC_RATE_LIMIT_EXCEEDED},
+        {"Rate Limit Exceeded\r\n", LC_RATE_LIMIT_EXCEEDED},
+        {"{\"errors\":[{\"message\":\"Rate Limit Exceeded is not why\"}]}", LC_FORBIDDEN},
+        {"<html>Rate Limit Exceeded</html>", LC_FORBIDDEN},
+        {"user_name: Rate Limit Exceeded", LC_FORBIDDEN},
+        {"", LC_FORBIDDEN},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        if (!CHECK(lc_classify(403, 0, rows[i].body, strlen(rows[i].body)) == rows[i].want))
+            fprintf(stderr, "    body %s\n", rows[i].body);
+    CHECK(lc_classify(403, 0, NULL, 0) == LC_FORBIDDEN);
+}
+
 int main(void)
 {
+    test_rate_clamp();
+    test_curl_kind();
+    test_throttle_body();
     test_idempotent();
     test_retry_table();
     test_retry_every_kind_and_status();

@@ -5,6 +5,7 @@
  * Prints "N passed, M failed"; exits non-zero on any failure. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lcanvas.h"
@@ -75,6 +76,15 @@ static void test_base_url(void)
         {"http://[::1]:3000", 0, "http://[::1]:3000/", NULL},
         {"http://canvas.example.edu", 1, "http://canvas.example.edu/", NULL},
         {"http://canvas.example.edu", 0, NULL, "refusing plain http:// to canvas.example.edu"},
+        /* issue 16: only a real loopback address counts, not a name that
+         * starts like one (DNS puts it anywhere) */
+        {"http://127.1.2.3:3000", 0, "http://127.1.2.3:3000/", NULL},
+        {"http://127.attacker.example", 0, NULL, "refusing plain http:// to 127.attacker.example"},
+        {"http://127.0.0.1.attacker.example", 0, NULL, "refusing plain http://"},
+        {"http://127.0.0.1x", 0, NULL, "refusing plain http://"},
+        {"http://127.0.0.256", 0, NULL, "refusing plain http://"},
+        {"http://localhost.attacker.example", 0, NULL, "refusing plain http://"},
+        {"http://128.0.0.1", 0, NULL, "refusing plain http://"},
         {"canvas.example.edu", 0, NULL, "must start with https://"},
         {"ftp://canvas.example.edu", 0, NULL, "must start with https://"},
         {"   /// ", 0, NULL, "base URL is empty"},
@@ -183,6 +193,9 @@ static void test_build_url(void)
          "https://canvas.example.edu/api/v1/users?page=2"},
         {"https://files.example.edu/x", NULL, 0, 0, "!ForeignOrigin"},
         {"http://canvas.example.edu/x", NULL, 0, 0, "!ForeignOrigin"},
+        /* issue 16: another scheme is never pasted under the API root */
+        {"ftp://canvas.example.edu/x", NULL, 0, 0, "!ForeignOrigin"},
+        {"file:///etc/passwd", NULL, 0, 0, "!ForeignOrigin"},
         /* raw URLs: anywhere, but absolute, and never a client default */
         {"https://files.example.edu/up?sig=1", NULL, 1, 1, "https://files.example.edu/up?sig=1"},
         {"users", NULL, 0, 1, "!InvalidArgument"},
@@ -202,8 +215,41 @@ static void test_build_url(void)
     lc_client_free(c);
 }
 
+/* issue 16: Link targets are URI references resolved against the page's
+ * URL (RFC 3986, 5.2; RFC 8288, 3.1) */
+static void test_resolve(void)
+{
+    static const struct { const char *base, *ref, *want; } rows[] = {
+        {"https://h/prefix/api/v1/users?page=1", "?page=2", "https://h/prefix/api/v1/users?page=2"},
+        {"https://h/prefix/api/v1/users?page=1", "users?page=2",
+         "https://h/prefix/api/v1/users?page=2"},
+        {"https://h/prefix/api/v1/f/rel/1", "2?x=y", "https://h/prefix/api/v1/f/rel/2?x=y"},
+        {"https://h/prefix/api/v1/users", "/api/v1/users?page=2", "https://h/api/v1/users?page=2"},
+        {"https://h/a/b", "../c", "https://h/c"},
+        {"https://h/a/b", "//other.example/x", "https://other.example/x"},
+        {"https://h/a/b", "https://h/a/b?page=3", "https://h/a/b?page=3"},
+        {"https://h/a/b", "ftp://other/x", "ftp://other/x"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *got = lc_url_resolve(rows[i].base, rows[i].ref);
+        if (!CHECK(got && strcmp(got, rows[i].want) == 0))
+            fprintf(stderr, "    %s + %s: got %s\n", rows[i].base, rows[i].ref, got ? got : "NULL");
+        free(got);
+    }
+    /* the response's next link comes resolved */
+    lc_response r;
+    lc_response_init(&r);
+    lc_header h = {"Link", "<2?x=y>; rel=\"next\""};
+    r.headers = &h;
+    r.nheaders = 1;
+    r.url = "https://h/prefix/api/v1/f/rel/1";
+    char *next = lc_response_next_url(&r);
+    CHECK_STR(next, "https://h/prefix/api/v1/f/rel/2?x=y");
+}
+
 int main(void)
 {
+    test_resolve();
     test_url_origin();
     test_base_url();
     test_same_origin();

@@ -65,6 +65,7 @@ static const char *const known_opts[] = {
     "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
     "dry_run", "verbose", "prefetch", "refresh",
+    "max_response_size", "max_pages", "rate_max_wait", "rate_max_remaining",
     NULL,
 };
 
@@ -119,6 +120,7 @@ static int l_new(lua_State *L)
     cfg.token = token;
     cfg.max_retries = -1;
     int dry_run = 0, verbose = 0;
+    lua_Integer max_pages = LCB_DEFAULT_MAX_PAGES;
     if (lua_istable(L, 3)) {
         /* An unknown option is almost always a typo; say so. */
         lua_pushnil(L);
@@ -154,6 +156,12 @@ static int l_new(lua_State *L)
         if (auth && strcmp(auth, "catalog") == 0) cfg.auth = LC_AUTH_CATALOG_TOKEN;
         else if (auth && strcmp(auth, "bearer") != 0)
             luaL_argerror(L, 3, "option 'auth' must be \"bearer\" or \"catalog\"");
+        /* Limits (issue 16): each exceeded one is a LimitExceeded error. */
+        cfg.max_response_size = (size_t)opt_number(L, 3, "max_response_size",
+                                                   (double)LC_DEFAULT_MAX_RESPONSE, 1024);
+        cfg.rate_max_wait = opt_number(L, 3, "rate_max_wait", 600, 0.001);
+        cfg.rate_max_remaining = opt_number(L, 3, "rate_max_remaining", 1e6, 1);
+        max_pages = (lua_Integer)opt_number(L, 3, "max_pages", (double)LCB_DEFAULT_MAX_PAGES, 1);
         dry_run = opt_bool(L, 3, "dry_run");
         verbose = (int)opt_number(L, 3, "verbose", 0, 0);
         opt_refresh(L, 3, &cfg);
@@ -170,6 +178,7 @@ static int l_new(lua_State *L)
     cl->c = NULL;
     cl->dry_run = dry_run;
     cl->no_prefetch = no_prefetch;
+    cl->max_pages = max_pages;
     luaL_setmetatable(L, LCB_CLIENT_MT);
     lua_newtable(L);  /* Lua-side fields (e.g. dry_run flags, catalog links) */
     lua_pushboolean(L, dry_run);

@@ -37,6 +37,7 @@ void lcb_push_error(lua_State *L, const lc_error *e)
     set_str(L, "method", e->method);
     set_str(L, "url", e->url);
     set_str(L, "error_report_id", e->error_report_id);
+    set_str(L, "limit", e->limit);
     if (e->body) {
         lua_pushlstring(L, e->body, e->body_len);
         lua_setfield(L, -2, "body");

@@ -7,6 +7,8 @@
 #include "lcanvas.h"
 
 #define LCB_CLIENT_MT "lcanvas.Client"
+/* Pages one list may load (10 million items at 100 a page). */
+#define LCB_DEFAULT_MAX_PAGES 100000
 
 /* The userdata. Its user value 1 is a table of Lua-side fields (scripts'
  * own fields, dry_run_counts, the hooks and the verbose log's state). */
@@ -14,6 +16,7 @@ typedef struct lcb_client {
     lc_client *c;        /* NULL once closed */
     int dry_run;         /* option dry_run */
     int no_prefetch;     /* option prefetch = false */
+    lua_Integer max_pages; /* option max_pages: pages one list may load */
 } lcb_client;
 
 lcb_client *lcb_check_client(lua_State *L, int idx);   /* raises if closed */

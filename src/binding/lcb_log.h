@@ -22,4 +22,9 @@ void lcb_status_after(int at_line_start);
  * status_active: the same for Lua (lcanvas.script.progress). */
 void lcb_open_log(lua_State *L);
 
+/* Pushes s[0..len) with the client's secrets replaced by [REDACTED] and,
+ * when `form` (an encoded form), the value of every parameter whose name
+ * says token, secret or password too: what a dry run may print. */
+void lcb_log_push_redacted(lua_State *L, const lc_client *c, const char *s, size_t len, int form);
+
 #endif

@@ -19,9 +19,9 @@
 #include <lauxlib.h>
 
 #include "lcb_client.h"
+#include "lcb_error.h"
 #include "lcb_list.h"
 #include "lcb_list_load.h"
-#include "lcb_error.h"
 #include "lcb_json.h"
 #include "lcb_request.h"
 #include "lcb_span.h"
@@ -132,6 +132,45 @@ static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type
     return k;
 }
 
+/* A server whose next links repeat, or never end, would keep a loop
+ * fetching forever (issue 16): a next link already followed for this list
+ * is an InvalidResponse, more than the client's max_pages a LimitExceeded. */
+static void check_next(lua_State *L, int base)
+{
+    int state = base + 4, next_idx = base + 8;
+    lcb_list *li = lcb_list_check(L, base);
+    if (lua_isnil(L, next_idx)) return;
+    lcb_client *cl = lcb_check_client(L, base + 5);
+    if (li->pages >= cl->max_pages) {
+        lc_error e;
+        lc_error_init(&e);
+        e.kind = LC_LIMIT_EXCEEDED;
+        e.limit = "max_pages";
+        e.method = "GET";
+        e.url = (char *)lua_tostring(L, next_idx);
+        lcb_push_error(L, &e);
+        lua_pushfstring(L, "the list has more than max_pages (%I) pages",
+                        (LUAI_UACINT)cl->max_pages);
+        lua_setfield(L, -2, "message");
+        lua_error(L);
+    }
+    if (lua_getfield(L, state, "seen") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, state, "seen");
+    }
+    lua_pushvalue(L, next_idx);
+    if (lua_rawget(L, -2) != LUA_TNIL)
+        lcb_raise_kind(L, LC_INVALID_RESPONSE, "the server's next link repeats a page this "
+                       "list already read (%s): stopping instead of looping", lua_tostring(L, next_idx));
+    lua_pop(L, 1);
+    lua_pushvalue(L, next_idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
 /* Turns the answer at base+7 (next URL at base+8) into items. */
 static void take_page(lua_State *L, int base)
 {
@@ -214,6 +253,7 @@ static void take_page(lua_State *L, int base)
         lua_rawseti(L, -2, li->pages);
         lua_pop(L, 1);
     }
+    check_next(L, base);
     lua_pushvalue(L, next_idx);
     lua_setfield(L, state, "next");
     /* An empty page ends the list even if a next link came with it, so a
@@ -264,6 +304,10 @@ static int fetch_start(lua_State *L, int base)
         return luaL_error(L, "this list is being loaded by a task that has not finished");
     }
 
+    if (!li->started) {  /* a (re)start: no page of this pass read yet */
+        lua_pushnil(L);
+        lua_setfield(L, base + 4, "seen");
+    }
     lua_getfield(L, base + 4, li->started ? "next" : "first");
     lcb_call call = {"GET", lua_tostring(L, -1), 0, 0, !li->started && !li->unpaged, 1};
     return lcb_fetch_k(L, base + 4, base + 5, &call, (lua_KContext)base, fetched_k);

@@ -4,6 +4,7 @@
  * output erases first and redraws after, so lines never interleave. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -137,6 +138,8 @@ typedef struct verbose_log {
 
 static char verbose_key;  /* its address keys the anchor */
 
+static const char marker[] = "[REDACTED]";
+
 static void write_redacted(const verbose_log *vl, const char *s, size_t len, size_t max)
 {
     size_t shown = len > max ? max : len;
@@ -147,6 +150,13 @@ static void write_redacted(const verbose_log *vl, const char *s, size_t len, siz
             memcmp(s + i, vl->token, vl->token_len) == 0) {
             fputs("[REDACTED]", stderr);
             i += vl->token_len;
+            continue;
+        }
+        /* The core already redacted what it holds (a refreshed token too):
+         * its marker is printed whole as well. */
+        if (len - i >= sizeof marker - 1 && memcmp(s + i, marker, sizeof marker - 1) == 0) {
+            fputs(marker, stderr);
+            i += sizeof marker - 1;
             continue;
         }
         char ch = s[i++];
@@ -201,4 +211,43 @@ void lcb_log_setup(lua_State *L, int fields_idx, int level, const char *token, l
     lua_rawsetp(L, fields_idx, &verbose_key);
     cfg->on_log = on_log;
     cfg->log_ud = vl;
+}
+
+/* Does an encoded parameter name say its value is a secret? */
+static int secret_name(const char *k, size_t n)
+{
+    static const char *const words[] = {"token", "secret", "password", NULL};
+    for (int w = 0; words[w]; w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t i = 0; i + wl <= n; i++) {
+            size_t j = 0;
+            while (j < wl && (k[i + j] | 0x20) == words[w][j]) j++;
+            if (j == wl) return 1;
+        }
+    }
+    return 0;
+}
+
+void lcb_log_push_redacted(lua_State *L, const lc_client *c, const char *s, size_t len, int form)
+{
+    size_t n = 0;
+    char *clean = lc_client_redact(c, s, len, &n);
+    if (!clean) luaL_error(L, "out of memory");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < n;) {
+        size_t end = i;
+        while (end < n && clean[end] != '&') end++;
+        const char *eq = form ? memchr(clean + i, '=', end - i) : NULL;
+        if (eq && secret_name(clean + i, (size_t)(eq - (clean + i)))) {
+            luaL_addlstring(&b, clean + i, (size_t)(eq - (clean + i)) + 1);
+            luaL_addstring(&b, "[REDACTED]");
+        } else {
+            luaL_addlstring(&b, clean + i, end - i);
+        }
+        if (end < n) luaL_addchar(&b, '&');
+        i = end + 1;
+    }
+    lc_free(clean);
+    luaL_pushresult(&b);
 }

@@ -89,6 +89,9 @@ static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
     if (call->params) {
         if (call->json_body) lcb_push_json_encoded(L, call->params, "params");
         else lcb_push_params(L, call->params);
+        size_t elen;
+        const char *raw = lua_tolstring(L, -1, &elen);
+        lcb_log_push_redacted(L, cl->c, raw, elen, !call->json_body);
         encoded = lua_tostring(L, -1);
     }
     lcb_status_before();  /* never inside the progress line */

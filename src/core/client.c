@@ -44,6 +44,51 @@ void lc_wipe_free(char *s)
     free(s);
 }
 
+static void mask_all(char *s, size_t len, const char *secret)
+{
+    size_t k = secret ? strlen(secret) : 0;
+    if (k < 8 || !s) return;
+    for (size_t i = 0; i + k <= len; i++)
+        if (s[i] == secret[0] && memcmp(s + i, secret, k) == 0) {
+            memset(s + i, '*', k);
+            i += k - 1;
+        }
+}
+
+void lc_scrub_secrets(const lc_client *c, char *s, size_t len)
+{
+    mask_all(s, len, c->token);
+    mask_all(s, len, c->rf_token);
+    mask_all(s, len, c->rf_secret);
+}
+
+char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_len)
+{
+    const char *secrets[] = {c->token, c->rf_token, c->rf_secret};
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_reserve(&b, len + 1);
+    for (size_t i = 0; i < len;) {
+        size_t hit = 0;
+        for (size_t k = 0; k < 3 && !hit; k++) {
+            size_t n = secrets[k] ? strlen(secrets[k]) : 0;
+            if (n >= 8 && len - i >= n && memcmp(s + i, secrets[k], n) == 0) hit = n;
+        }
+        if (hit) {
+            lc_buf_puts(&b, "[REDACTED]");
+            i += hit;
+        } else {
+            lc_buf_putc(&b, s[i++]);
+        }
+    }
+    return lc_buf_detach(&b, out_len);
+}
+
+char *lc_client_redact(const lc_client *c, const char *s, size_t len, size_t *out_len)
+{
+    return lc_redact_dup(c, s, len, out_len);
+}
+
 int lc_has_control_char(const char *s)
 {
     for (; *s; s++)
@@ -99,6 +144,20 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     }
     if (cfg->token && lc_has_control_char(cfg->token)) {
         lc_error_set(err, LC_INVALID_ARGUMENT, "the token contains a control character");
+        return NULL;
+    }
+    /* Catalog's header quotes the key: a '"' or '\\' would end or escape the
+     * quoted string and let the key's text add parameters of its own. */
+    if (cfg->token && cfg->auth == LC_AUTH_CATALOG_TOKEN && strpbrk(cfg->token, "\"\\")) {
+        lc_error_set(err, LC_INVALID_ARGUMENT,
+                     "the Catalog key contains a '\"' or '\\' (not allowed in its quoted header)");
+        return NULL;
+    }
+    /* A CR or LF would end the User-Agent line and start a header of its own. */
+    if (cfg->user_agent && lc_has_control_char(cfg->user_agent)) {
+        lc_error_set(err, LC_INVALID_ARGUMENT,
+                     "user_agent contains a control character (CR, LF, ...): it would "
+                     "split the header");
         return NULL;
     }
     if (!curl_ready) {
@@ -160,6 +219,9 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     c->backoff_base = cfg->backoff_base_s > 0 ? cfg->backoff_base_s : 0.5;
     c->backoff_max = cfg->backoff_max_s > 0 ? cfg->backoff_max_s : 30.0;
     c->low_water = cfg->rate_low_water > 0 ? cfg->rate_low_water : 100.0;
+    c->max_response = cfg->max_response_size > 0 ? cfg->max_response_size : LC_DEFAULT_MAX_RESPONSE;
+    c->rate_max_wait = cfg->rate_max_wait > 0 ? cfg->rate_max_wait : 600.0;
+    c->rate_max_remaining = cfg->rate_max_remaining > 0 ? cfg->rate_max_remaining : 1e6;
     c->on_log = cfg->on_log;
     c->log_ud = cfg->log_ud;
     c->rl_remaining = c->rl_cost = NAN;

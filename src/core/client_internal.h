@@ -30,6 +30,9 @@ struct lc_xfer {
     int no_retry, raw_url, state, attempt, failed;
     int throttled;               /* throttled answers so far (own retry budget) */
     int popped;                  /* taken off the done queue by lc_client_next_done */
+    const char *over_limit;      /* the limit this attempt broke (aborted by a callback) */
+    size_t hdr_bytes;            /* header bytes received by this attempt */
+    double held;                 /* seconds of retry waits so far, in all */
     int abandoned;               /* nobody wants the answer: freed when it ends */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;
@@ -67,6 +70,8 @@ struct lc_client {
     long timeout_ms, connect_timeout_ms;
     int max_retries, per_page;
     double backoff_base, backoff_max, low_water;
+    size_t max_response;         /* bytes of one decoded answer body */
+    double rate_max_wait, rate_max_remaining;
     void (*on_log)(void *, const lc_log_entry *);
     void *log_ud;
     CURLM *multi;
@@ -107,6 +112,9 @@ LC_INTERNAL void lc_origin_free(lc_origin *o);
  * slash) and *origin ("scheme://host[:port]") malloc'd; 0 with err set. */
 LC_INTERNAL int  lc_base_url_check(const char *base_url, int allow_insecure,
                                    char **trimmed, char **origin, lc_error *err);
+/* `ref` resolved against the absolute URL `base` (RFC 3986, 5.2), as a
+ * malloc'd string; NULL when either does not parse. */
+LC_INTERNAL char *lc_url_resolve(const char *base, const char *ref);
 /* The full URL of a request: API root, query, per_page and as_user_id. */
 LC_INTERNAL int  lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b,
                               lc_error *err);
@@ -122,6 +130,19 @@ LC_INTERNAL void lc_xfer_release_easy(lc_xfer *x);
 LC_INTERNAL void lc_xfer_take_response(lc_xfer *x, long status);
 /* x->err from an HTTP error answer: message, body, report id, headers. */
 LC_INTERNAL void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
+
+/* Headers of one answer, in all: libcurl refuses one line over 100 KiB
+ * and (7.88) 300 KiB in all; ours holds whatever libcurl version. */
+#define LC_MAX_HEADER_BYTES ((size_t)256 << 10)
+
+/* Replaces, in place, every occurrence of the client's secrets (access
+ * token, refresh token, client secret; 8 bytes or longer) in s[0..len) by
+ * '*'. For anything the server sent back that reaches an error or a log. */
+LC_INTERNAL void lc_scrub_secrets(const lc_client *c, char *s, size_t len);
+
+/* A copy of s[0..len) with each secret replaced by "[REDACTED]" (for the
+ * log); NULL when out of memory. */
+LC_INTERNAL char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_len);
 
 /* ---- engine.c, loop.c (setup, teardown) */
 LC_INTERNAL double lc_now_s(void);                        /* the monotonic clock */

@@ -8,6 +8,7 @@
  * xfer.c's business; the token refresh is oauth.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -142,6 +143,28 @@ static int start(lc_xfer *x, double now)
     return 1;
 }
 
+/* Ends x with LC_LIMIT_EXCEEDED naming the limit it broke. */
+static void fail_limit(lc_xfer *x, const char *limit, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void fail_limit(lc_xfer *x, const char *limit, const char *fmt, ...)
+{
+    lc_buf b;
+    va_list ap;
+    lc_buf_init(&b);
+    va_start(ap, fmt);
+    lc_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    lc_error_set(&x->err, LC_LIMIT_EXCEEDED, "%s", b.data ? b.data : limit);
+    lc_buf_free(&b);
+    x->err.limit = limit;
+    x->failed = 1;
+    if (x->easy) lc_xfer_release_easy(x);
+    lc_engine_finish(x);
+}
+
 double lc_engine_gate_delay(const lc_client *c, double now)
 {
     double est = lc_policy_rate_estimate(c->rl_known, c->rl_remaining, c->rl_time, now);
@@ -158,6 +181,9 @@ void lc_engine_start_due(lc_client *c, double now)
         double d = lc_engine_gate_delay(c, now);
         if (d < 0) break;
         if (d > 0) {
+            /* Not counted against rate_max_wait: a long queue legitimately
+             * waits its turn; the estimate it waits on is bounded instead
+             * (rate_max_remaining, and never below 0). */
             x->not_before = now + d;
             c->stats.throttle_waits++;
             c->stats.throttle_wait_s += d;
@@ -179,7 +205,9 @@ static void note_rate_limit(lc_client *c, lc_xfer *x, double now)
 {
     double v;
     if (lc_policy_rate_number(lc_find_header(x->hdrs, x->nhdrs, "X-Rate-Limit-Remaining"), &v)) {
-        c->rl_remaining = v;
+        /* Believed only within [0, rate_max_remaining]: one absurd value
+         * (-1e15) must not hold every later request forever. */
+        c->rl_remaining = lc_policy_rate_clamp(v, c->rate_max_remaining);
         c->rl_time = now;
         c->rl_known = 1;
         c->rl_started = c->nstarted;
@@ -209,9 +237,25 @@ static void log_attempt(lc_client *c, lc_xfer *x, long status, lc_kind kind, dou
             e.response_body_len = 0;
         }
     }
+    /* The log may print bodies: the secrets the client holds now (a token
+     * refreshed since the caller configured it too) never reach it, even
+     * when the server echoes them. */
+    char *rq = NULL, *rs = NULL;
+    if (e.request_body && !x->is_refresh) {
+        rq = lc_redact_dup(c, e.request_body, e.request_body_len, &e.request_body_len);
+        e.request_body = rq;
+        if (!rq) e.request_body_len = 0;
+    }
+    if (e.response_body) {
+        rs = lc_redact_dup(c, e.response_body, e.response_body_len, &e.response_body_len);
+        e.response_body = rs;
+        if (!rs) e.response_body_len = 0;
+    }
     const char *rem = lc_find_header(x->hdrs, x->nhdrs, "X-Rate-Limit-Remaining");
     e.rate_remaining = rem ? strtod(rem, NULL) : NAN;
     c->on_log(c->log_ud, &e);
+    free(rq);
+    free(rs);
 }
 
 /* Returns 1 when the transfer finished, 0 when it waits for a retry. */
@@ -223,13 +267,19 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     curl_multi_remove_handle(c->multi, x->easy);
     c->nrunning--;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    const char *limit = NULL;
     if (rc != CURLE_OK) {
-        kind = rc == CURLE_OPERATION_TIMEDOUT ? LC_TIMEOUT : LC_NETWORK_ERROR;
+        kind = lc_policy_curl_kind(rc, x->errbuf, x->over_limit,
+                                   x->hdr_bytes > 0 && x->rbody.len == 0, &limit);
         status = 0;
     } else {
         note_rate_limit(c, x, now);
         kind = lc_classify(status, lc_find_header(x->hdrs, x->nhdrs, "WWW-Authenticate") != NULL,
                            x->rbody.data, x->rbody.len);
+        /* Redirects are never followed (the token stays on its origin), and
+         * a 3xx is no answer to an API call: its body is not the resource.
+         * A raw URL (an upload step) gets the 3xx itself to act on. */
+        if (!x->raw_url && status >= 300 && status < 400) kind = LC_INVALID_RESPONSE;
     }
     log_attempt(c, x, status, kind, now);
 
@@ -241,8 +291,17 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     lc_retry retry = lc_policy_retry(kind, status, lc_policy_idempotent(x->method), x->no_retry,
                                      x->attempt, x->throttled, c->max_retries);
     if (retry != LC_RETRY_NONE) {
+        const char *ra = lc_find_header(x->hdrs, x->nhdrs, "Retry-After");
+        double asked;
+        if (lc_policy_rate_number(ra, &asked) && asked > c->rate_max_wait) {
+            lc_xfer_fill_http_error(x, status, kind);
+            lc_xfer_take_response(x, status);
+            fail_limit(x, "rate_max_wait", "the server asked to wait %.3g s (Retry-After) before "
+                       "retrying, more than rate_max_wait (%.3g s)", asked, c->rate_max_wait);
+            return 1;
+        }
         if (retry == LC_RETRY_THROTTLED) x->throttled++;
-        double delay = lc_policy_retry_after(lc_find_header(x->hdrs, x->nhdrs, "Retry-After"));
+        double delay = lc_policy_retry_after(ra);
         if (delay < 0) {
             int n = retry == LC_RETRY_THROTTLED ? x->throttled - 1 : x->attempt;
             delay = lc_policy_backoff(c->backoff_base, c->backoff_max, n,
@@ -250,6 +309,14 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
         }
         /* A throttled retry also passes the rate gate, which holds it until
          * the bucket has refilled. */
+        if (x->held + delay > c->rate_max_wait) {
+            lc_xfer_fill_http_error(x, status, kind);
+            lc_xfer_take_response(x, status);
+            fail_limit(x, "rate_max_wait", "retrying would hold the request %.3g s in all, more "
+                       "than rate_max_wait (%.3g s)", x->held + delay, c->rate_max_wait);
+            return 1;
+        }
+        x->held += delay;
         if (retry == LC_RETRY_ERROR) x->attempt++;
         x->state = X_WAITING;
         x->not_before = now + delay;
@@ -258,7 +325,26 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     }
 
     lc_xfer_release_easy(x);
-    if (kind == LC_TIMEOUT || kind == LC_NETWORK_ERROR) {
+    if (limit) {
+        x->failed = 1;
+        if (strcmp(limit, "max_response_size") == 0)
+            lc_error_set(&x->err, kind, "the answer is larger than max_response_size (%zu bytes)",
+                         c->max_response);
+        else
+            lc_error_set(&x->err, kind, "the answer's headers are larger than accepted "
+                         "(header_size: %zu KiB in all, libcurl's 100 KiB a line)",
+                         LC_MAX_HEADER_BYTES >> 10);
+        x->err.limit = limit;
+    } else if (kind == LC_INVALID_RESPONSE && status >= 300 && status < 400) {
+        const char *loc = lc_find_header(x->hdrs, x->nhdrs, "Location");
+        x->failed = 1;
+        lc_xfer_fill_http_error(x, status, kind);
+        lc_error_set(&x->err, kind, "unexpected redirect (HTTP %ld%s%s): redirects are not "
+                     "followed", status, loc ? " to " : "", loc ? loc : "");
+    } else if (rc != CURLE_OK && kind != LC_TIMEOUT && kind != LC_NETWORK_ERROR) {
+        x->failed = 1;  /* a URL libcurl refused, or its own memory ran out */
+        lc_error_set(&x->err, kind, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    } else if (kind == LC_TIMEOUT || kind == LC_NETWORK_ERROR) {
         x->failed = 1;
         if (kind == LC_TIMEOUT)
             lc_error_set(&x->err, kind, "no answer within %.3g s (%s)",

@@ -29,6 +29,7 @@ static const char *const kind_names[LC_KIND_COUNT] = {
     [LC_INVALID_ARGUMENT] = "InvalidArgument",
     [LC_OUT_OF_MEMORY] = "OutOfMemory",
     [LC_INTERRUPTED] = "Interrupted",
+    [LC_LIMIT_EXCEEDED] = "LimitExceeded",
 };
 
 const char *lc_kind_name(lc_kind kind)
@@ -37,14 +38,20 @@ const char *lc_kind_name(lc_kind kind)
     return kind_names[kind];
 }
 
-/* memmem is a GNU extension; the bodies we search are small. */
-static int contains(const char *hay, size_t n, const char *needle)
+/* Canvas's throttle answer: app/middleware/request_throttle.rb
+ * (rate_limit_exceeded) sends 403 with the plain-text body
+ * "403 Forbidden (Rate Limit Exceeded)\n". Only that body (or the bare
+ * phrase) counts: a 403 that merely mentions the phrase somewhere (a JSON
+ * error, a page quoting it) is an ordinary Forbidden and is not retried. */
+static int is_throttle_body(const char *body, size_t n)
 {
-    size_t k = strlen(needle);
-    if (!hay || k > n) return 0;
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(hay + i, needle, k) == 0) return 1;
-    return 0;
+    static const char full[] = "403 Forbidden (Rate Limit Exceeded)";
+    static const char bare[] = "Rate Limit Exceeded";
+    if (!body) return 0;
+    while (n && (body[n - 1] == '\n' || body[n - 1] == '\r' || body[n - 1] == ' ')) n--;
+    while (n && (*body == ' ' || *body == '\n' || *body == '\r')) body++, n--;
+    return (n == sizeof full - 1 && memcmp(body, full, n) == 0) ||
+           (n == sizeof bare - 1 && memcmp(body, bare, n) == 0);
 }
 
 lc_kind lc_classify(long status, int has_www_authenticate, const char *body, size_t body_len)
@@ -54,9 +61,7 @@ lc_kind lc_classify(long status, int has_www_authenticate, const char *body, siz
     case 400: return LC_BAD_REQUEST;
     case 401: return has_www_authenticate ? LC_INVALID_ACCESS_TOKEN : LC_UNAUTHORIZED;
     case 403:
-        /* Canvas's legacy throttle answer is a 403 with this text body. */
-        return contains(body, body_len, "Rate Limit Exceeded") ? LC_RATE_LIMIT_EXCEEDED
-                                                               : LC_FORBIDDEN;
+        return is_throttle_body(body, body_len) ? LC_RATE_LIMIT_EXCEEDED : LC_FORBIDDEN;
     case 404: return LC_RESOURCE_DOES_NOT_EXIST;
     case 409: return LC_CONFLICT;
     case 422: return LC_UNPROCESSABLE_ENTITY;

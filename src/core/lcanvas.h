@@ -36,6 +36,7 @@ typedef enum lc_kind {
     LC_INVALID_ARGUMENT,     /* bad configuration or request from the caller */
     LC_OUT_OF_MEMORY,
     LC_INTERRUPTED,          /* stopped by lc_interrupt() (SIGINT, SIGTERM) */
+    LC_LIMIT_EXCEEDED,       /* one of the client's limits (lc_error.limit names it) */
     LC_KIND_COUNT
 } lc_kind;
 
@@ -60,6 +61,8 @@ typedef struct lc_error {
     char   *error_report_id; /* from the body, when Canvas sent one */
     lc_header *headers;
     size_t  nheaders;
+    const char *limit;       /* LC_LIMIT_EXCEEDED: the option's name
+                                ("max_response_size", ...); static, not freed */
 } lc_error;
 
 void lc_error_init(lc_error *e);
@@ -111,6 +114,15 @@ typedef struct lc_config {
     double backoff_base_s;       /* first retry delay; 0: 0.5 s */
     double backoff_max_s;        /* 0: 30 s */
     double rate_low_water;       /* slow down below this remaining; 0: 100 */
+    /* Limits against a hostile or broken server; each exceeded one fails the
+     * request with LC_LIMIT_EXCEEDED naming it. */
+    size_t max_response_size;    /* bytes of one answer's body after decoding
+                                    (gzip/deflate), 0: LC_DEFAULT_MAX_RESPONSE */
+    double rate_max_wait;        /* seconds of retry waits (Retry-After or
+                                    backoff) one request may spend in all; a
+                                    Retry-After above it fails at once; 0: 600 */
+    double rate_max_remaining;   /* X-Rate-Limit-Remaining believed at most this
+                                    (below 0 reads as 0); 0: 1e6 */
     void (*on_log)(void *ud, const lc_log_entry *entry);
     void  *log_ud;
     /* OAuth2 refresh (Bearer auth only; all three or none). With them an
@@ -124,6 +136,8 @@ typedef struct lc_config {
     const char *refresh_client_secret;
     const char *refresh_token;
 } lc_config;
+
+#define LC_DEFAULT_MAX_RESPONSE ((size_t)64 << 20)   /* 64 MiB */
 
 typedef struct lc_client lc_client;
 
@@ -146,6 +160,11 @@ void lc_client_stats(const lc_client *c, lc_stats *out);
 /* When the current access token expires (seconds since the epoch), as the
  * last OAuth2 refresh said; 0 when unknown (no refresh yet, or no expires_in). */
 double lc_client_token_expires_at(const lc_client *c);
+/* A copy of s[0..len) (NUL-terminated, length in *out_len) with every
+ * secret the client holds now (access token, also one refreshed since;
+ * refresh token; client secret) replaced by "[REDACTED]", for printing
+ * what would be sent. NULL when out of memory. Free with lc_free. */
+char *lc_client_redact(const lc_client *c, const char *s, size_t len, size_t *out_len);
 /* True when `url` is on the client's origin (scheme, host, port). */
 int lc_client_same_origin(const lc_client *c, const char *url);
 
@@ -223,8 +242,10 @@ const char *lc_response_header(const lc_response *r, const char *name);
 /* The rel="next" URL of the Link header (malloc'd) or NULL. */
 char       *lc_response_next_url(const lc_response *r);
 
-/* Blocking request with retries. 0 on a 2xx/3xx answer (response filled);
- * -1 otherwise (error filled; response holds what arrived). */
+/* Blocking request with retries. 0 on a 2xx answer (response filled), and
+ * on a 3xx only for a raw_url request (redirects are never followed; to an
+ * API request a 3xx is LC_INVALID_RESPONSE); -1 otherwise (error filled;
+ * response holds what arrived). */
 int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err);
 
 /* -------------------------------------------- transfers (many at once) */
@@ -245,7 +266,7 @@ int      lc_client_pending(const lc_client *c);
 /* Pops a finished transfer (in completion order), or NULL. */
 lc_xfer *lc_client_next_done(lc_client *c);
 int      lc_xfer_done(const lc_xfer *x);
-/* 0 when the answer was 2xx/3xx; -1 with the error otherwise. The response
+/* 0 when the answer was 2xx (3xx: raw_url only); -1 with the error otherwise. The response
  * and error stay owned by the transfer. */
 int      lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err);
 void    *lc_xfer_userdata(const lc_xfer *x);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "policy.h"
 
 int lc_policy_idempotent(const char *m)
@@ -83,4 +85,46 @@ double lc_policy_gate_delay(double estimate, double low_water, uint64_t started_
 double lc_policy_refresh_margin(double lifetime)
 {
     return lifetime / 10 < LC_REFRESH_MARGIN_S ? lifetime / 10 : LC_REFRESH_MARGIN_S;
+}
+
+double lc_policy_rate_clamp(double v, double max)
+{
+    if (!(v > 0)) return 0;  /* negative (or NaN) */
+    return v > max ? max : v;
+}
+
+lc_kind lc_policy_curl_kind(int rc, const char *errbuf, const char *over_limit,
+                            int in_headers, const char **limit)
+{
+    *limit = NULL;
+    if (over_limit) {
+        *limit = over_limit;
+        return LC_LIMIT_EXCEEDED;
+    }
+    /* libcurl's own cap on all the headers of an answer (300 KiB in 7.88). */
+    if (errbuf && strstr(errbuf, "Too large response headers")) {
+        *limit = "header_size";
+        return LC_LIMIT_EXCEEDED;
+    }
+    switch (rc) {
+    case CURLE_FILESIZE_EXCEEDED:
+        *limit = "max_response_size";
+        return LC_LIMIT_EXCEEDED;
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl's "Avoided giant realloc for header": one header line over
+         * its 100 KiB cap, reported as out of memory while the headers were
+         * arriving. Not our memory, and a retry gets the same answer. */
+        if (in_headers) {
+            *limit = "header_size";
+            return LC_LIMIT_EXCEEDED;
+        }
+        return LC_OUT_OF_MEMORY;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return LC_INVALID_ARGUMENT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return LC_TIMEOUT;
+    default:
+        return LC_NETWORK_ERROR;
+    }
 }

@@ -62,11 +62,31 @@ LC_INTERNAL double lc_policy_backoff(double base, double max, int n, double r);
  * (advanced). Deterministic: the engine seeds one state per client. */
 LC_INTERNAL double lc_policy_random(uint64_t *state);
 
+/* The kind of a transfer libcurl ended with `rc` (not CURLE_OK; an int so
+ * this header needs no curl.h). `errbuf` is curl's message, `over_limit`
+ * the limit our own callbacks stopped it for (or NULL). *limit is set to
+ * the limit's name for LC_LIMIT_EXCEEDED, else NULL.
+ *  - over our limit, a Content-Length above it (CURLE_FILESIZE_EXCEEDED) or
+ *    headers over libcurl's own caps (its "Too large response headers", or
+ *    CURLE_OUT_OF_MEMORY while `in_headers`: a status line came, no body
+ *    yet): LC_LIMIT_EXCEEDED, never retried;
+ *  - a URL libcurl cannot use (malformed, unsupported scheme): the caller's
+ *    LC_INVALID_ARGUMENT, never retried;
+ *  - a timeout: LC_TIMEOUT; everything else: LC_NETWORK_ERROR. */
+LC_INTERNAL lc_kind lc_policy_curl_kind(int rc, const char *errbuf, const char *over_limit,
+                                        int in_headers, const char **limit);
+
 /* ------------------------------------------------------------ rate gate */
 
 /* A rate-limit header's number (X-Rate-Limit-Remaining, X-Request-Cost):
  * 1 with *out set when `value` starts with a finite number, else 0. */
 LC_INTERNAL int lc_policy_rate_number(const char *value, double *out);
+
+/* What the gate believes of a reported X-Rate-Limit-Remaining `v`: v
+ * clamped to [0, max]. Canvas's bucket never holds more than its high-water
+ * mark and a negative level only means "empty"; believing -1e15 would hold
+ * every later request forever, believing 1e15 would turn the gate off. */
+LC_INTERNAL double lc_policy_rate_clamp(double v, double max);
 
 /* The bucket's estimated level at `now`: the `remaining` Canvas reported at
  * `seen_at`, refilled at LC_DRAIN_PER_S since; +infinity when `known` is 0

@@ -67,9 +67,27 @@ char *lc_url_origin(const char *url, lc_error *err)
     return s;
 }
 
+/* A dotted-quad IPv4 address in 127.0.0.0/8: four decimal parts 0-255,
+ * nothing else. A name that merely starts with "127." (127.attacker.example)
+ * is resolved by DNS and can be anywhere. */
+static int is_ipv4_loopback(const char *h)
+{
+    int parts = 0;
+    while (parts < 4) {
+        int digits = 0;
+        long v = 0;
+        while (*h >= '0' && *h <= '9' && digits < 4) v = v * 10 + (*h++ - '0'), digits++;
+        if (!digits || v > 255) return 0;
+        if (parts == 0 && v != 127) return 0;
+        parts++;
+        if (parts < 4 && *h++ != '.') return 0;
+    }
+    return *h == '\0';
+}
+
 static int is_loopback(const char *host)
 {
-    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+    return strcmp(host, "localhost") == 0 || is_ipv4_loopback(host) ||
            strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
 }
 
@@ -156,6 +174,30 @@ int lc_base_url_check(const char *base_url, int allow_insecure, char **trimmed_o
     return 1;
 }
 
+char *lc_url_resolve(const char *base, const char *ref)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *res = NULL;
+    if (!u) return NULL;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+        res = lc_xstrdup(out);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return res;
+}
+
+/* "scheme://..." with a scheme other than http(s): never a path under the
+ * API root (an ftp:// next link must not end up inside our URL). */
+static int is_other_scheme(const char *p)
+{
+    const char *s = p;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    while (isalnum((unsigned char)*s) || *s == '+' || *s == '-' || *s == '.') s++;
+    return strncmp(s, "://", 3) == 0;
+}
+
 /* Adds `key=value` to the query part of `b` unless the key is already there. */
 static void add_query_param(lc_buf *b, size_t query_start, const char *key, const char *value)
 {
@@ -222,6 +264,10 @@ int lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b, lc_error 
             }
             return 0;
         }
+    } else if (is_other_scheme(p)) {
+        lc_error_set(err, LC_FOREIGN_ORIGIN, "refusing to follow a non-http(s) URL (%.*s...)",
+                     (int)(strstr(p, "://") - p + 3), p);
+        return 0;
     } else {
         if (!lc_path_check(p, err)) return 0;
         while (*p == '/') p++;

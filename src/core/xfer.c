@@ -54,7 +54,14 @@ const char *lc_response_header(const lc_response *r, const char *name)
 char *lc_response_next_url(const lc_response *r)
 {
     const char *link = lc_response_header(r, "Link");
-    return link ? lc_link_find(link, "next") : NULL;
+    char *ref = link ? lc_link_find(link, "next") : NULL;
+    if (!ref || !r->url) return ref;
+    /* RFC 8288: a target is a URI reference resolved against the request's
+     * URL (RFC 3986, 5.2), not pasted onto the API root. */
+    char *abs = lc_url_resolve(r->url, ref);
+    if (!abs) return ref;  /* unresolvable: lc_build_url refuses it */
+    free(ref);
+    return abs;
 }
 
 /* ------------------------------------------------------------ building */
@@ -156,12 +163,21 @@ static void reset_attempt(lc_xfer *x)
     x->hdrs = NULL;
     x->nhdrs = x->caphdrs = 0;
     x->errbuf[0] = '\0';
+    x->over_limit = NULL;
+    x->hdr_bytes = 0;
 }
 
+/* libcurl hands us the body after decoding gzip/deflate, so the limit
+ * applies to what we would hold in memory: a small bomb is stopped as soon
+ * as its output passes it. Returning less than n aborts the transfer. */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     lc_xfer *x = ud;
     size_t n = size * nmemb;
+    if (n > x->c->max_response || x->rbody.len > x->c->max_response - n) {
+        x->over_limit = "max_response_size";
+        return 0;
+    }
     return lc_buf_append(&x->rbody, ptr, n) == 0 ? n : 0;
 }
 
@@ -169,6 +185,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     lc_xfer *x = ud;
     size_t n = size * nmemb;
+    x->hdr_bytes += n;
+    if (x->hdr_bytes > LC_MAX_HEADER_BYTES) {
+        x->over_limit = "header_size";
+        return 0;
+    }
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
         /* A new status line (after 100 Continue): start the header set over. */
         lc_headers_free(x->hdrs, x->nhdrs);
@@ -306,6 +327,8 @@ int lc_xfer_prepare(lc_xfer *x)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    /* A Content-Length above the limit is refused before any body is read. */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
@@ -392,6 +415,10 @@ void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind)
     e->body = x->rbody.len ? lc_xstrndup(x->rbody.data, x->rbody.len) : NULL;
     e->body_len = e->body ? x->rbody.len : 0;
     e->error_report_id = error_report_id(x->rbody.data, x->rbody.len);
+    /* A server that echoes the token (one refreshed since the caller
+     * configured it, too) must not put it into an error a script prints. */
+    if (e->message) lc_scrub_secrets(x->c, e->message, strlen(e->message));
+    if (e->body) lc_scrub_secrets(x->c, e->body, e->body_len);
     copy_headers(&e->headers, &e->nheaders, x->hdrs, x->nhdrs);
 }
 
