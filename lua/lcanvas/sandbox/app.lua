@@ -107,7 +107,8 @@ function App:record(req, origin)
   local body = req.body
   if body and #body > LOG_BODY_MAX then body = body:sub(1, LOG_BODY_MAX) end
   local entry = { seq = self.seq, origin = origin, method = req.method, path = req.path,
-    query = req.query, headers = req.headers, body = body, body_size = req.body and #req.body, conn = req.conn }
+    query = req.query, headers = req.headers, body = body, body_size = req.body and #req.body, conn = req.conn,
+    t_in = http.now() }  -- with t_out: when the server held the request (concurrency specs)
   self.log[#self.log + 1] = entry
   if #self.log > LOG_MAX then table.remove(self.log, 1) end
   return entry
@@ -310,6 +311,7 @@ function App:handle(req, origin)
   local entry = self:record(req, origin)
   local res = self:answer(req, origin)
   entry.status = res.status
+  entry.t_out = http.now()
   res.lowercase_headers = self.config.lowercase_headers
   return res
 end
