@@ -330,11 +330,20 @@ describe("fault matrix", function()
   end)
 
   describe("local URL errors", function()
-    it("a URL libcurl cannot use is InvalidArgument, not a retried NetworkError", function()
+    it("a URL that cannot be sent fails at once, never as a retried NetworkError", function()
+      -- The caller's path is checked before libcurl sees it (lc_path_check):
+      -- a usage error naming the byte, nothing sent, nothing retried. What
+      -- libcurl itself refuses maps to InvalidArgument (spec/c/test_policy.c,
+      -- lc_policy_curl_kind).
       local c = client({ max_retries = 3 })
-      local err = fails(function() c:request("GET", "users/a b\1c") end)
-      assert.equal("InvalidArgument", err.kind)
+      local before = #requests()
+      local t0 = socket.gettime()
+      local ok, err = pcall(c.request, c, "GET", "users/a b\1c")
+      assert.is_false(ok)
+      assert.is_true(socket.gettime() - t0 < 0.5)
+      assert.matches("cannot go into a URL", tostring(err))
       assert.equal(0, c:stats().retries)
+      assert.equal(before, #requests())
     end)
   end)
 
