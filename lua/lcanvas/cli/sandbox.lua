@@ -28,7 +28,8 @@ function M.start(extra_args)
   local pid, url = (line or ""):match("pid=(%d+) url=(%S+)")
   if not pid then
     h:close()
-    error("the sandbox did not start" .. (line and (": " .. line) or ""), 0)
+    -- A configuration problem (e.g. cqueues missing), said in one line.
+    require("lcanvas.cli.report").usage_error("%s", "the sandbox did not start" .. (line and (": " .. line) or ""))
   end
   local stopped = false
   return {
