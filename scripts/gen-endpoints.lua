@@ -13,7 +13,6 @@
 --   lua5.4 scripts/gen-endpoints.lua            (writes to stdout)
 -- LCANVAS_BUILD picks another build directory (default build).
 local ROOT = (arg and arg[0] or ""):match("^(.*)/scripts/gen%-endpoints%.lua$") or "."
-local BUILD = os.getenv("LCANVAS_BUILD") or "build"
 
 local M = {}
 
@@ -119,27 +118,17 @@ function M.render(all)
   return table.concat(out, "\n")
 end
 
+-- Loading the tree and writing the file are gen-reference's (one copy).
+local reference = dofile(ROOT .. "/scripts/gen-reference.lua")
+
 function M.generate(root)
-  root = root or ROOT
-  package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
-  if not package.loaded["lcanvas.core"] then
-    package.cpath = root .. "/" .. BUILD .. "/lib/?.so;" .. package.cpath
-  end
-  require "lcanvas"
-  local core = require "lcanvas.core"
+  local _, core = reference.load_tree(root or ROOT)
   return M.render(M.collect(core))
 end
 
 -- Run as a script (not when required by the spec).
 if arg and arg[0] and arg[0]:match("gen%-endpoints%.lua$") and not package.loaded["busted"] then
-  local text = M.generate()
-  if arg[1] then
-    local f = assert(io.open(arg[1], "w"))
-    f:write(text)
-    f:close()
-  else
-    io.write(text)
-  end
+  reference.write_out(M.generate(), arg[1])
 end
 
 return M

@@ -286,14 +286,30 @@ end
 
 -- Loads lcanvas from this tree and returns the reference text, the
 -- undocumented methods and duplicate doc lines.
-function M.generate(root)
-  root = root or ROOT
+-- Puts the tree at `root` (its lua/ and its build) on the module paths and
+-- loads lcanvas from it; also used by scripts/gen-endpoints.lua.
+function M.load_tree(root)
   package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
   if not package.loaded["lcanvas.core"] then
     package.cpath = root .. "/" .. BUILD .. "/lib/?.so;" .. package.cpath
   end
-  local lcanvas = require "lcanvas"
-  local core = require "lcanvas.core"
+  return require "lcanvas", require "lcanvas.core"
+end
+
+-- Writes a generated document to `path`, or to stdout without one.
+function M.write_out(text, path)
+  if path then
+    local f = assert(io.open(path, "w"))
+    f:write(text)
+    f:close()
+  else
+    io.write(text)
+  end
+end
+
+function M.generate(root)
+  root = root or ROOT
+  local lcanvas, core = M.load_tree(root)
   local docs, dupes = M.scan_docs(root)
   local types = M.runtime(core, lcanvas)
   return M.render(types, docs), M.undocumented(types, docs), dupes
@@ -313,13 +329,7 @@ if arg and arg[0] and arg[0]:match("gen%-reference%.lua$") and not package.loade
   if #missing > 0 then
     io.stderr:write("gen-reference: warning: undocumented: ", table.concat(missing, ", "), "\n")
   end
-  if arg[1] then
-    local f = assert(io.open(arg[1], "w"))
-    f:write(text)
-    f:close()
-  else
-    io.write(text)
-  end
+  M.write_out(text, arg[1])
 end
 
 return M
