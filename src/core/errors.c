@@ -83,10 +83,8 @@ void lc_error_clear(lc_error *e)
     free(e->url);
     free(e->body);
     free(e->error_report_id);
-    for (size_t i = 0; i < e->nheaders; i++) {
-        free(e->headers[i].name);
-        free(e->headers[i].value);
-    }
+    /* name and value share one allocation (xfer.c, header_set) */
+    for (size_t i = 0; i < e->nheaders; i++) free(e->headers[i].name);
     free(e->headers);
     lc_error_init(e);
 }

@@ -47,7 +47,7 @@ lc_kind lc_classify(long status, int has_www_authenticate, const char *body, siz
 
 typedef struct lc_header {
     char *name;   /* as received */
-    char *value;
+    char *value;  /* points into name's allocation: owned by name */
 } lc_header;
 
 typedef struct lc_error {

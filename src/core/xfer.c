@@ -20,12 +20,24 @@ void lc_response_init(lc_response *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A header's name and value share one allocation (name\0value\0), owned by
+ * name: half the mallocs of an answer's header set. */
+static int header_set(lc_header *h, const char *name, size_t nl, const char *value, size_t vl)
+{
+    char *p = malloc(nl + vl + 2);
+    if (!p) return 0;
+    memcpy(p, name, nl);
+    p[nl] = '\0';
+    memcpy(p + nl + 1, value, vl);
+    p[nl + 1 + vl] = '\0';
+    h->name = p;
+    h->value = p + nl + 1;
+    return 1;
+}
+
 void lc_headers_free(lc_header *h, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(h[i].name);
-        free(h[i].value);
-    }
+    for (size_t i = 0; i < n; i++) free(h[i].name);
     free(h);
 }
 
@@ -66,6 +78,25 @@ char *lc_response_next_url(const lc_response *r)
 
 /* ------------------------------------------------------------ building */
 
+static struct curl_slist *fixed_headers(const lc_client *c, int *ok)
+{
+    const char *fixed[] = {
+        c->ua_header, c->accept_header,
+        "Expect:",  /* no 100-continue round trip before bodies */
+    };
+    struct curl_slist *h = NULL;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        struct curl_slist *t = curl_slist_append(h, fixed[i]);
+        if (!t) {
+            curl_slist_free_all(h);
+            *ok = 0;
+            return NULL;
+        }
+        h = t;
+    }
+    return h;
+}
+
 lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
 {
     if (!req || !req->method || !req->path) {
@@ -101,16 +132,16 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
     }
 
     /* The Authorization line is added by lc_xfer_prepare(): the token may
-     * change (OAuth2 refresh) between attempts. */
+     * change (OAuth2 refresh) between attempts. A request with no headers
+     * of its own shares the client's list of the fixed ones. */
+    int own = req->body || req->upload_file || (req->extra_headers && *req->extra_headers);
     struct curl_slist *h = NULL;
-    const char *fixed[3];
-    size_t nfixed = 0;
-    fixed[nfixed++] = c->ua_header;
-    fixed[nfixed++] = c->accept_header;
-    fixed[nfixed++] = "Expect:";  /* no 100-continue round trip before bodies */
-    for (size_t i = 0; ok && i < nfixed; i++) {
-        struct curl_slist *t = curl_slist_append(h, fixed[i]);
-        if (!t) ok = 0; else h = t;
+    if (ok && !own && !c->fixed_hl) c->fixed_hl = fixed_headers(c, &ok);
+    if (ok && !own) {
+        h = c->fixed_hl;
+        x->shared_hl = 1;
+    } else if (ok) {
+        h = fixed_headers(c, &ok);
     }
     if (ok && req->body && !req->upload_file) {
         lc_buf ct;
@@ -210,16 +241,30 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
         x->hdrs = nh;
         x->caphdrs = cap;
     }
-    char *name = lc_xstrndup(ptr, nl), *value = lc_xstrndup(v, (size_t)(end - v));
-    if (!name || !value) {
-        free(name);
-        free(value);
-        return 0;
-    }
-    x->hdrs[x->nhdrs].name = name;
-    x->hdrs[x->nhdrs].value = value;
+    if (!header_set(&x->hdrs[x->nhdrs], ptr, nl, v, (size_t)(end - v))) return 0;
     x->nhdrs++;
     return n;
+}
+
+/* The options every request of the client shares. Set once per handle: a
+ * pooled handle keeps them (a curl_easy_reset and setting them all again
+ * cost about a fifth of a small GET). */
+static void easy_client_options(const lc_client *c, CURL *e)
+{
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    /* A Content-Length above the limit is refused before any body is read. */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 }
 
 /* Easy handles are pooled per client: a reused handle keeps its connection
@@ -227,10 +272,15 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 static CURL *easy_get(lc_client *c)
 {
     if (c->npool) return c->pool[--c->npool];
-    return curl_easy_init();
+    CURL *e = curl_easy_init();
+    if (e) easy_client_options(c, e);
+    return e;
 }
 
-static void easy_put(lc_client *c, CURL *e)
+/* plain: the handle ran a GET and set nothing but the client's options and
+ * the per-attempt pointers, which are cleared here; any other request
+ * (method, body, form) is reset to the client's options. */
+static void easy_put(lc_client *c, CURL *e, int plain)
 {
     if (!e) return;
     if (c->npool == c->cappool) {
@@ -243,13 +293,23 @@ static void easy_put(lc_client *c, CURL *e)
         c->pool = np;
         c->cappool = cap;
     }
-    curl_easy_reset(e);
+    if (plain) {
+        /* Nothing of the finished transfer stays reachable from the handle. */
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    } else {
+        curl_easy_reset(e);
+        easy_client_options(c, e);
+    }
     c->pool[c->npool++] = e;
 }
 
 void lc_xfer_release_easy(lc_xfer *x)
 {
-    easy_put(x->c, x->easy);
+    easy_put(x->c, x->easy, x->plain_get);
     x->easy = NULL;
     if (x->mime) {
         curl_mime_free(x->mime);
@@ -319,31 +379,19 @@ int lc_xfer_prepare(lc_xfer *x)
     x->easy = e;
     reset_attempt(x);
     curl_easy_setopt(e, CURLOPT_URL, x->url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    /* A Content-Length above the limit is refused before any body is read. */
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    x->plain_get = 0;
     if (x->upload_file) {
         if (x->mime) curl_mime_free(x->mime);
         x->mime = NULL;
         if (!setup_mime(x)) return 0;
     } else if (strcmp(x->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        x->plain_get = 1;
     } else {
         if (strcmp(x->method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
         if (x->body || strcmp(x->method, "DELETE") != 0) {
@@ -374,12 +422,12 @@ static void copy_headers(lc_header **dst, size_t *n, const lc_header *src, size_
     if (!count) return;
     lc_header *h = calloc(count, sizeof *h);
     if (!h) return;
-    for (size_t i = 0; i < count; i++) {
-        h[i].name = lc_xstrdup(src[i].name);
-        h[i].value = lc_xstrdup(src[i].value);
-    }
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++)
+        if (header_set(&h[k], src[i].name, strlen(src[i].name), src[i].value, strlen(src[i].value)))
+            k++;
     *dst = h;
-    *n = count;
+    *n = k;
 }
 
 static char *error_report_id(const char *body, size_t len)
@@ -447,7 +495,7 @@ void lc_xfer_free(lc_xfer *x)
     }
     if (x->mime) curl_mime_free(x->mime);
     auth_node_free(x);
-    curl_slist_free_all(x->headers);
+    if (!x->shared_hl) curl_slist_free_all(x->headers);
     if (x->form)
         for (size_t i = 0; x->form[i]; i++) free(x->form[i]);
     free(x->form);
