@@ -42,8 +42,9 @@ struct lc_xfer {
     double not_before, started;
     CURL *easy;
     lc_buf rbody;
-    lc_header *hdrs;
+    lc_header *hdrs;             /* this attempt's answer headers, pointing into hbuf */
     size_t nhdrs, caphdrs;
+    lc_buf hbuf;                 /* name\0value\0 of every header, in order */
     lc_response resp;
     lc_error err;
     void *ud;

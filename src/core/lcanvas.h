@@ -47,8 +47,10 @@ lc_kind lc_classify(long status, int has_www_authenticate, const char *body, siz
 
 typedef struct lc_header {
     char *name;   /* as received */
-    char *value;  /* points into name's allocation: owned by name */
+    char *value;
 } lc_header;
+/* The names and values of one header set live in one block, which starts
+ * at headers[0].name (freed with the set). */
 
 typedef struct lc_error {
     lc_kind kind;

@@ -20,25 +20,23 @@ void lc_response_init(lc_response *r)
     memset(r, 0, sizeof *r);
 }
 
-/* A header's name and value share one allocation (name\0value\0), owned by
- * name: half the mallocs of an answer's header set. */
-static int header_set(lc_header *h, const char *name, size_t nl, const char *value, size_t vl)
-{
-    char *p = malloc(nl + vl + 2);
-    if (!p) return 0;
-    memcpy(p, name, nl);
-    p[nl] = '\0';
-    memcpy(p + nl + 1, value, vl);
-    p[nl + 1 + vl] = '\0';
-    h->name = p;
-    h->value = p + nl + 1;
-    return 1;
-}
-
+/* A header set keeps its names and values in one block (name\0value\0 in
+ * order) rather than two allocations a header: see lcanvas.h. */
 void lc_headers_free(lc_header *h, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(h[i].name);
+    if (n) free(h[0].name);
     free(h);
+}
+
+/* Points h[0..n) at the pairs stored in block, in order. */
+static void headers_point(lc_header *h, size_t n, char *block)
+{
+    for (size_t i = 0; i < n; i++) {
+        h[i].name = block;
+        block += strlen(block) + 1;
+        h[i].value = block;
+        block += strlen(block) + 1;
+    }
 }
 
 void lc_response_clear(lc_response *r)
@@ -53,8 +51,10 @@ void lc_response_clear(lc_response *r)
 const char *lc_find_header(const lc_header *h, size_t n, const char *name)
 {
     const char *found = NULL;
+    int first = tolower((unsigned char)name[0]);
     for (size_t i = 0; i < n; i++)
-        if (strcasecmp(h[i].name, name) == 0) found = h[i].value;
+        if (tolower((unsigned char)h[i].name[0]) == first && strcasecmp(h[i].name, name) == 0)
+            found = h[i].value;
     return found;
 }
 
@@ -78,14 +78,14 @@ char *lc_response_next_url(const lc_response *r)
 
 /* ------------------------------------------------------------ building */
 
-static struct curl_slist *fixed_headers(const lc_client *c, int *ok)
+/* with_body: a request with a body also turns off libcurl's Expect:
+ * 100-continue (a round trip before large bodies); without one libcurl
+ * sends no Expect, and a header fewer is less work on every request. */
+static struct curl_slist *fixed_headers(const lc_client *c, int with_body, int *ok)
 {
-    const char *fixed[] = {
-        c->ua_header, c->accept_header,
-        "Expect:",  /* no 100-continue round trip before bodies */
-    };
+    const char *fixed[] = {c->ua_header, c->accept_header, "Expect:"};
     struct curl_slist *h = NULL;
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+    for (size_t i = 0; i < (with_body ? 3u : 2u); i++) {
         struct curl_slist *t = curl_slist_append(h, fixed[i]);
         if (!t) {
             curl_slist_free_all(h);
@@ -122,6 +122,7 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
     x->no_retry = req->no_retry;
     x->raw_url = req->raw_url;
     lc_buf_init(&x->rbody);
+    lc_buf_init(&x->hbuf);
     lc_response_init(&x->resp);
     lc_error_init(&x->err);
     int ok = x->url && x->method;
@@ -136,12 +137,12 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
      * of its own shares the client's list of the fixed ones. */
     int own = req->body || req->upload_file || (req->extra_headers && *req->extra_headers);
     struct curl_slist *h = NULL;
-    if (ok && !own && !c->fixed_hl) c->fixed_hl = fixed_headers(c, &ok);
+    if (ok && !own && !c->fixed_hl) c->fixed_hl = fixed_headers(c, 0, &ok);
     if (ok && !own) {
         h = c->fixed_hl;
         x->shared_hl = 1;
     } else if (ok) {
-        h = fixed_headers(c, &ok);
+        h = fixed_headers(c, 1, &ok);
     }
     if (ok && req->body && !req->upload_file) {
         lc_buf ct;
@@ -190,9 +191,8 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
 static void reset_attempt(lc_xfer *x)
 {
     lc_buf_clear(&x->rbody);
-    lc_headers_free(x->hdrs, x->nhdrs);
-    x->hdrs = NULL;
-    x->nhdrs = x->caphdrs = 0;
+    lc_buf_clear(&x->hbuf);
+    x->nhdrs = 0;
     x->errbuf[0] = '\0';
     x->over_limit = NULL;
     x->hdr_bytes = 0;
@@ -223,9 +223,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     }
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
         /* A new status line (after 100 Continue): start the header set over. */
-        lc_headers_free(x->hdrs, x->nhdrs);
-        x->hdrs = NULL;
-        x->nhdrs = x->caphdrs = 0;
+        lc_buf_clear(&x->hbuf);
+        x->nhdrs = 0;
         return n;
     }
     const char *colon = memchr(ptr, ':', n);
@@ -241,7 +240,21 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
         x->hdrs = nh;
         x->caphdrs = cap;
     }
-    if (!header_set(&x->hdrs[x->nhdrs], ptr, nl, v, (size_t)(end - v))) return 0;
+    /* Room for a typical answer's headers at once, not a doubling each few. */
+    if (!x->hbuf.cap && lc_buf_reserve(&x->hbuf, 1024) != 0) return 0;
+    const char *old = x->hbuf.data;
+    size_t at = x->hbuf.len, vl = (size_t)(end - v);
+    if (lc_buf_reserve(&x->hbuf, nl + vl + 2) != 0) return 0;
+    char *p = x->hbuf.data + at;
+    memcpy(p, ptr, nl);
+    p[nl] = '\0';
+    memcpy(p + nl + 1, v, vl);
+    p[nl + 1 + vl] = '\0';
+    x->hbuf.len = at + nl + vl + 2;
+    x->hbuf.data[x->hbuf.len] = '\0';
+    if (x->hbuf.data != old) headers_point(x->hdrs, x->nhdrs, x->hbuf.data);
+    x->hdrs[x->nhdrs].name = p;
+    x->hdrs[x->nhdrs].value = p + nl + 1;
     x->nhdrs++;
     return n;
 }
@@ -408,10 +421,13 @@ void lc_xfer_take_response(lc_xfer *x, long status)
 {
     x->resp.status = status;
     x->resp.body = lc_buf_detach(&x->rbody, &x->resp.body_len);
-    x->resp.headers = x->hdrs;
-    x->resp.nheaders = x->nhdrs;
-    x->hdrs = NULL;
-    x->nhdrs = x->caphdrs = 0;
+    if (x->nhdrs) {
+        x->resp.headers = x->hdrs;
+        x->resp.nheaders = x->nhdrs;
+        x->hdrs = NULL;
+        x->nhdrs = x->caphdrs = 0;
+        (void)lc_buf_detach(&x->hbuf, NULL);  /* now owned through headers[0].name */
+    }
     x->resp.url = lc_xstrdup(x->url);
 }
 
@@ -420,14 +436,25 @@ static void copy_headers(lc_header **dst, size_t *n, const lc_header *src, size_
     *dst = NULL;
     *n = 0;
     if (!count) return;
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) total += strlen(src[i].name) + strlen(src[i].value) + 2;
     lc_header *h = calloc(count, sizeof *h);
-    if (!h) return;
-    size_t k = 0;
-    for (size_t i = 0; i < count; i++)
-        if (header_set(&h[k], src[i].name, strlen(src[i].name), src[i].value, strlen(src[i].value)))
-            k++;
+    char *block = malloc(total);
+    if (!h || !block) {
+        free(h);
+        free(block);
+        return;
+    }
+    char *p = block;
+    for (size_t i = 0; i < count; i++) {
+        size_t nl = strlen(src[i].name) + 1, vl = strlen(src[i].value) + 1;
+        memcpy(p, src[i].name, nl);
+        memcpy(p + nl, src[i].value, vl);
+        p += nl + vl;
+    }
+    headers_point(h, count, block);
     *dst = h;
-    *n = k;
+    *n = count;
 }
 
 static char *error_report_id(const char *body, size_t len)
@@ -515,7 +542,8 @@ void lc_xfer_free(lc_xfer *x)
         free(x->body);
     }
     lc_buf_free(&x->rbody);
-    lc_headers_free(x->hdrs, x->nhdrs);
+    free(x->hdrs);  /* pointing into hbuf */
+    lc_buf_free(&x->hbuf);
     lc_response_clear(&x->resp);
     lc_error_clear(&x->err);
     free(x);
