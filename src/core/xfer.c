@@ -244,6 +244,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     if (!x->hbuf.cap && lc_buf_reserve(&x->hbuf, 1024) != 0) return 0;
     const char *old = x->hbuf.data;
     size_t at = x->hbuf.len, vl = (size_t)(end - v);
+    /* The block must hold exactly two NULs a header for headers_point;
+     * libcurl refuses a NUL in a header line, this only makes sure. */
+    const char *z = memchr(ptr, '\0', nl);
+    if (z) nl = (size_t)(z - ptr);
+    if ((z = memchr(v, '\0', vl))) vl = (size_t)(z - v);
     if (lc_buf_reserve(&x->hbuf, nl + vl + 2) != 0) return 0;
     char *p = x->hbuf.data + at;
     memcpy(p, ptr, nl);
