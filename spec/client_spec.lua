@@ -90,6 +90,34 @@ describe("lcanvas.new", function()
     for _ in pairs(conns) do n = n + 1 end
     assert.equal(1, n)
   end)
+
+  -- The client's easy handles are pooled and keep its options between
+  -- requests (xfer.c): what one request set must not leak into the next.
+  it("sends each request as asked when one pooled handle serves them in turn", function()
+    local c = connect()
+    c:get_current_user()
+    c:request("POST", "users/self/folders", { name = "Pooled" })
+    pcall(c.request, c, "DELETE", "users/self/no_such_thing")
+    pcall(c.request, c, "PUT", "users/self/no_such_thing")
+    c:get_current_user()
+    local seen = {}
+    for _, r in ipairs(sandbox.api_requests()) do seen[#seen + 1] = r end
+    assert.same({ "GET", "POST", "DELETE", "PUT", "GET" },
+      { seen[1].method, seen[2].method, seen[3].method, seen[4].method, seen[5].method })
+    assert.equal("name=Pooled", seen[2].body)
+    assert.equal("application/x-www-form-urlencoded", seen[2].headers["content-type"])
+    for i = 1, 5 do
+      local h = seen[i].headers
+      assert.equal("Bearer " .. sandbox.tokens.admin, h["authorization"])
+      assert.equal("application/json", h["accept"])
+      assert.matches("^lcanvas/", h["user-agent"])
+      assert.is_nil(h["expect"])
+    end
+    for _, i in ipairs({ 1, 3, 5 }) do
+      assert.equal("", seen[i].body)
+      assert.is_nil(seen[i].headers["content-type"])
+    end
+  end)
 end)
 
 describe("ids", function()

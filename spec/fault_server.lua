@@ -171,6 +171,13 @@ faults.many_headers = function(con)
   for i = 1, 20000 do hs[#hs + 1] = string.format("X-Filler-%d: %s", i, string.rep("z", 60)) end
   answer(con, "200 OK", hs, "[]")
 end
+-- A 404 whose headers outgrow the client's first header buffer.
+faults.odd_headers = function(con)
+  local hs = { JSON, "X-First: 1" }
+  for i = 1, 80 do hs[#hs + 1] = string.format("X-Pad-%d: %s", i, string.rep("p", 20)) end
+  hs[#hs + 1] = "X-Last: end"
+  answer(con, "404 Not Found", hs, '{"errors":[{"message":"nope"}]}')
+end
 -- Echoes the Authorization header back in an error body (a careless proxy).
 faults.echo = function(con, req)
   answer(con, "400 Bad Request", { JSON }, '{"errors":[{"message":"bad token ' ..

@@ -304,6 +304,16 @@ describe("fault matrix", function()
       assert.equal(1, count("/f/link10k"))
     end)
 
+    -- The client keeps an answer's headers in one growing block (xfer.c).
+    it("an error keeps every header of a long header set", function()
+      local err = fails(function() client():request("GET", "f/odd_headers") end)
+      assert.equal("ResourceDoesNotExist", err.kind, err.message)
+      local h = err.headers
+      assert.equal("1", h["x-first"])
+      for i = 1, 80 do assert.equal(string.rep("p", 20), h["x-pad-" .. i]) end
+      assert.equal("end", h["x-last"])
+    end)
+
     it("20,000 small headers are a LimitExceeded too", function()
       local err = fails(function() client():request("GET", "f/many_headers") end)
       assert.equal("LimitExceeded", err.kind, err.message)

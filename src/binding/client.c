@@ -16,9 +16,21 @@
 #include "lcb_task.h"
 #include "object.h"
 
+/* The client metatable, also kept under this address in the registry: a
+ * light userdata key is cheaper than luaL_checkudata's lookup by name, and
+ * the check runs several times a request. */
+static const char client_mt_key = 0;
+
 lcb_client *lcb_check_client(lua_State *L, int idx)
 {
-    lcb_client *cl = luaL_checkudata(L, idx, LCB_CLIENT_MT);
+    lcb_client *cl = lua_touserdata(L, idx);
+    int ok = 0;
+    if (cl && lua_getmetatable(L, idx)) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &client_mt_key);
+        ok = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    if (!ok) cl = luaL_checkudata(L, idx, LCB_CLIENT_MT);  /* its error message */
     if (!cl->c) luaL_error(L, "the client is closed");
     return cl;
 }
@@ -407,6 +419,8 @@ void lcb_open_client(lua_State *L)
         {NULL, NULL},
     };
     lcb_class(L, LCB_CLIENT_MT, methods, metamethods);
+    luaL_getmetatable(L, LCB_CLIENT_MT);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &client_mt_key);
     lua_pop(L, 1);
     lua_pushcfunction(L, l_new);
     lua_setfield(L, -2, "new");

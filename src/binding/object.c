@@ -304,8 +304,19 @@ static const luaL_Reg object_meta[] = {
  * file of its own), all by the one class helper. */
 void lcb_resource_metatable(lua_State *L, const char *type)
 {
-    lua_pushfstring(L, "lcanvas.%s", type);
-    const char *name = lua_tostring(L, -1);
+    /* Runs for every object built: the name is put together on the C stack
+     * (lua_pushfstring costs more than the lookup itself). */
+    char buf[64];
+    static const char prefix[] = "lcanvas.";
+    size_t tl = strlen(type);
+    const char *name = buf;
+    if (tl < sizeof buf - sizeof prefix + 1) {
+        memcpy(buf, prefix, sizeof prefix - 1);
+        memcpy(buf + sizeof prefix - 1, type, tl + 1);
+        lua_pushnil(L);  /* stands where the long name would be */
+    } else {
+        name = lua_pushfstring(L, "lcanvas.%s", type);
+    }
     if (luaL_getmetatable(L, name) == LUA_TNIL) {
         lua_pop(L, 1);
         lcb_class(L, name, common_methods, object_meta);

@@ -232,7 +232,10 @@ void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int
     int base = lua_gettop(L);
     lc_request req;
     if (lcb_request_encode(L, client_idx, call, want_next, &req)) return;
-    lcb_client *cl = lcb_check_client(L, client_idx);
+    /* lcb_request_encode checked the type; the parameters' encoding may
+     * have run Lua (a __tostring) that closed the client. */
+    lcb_client *cl = lua_touserdata(L, client_idx);
+    if (!cl->c) luaL_error(L, "the client is closed");
     lc_error err;
     lc_error_init(&err);
     lc_response resp;

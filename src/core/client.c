@@ -250,6 +250,7 @@ void lc_client_free(lc_client *c)
     while (c->done_head) lc_xfer_free(c->done_head);
     for (size_t i = 0; i < c->npool; i++) curl_easy_cleanup(c->pool[i]);
     free(c->pool);
+    curl_slist_free_all(c->fixed_hl);
     if (c->multi) curl_multi_cleanup(c->multi);
     lc_engine_teardown(c);
     free(c->base);

@@ -28,6 +28,8 @@ struct lc_xfer {
     int token_retried;           /* already retried once after a token refresh */
     int is_refresh;              /* the client's own OAuth2 refresh transfer */
     int no_retry, raw_url, state, attempt, failed;
+    int shared_hl;               /* headers is the client's fixed_hl, not ours */
+    int plain_get;               /* this attempt set no per-method option: no reset needed */
     int throttled;               /* throttled answers so far (own retry budget) */
     int popped;                  /* taken off the done queue by lc_client_next_done */
     const char *over_limit;      /* the limit this attempt broke (aborted by a callback) */
@@ -40,8 +42,9 @@ struct lc_xfer {
     double not_before, started;
     CURL *easy;
     lc_buf rbody;
-    lc_header *hdrs;
+    lc_header *hdrs;             /* this attempt's answer headers, pointing into hbuf */
     size_t nhdrs, caphdrs;
+    lc_buf hbuf;                 /* name\0value\0 of every header, in order */
     lc_response resp;
     lc_error err;
     void *ud;
@@ -75,8 +78,9 @@ struct lc_client {
     void (*on_log)(void *, const lc_log_entry *);
     void *log_ud;
     CURLM *multi;
-    CURL **pool;
+    CURL **pool;                 /* idle easy handles, client options already set */
     size_t npool, cappool;
+    struct curl_slist *fixed_hl; /* User-Agent, Accept, Expect: shared by bodyless requests */
     lc_xfer *active, *active_tail;  /* in submission order: first come, first started */
     lc_xfer *done_head, *done_tail;
     int nrunning, nactive;

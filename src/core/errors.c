@@ -83,10 +83,8 @@ void lc_error_clear(lc_error *e)
     free(e->url);
     free(e->body);
     free(e->error_report_id);
-    for (size_t i = 0; i < e->nheaders; i++) {
-        free(e->headers[i].name);
-        free(e->headers[i].value);
-    }
+    /* one block for all names and values, starting at the first name */
+    if (e->nheaders) free(e->headers[0].name);
     free(e->headers);
     lc_error_init(e);
 }

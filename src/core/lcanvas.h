@@ -49,6 +49,8 @@ typedef struct lc_header {
     char *name;   /* as received */
     char *value;
 } lc_header;
+/* The names and values of one header set live in one block, which starts
+ * at headers[0].name (freed with the set). */
 
 typedef struct lc_error {
     lc_kind kind;

@@ -20,13 +20,23 @@ void lc_response_init(lc_response *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A header set keeps its names and values in one block (name\0value\0 in
+ * order) rather than two allocations a header: see lcanvas.h. */
 void lc_headers_free(lc_header *h, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(h[i].name);
-        free(h[i].value);
-    }
+    if (n) free(h[0].name);
     free(h);
+}
+
+/* Points h[0..n) at the pairs stored in block, in order. */
+static void headers_point(lc_header *h, size_t n, char *block)
+{
+    for (size_t i = 0; i < n; i++) {
+        h[i].name = block;
+        block += strlen(block) + 1;
+        h[i].value = block;
+        block += strlen(block) + 1;
+    }
 }
 
 void lc_response_clear(lc_response *r)
@@ -41,8 +51,10 @@ void lc_response_clear(lc_response *r)
 const char *lc_find_header(const lc_header *h, size_t n, const char *name)
 {
     const char *found = NULL;
+    int first = tolower((unsigned char)name[0]);
     for (size_t i = 0; i < n; i++)
-        if (strcasecmp(h[i].name, name) == 0) found = h[i].value;
+        if (tolower((unsigned char)h[i].name[0]) == first && strcasecmp(h[i].name, name) == 0)
+            found = h[i].value;
     return found;
 }
 
@@ -65,6 +77,25 @@ char *lc_response_next_url(const lc_response *r)
 }
 
 /* ------------------------------------------------------------ building */
+
+/* with_body: a request with a body also turns off libcurl's Expect:
+ * 100-continue (a round trip before large bodies); without one libcurl
+ * sends no Expect, and a header fewer is less work on every request. */
+static struct curl_slist *fixed_headers(const lc_client *c, int with_body, int *ok)
+{
+    const char *fixed[] = {c->ua_header, c->accept_header, "Expect:"};
+    struct curl_slist *h = NULL;
+    for (size_t i = 0; i < (with_body ? 3u : 2u); i++) {
+        struct curl_slist *t = curl_slist_append(h, fixed[i]);
+        if (!t) {
+            curl_slist_free_all(h);
+            *ok = 0;
+            return NULL;
+        }
+        h = t;
+    }
+    return h;
+}
 
 lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
 {
@@ -91,6 +122,7 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
     x->no_retry = req->no_retry;
     x->raw_url = req->raw_url;
     lc_buf_init(&x->rbody);
+    lc_buf_init(&x->hbuf);
     lc_response_init(&x->resp);
     lc_error_init(&x->err);
     int ok = x->url && x->method;
@@ -101,16 +133,16 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
     }
 
     /* The Authorization line is added by lc_xfer_prepare(): the token may
-     * change (OAuth2 refresh) between attempts. */
+     * change (OAuth2 refresh) between attempts. A request with no headers
+     * of its own shares the client's list of the fixed ones. */
+    int own = req->body || req->upload_file || (req->extra_headers && *req->extra_headers);
     struct curl_slist *h = NULL;
-    const char *fixed[3];
-    size_t nfixed = 0;
-    fixed[nfixed++] = c->ua_header;
-    fixed[nfixed++] = c->accept_header;
-    fixed[nfixed++] = "Expect:";  /* no 100-continue round trip before bodies */
-    for (size_t i = 0; ok && i < nfixed; i++) {
-        struct curl_slist *t = curl_slist_append(h, fixed[i]);
-        if (!t) ok = 0; else h = t;
+    if (ok && !own && !c->fixed_hl) c->fixed_hl = fixed_headers(c, 0, &ok);
+    if (ok && !own) {
+        h = c->fixed_hl;
+        x->shared_hl = 1;
+    } else if (ok) {
+        h = fixed_headers(c, 1, &ok);
     }
     if (ok && req->body && !req->upload_file) {
         lc_buf ct;
@@ -159,9 +191,8 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
 static void reset_attempt(lc_xfer *x)
 {
     lc_buf_clear(&x->rbody);
-    lc_headers_free(x->hdrs, x->nhdrs);
-    x->hdrs = NULL;
-    x->nhdrs = x->caphdrs = 0;
+    lc_buf_clear(&x->hbuf);
+    x->nhdrs = 0;
     x->errbuf[0] = '\0';
     x->over_limit = NULL;
     x->hdr_bytes = 0;
@@ -192,9 +223,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     }
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
         /* A new status line (after 100 Continue): start the header set over. */
-        lc_headers_free(x->hdrs, x->nhdrs);
-        x->hdrs = NULL;
-        x->nhdrs = x->caphdrs = 0;
+        lc_buf_clear(&x->hbuf);
+        x->nhdrs = 0;
         return n;
     }
     const char *colon = memchr(ptr, ':', n);
@@ -210,16 +240,49 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
         x->hdrs = nh;
         x->caphdrs = cap;
     }
-    char *name = lc_xstrndup(ptr, nl), *value = lc_xstrndup(v, (size_t)(end - v));
-    if (!name || !value) {
-        free(name);
-        free(value);
-        return 0;
-    }
-    x->hdrs[x->nhdrs].name = name;
-    x->hdrs[x->nhdrs].value = value;
+    /* Room for a typical answer's headers at once, not a doubling each few. */
+    if (!x->hbuf.cap && lc_buf_reserve(&x->hbuf, 1024) != 0) return 0;
+    const char *old = x->hbuf.data;
+    size_t at = x->hbuf.len, vl = (size_t)(end - v);
+    /* The block must hold exactly two NULs a header for headers_point;
+     * libcurl refuses a NUL in a header line, this only makes sure. */
+    const char *z = memchr(ptr, '\0', nl);
+    if (z) nl = (size_t)(z - ptr);
+    if ((z = memchr(v, '\0', vl))) vl = (size_t)(z - v);
+    if (lc_buf_reserve(&x->hbuf, nl + vl + 2) != 0) return 0;
+    char *p = x->hbuf.data + at;
+    memcpy(p, ptr, nl);
+    p[nl] = '\0';
+    memcpy(p + nl + 1, v, vl);
+    p[nl + 1 + vl] = '\0';
+    x->hbuf.len = at + nl + vl + 2;
+    x->hbuf.data[x->hbuf.len] = '\0';
+    if (x->hbuf.data != old) headers_point(x->hdrs, x->nhdrs, x->hbuf.data);
+    x->hdrs[x->nhdrs].name = p;
+    x->hdrs[x->nhdrs].value = p + nl + 1;
     x->nhdrs++;
     return n;
+}
+
+/* The options every request of the client shares. Set once per handle: a
+ * pooled handle keeps them (a curl_easy_reset and setting them all again
+ * cost about a fifth of a small GET). */
+static void easy_client_options(const lc_client *c, CURL *e)
+{
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    /* A Content-Length above the limit is refused before any body is read. */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 }
 
 /* Easy handles are pooled per client: a reused handle keeps its connection
@@ -227,10 +290,15 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 static CURL *easy_get(lc_client *c)
 {
     if (c->npool) return c->pool[--c->npool];
-    return curl_easy_init();
+    CURL *e = curl_easy_init();
+    if (e) easy_client_options(c, e);
+    return e;
 }
 
-static void easy_put(lc_client *c, CURL *e)
+/* plain: the handle ran a GET and set nothing but the client's options and
+ * the per-attempt pointers, which are cleared here; any other request
+ * (method, body, form) is reset to the client's options. */
+static void easy_put(lc_client *c, CURL *e, int plain)
 {
     if (!e) return;
     if (c->npool == c->cappool) {
@@ -243,13 +311,23 @@ static void easy_put(lc_client *c, CURL *e)
         c->pool = np;
         c->cappool = cap;
     }
-    curl_easy_reset(e);
+    if (plain) {
+        /* Nothing of the finished transfer stays reachable from the handle. */
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    } else {
+        curl_easy_reset(e);
+        easy_client_options(c, e);
+    }
     c->pool[c->npool++] = e;
 }
 
 void lc_xfer_release_easy(lc_xfer *x)
 {
-    easy_put(x->c, x->easy);
+    easy_put(x->c, x->easy, x->plain_get);
     x->easy = NULL;
     if (x->mime) {
         curl_mime_free(x->mime);
@@ -319,31 +397,19 @@ int lc_xfer_prepare(lc_xfer *x)
     x->easy = e;
     reset_attempt(x);
     curl_easy_setopt(e, CURLOPT_URL, x->url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    /* A Content-Length above the limit is refused before any body is read. */
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    x->plain_get = 0;
     if (x->upload_file) {
         if (x->mime) curl_mime_free(x->mime);
         x->mime = NULL;
         if (!setup_mime(x)) return 0;
     } else if (strcmp(x->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        x->plain_get = 1;
     } else {
         if (strcmp(x->method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
         if (x->body || strcmp(x->method, "DELETE") != 0) {
@@ -360,10 +426,13 @@ void lc_xfer_take_response(lc_xfer *x, long status)
 {
     x->resp.status = status;
     x->resp.body = lc_buf_detach(&x->rbody, &x->resp.body_len);
-    x->resp.headers = x->hdrs;
-    x->resp.nheaders = x->nhdrs;
-    x->hdrs = NULL;
-    x->nhdrs = x->caphdrs = 0;
+    if (x->nhdrs) {
+        x->resp.headers = x->hdrs;
+        x->resp.nheaders = x->nhdrs;
+        x->hdrs = NULL;
+        x->nhdrs = x->caphdrs = 0;
+        (void)lc_buf_detach(&x->hbuf, NULL);  /* now owned through headers[0].name */
+    }
     x->resp.url = lc_xstrdup(x->url);
 }
 
@@ -372,12 +441,23 @@ static void copy_headers(lc_header **dst, size_t *n, const lc_header *src, size_
     *dst = NULL;
     *n = 0;
     if (!count) return;
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) total += strlen(src[i].name) + strlen(src[i].value) + 2;
     lc_header *h = calloc(count, sizeof *h);
-    if (!h) return;
-    for (size_t i = 0; i < count; i++) {
-        h[i].name = lc_xstrdup(src[i].name);
-        h[i].value = lc_xstrdup(src[i].value);
+    char *block = malloc(total);
+    if (!h || !block) {
+        free(h);
+        free(block);
+        return;
     }
+    char *p = block;
+    for (size_t i = 0; i < count; i++) {
+        size_t nl = strlen(src[i].name) + 1, vl = strlen(src[i].value) + 1;
+        memcpy(p, src[i].name, nl);
+        memcpy(p + nl, src[i].value, vl);
+        p += nl + vl;
+    }
+    headers_point(h, count, block);
     *dst = h;
     *n = count;
 }
@@ -447,7 +527,7 @@ void lc_xfer_free(lc_xfer *x)
     }
     if (x->mime) curl_mime_free(x->mime);
     auth_node_free(x);
-    curl_slist_free_all(x->headers);
+    if (!x->shared_hl) curl_slist_free_all(x->headers);
     if (x->form)
         for (size_t i = 0; x->form[i]; i++) free(x->form[i]);
     free(x->form);
@@ -467,7 +547,8 @@ void lc_xfer_free(lc_xfer *x)
         free(x->body);
     }
     lc_buf_free(&x->rbody);
-    lc_headers_free(x->hdrs, x->nhdrs);
+    free(x->hdrs);  /* pointing into hbuf */
+    lc_buf_free(&x->hbuf);
     lc_response_clear(&x->resp);
     lc_error_clear(&x->err);
     free(x);
