@@ -183,7 +183,11 @@ static int l_poll(lua_State *L)
         int have = done > 0 || lua_rawlen(L, -3) > 0 || lua_next(L, -2) != 0;
         lua_settop(L, set);
         if (done > 0) lcb_host_wake(L);
-        if (!have && n > 0) {
+        /* Something to hand back: return it now. Falling through to the
+         * blocking drive below would hold the host's loop for the whole
+         * wait while the other requests are still out. */
+        if (have) return push_finished(L);
+        if (n > 0) {
             lcb_host_fn(L, "wait");
             lua_createtable(L, n, 0);
             int arr = lua_gettop(L), i = 0;
