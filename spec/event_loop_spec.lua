@@ -22,6 +22,30 @@ local function user3_requests()
   return n
 end
 
+-- The two workloads both loops run, through the loop's own `run`.
+-- Eight lookups of the slow user at once: the names, then run's results.
+local function eight_slow_lookups(c, run)
+  slow_users(8)
+  local names, fns = {}, {}
+  for i = 1, 8 do fns[i] = function() names[i] = c:get_user(3).name end end
+  return names, run(fns)
+end
+
+-- map (six slow lookups), each over a list, then gather (one slow, one
+-- fast), all in one of the loop's coroutines: what they returned, then
+-- run's results.
+local function map_each_gather(c, run)
+  slow_users(7)
+  local got = {}
+  local ticks, late, took = run({ function()
+    got.mapped = c:map({ 3, 3, 3, 3, 3, 3 }, function(id) return c:get_user(id).name end)
+    got.count = c:list("accounts/1/users", { search_term = "adams" }):each(function() end)
+    got.a, got.b = lcanvas.gather(function() return c:get_user(3).id end,
+                                  function() return c:get_user(4).id end)
+  end })
+  return got, ticks, late, took
+end
+
 describe("under cqueues", function()
   local cqueues = require "cqueues"
   local adapter = require "lcanvas.loop.cqueues"
@@ -61,11 +85,7 @@ describe("under cqueues", function()
   end
 
   it("keeps a 100 ms ticker on time while a slow request waits, and many finish in one delay", function()
-    slow_users(8)
-    local names = {}
-    local fns = {}
-    for i = 1, 8 do fns[i] = function() names[i] = c:get_user(3).name end end
-    local ticks, late, took = run(fns)
+    local names, ticks, late, took = eight_slow_lookups(c, run)
     for i = 1, 8 do assert.equal("Sam Student", names[i]) end
     assert.equal(8, user3_requests())
     assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
@@ -74,14 +94,8 @@ describe("under cqueues", function()
   end)
 
   it("runs map, each and gather inside a cqueues coroutine without stalling the ticker", function()
-    slow_users(7)
-    local mapped, count, a, b
-    local ticks, late, took = run({ function()
-      mapped = c:map({ 3, 3, 3, 3, 3, 3 }, function(id) return c:get_user(id).name end)
-      count = c:list("accounts/1/users", { search_term = "adams" }):each(function() end)
-      a, b = lcanvas.gather(function() return c:get_user(3).id end,
-                            function() return c:get_user(4).id end)
-    end })
+    local got, ticks, late, took = map_each_gather(c, run)
+    local mapped, count, a, b = got.mapped, got.count, got.a, got.b
     assert.equal(6, #mapped)
     assert.equal("Sam Student", mapped[6])
     assert.is_true(count > 0)
@@ -174,11 +188,7 @@ describe("under luv", function()
   end
 
   it("keeps a 100 ms timer on time while slow requests wait, and many finish in one delay", function()
-    slow_users(8)
-    local names = {}
-    local fns = {}
-    for i = 1, 8 do fns[i] = function() names[i] = c:get_user(3).name end end
-    local ticks, late, took = run(fns)
+    local names, ticks, late, took = eight_slow_lookups(c, run)
     for i = 1, 8 do assert.equal("Sam Student", names[i]) end
     assert.equal(8, user3_requests())
     assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
@@ -187,14 +197,8 @@ describe("under luv", function()
   end)
 
   it("runs map, each and gather inside a spawned coroutine", function()
-    slow_users(7)
-    local mapped, count, a, b
-    local _, late, took = run({ function()
-      mapped = c:map({ 3, 3, 3, 3, 3, 3 }, function(id) return c:get_user(id).name end)
-      count = c:list("accounts/1/users", { search_term = "adams" }):each(function() end)
-      a, b = lcanvas.gather(function() return c:get_user(3).id end,
-                            function() return c:get_user(4).id end)
-    end })
+    local got, _, late, took = map_each_gather(c, run)
+    local mapped, count, a, b = got.mapped, got.count, got.a, got.b
     assert.equal(6, #mapped)
     assert.is_true(count > 0)
     assert.equal(3, a)
