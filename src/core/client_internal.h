@@ -123,9 +123,12 @@ LC_INTERNAL char *lc_url_resolve(const char *base, const char *ref);
 LC_INTERNAL int  lc_build_url(const lc_client *c, const lc_request *req, lc_buf *b,
                               lc_error *err);
 
-/* ---- xfer.c: one transfer's curl easy handle and its answer */
+/* ---- xfer.c and response.c: one transfer's curl easy handle and its answer */
 LC_INTERNAL const char *lc_find_header(const lc_header *h, size_t n, const char *name);
 LC_INTERNAL void lc_headers_free(lc_header *h, size_t n);
+/* response.c: points the name/value pairs of h into the block holding
+ * them (after the block moved or was copied). */
+LC_INTERNAL void lc_headers_point(lc_header *h, size_t n, char *block);
 /* Readies x->easy for the next attempt (1), or 0 when out of memory. */
 LC_INTERNAL int  lc_xfer_prepare(lc_xfer *x);
 /* Gives the easy handle back to the client's pool, drops the mime form. */
