@@ -3,7 +3,6 @@
  * path segments, argument errors and required-field errors. A call reads
  * only the compiled C struct, never the row's Lua table. */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "lcanvas.h"
@@ -20,7 +19,7 @@
 
 /* "bad argument #n to 'fname' (msg)", as luaL_argerror words it, but with
  * the method's own name (right even when a Lua wrapper calls the row). */
-static int arg_error(lua_State *L, int argn, const char *fname, const char *msg)
+int lcb_arg_error(lua_State *L, int argn, const char *fname, const char *msg)
 {
     if (argn == 0) return luaL_error(L, "calling '%s' on bad self (%s)", fname, msg);
     return luaL_error(L, "bad argument #%d to '%s' (%s)", argn, fname, msg);
@@ -54,7 +53,7 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
     idx = lua_absindex(L, idx);
     if (lcb_is_resource(L, idx)) {
         lcb_resource_field(L, idx, "id", 2);
-        if (lua_isnil(L, -1)) arg_error(L, argn, fname, "this object has no id");
+        if (lua_isnil(L, -1)) lcb_arg_error(L, argn, fname, "this object has no id");
         lcb_push_segment(L, -1, argn, fname);
         lua_remove(L, -2);
         return;
@@ -65,11 +64,11 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
         if (!lua_isinteger(L, idx)) {
             double d = (double)lua_tonumber(L, idx);
             if (d != floor(d) || !lua_numbertointeger(d, &i))
-                arg_error(L, argn, fname, "an id must be a whole number");
+                lcb_arg_error(L, argn, fname, "an id must be a whole number");
         } else {
             i = lua_tointeger(L, idx);
         }
-        if (i <= 0) arg_error(L, argn, fname, "an id must be a positive integer");
+        if (i <= 0) lcb_arg_error(L, argn, fname, "an id must be a positive integer");
         /* Digits by hand: lua_pushfstring("%I") goes through snprintf and
          * Lua's format machinery, a visible share of a single GET. */
         char digits[24], *d = digits + sizeof digits;
@@ -84,7 +83,7 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        if (len == 0) arg_error(L, argn, fname, "an id must not be empty");
+        if (len == 0) lcb_arg_error(L, argn, fname, "an id must not be empty");
         lc_buf b;
         lc_buf_init(&b);
         int rc = lc_path_escape(&b, s, len);
@@ -98,10 +97,10 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
     }
     case LUA_TNIL:
     case LUA_TNONE:
-        arg_error(L, argn, fname, "an id is required (got nil)");
+        lcb_arg_error(L, argn, fname, "an id is required (got nil)");
         return;
     default:
-        arg_error(L, argn, fname, lua_pushfstring(L, "expected an id or an lcanvas object, got %s",
+        lcb_arg_error(L, argn, fname, lua_pushfstring(L, "expected an id or an lcanvas object, got %s",
                                                   luaL_typename(L, idx)));
     }
 }
@@ -142,25 +141,25 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
         break;
     case LCB_CHECK_STRING:
         if (lua_type(L, idx) != LUA_TSTRING || lua_rawlen(L, idx) == 0)
-            arg_error(L, i + 1, row->name, a->message ? a->message :
+            lcb_arg_error(L, i + 1, row->name, a->message ? a->message :
                       lua_pushfstring(L, "%s must be a non-empty string, got %s", what,
                                       lua_type(L, idx) == LUA_TSTRING ? "an empty string"
                                                                        : luaL_typename(L, idx)));
         break;
     case LCB_CHECK_STRING_OR_NIL:
         if (!lua_isnil(L, idx) && lua_type(L, idx) != LUA_TSTRING)
-            arg_error(L, i + 1, row->name, a->message ? a->message :
+            lcb_arg_error(L, i + 1, row->name, a->message ? a->message :
                       lua_pushfstring(L, "%s must be a string or nil, got %s", what,
                                       luaL_typename(L, idx)));
         break;
     case LCB_CHECK_PRESENT:
         if (lua_isnil(L, idx))
-            arg_error(L, i + 1, row->name, a->message ? a->message :
+            lcb_arg_error(L, i + 1, row->name, a->message ? a->message :
                       lua_pushfstring(L, "%s is required", what));
         break;
     case LCB_CHECK_TABLE:
         if (!lua_istable(L, idx))
-            arg_error(L, i + 1, row->name, a->message ? a->message :
+            lcb_arg_error(L, i + 1, row->name, a->message ? a->message :
                       lua_pushfstring(L, "table expected, got %s", luaL_typename(L, idx)));
         break;
     }
@@ -223,140 +222,6 @@ static void check_required(lua_State *L, const lcb_row *row, int idx)
     }
 }
 
-/* ------------------------------------------------------------ what Canvas reads */
-
-#define WARN_HANDLER "lcanvas.warn_handler"
-#define WARNED "lcanvas.warned"
-
-/* Hands the warning at the top of the stack (popped) to the handler set
- * with core.on_warning, or writes it to stderr once per process: a loop
- * must not repeat the same line a thousand times. */
-static void emit_warning(lua_State *L)
-{
-    if (lua_getfield(L, LUA_REGISTRYINDEX, WARN_HANDLER) == LUA_TFUNCTION) {
-        lua_insert(L, -2);
-        lua_call(L, 1, 0);
-        return;
-    }
-    lua_pop(L, 1);
-    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, WARNED);
-    }
-    lua_pushvalue(L, -2);
-    if (lua_rawget(L, -2) == LUA_TNIL) {
-        lua_pushvalue(L, -3);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, -4);
-        fprintf(stderr, "lcanvas: warning: %s\n", lua_tostring(L, -3));
-        fflush(stderr);
-    }
-    lua_pop(L, 3);
-}
-
-static int in_list(const char *const *list, int n, const char *s)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(list[i], s) == 0) return 1;
-    return 0;
-}
-
-/* Pushes "a, b, c" (or `none`). */
-static void push_joined(lua_State *L, const char *const *list, int n, const char *none)
-{
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    if (n == 0) luaL_addstring(&b, none);
-    for (int i = 0; i < n; i++) {
-        if (i) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, list[i]);
-    }
-    luaL_pushresult(&b);
-}
-
-/* An include[] value (the string at the top of the stack) Canvas's
- * controller does not honour: the field would just be missing, and a newer
- * Canvas may know it, so this warns rather than refuses. */
-static void check_include_value(lua_State *L, const lcb_row *row)
-{
-    const char *v = lua_tostring(L, -1);
-    if (!v || in_list(row->includes, row->nincludes, v)) return;
-    push_joined(L, row->includes, row->nincludes, "none");
-    lua_pushfstring(L, "%s:%s asks include[]=%s, which Canvas's %s does not return "
-                    "(it returns: %s); the field will be missing",
-                    row->type, row->name, v, row->source ? row->source : "controller",
-                    lua_tostring(L, -1));
-    lua_remove(L, -2);
-    emit_warning(L);
-}
-
-/* The keys of the params at idx against what the row says Canvas reads:
- * an undeclared key is refused before anything is sent (Canvas would
- * answer as if it was never given: a silent false pass), or only warned
- * about on a row whose list comes from the docs (unknown = "warn"). */
-static void check_params(lua_State *L, const lcb_row *row, int idx)
-{
-    if (!row->checks_params || !lua_istable(L, idx)) return;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) continue;   /* the encoder names it */
-        const char *k = lua_tostring(L, -1);
-        int ok = in_list(row->params, row->nparams, k) ||
-                 (row->list && !row->unpaginated && (!strcmp(k, "per_page") || !strcmp(k, "page")));
-        for (int i = 0; !ok && i < row->nignored; i++) {
-            if (strcmp(row->ignored[i], k) == 0) {
-                lua_pushfstring(L, "%s:%s sends '%s', which Canvas ignores: %s", row->type,
-                                row->name, k, row->ignored_why[i]);
-                emit_warning(L);
-                ok = 1;
-            }
-        }
-        if (!ok) {
-            push_joined(L, row->params, row->nparams, "no parameters");
-            const char *reads = lua_tostring(L, -1);
-            const char *src = row->source ? row->source : "its controller";
-            if (!row->warn_unknown)
-                arg_error(L, row->nargs + 1, row->name,
-                          lua_pushfstring(L, "Canvas does not read '%s' here and would ignore it: "
-                                          "%s reads %s", k, src, reads));
-            lua_pushfstring(L, "%s:%s sends '%s', which %s is not known to read (it reads %s)",
-                            row->type, row->name, k, src, reads);
-            lua_remove(L, -2);
-            emit_warning(L);
-        }
-    }
-    if (!row->nincludes) return;
-    if (lua_getfield(L, idx, "include") != LUA_TNIL) {
-        int v = lua_gettop(L);
-        if (lua_istable(L, v)) {
-            lua_Integer n = (lua_Integer)lua_rawlen(L, v);
-            for (lua_Integer i = 1; i <= n; i++) {
-                lua_rawgeti(L, v, i);
-                check_include_value(L, row);
-                lua_pop(L, 1);
-            }
-        } else {
-            check_include_value(L, row);
-        }
-    }
-    lua_pop(L, 1);
-}
-
-/* core.on_warning(fn or nil) -> the previous handler: where warnings about
- * parameters Canvas ignores go instead of stderr. */
-static int l_on_warning(lua_State *L)
-{
-    if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_settop(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, WARN_HANDLER);
-    lua_pushvalue(L, 1);
-    lua_setfield(L, LUA_REGISTRYINDEX, WARN_HANDLER);
-    return 1;
-}
-
 /* {*n}: pushes "/" and a segment for each part of positional n: a string
  * "a/b" (empty parts skipped), a list {"a", "b"} or nil (nothing). */
 static void push_splat(lua_State *L, const lcb_row *row, int argn)
@@ -386,14 +251,14 @@ static void push_splat(lua_State *L, const lcb_row *row, int argn)
             lua_pushliteral(L, "/");
             int ty = lua_rawgeti(L, idx, i);
             if (ty != LUA_TSTRING && !lua_isinteger(L, -1))
-                arg_error(L, argn, row->name,
+                lcb_arg_error(L, argn, row->name,
                           lua_pushfstring(L, "%s part %d must be a string", what, (int)i));
             lua_tostring(L, -1);          /* an integer part becomes its digits */
             lcb_push_segment(L, -1, argn, row->name);
             lua_remove(L, -2);
         }
     } else {
-        arg_error(L, argn, row->name, a->message ? a->message :
+        lcb_arg_error(L, argn, row->name, a->message ? a->message :
                   lua_pushfstring(L, "%s must be a string like \"a/b\" or a list of keys", what));
     }
 }
@@ -475,11 +340,11 @@ int lcb_row_invoke(lua_State *L)
     lua_settop(L, pidx);
     for (int i = 0; i < row->nargs; i++) check_arg(L, row, i);
     if (!lua_isnil(L, pidx) && !lua_istable(L, pidx))
-        arg_error(L, row->nargs + 1, row->name,
+        lcb_arg_error(L, row->nargs + 1, row->name,
                   lua_pushfstring(L, "table expected, got %s", luaL_typename(L, pidx)));
     push_params(L, row, pidx);                    /* pidx + 1 */
     int params = lua_istable(L, pidx + 1) ? pidx + 1 : 0;
-    check_params(L, row, pidx + 1);
+    lcb_check_canvas_params(L, row, pidx + 1);
     check_required(L, row, pidx + 1);
     int base = lua_gettop(L);
     push_path(L, row);
@@ -548,7 +413,7 @@ void lcb_open_endpoint(lua_State *L)
         {"segment", l_segment},
         {"require_fields", l_require_fields},
         {"missing_field", l_missing_field},
-        {"on_warning", l_on_warning},
+        {"on_warning", lcb_l_on_warning},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

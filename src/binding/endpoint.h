@@ -96,6 +96,16 @@ void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname);
 int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint,
                       const char *qualifier);
 
+/* "bad argument #n to 'fname' (msg)" (argn 0: "calling 'fname' on bad
+ * self (msg)"), with the method's own name (endpoint.c). */
+int lcb_arg_error(lua_State *L, int argn, const char *fname, const char *msg);
+
+/* The params table at idx against what Canvas reads for the row: raises
+ * or warns as the row says (canvas_reads.c). */
+void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx);
+/* core.on_warning(fn or nil) -> the previous handler (canvas_reads.c). */
+int lcb_l_on_warning(lua_State *L);
+
 /* The invoker (endpoint.c): the C function of every row's closure. */
 int lcb_row_invoke(lua_State *L);
 
