@@ -1,5 +1,6 @@
 /* The JSON reader on any bytes: the event parser (what the binding builds
- * Lua tables from) and the tree decoder must agree on what is valid, and
+ * Lua tables from), the validator (what objects read in place rely on) and
+ * the tree decoder must agree on what is valid and why not, and
  * whatever decodes must encode and decode again to the same text. */
 #include "fuzz.h"
 #include "json.h"
@@ -24,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = lc_json_parse(text, size, &events, NULL, scratch, err, sizeof err);
     free(scratch);
     FUZZ_ASSERT(rc == LC_JSON_OK || rc == LC_JSON_SYNTAX || rc == LC_JSON_TOO_DEEP);
+    char verr[128];
+    FUZZ_ASSERT(lc_json_validate(text, size, verr, sizeof verr) == rc);
+    FUZZ_ASSERT(rc == LC_JSON_OK || strcmp(err, verr) == 0);
 
     lc_value *v = lc_json_decode(text, size, err, sizeof err);
     FUZZ_ASSERT((v != NULL) == (rc == LC_JSON_OK));

@@ -291,10 +291,17 @@ static char *events_n(const char *text, size_t n)
 static char *events(const char *text) { return events_n(text, strlen(text)); }
 
 /* The error message, or "OK". Validates with no handler at all. */
+/* The parser's verdict; the validator (exact-size input) must give the
+ * same code and message, which every error case below then checks too. */
 static char *error_of(const char *text)
 {
-    char err[160];
-    int rc = parse_n(text, strlen(text), NULL, NULL, err, sizeof err);
+    char err[160], verr[160];
+    size_t n = strlen(text);
+    int rc = parse_n(text, n, NULL, NULL, err, sizeof err);
+    char *in = exact(text, n);
+    int vrc = lc_json_validate(in, n, verr, sizeof verr);
+    free(in);
+    if (vrc != rc || (rc != LC_JSON_OK && strcmp(err, verr) != 0)) return xstrdup("VALIDATOR DIFFERS");
     return xstrdup(rc == LC_JSON_OK ? "OK" : err);
 }
 
@@ -405,6 +412,12 @@ static void test_json_grammar(void)
     CHECK_STR(events_n("[1]\0", 4), "ERR(-1): unexpected byte 0x00 at byte 3");
     CHECK_STR(events_n("\"a\0b\"", 5), "ERR(-1): control character 0x00 in string at byte 2");
     CHECK(rc_of("[1,]") == LC_JSON_SYNTAX && rc_of("[1]") == LC_JSON_OK);
+    /* long strings: the validator skips eight bytes at a time until a stop byte */
+    CHECK_STR(error_of("\"abcdefghijklmnopqrstuvwxyz0123\x01\""),
+              "control character 0x01 in string at byte 31");
+    CHECK_STR(error_of("[\"abcdefghijklmnopqrstuvwxyz\\q\"]"), "invalid escape in string at byte 28");
+    CHECK_STR(error_of("\"abcdefgh\\\"ijklmnopqrstuvw\\u00e9xyz\u00e9\u00e9\u00e9\u00e9\""), "OK");
+    CHECK_STR(error_of("\"abcdefghijklmnopqrstuvwxyz\\u12g4\""), "invalid \\u escape at byte 27");
 
     /* no message buffer at all is fine too */
     char scratch[8];

@@ -72,9 +72,8 @@ static void push_dry_answer(lua_State *L, int params)
  * client's `dry_run_counts` field, and answered with the stand-in above.
  * Reads go through so scripts still see real data. Returns 1 with the
  * answer pushed, or 0 (nothing pushed) when the call must be sent. */
-static int dry_run(lua_State *L, int client_idx, const lcb_call *call)
+static int dry_run(lua_State *L, lcb_client *cl, int client_idx, const lcb_call *call)
 {
-    lcb_client *cl = lcb_check_client(L, client_idx);
     if (!cl->dry_run || strcmp(call->method, "GET") == 0) return 0;
     int top = lua_gettop(L);
     const char *path = call->path;
@@ -135,11 +134,10 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
 {
     client_idx = lua_absindex(L, client_idx);
     check_path(L, call->path);
-    if (dry_run(L, client_idx, call)) {  /* nothing is sent */
+    if (dry_run(L, lcb_check_client(L, client_idx), client_idx, call)) {  /* nothing is sent */
         if (want_next) lua_pushnil(L);
         return 1;
     }
-    lcb_check_client(L, client_idx);
     int params = call->params ? lua_absindex(L, call->params) : 0;
     int is_get = strcmp(call->method, "GET") == 0;
 
@@ -164,27 +162,14 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
     return 0;
 }
 
-static int nop(void *ud) { (void)ud; return 0; }
-static int nop_bool(void *ud, int b) { (void)ud; (void)b; return 0; }
-static int nop_int(void *ud, int64_t i) { (void)ud; (void)i; return 0; }
-static int nop_double(void *ud, double d) { (void)ud; (void)d; return 0; }
-static int nop_str(void *ud, const char *s, size_t n) { (void)ud; (void)s; (void)n; return 0; }
-static const lc_json_handler validator = {nop, nop_bool, nop_int, nop_double, nop_str, nop_str,
-                                          nop, nop, nop, nop};
-
-/* Pushes the body as a string once the parser found it valid JSON (a list
- * page read in place, span.c); 0 with a message pushed otherwise. */
+/* Pushes the body as a string once lc_json_validate found it valid JSON
+ * (objects and list pages are read in place, span.c); 0 with a message
+ * pushed otherwise. */
 static int push_validated(lua_State *L, const char *text, size_t len)
 {
-    char msg[160], small[2048];
+    char msg[160];
     size_t off = lc_json_skip_prefix(text, len);
-    /* The validator never raises, so a single object's answer can use the
-     * C stack for scratch; a page gets a Lua block (freed on any error). */
-    int boxed = len - off + 1 > sizeof small;
-    char *scratch = boxed ? lua_newuserdatauv(L, len - off + 1, 0) : small;
-    int rc = lc_json_parse(text + off, len - off, &validator, NULL, scratch, msg, sizeof msg);
-    if (boxed) lua_pop(L, 1);
-    if (rc != 0) {
+    if (lc_json_validate(text + off, len - off, msg, sizeof msg) != 0) {
         lua_pushstring(L, msg);
         return 0;
     }

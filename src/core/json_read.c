@@ -185,11 +185,62 @@ static const unsigned char str_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,  /* 0x50: '\\' */
 };                                                    /* the rest: 0 */
 
+/* Whether any byte of v is '"', '\\' or below 0x20 (the classic "has a
+ * zero byte" test on v XOR each stop byte, and on v less 0x20 each). */
+static inline int has_stop_byte(uint64_t v)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+    uint64_t z = ((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v);
+    return (z & highs) != 0;
+}
+
+/* The string at ps->p, checked but not unescaped (lc_json_validate): the
+ * same errors as read_string below, nothing written. */
+static int skip_string(parser *ps)
+{
+    const char *s = ps->p + 1, *end = ps->end;
+    for (;;) {
+        /* Eight bytes at a time while none is '"', '\\' or a control. */
+        while (end - s >= 8) {
+            uint64_t v;
+            memcpy(&v, s, 8);
+            if (has_stop_byte(v)) break;
+            s += 8;
+        }
+        while (s < end && !str_stop[(unsigned char)*s]) s++;
+        if (s >= end) return unexpected(ps, end);
+        if (*s == '"') break;
+        if (*s != '\\') {
+            char what[48];
+            snprintf(what, sizeof what, "control character 0x%02X in string",
+                     (unsigned)(unsigned char)*s);
+            return report(ps, LC_JSON_SYNTAX, s, what);
+        }
+        if (s + 1 >= end) return unexpected(ps, end);
+        char c;
+        if (s[1] == 'u') {
+            if (hex4(s + 2, end) < 0) return report(ps, LC_JSON_SYNTAX, s, "invalid \\u escape");
+            s += 6;
+        } else if (simple_escape(s[1], &c) == 0) {
+            s += 2;
+        } else {
+            return report(ps, LC_JSON_SYNTAX, s, "invalid escape in string");
+        }
+    }
+    ps->p = s + 1;
+    return 0;
+}
+
 /* Unescapes the string whose opening quote is at ps->p into the scratch
  * area, NUL-terminated (the token is at least two bytes longer than its
  * text, so the NUL fits too). Plain bytes are copied as they are scanned. */
 static int read_string(parser *ps, size_t *outlen)
 {
+    if (!ps->scratch) {
+        *outlen = 0;
+        return skip_string(ps);
+    }
     const char *s = ps->p + 1, *end = ps->end;
     char *d = ps->scratch;
     for (;;) {
@@ -413,10 +464,16 @@ int lc_json_parse(const char *text, size_t len, const lc_json_handler *h, void *
     ps.p = text + lc_json_skip_prefix(text, len);
     ps.end = text + len;
     ps.scratch = scratch;
-    ps.h = h ? h : &none;
+    ps.h = h && scratch ? h : &none;  /* no scratch: only checked (lc_json_validate) */
     ps.ud = ud;
     ps.err = errbuf;
     ps.errlen = errlen;
     if (errbuf && errlen) errbuf[0] = '\0';
     return parse_document(&ps);
+}
+
+int lc_json_validate(const char *text, size_t len, char *errbuf, size_t errlen)
+{
+    /* No scratch: read_string only scans; no handler: nothing is called. */
+    return lc_json_parse(text, len, NULL, NULL, NULL, errbuf, errlen);
 }
