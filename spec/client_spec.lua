@@ -47,12 +47,44 @@ describe("lcanvas.new", function()
     assert.error_matches(function() lcanvas.new(nil, "t") end, "bad argument #1")
   end)
 
-  it("sends bearer auth, a User-Agent and Accept on every request", function()
+  it("sends bearer auth, a User-Agent, Accept and Accept-Encoding on every request", function()
     connect():get_current_user()
     local h = last_api_request().headers
     assert.equal("Bearer " .. sandbox.tokens.admin, h["authorization"])
-    assert.matches("^lcanvas/" .. lcanvas._VERSION:gsub("%.", "%%.") .. " libcurl/", h["user-agent"])
+    assert.equal("lcanvas/" .. lcanvas._VERSION, h["user-agent"])
     assert.equal("application/json", h["accept"])
+    -- what Canvas serves; each byte more is paid on every request (README, Performance)
+    assert.equal("gzip", h["accept-encoding"])
+  end)
+
+  it("takes its proxy from the environment as libcurl does, no_proxy included", function()
+    -- One request from a child process, so that the variables are its own.
+    local prog = sandbox.tmpname() .. ".lua"
+    local build = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build")
+    sandbox.write_file(prog, string.format("package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
+      sandbox.root .. "/lua/?.lua;" .. sandbox.root .. "/lua/?/init.lua;", build .. "/lib/?.so;")
+      .. string.format([[
+local lcanvas = require "lcanvas"
+local c = lcanvas.new(%q, %q, { max_retries = 0 })
+local ok, e = pcall(c.get_current_user, c)
+io.write(ok and "ok" or e.kind)]], sandbox.url, sandbox.tokens.admin))
+    local function run(env)
+      -- the sanitizer build's module needs its runtime preloaded (helper.lua drops LD_PRELOAD)
+      local preload = os.getenv("LCANVAS_ASAN_PRELOAD")
+      local _, out, err = sandbox.sh("env -u http_proxy -u all_proxy -u ALL_PROXY -u no_proxy -u NO_PROXY "
+        .. (preload and ("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=" .. sandbox.quote(preload) .. " ") or "")
+        .. env .. " lua5.4 " .. sandbox.quote(prog))
+      return out .. err
+    end
+    -- nothing listens on port 9: a request that goes to the proxy fails there
+    assert.equal("ok", run(""))
+    assert.equal("NetworkError", run("http_proxy=http://127.0.0.1:9"))
+    assert.equal("NetworkError", run("all_proxy=http://127.0.0.1:9"))
+    assert.equal("ok", run("http_proxy=http://127.0.0.1:9 no_proxy=127.0.0.1"))
+    assert.equal("ok", run("all_proxy=http://127.0.0.1:9 NO_PROXY=localhost,127.0.0.1"))
+    -- libcurl ignores HTTP_PROXY (a CGI could set it from a request header)
+    assert.equal("ok", run("HTTP_PROXY=http://127.0.0.1:9"))
+    os.remove(prog)
   end)
 
   it("lets the caller override the User-Agent", function()

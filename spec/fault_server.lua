@@ -101,6 +101,12 @@ faults.endless = function(con)
     if not con:write(chunk) then return end
   end
 end
+-- A normal answer, gzipped, as Canvas sends one to a client asking for it.
+local gzipped = assert(io.popen([[printf '{"id":7,"name":"Zipped User"}' | gzip -9]], "r")):read("a")
+faults.gzip = function(con)
+  answer(con, "200 OK", { JSON, "Content-Encoding: gzip" }, gzipped)
+end
+
 faults.bomb = function(con)
   answer(con, "200 OK", { JSON, "Content-Encoding: gzip" }, bomb)
 end

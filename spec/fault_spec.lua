@@ -144,6 +144,12 @@ describe("fault matrix", function()
       assert.is_true(dt < 2, dt)
     end)
 
+    it("decodes a gzipped answer (lcanvas asks for gzip only)", function()
+      local u = client():request("GET", "f/gzip")
+      assert.equal(7, u.id)
+      assert.equal("Zipped User", u.name)
+    end)
+
     it("applies the limit to the decoded size: a gzip bomb is stopped", function()
       local err, dt = fails(function()
         client({ max_response_size = 4 * 1024 * 1024 }):request("GET", "f/bomb")

@@ -40,6 +40,7 @@ struct lc_xfer {
     char *upload_file, *upload_field, *upload_name, *upload_type;
     curl_mime *mime;
     double not_before, started;
+    double deadline;             /* a running attempt fails as Timeout at this time */
     CURL *easy;
     lc_buf rbody;
     lc_header *hdrs;             /* this attempt's answer headers, pointing into hbuf */
@@ -70,6 +71,9 @@ struct lc_client {
     char *rf_fail_msg, *rf_fail_body;
     char *rf_url;                /* <base>/login/oauth2/token */
     char *ca_file, *as_user_id;
+    /* The proxy libcurl would pick from the environment for the origin's
+     * scheme, and no_proxy: "" for none. Read once; see proxy_from_env(). */
+    char *proxy, *noproxy;
     long timeout_ms, connect_timeout_ms;
     int max_retries, per_page;
     double backoff_base, backoff_max, low_water;
@@ -81,6 +85,12 @@ struct lc_client {
     CURL **pool;                 /* idle easy handles, client options already set */
     size_t npool, cappool;
     struct curl_slist *fixed_hl; /* User-Agent, Accept, Expect: shared by bodyless requests */
+    /* The current Authorization line in front of fixed_hl, for bodyless
+     * requests; the lists of earlier tokens stay (wiped at the end) since
+     * an easy handle may still point at one. */
+    struct curl_slist *auth_hl, **retired_hl;
+    size_t nretired_hl;
+    uint64_t auth_hl_gen;
     lc_xfer *active, *active_tail;  /* in submission order: first come, first started */
     lc_xfer *done_head, *done_tail;
     int nrunning, nactive;
@@ -133,6 +143,7 @@ LC_INTERNAL void lc_headers_point(lc_header *h, size_t n, char *block);
 LC_INTERNAL int  lc_xfer_prepare(lc_xfer *x);
 /* Gives the easy handle back to the client's pool, drops the mime form. */
 LC_INTERNAL void lc_xfer_release_easy(lc_xfer *x);
+LC_INTERNAL void lc_xfer_free_auth_lists(lc_client *c);  /* at client free */
 /* Moves the attempt's body and headers into x->resp. */
 LC_INTERNAL void lc_xfer_take_response(lc_xfer *x, long status);
 /* x->err from an HTTP error answer: message, body, report id, headers. */
@@ -164,6 +175,8 @@ LC_INTERNAL void lc_engine_setup(lc_client *c);
  * finished ones (returns how many finished), the rate gate's delay. */
 LC_INTERNAL void   lc_engine_start_due(lc_client *c, double now);
 LC_INTERNAL int    lc_engine_collect(lc_client *c);
+/* Ends every running attempt past its deadline as Timeout; how many finished. */
+LC_INTERNAL int    lc_engine_expire(lc_client *c, double now);
 LC_INTERNAL double lc_engine_gate_delay(const lc_client *c, double now);
 LC_INTERNAL void lc_engine_teardown(lc_client *c);
 

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -137,6 +138,7 @@ static int start(lc_xfer *x, double now)
     if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) return 0;
     x->state = X_RUNNING;
     x->started = now;
+    x->deadline = now + (double)c->timeout_ms / 1000.0;
     c->nrunning++;
     c->nstarted++;
     c->stats.requests++;
@@ -358,6 +360,25 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     lc_xfer_take_response(x, status);
     lc_engine_finish(x);
     return 1;
+}
+
+/* The request timeout is kept here rather than by libcurl
+ * (CURLOPT_TIMEOUT_MS): libcurl's version costs a timer in its splay tree
+ * set and cleared on every transfer, about 1% of a small GET; the running
+ * attempts are few and scanned once a round. An attempt past its deadline
+ * ends as libcurl's own timeout would, so retries treat it alike. */
+int lc_engine_expire(lc_client *c, double now)
+{
+    int finished = 0;
+    for (lc_xfer *x = c->active, *nx; x; x = nx) {
+        nx = x->next;
+        if (x->state != X_RUNNING || x->deadline > now) continue;
+        snprintf(x->errbuf, sizeof x->errbuf, "timed out after %.0f ms with %zu bytes received",
+                 (now - x->started) * 1000.0, x->rbody.len);
+        finished += complete(x, CURLE_OPERATION_TIMEDOUT, now);
+        nx = c->active;  /* completing may have finished others (a refresh's waiters) */
+    }
+    return finished;
 }
 
 int lc_engine_collect(lc_client *c)

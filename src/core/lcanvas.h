@@ -103,7 +103,7 @@ typedef struct lc_config {
     const char *base_url;        /* "https://canvas.example.edu"; no /api/v1 */
     const char *token;
     lc_auth_scheme auth;
-    const char *user_agent;      /* NULL: "lcanvas/<version> libcurl/<v>" */
+    const char *user_agent;      /* NULL: "lcanvas/<version>" */
     const char *ca_file;         /* extra CA bundle; verification is always on */
     const char *as_user_id;      /* masquerade every request */
     const char *api_prefix;      /* NULL: "api/v1/" */

@@ -118,6 +118,10 @@ long lc_client_timeout_ms(const lc_client *c)
 {
     double now = lc_now_s(), due = c->curl_deadline;
     for (const lc_xfer *x = c->active; x; x = x->next) {
+        if (x->state == X_RUNNING) {
+            if (due < 0 || x->deadline < due) due = x->deadline;
+            continue;
+        }
         if (x->state != X_WAITING) continue;
         /* Held by the rate gate until a running request answers: the
          * answer's socket activity is what wakes us. */
@@ -156,7 +160,9 @@ static int round_end(lc_client *c)
 {
     if (timers_due(c) < 0) return -1;
     int finished = lc_engine_collect(c);
-    lc_engine_start_due(c, lc_now_s());
+    double now = lc_now_s();
+    finished += lc_engine_expire(c, now);
+    lc_engine_start_due(c, now);
     if (timers_due(c) < 0) return -1;
     return finished + lc_engine_collect(c);
 }

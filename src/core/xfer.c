@@ -155,14 +155,18 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
         x->over_limit = "header_size";
         return 0;
     }
-    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+    if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
         /* A new status line (after 100 Continue): start the header set over. */
         lc_buf_clear(&x->hbuf);
         x->nhdrs = 0;
         return n;
     }
+    /* The block must hold exactly two NULs a header for headers_point;
+     * libcurl refuses a NUL in a header line, this only makes sure. */
+    const char *z = memchr(ptr, '\0', n);
+    if (z) n = (size_t)(z - ptr);
     const char *colon = memchr(ptr, ':', n);
-    if (!colon) return n;
+    if (!colon) return size * nmemb;
     size_t nl = (size_t)(colon - ptr);
     const char *v = colon + 1, *end = ptr + n;
     while (v < end && (*v == ' ' || *v == '\t')) v++;
@@ -174,16 +178,10 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
         x->hdrs = nh;
         x->caphdrs = cap;
     }
-    /* Room for a typical answer's headers at once, not a doubling each few. */
-    if (!x->hbuf.cap && lc_buf_reserve(&x->hbuf, 1024) != 0) return 0;
+    size_t at = x->hbuf.len, vl = (size_t)(end - v), need = nl + vl + 2;
     const char *old = x->hbuf.data;
-    size_t at = x->hbuf.len, vl = (size_t)(end - v);
-    /* The block must hold exactly two NULs a header for headers_point;
-     * libcurl refuses a NUL in a header line, this only makes sure. */
-    const char *z = memchr(ptr, '\0', nl);
-    if (z) nl = (size_t)(z - ptr);
-    if ((z = memchr(v, '\0', vl))) vl = (size_t)(z - v);
-    if (lc_buf_reserve(&x->hbuf, nl + vl + 2) != 0) return 0;
+    /* Room for a typical answer's headers at once, not a doubling each few. */
+    if (lc_buf_reserve(&x->hbuf, x->hbuf.cap || need > 1024 ? need : 1024) != 0) return 0;
     char *p = x->hbuf.data + at;
     memcpy(p, ptr, nl);
     p[nl] = '\0';
@@ -195,7 +193,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     x->hdrs[x->nhdrs].name = p;
     x->hdrs[x->nhdrs].value = p + nl + 1;
     x->nhdrs++;
-    return n;
+    return size * nmemb;
 }
 
 /* The options every request of the client shares. Set once per handle: a
@@ -207,13 +205,15 @@ static void easy_client_options(const lc_client *c, CURL *e)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(e, CURLOPT_PROXY, c->proxy);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy);
     /* A Content-Length above the limit is refused before any body is read. */
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    /* The request timeout is the engine's (lc_engine_expire). */
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -290,14 +290,52 @@ static int setup_mime(lc_xfer *x)
     return curl_easy_setopt(x->easy, CURLOPT_MIMEPOST, x->mime) == CURLE_OK;
 }
 
+/* Frees one Authorization node (not what follows it), wiping the token. */
+static void auth_line_free(struct curl_slist *node)
+{
+    node->next = NULL;
+    volatile char *p = node->data;
+    while (p && *p) *p++ = 0;
+    curl_slist_free_all(node);
+}
+
 static void auth_node_free(lc_xfer *x)
 {
     if (!x->auth_node) return;
-    x->auth_node->next = NULL;  /* the rest belongs to x->headers */
-    volatile char *p = x->auth_node->data;
-    while (p && *p) *p++ = 0;
-    curl_slist_free_all(x->auth_node);
+    auth_line_free(x->auth_node);
     x->auth_node = NULL;
+}
+
+void lc_xfer_free_auth_lists(lc_client *c)
+{
+    if (c->auth_hl) auth_line_free(c->auth_hl);
+    for (size_t i = 0; i < c->nretired_hl; i++) auth_line_free(c->retired_hl[i]);
+    free(c->retired_hl);
+    c->auth_hl = NULL;
+    c->retired_hl = NULL;
+    c->nretired_hl = 0;
+}
+
+/* The client's Authorization line in front of its fixed headers, made
+ * once per token rather than once per request. */
+static struct curl_slist *shared_auth_headers(lc_client *c)
+{
+    if (c->auth_hl && c->auth_hl_gen == c->token_gen) return c->auth_hl;
+    struct curl_slist *node = curl_slist_append(NULL, c->auth_header);
+    if (!node) return NULL;
+    if (c->auth_hl) {
+        struct curl_slist **r = realloc(c->retired_hl, (c->nretired_hl + 1) * sizeof *r);
+        if (!r) {
+            auth_line_free(node);
+            return NULL;
+        }
+        c->retired_hl = r;
+        c->retired_hl[c->nretired_hl++] = c->auth_hl;
+    }
+    node->next = c->fixed_hl;
+    c->auth_hl = node;
+    c->auth_hl_gen = c->token_gen;
+    return node;
 }
 
 /* The header list for this attempt: the client's current token in front
@@ -307,6 +345,12 @@ static struct curl_slist *attempt_headers(lc_xfer *x, int *ok)
     lc_client *c = x->c;
     *ok = 1;
     if (x->raw_url || !c->auth_header) return x->headers;
+    if (x->shared_hl) {
+        struct curl_slist *h = shared_auth_headers(c);
+        if (!h) *ok = 0;
+        x->token_gen = c->token_gen;
+        return h;
+    }
     if (!x->auth_node || x->token_gen != c->token_gen) {
         auth_node_free(x);
         x->auth_node = curl_slist_append(NULL, c->auth_header);
@@ -350,6 +394,13 @@ int lc_xfer_prepare(lc_xfer *x)
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
         }
+    }
+    if (x->raw_url) {
+        /* Another host (a storage service): libcurl reads the proxy
+         * variables for it; the handle is reset to the client's after. */
+        curl_easy_setopt(e, CURLOPT_PROXY, NULL);
+        curl_easy_setopt(e, CURLOPT_NOPROXY, NULL);
+        x->plain_get = 0;
     }
     return 1;
 }
