@@ -185,6 +185,14 @@ static const unsigned char str_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,  /* 0x50: '\\' */
 };                                                    /* the rest: 0 */
 
+/* The error for a raw control byte inside a string. */
+static int control_in_string(parser *ps, const char *s)
+{
+    char what[48];
+    snprintf(what, sizeof what, "control character 0x%02X in string", (unsigned)(unsigned char)*s);
+    return report(ps, LC_JSON_SYNTAX, s, what);
+}
+
 /* Whether any byte of v is '"', '\\' or below 0x20 (the classic "has a
  * zero byte" test on v XOR each stop byte, and on v less 0x20 each). */
 static inline int has_stop_byte(uint64_t v)
@@ -211,12 +219,7 @@ static int skip_string(parser *ps)
         while (s < end && !str_stop[(unsigned char)*s]) s++;
         if (s >= end) return unexpected(ps, end);
         if (*s == '"') break;
-        if (*s != '\\') {
-            char what[48];
-            snprintf(what, sizeof what, "control character 0x%02X in string",
-                     (unsigned)(unsigned char)*s);
-            return report(ps, LC_JSON_SYNTAX, s, what);
-        }
+        if (*s != '\\') return control_in_string(ps, s);
         if (s + 1 >= end) return unexpected(ps, end);
         char c;
         if (s[1] == 'u') {
@@ -247,12 +250,7 @@ static int read_string(parser *ps, size_t *outlen)
         while (s < end && !str_stop[(unsigned char)*s]) *d++ = *s++;
         if (s >= end) return unexpected(ps, end);
         if (*s == '"') break;
-        if (*s != '\\') {
-            char what[48];
-            snprintf(what, sizeof what, "control character 0x%02X in string",
-                     (unsigned)(unsigned char)*s);
-            return report(ps, LC_JSON_SYNTAX, s, what);
-        }
+        if (*s != '\\') return control_in_string(ps, s);
         if (s + 1 >= end) return unexpected(ps, end);
         if (s[1] == 'u') {
             s += 2;
