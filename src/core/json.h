@@ -38,7 +38,8 @@ enum { LC_JSON_OK = 0, LC_JSON_SYNTAX = -1, LC_JSON_ABORTED = -2, LC_JSON_TOO_DE
 size_t lc_json_skip_prefix(const char *text, size_t len);
 
 /* Parses exactly one JSON value (trailing white space allowed) after
- * lc_json_skip_prefix. `scratch` must hold at least `len` bytes. On failure
+ * lc_json_skip_prefix. `scratch` must hold at least `len` bytes; with scratch
+ * NULL the text is only checked and `h` is not called (lc_json_validate). On failure
  * `errbuf` gets a message such as "unexpected '}' at byte 17". */
 int lc_json_parse(const char *text, size_t len, const lc_json_handler *h, void *ud,
                   char *scratch, char *errbuf, size_t errlen);
