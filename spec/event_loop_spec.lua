@@ -213,3 +213,157 @@ describe("under luv", function()
     assert.is_true(lcanvas.is_error(err, "ResourceDoesNotExist"))
   end)
 end)
+
+-- Every way a script uses a list, in every mode: blocking, inside tasks,
+-- in a coroutine of each host loop, and in tasks inside those coroutines.
+-- Each form's result is compared with the blocking one; under the host
+-- loops every page is slow, and a 100 ms ticker must keep its beat beside
+-- every form.
+local PAGE_DELAY_MS = 120
+
+local function ids(items)
+  local out = {}
+  for i, u in ipairs(items) do out[i] = u.id end
+  return table.concat(out, ",")
+end
+
+-- name -> function(list) -> a string that says what the form gave.
+local LIST_FORMS = {
+  { "for", function(l) local t = {}; for u in l do t[#t + 1] = u end; return ids(t) end },
+  { "for, nested", function(l)
+    local n = 0
+    for _ in l do for _ in l do n = n + 1 end end
+    return tostring(n)
+  end },
+  { "for, break", function(l)
+    local t = {}
+    for u in l do t[#t + 1] = u; if #t == 9 then break end end
+    return ids(t)
+  end },
+  { "iter", function(l) local t = {}; for u in l:iter() do t[#t + 1] = u end; return ids(t) end },
+  { "iter{keep=false}", function(l)
+    local t = {}
+    for u in l:iter({ keep = false }) do t[#t + 1] = u end
+    return ids(t)
+  end },
+  { "all", function(l) return ids(l:all()) end },
+  { "first", function(l) return tostring(l:first().id) end },
+  { "take", function(l) return ids(l:take(9)) end },
+  { "count", function(l) return tostring(l:count()) end },
+  { "#", function(l) return tostring(#l) end },
+  { "pages", function(l)
+    local sizes = {}
+    for page in l:pages() do sizes[#sizes + 1] = #page end
+    return table.concat(sizes, ",")
+  end },
+  { "slice", function(l) return ids(l:slice(4, 16)) end },
+  { "index", function(l) return tostring(l[15].id) .. "/" .. tostring(l[99]) end },
+  { "each", function(l)
+    local seen = {}
+    local n = l:each(function(u) seen[#seen + 1] = u.id end, { concurrency = 3 })
+    table.sort(seen)
+    return n .. ":" .. table.concat(seen, ",")
+  end },
+}
+
+local function new_list(c)
+  return c:list("accounts/1/users", { search_term = "adams", per_page = 7 }, { type = "User" })
+end
+
+-- Runs every form on a fresh list; returns name -> result (or error text).
+local function run_forms(c)
+  local got = {}
+  for _, f in ipairs(LIST_FORMS) do
+    local ok, res = pcall(f[2], new_list(c))
+    got[f[1]] = ok and res or ("error: " .. tostring(res))
+  end
+  return got
+end
+
+describe("every list form", function()
+  local c, expected
+  setup(function()
+    sandbox.start()
+    sandbox.reset()
+    c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+    expected = run_forms(c)
+    assert.matches("^%d+,", expected["for"])
+    assert.equal("20", expected.count)
+    assert.equal("7,7,6", expected.pages)
+    for name, v in pairs(expected) do assert.is_nil(v:find("error", 1, true), name .. ": " .. v) end
+  end)
+  teardown(function() c:close() end)
+
+  it("gives the same inside tasks as blocking", function()
+    local got = lcanvas.gather(function() return run_forms(c) end)
+    assert.same(expected, got)
+  end)
+
+  it("gives the same in a cqueues coroutine and in tasks there, the ticker on time", function()
+    local cqueues = require "cqueues"
+    local adapter = require "lcanvas.loop.cqueues"
+    adapter.install()
+    sandbox.fault({ path = "/api/v1/accounts/1/users", delay_ms = PAGE_DELAY_MS, count = 1000 })
+    local got, in_tasks, late, ticks = nil, nil, 0, 0
+    local cq = cqueues.new()
+    local running = true
+    cq:wrap(function()
+      local due = cqueues.monotime() + 0.1
+      while running do
+        cqueues.sleep(due - cqueues.monotime())
+        late = math.max(late, cqueues.monotime() - due)
+        ticks = ticks + 1
+        due = due + 0.1
+      end
+    end)
+    cq:wrap(function()
+      local ok, e = pcall(function()
+        got = run_forms(c)
+        in_tasks = lcanvas.gather(function() return run_forms(c) end)
+      end)
+      running = false
+      assert(ok, e)
+    end)
+    local ok, err = cq:loop()
+    sandbox.clear_faults()
+    adapter.uninstall()
+    assert(ok, err)
+    assert.same(expected, got)
+    assert.same(expected, in_tasks)
+    assert.is_true(ticks >= 10, "only " .. ticks .. " ticks")
+    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
+  end)
+
+  it("gives the same in a luv coroutine and in tasks there, the timer on time", function()
+    local uv = require "luv"
+    local adapter = require "lcanvas.loop.luv"
+    adapter.install()
+    sandbox.fault({ path = "/api/v1/accounts/1/users", delay_ms = PAGE_DELAY_MS, count = 1000 })
+    local function now() return uv.hrtime() / 1e9 end
+    local got, in_tasks, late, ticks, failure = nil, nil, 0, 0, nil
+    local due = now() + 0.1
+    local ticker = uv.new_timer()
+    ticker:start(100, 100, function()
+      late = math.max(late, now() - due)
+      ticks = ticks + 1
+      due = due + 0.1
+    end)
+    adapter.spawn(function()
+      local ok, e = pcall(function()
+        got = run_forms(c)
+        in_tasks = lcanvas.gather(function() return run_forms(c) end)
+      end)
+      if not ok then failure = e end
+      ticker:stop()
+      ticker:close()
+    end)
+    uv.run()
+    sandbox.clear_faults()
+    adapter.uninstall()
+    assert(not failure, failure)
+    assert.same(expected, got)
+    assert.same(expected, in_tasks)
+    assert.is_true(ticks >= 10, "only " .. ticks .. " ticks")
+    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
+  end)
+end)

@@ -165,11 +165,13 @@ static int hosted_k(lua_State *L, int status, lua_KContext ctx)
     pending *p = check_pending(L, base + 1);
     while (p->x && !p->done && waited) {
         lua_getiuservalue(L, base + 1, 1);
-        if (lcb_drive(L, lcb_check_client(L, -1), 0) > 0) lcb_host_wake(L);
+        int finished = lcb_drive(L, lcb_check_client(L, -1), 0);
+        lua_pop(L, 1);  /* the stack is exactly as the continuation expects */
+        if (finished > 0) lcb_host_wake(L);
         if (p->done || !p->x) break;
         lcb_host_fn(L, "wait");
         lua_createtable(L, 1, 0);
-        lua_pushvalue(L, -3);
+        lua_getiuservalue(L, base + 1, 1);   /* the Pending's client */
         lua_rawseti(L, -2, 1);
         lua_pushnumber(L, 1.0);
         lua_callk(L, 2, 1, ctx, hosted_k);
