@@ -1,5 +1,6 @@
-/* The client object: configuration checks, new/free, accessors and stats,
- * plus the few string helpers its sibling files share. How a request
+/* The client object: configuration checks, new/free, accessors and stats.
+ * The string helpers its sibling files share are str.c's, the secrets'
+ * handling secrets.c's. How a request
  * travels lives elsewhere: url.c (which URL, which origin), xfer.c (the
  * curl handle of one transfer), engine.c (driving many), policy.c (when to
  * retry or wait) and oauth.c (refreshing the token). */
@@ -13,102 +14,7 @@
 
 #include "client_internal.h"
 
-char *lc_xstrdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-char *lc_xstrndup(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-void lc_free(void *p)
-{
-    free(p);
-}
-
 static int curl_ready;  /* curl_global_init is once per process by design */
-
-/* Frees a string that held a secret, overwriting it first so the token does
- * not linger in freed memory. */
-void lc_wipe_free(char *s)
-{
-    if (!s) return;
-    volatile char *p = s;
-    while (*p) *p++ = 0;
-    free(s);
-}
-
-static void mask_all(char *s, size_t len, const char *secret)
-{
-    size_t k = secret ? strlen(secret) : 0;
-    if (k < 8 || !s) return;
-    for (size_t i = 0; i + k <= len; i++)
-        if (s[i] == secret[0] && memcmp(s + i, secret, k) == 0) {
-            memset(s + i, '*', k);
-            i += k - 1;
-        }
-}
-
-void lc_scrub_secrets(const lc_client *c, char *s, size_t len)
-{
-    mask_all(s, len, c->token);
-    mask_all(s, len, c->rf_token);
-    mask_all(s, len, c->rf_secret);
-}
-
-char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_len)
-{
-    const char *secrets[] = {c->token, c->rf_token, c->rf_secret};
-    lc_buf b;
-    lc_buf_init(&b);
-    lc_buf_reserve(&b, len + 1);
-    for (size_t i = 0; i < len;) {
-        size_t hit = 0;
-        for (size_t k = 0; k < 3 && !hit; k++) {
-            size_t n = secrets[k] ? strlen(secrets[k]) : 0;
-            if (n >= 8 && len - i >= n && memcmp(s + i, secrets[k], n) == 0) hit = n;
-        }
-        if (hit) {
-            lc_buf_puts(&b, "[REDACTED]");
-            i += hit;
-        } else {
-            lc_buf_putc(&b, s[i++]);
-        }
-    }
-    return lc_buf_detach(&b, out_len);
-}
-
-char *lc_client_redact(const lc_client *c, const char *s, size_t len, size_t *out_len)
-{
-    return lc_redact_dup(c, s, len, out_len);
-}
-
-int lc_has_control_char(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
-    return 0;
-}
-
-char *lc_make_auth_header(lc_auth_scheme auth, const char *token)
-{
-    lc_buf b;
-    lc_buf_init(&b);
-    /* Sized up front: a growing buffer would leave copies in freed memory. */
-    lc_buf_reserve(&b, strlen(token) + 40);
-    if (auth == LC_AUTH_CATALOG_TOKEN)
-        lc_buf_printf(&b, "Authorization: Token token=\"%s\"", token);
-    else
-        lc_buf_printf(&b, "Authorization: Bearer %s", token);
-    return lc_buf_detach(&b, NULL);
-}
 
 /* The environment's proxy for the origin, chosen as libcurl chooses it
  * (<scheme>_proxy, then its upper-case form except HTTP_PROXY, then

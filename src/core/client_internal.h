@@ -108,12 +108,20 @@ struct lc_client {
     int epfd, has_epfd;
 };
 
-/* ---- client.c: small helpers shared by the client's files */
-LC_INTERNAL char *lc_xstrdup(const char *s);              /* NULL stays NULL */
-LC_INTERNAL char *lc_xstrndup(const char *s, size_t n);
-LC_INTERNAL void  lc_wipe_free(char *s);                  /* overwrites a secret, then frees it */
-LC_INTERNAL int   lc_has_control_char(const char *s);
+/* ---- str.c: lc_xstrdup, lc_xstrndup, lc_wipe_free, lc_has_control_char */
+#include "lc_str.h"
+
+/* ---- secrets.c: the Authorization line of a token, and keeping secrets
+ * out of what is printed */
 LC_INTERNAL char *lc_make_auth_header(lc_auth_scheme auth, const char *token);
+/* Replaces, in place, every occurrence of the client's secrets (access
+ * token, refresh token, client secret; 8 bytes or longer) in s[0..len) by
+ * '*'. For anything the server sent back that reaches an error or a log. */
+LC_INTERNAL void lc_scrub_secrets(const lc_client *c, char *s, size_t len);
+
+/* A copy of s[0..len) with each secret replaced by "[REDACTED]" (for the
+ * log); NULL when out of memory. */
+LC_INTERNAL char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_len);
 
 /* ---- url.c */
 typedef struct lc_origin {
@@ -153,14 +161,6 @@ LC_INTERNAL void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind);
  * and (7.88) 300 KiB in all; ours holds whatever libcurl version. */
 #define LC_MAX_HEADER_BYTES ((size_t)256 << 10)
 
-/* Replaces, in place, every occurrence of the client's secrets (access
- * token, refresh token, client secret; 8 bytes or longer) in s[0..len) by
- * '*'. For anything the server sent back that reaches an error or a log. */
-LC_INTERNAL void lc_scrub_secrets(const lc_client *c, char *s, size_t len);
-
-/* A copy of s[0..len) with each secret replaced by "[REDACTED]" (for the
- * log); NULL when out of memory. */
-LC_INTERNAL char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_len);
 
 /* ---- engine.c, loop.c (setup, teardown) */
 LC_INTERNAL double lc_now_s(void);                        /* the monotonic clock */
