@@ -16,6 +16,18 @@
 
 static int curl_ready;  /* curl_global_init is once per process by design */
 
+static int curl_init(lc_error *err)
+{
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            lc_error_set(err, LC_NETWORK_ERROR, "libcurl failed to initialise");
+            return 0;
+        }
+        curl_ready = 1;
+    }
+    return 1;
+}
+
 /* The environment's proxy for the origin, chosen as libcurl chooses it
  * (<scheme>_proxy, then its upper-case form except HTTP_PROXY, then
  * all_proxy/ALL_PROXY; no_proxy/NO_PROXY), but once per client: libcurl
@@ -94,13 +106,7 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
                      "split the header");
         return NULL;
     }
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            lc_error_set(err, LC_NETWORK_ERROR, "libcurl failed to initialise");
-            return NULL;
-        }
-        curl_ready = 1;
-    }
+    if (!curl_init(err)) return NULL;
 
     char *trimmed = NULL, *origin_str = NULL;
     if (!lc_base_url_check(cfg->base_url, cfg->allow_insecure, &trimmed, &origin_str, err))
@@ -157,6 +163,7 @@ lc_client *lc_client_new(const lc_config *cfg, lc_error *err)
     c->backoff_max = cfg->backoff_max_s > 0 ? cfg->backoff_max_s : 30.0;
     c->low_water = cfg->rate_low_water > 0 ? cfg->rate_low_water : 100.0;
     c->max_response = cfg->max_response_size > 0 ? cfg->max_response_size : LC_DEFAULT_MAX_RESPONSE;
+    c->max_download = cfg->max_download_size > 0 ? cfg->max_download_size : LC_DEFAULT_MAX_DOWNLOAD;
     c->rate_max_wait = cfg->rate_max_wait > 0 ? cfg->rate_max_wait : 600.0;
     c->rate_max_remaining = cfg->rate_max_remaining > 0 ? cfg->rate_max_remaining : 1e6;
     c->on_log = cfg->on_log;
@@ -178,6 +185,20 @@ oom:
     lc_client_free(c);
     lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
     return NULL;
+}
+
+lc_client *lc_clock_new(lc_error *err)
+{
+    if (!curl_init(err)) return NULL;
+    lc_client *c = calloc(1, sizeof *c);
+    if (!c || !(c->multi = curl_multi_init())) {
+        free(c);
+        lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    c->rl_remaining = c->rl_cost = NAN;
+    lc_engine_setup(c);
+    return c;
 }
 
 void lc_client_free(lc_client *c)

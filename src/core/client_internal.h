@@ -36,6 +36,14 @@ struct lc_xfer {
     size_t hdr_bytes;            /* header bytes received by this attempt */
     double held;                 /* seconds of retry waits so far, in all */
     int abandoned;               /* nobody wants the answer: freed when it ends */
+    int is_timer;                /* lc_timer_new: sends nothing, done at not_before */
+    int keep_3xx;                /* a 3xx is the answer, not an error */
+    double delay;                /* seconds from submit to the first start */
+    int (*sink)(void *, const char *, size_t);  /* 2xx body goes here (a download) */
+    void *sink_ud;
+    uint64_t max_sink, sunk;     /* its limit, and bytes handed to it */
+    int sinking;                 /* this attempt's body goes to the sink (2xx) */
+    int sink_failed;             /* the sink refused: a local write error */
     char **form;                 /* name, value pairs, NULL-terminated */
     char *upload_file, *upload_field, *upload_name, *upload_type;
     curl_mime *mime;
@@ -78,6 +86,7 @@ struct lc_client {
     int max_retries, per_page;
     double backoff_base, backoff_max, low_water;
     size_t max_response;         /* bytes of one decoded answer body */
+    uint64_t max_download;       /* bytes of a body streamed to a sink */
     double rate_max_wait, rate_max_remaining;
     void (*on_log)(void *, const lc_log_entry *);
     void *log_ud;
@@ -171,9 +180,10 @@ LC_INTERNAL void lc_engine_forget(lc_xfer *x);
 /* Hooks libcurl's socket and timer callbacks to the client (lc_client_new),
  * and releases what they keep (lc_client_free, after the multi cleanup). */
 LC_INTERNAL void lc_engine_setup(lc_client *c);
-/* engine.c for loop.c: start the transfers that are due, collect the
- * finished ones (returns how many finished), the rate gate's delay. */
-LC_INTERNAL void   lc_engine_start_due(lc_client *c, double now);
+/* engine.c for loop.c: start the transfers that are due (returns how many
+ * finished instead: timers, failed starts), collect the finished ones
+ * (returns how many finished), the rate gate's delay. */
+LC_INTERNAL int    lc_engine_start_due(lc_client *c, double now);
 LC_INTERNAL int    lc_engine_collect(lc_client *c);
 /* Ends every running attempt past its deadline as Timeout; how many finished. */
 LC_INTERNAL int    lc_engine_expire(lc_client *c, double now);

@@ -43,7 +43,7 @@ void lc_xfer_submit(lc_xfer *x)
     lc_client *c = x->c;
     if (x->state != X_NEW) return;
     x->state = X_WAITING;
-    x->not_before = 0;
+    x->not_before = x->delay > 0 ? lc_now_s() + x->delay : 0;
     x->next = NULL;
     x->prev = c->active_tail;
     if (c->active_tail) c->active_tail->next = x;
@@ -174,14 +174,24 @@ double lc_engine_gate_delay(const lc_client *c, double now)
                                 c->nrunning > 0, c->backoff_max);
 }
 
-void lc_engine_start_due(lc_client *c, double now)
+int lc_engine_start_due(lc_client *c, double now)
 {
+    int gated = 0, finished = 0;
     for (lc_xfer *x = c->active, *nx; x; x = nx) {
         nx = x->next;  /* the token check may finish x (a refresh that cannot happen) */
         if (x->state != X_WAITING || x->not_before > now) continue;
-        if (!lc_oauth_token_ready(c, x, now)) continue;
+        if (x->is_timer) {
+            /* A timer sends nothing: due is done, whatever the rate gate says. */
+            lc_engine_finish(x);
+            finished++;
+            continue;
+        }
+        if (gated || !lc_oauth_token_ready(c, x, now)) continue;
         double d = lc_engine_gate_delay(c, now);
-        if (d < 0) break;
+        if (d < 0) {
+            gated = 1;  /* held until an answer comes; timers behind still end */
+            continue;
+        }
         if (d > 0) {
             /* Not counted against rate_max_wait: a long queue legitimately
              * waits its turn; the estimate it waits on is bounded instead
@@ -196,9 +206,10 @@ void lc_engine_start_due(lc_client *c, double now)
             x->failed = 1;
             lc_error_set(&x->err, LC_OUT_OF_MEMORY, "could not start the request");
             lc_engine_finish(x);
-            return;  /* the list changed under us; the next run continues */
+            return finished + 1;  /* the list changed under us; the next run continues */
         }
     }
+    return finished;
 }
 
 /* ------------------------------------------------------------ completing */
@@ -280,9 +291,11 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
                            x->rbody.data, x->rbody.len);
         /* Redirects are never followed (the token stays on its origin), and
          * a 3xx is no answer to an API call: its body is not the resource.
-         * A raw URL (an upload step) gets the 3xx itself to act on. */
-        if (!x->raw_url && status >= 300 && status < 400) kind = LC_INVALID_RESPONSE;
+         * A raw URL (an upload step) or a download gets the 3xx itself to
+         * act on. */
+        if (!x->keep_3xx && status >= 300 && status < 400) kind = LC_INVALID_RESPONSE;
     }
+    if (x->sink && limit && strcmp(limit, "max_response_size") == 0) limit = "max_download_size";
     log_attempt(c, x, status, kind, now);
 
     if (kind == LC_INVALID_ACCESS_TOKEN) {
@@ -290,8 +303,15 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
         if (handled >= 0) return handled;
     }
 
-    lc_retry retry = lc_policy_retry(kind, status, lc_policy_idempotent(x->method), x->no_retry,
-                                     x->attempt, x->throttled, c->max_retries);
+    if (x->sink_failed) {
+        /* Our own side failed (a full disk): nothing to retry, nothing of Canvas's. */
+        kind = LC_INVALID_ARGUMENT;
+        limit = NULL;
+    }
+    /* Bytes already handed to a sink cannot be taken back: no retry. */
+    lc_retry retry = lc_policy_retry(kind, status, lc_policy_idempotent(x->method),
+                                     x->no_retry || x->sunk > 0 || x->sink_failed, x->attempt,
+                                     x->throttled, c->max_retries);
     if (retry != LC_RETRY_NONE) {
         const char *ra = lc_find_header(x->hdrs, x->nhdrs, "Retry-After");
         double asked;
@@ -327,11 +347,18 @@ static int complete(lc_xfer *x, CURLcode rc, double now)
     }
 
     lc_xfer_release_easy(x);
-    if (limit) {
+    if (x->sink_failed) {
+        x->failed = 1;
+        lc_error_set(&x->err, kind, "the download's destination refused the data (a write "
+                     "error after %llu bytes)", (unsigned long long)x->sunk);
+    } else if (limit) {
         x->failed = 1;
         if (strcmp(limit, "max_response_size") == 0)
             lc_error_set(&x->err, kind, "the answer is larger than max_response_size (%zu bytes)",
                          c->max_response);
+        else if (strcmp(limit, "max_download_size") == 0)
+            lc_error_set(&x->err, kind, "the download is larger than max_download_size (%llu bytes)",
+                         (unsigned long long)x->max_sink);
         else
             lc_error_set(&x->err, kind, "the answer's headers are larger than accepted "
                          "(header_size: %zu KiB in all, libcurl's 100 KiB a line)",

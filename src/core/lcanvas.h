@@ -125,6 +125,8 @@ typedef struct lc_config {
                                     Retry-After above it fails at once; 0: 600 */
     double rate_max_remaining;   /* X-Rate-Limit-Remaining believed at most this
                                     (below 0 reads as 0); 0: 1e6 */
+    uint64_t max_download_size;  /* bytes of a body streamed to a sink (a
+                                    download), 0: LC_DEFAULT_MAX_DOWNLOAD */
     void (*on_log)(void *ud, const lc_log_entry *entry);
     void  *log_ud;
     /* OAuth2 refresh (Bearer auth only; all three or none). With them an
@@ -140,11 +142,17 @@ typedef struct lc_config {
 } lc_config;
 
 #define LC_DEFAULT_MAX_RESPONSE ((size_t)64 << 20)   /* 64 MiB */
+#define LC_DEFAULT_MAX_DOWNLOAD ((uint64_t)16 << 30) /* 16 GiB */
 
 typedef struct lc_client lc_client;
 
 /* NULL on error, with `err` saying why (LC_INVALID_ARGUMENT, LC_OUT_OF_MEMORY). */
 lc_client *lc_client_new(const lc_config *cfg, lc_error *err);
+/* A client with no origin and no token, for timers only (lc_timer_new): a
+ * program that wants the engine's waits (interruptible by lc_interrupt,
+ * drivable from a host loop) without talking to a Canvas. lc_xfer_new
+ * refuses requests on it. */
+lc_client *lc_clock_new(lc_error *err);
 void       lc_client_free(lc_client *c);
 const char *lc_client_base_url(const lc_client *c);     /* normalised, ends with '/' */
 const char *lc_client_api_url(const lc_client *c);      /* base + "api/v1/" */
@@ -226,6 +234,22 @@ typedef struct lc_request {
     const char *upload_field;  /* the file part's field name ("file") */
     const char *upload_name;   /* the file name sent */
     const char *upload_type;   /* the part's content type or NULL */
+    long        delay_ms;      /* start no earlier than this long after
+                                  lc_xfer_submit (polling a job, say) */
+    int         keep_3xx;      /* a 3xx answer is the result, its Location
+                                  for the caller to follow (with or without
+                                  the token, as it decides); raw_url implies it */
+    /* Streaming a download: a 2xx answer's body goes to `sink` piece by
+     * piece instead of into the response (any other answer is kept, for its
+     * error). sink returns 0 to go on, anything else stops the transfer
+     * (LC_INVALID_ARGUMENT, "the download's destination refused the data").
+     * The body may have max_download_size bytes (this request's if set,
+     * else the client's; LC_LIMIT_EXCEEDED "max_download_size" past it).
+     * The request timeout then counts from the last byte received, not from
+     * the start, and a transfer whose sink got bytes is never retried. */
+    int       (*sink)(void *ud, const char *data, size_t len);
+    void       *sink_ud;
+    uint64_t    max_download_size;
 } lc_request;
 
 typedef struct lc_response {
@@ -245,9 +269,9 @@ const char *lc_response_header(const lc_response *r, const char *name);
 char       *lc_response_next_url(const lc_response *r);
 
 /* Blocking request with retries. 0 on a 2xx answer (response filled), and
- * on a 3xx only for a raw_url request (redirects are never followed; to an
- * API request a 3xx is LC_INVALID_RESPONSE); -1 otherwise (error filled;
- * response holds what arrived). */
+ * on a 3xx only for a raw_url or keep_3xx request (redirects are never
+ * followed; to an API request a 3xx is LC_INVALID_RESPONSE); -1 otherwise
+ * (error filled; response holds what arrived). */
 int lc_perform(lc_client *c, const lc_request *req, lc_response *resp, lc_error *err);
 
 /* -------------------------------------------- transfers (many at once) */
@@ -268,11 +292,21 @@ int      lc_client_pending(const lc_client *c);
 /* Pops a finished transfer (in completion order), or NULL. */
 lc_xfer *lc_client_next_done(lc_client *c);
 int      lc_xfer_done(const lc_xfer *x);
-/* 0 when the answer was 2xx (3xx: raw_url only); -1 with the error otherwise. The response
+/* 0 when the answer was 2xx (3xx: raw_url or keep_3xx only; a timer: status 0);
+ * -1 with the error otherwise. The response
  * and error stay owned by the transfer. */
 int      lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err);
 void    *lc_xfer_userdata(const lc_xfer *x);
 void     lc_xfer_set_userdata(lc_xfer *x, void *ud);
+/* Bytes the running answer announced (Content-Length), -1 when unknown;
+ * and bytes handed to the request's sink so far. */
+int64_t  lc_xfer_expected_size(const lc_xfer *x);
+uint64_t lc_xfer_sunk(const lc_xfer *x);
+/* A transfer that sends nothing and finishes, successfully and with no
+ * answer (status 0), delay_ms after lc_xfer_submit: the engine's clock. It
+ * is driven, polled, interrupted (LC_INTERRUPTED) and freed like any
+ * transfer, and never waits for the rate gate. */
+lc_xfer *lc_timer_new(lc_client *c, long delay_ms, lc_error *err);
 /* Cancels if still running and frees. */
 void     lc_xfer_free(lc_xfer *x);
 /* Gives the transfer up: frees it now unless it is running, in which case

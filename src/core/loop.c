@@ -124,8 +124,8 @@ long lc_client_timeout_ms(const lc_client *c)
         }
         if (x->state != X_WAITING) continue;
         /* Held by the rate gate until a running request answers: the
-         * answer's socket activity is what wakes us. */
-        if (x->not_before <= now && lc_engine_gate_delay(c, now) < 0) continue;
+         * answer's socket activity is what wakes us. (A timer is never held.) */
+        if (!x->is_timer && x->not_before <= now && lc_engine_gate_delay(c, now) < 0) continue;
         if (due < 0 || x->not_before < due) due = x->not_before;
     }
     if (due < 0) return -1;
@@ -162,7 +162,7 @@ static int round_end(lc_client *c)
     int finished = lc_engine_collect(c);
     double now = lc_now_s();
     finished += lc_engine_expire(c, now);
-    lc_engine_start_due(c, now);
+    finished += lc_engine_start_due(c, now);
     if (timers_due(c) < 0) return -1;
     return finished + lc_engine_collect(c);
 }

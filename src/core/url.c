@@ -95,7 +95,7 @@ int lc_client_same_origin(const lc_client *c, const char *url)
 {
     lc_origin a, b;
     int same = 0;
-    if (!lc_origin_parse(c->origin, &a, NULL)) return 0;
+    if (!c->origin || !lc_origin_parse(c->origin, &a, NULL)) return 0;
     if (lc_origin_parse(url, &b, NULL)) {
         same = strcmp(a.scheme, b.scheme) == 0 && strcmp(a.host, b.host) == 0 && a.port == b.port;
         lc_origin_free(&b);

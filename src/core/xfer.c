@@ -37,6 +37,10 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
         lc_error_set(err, LC_INVALID_ARGUMENT, "request needs a method and a path");
         return NULL;
     }
+    if (!c->origin) {
+        lc_error_set(err, LC_INVALID_ARGUMENT, "this client is a clock: it runs timers, not requests");
+        return NULL;
+    }
     lc_buf url;
     lc_buf_init(&url);
     if (!lc_build_url(c, req, &url, err)) {
@@ -55,6 +59,11 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
     for (char *m = x->method; m && *m; m++) *m = (char)toupper((unsigned char)*m);
     x->no_retry = req->no_retry;
     x->raw_url = req->raw_url;
+    x->keep_3xx = req->keep_3xx || req->raw_url;
+    x->delay = req->delay_ms > 0 ? (double)req->delay_ms / 1000.0 : 0;
+    x->sink = req->sink;
+    x->sink_ud = req->sink_ud;
+    x->max_sink = req->max_download_size ? req->max_download_size : c->max_download;
     lc_buf_init(&x->rbody);
     lc_buf_init(&x->hbuf);
     lc_response_init(&x->resp);
@@ -122,8 +131,35 @@ lc_xfer *lc_xfer_new(lc_client *c, const lc_request *req, lc_error *err)
 
 /* ------------------------------------------------------------ one attempt */
 
+lc_xfer *lc_timer_new(lc_client *c, long delay_ms, lc_error *err)
+{
+    lc_xfer *x = calloc(1, sizeof *x);
+    if (!x) {
+        lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    x->c = c;
+    x->is_timer = 1;
+    x->delay = delay_ms > 0 ? (double)delay_ms / 1000.0 : 0;
+    /* What an error (an interrupt) names: no method or URL of its own. */
+    x->method = lc_xstrdup("WAIT");
+    x->url = lc_xstrdup("");
+    lc_buf_init(&x->rbody);
+    lc_buf_init(&x->hbuf);
+    lc_response_init(&x->resp);
+    lc_error_init(&x->err);
+    if (!x->method || !x->url) {
+        lc_xfer_free(x);
+        lc_error_set(err, LC_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    x->state = X_NEW;
+    return x;
+}
+
 static void reset_attempt(lc_xfer *x)
 {
+    x->sinking = -1;  /* decided at the first byte of the body */
     lc_buf_clear(&x->rbody);
     lc_buf_clear(&x->hbuf);
     x->nhdrs = 0;
@@ -135,10 +171,33 @@ static void reset_attempt(lc_xfer *x)
 /* libcurl hands us the body after decoding gzip/deflate, so the limit
  * applies to what we would hold in memory: a small bomb is stopped as soon
  * as its output passes it. Returning less than n aborts the transfer. */
+static size_t to_sink(lc_xfer *x, char *ptr, size_t n)
+{
+    if (n > x->max_sink || x->sunk > x->max_sink - n) {
+        x->over_limit = "max_download_size";
+        return 0;
+    }
+    if (x->sink(x->sink_ud, ptr, n) != 0) {
+        x->sink_failed = 1;
+        return 0;
+    }
+    x->sunk += n;
+    /* A download takes as long as it takes: the timeout counts from the
+     * last byte that arrived (a stalled one still ends). */
+    x->deadline = lc_now_s() + (double)x->c->timeout_ms / 1000.0;
+    return n;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     lc_xfer *x = ud;
     size_t n = size * nmemb;
+    if (x->sinking < 0) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        x->sinking = x->sink && status >= 200 && status < 300;
+    }
+    if (x->sinking) return to_sink(x, ptr, n);
     if (n > x->c->max_response || x->rbody.len > x->c->max_response - n) {
         x->over_limit = "max_response_size";
         return 0;
@@ -395,6 +454,11 @@ int lc_xfer_prepare(lc_xfer *x)
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
         }
     }
+    if (x->sink) {
+        /* A Content-Length above the download limit is refused up front. */
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_sink);
+        x->plain_get = 0;
+    }
     if (x->raw_url) {
         /* Another host (a storage service): libcurl reads the proxy
          * variables for it; the handle is reset to the client's after. */
@@ -417,6 +481,17 @@ int lc_xfer_result(lc_xfer *x, lc_response **resp, lc_error **err)
     if (err) *err = &x->err;
     return x->failed ? -1 : 0;
 }
+
+int64_t lc_xfer_expected_size(const lc_xfer *x)
+{
+    curl_off_t n = -1;
+    if (x->state != X_RUNNING || !x->easy ||
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &n) != CURLE_OK)
+        return -1;
+    return n < 0 ? -1 : (int64_t)n;
+}
+
+uint64_t lc_xfer_sunk(const lc_xfer *x) { return x->sunk; }
 
 void *lc_xfer_userdata(const lc_xfer *x) { return x->ud; }
 void  lc_xfer_set_userdata(lc_xfer *x, void *ud) { x->ud = ud; }
