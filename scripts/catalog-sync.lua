@@ -70,7 +70,7 @@ end
 
 local function show(v) return v == nil and "(none)" or string.format("%q", v) end
 
-local dry = catalog.client.dry_run
+local dry = catalog.client:is_dry_run()
 local run = script.run("catalog-sync", #rows)
 local out <close> = lcanvas.csv.writer(results_path,
   { "line", "key", "catalog_id", "status", "changes", "message" })

@@ -115,7 +115,7 @@ for i, e in ipairs(backup.users) do
     row.status = "no data"
   else
     local ok, err = script.try(u.set_custom_data, u, ns, nil, e.data)
-    if ok then row.status = canvas.dry_run and "would restore" or "restored"
+    if ok then row.status = canvas:is_dry_run() and "would restore" or "restored"
     else row.status, row.message = "failed", script.message(err) end
   end
   out:write(row)

@@ -57,7 +57,7 @@ for i, row in ipairs(rows) do
     else
       observer:add_observee(student.id, params)
       linked[student.id] = true
-      result.status = canvas.dry_run and "would link" or "linked"
+      result.status = canvas:is_dry_run() and "would link" or "linked"
     end
   end)
   if not ok then

@@ -65,7 +65,7 @@ for _, t in ipairs(targets) do
   local row = { student = t.label, student_id = t.user.id, name = t.user.name }
   local ok, err = script.try(function()
     local pc = t.user:create_pairing_code()
-    if canvas.dry_run then
+    if canvas:is_dry_run() then
       row.status = "would create"
     else
       row.code, row.expires_at, row.status = pc.code, pc.expires_at, "created"

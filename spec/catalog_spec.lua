@@ -61,7 +61,7 @@ describe("lcanvas.catalog", function()
     assert.same(before, u:to_table())
     assert.equal(sent, #catalog_requests())         -- the PUT never reached Catalog
     assert.same(before.custom_fields, cat:get_user(1).custom_fields)
-    assert.equal(1, dry.client.dry_run_counts.PUT)
+    assert.equal(1, dry.client:dry_run_counts().PUT)
   end)
 
   it("is announced on the sandbox ready line", function()

@@ -582,7 +582,7 @@ describe("the lcanvas executable", function()
     it("sends reads but no change, prints each change and a summary", function()
       sandbox.clear_requests()
       local code, out, err = run([[--dry-run -e '
-        print(canvas.dry_run)
+        print(canvas:is_dry_run())
         local u = canvas:get_user(3)
         local r = canvas:request("PUT", "users/3", { user = { name = "Changed Name" } })
         print(r.dry_run)
@@ -607,7 +607,7 @@ describe("the lcanvas executable", function()
         if not r.path:find("^/__sandbox") then methods[#methods + 1] = r.method .. " " .. r.path end
       end
       assert.same({ "GET /api/v1/users/3" }, methods)
-      code, out, err = run("-e 'print(canvas:get_user(3).name, canvas.dry_run)'",
+      code, out, err = run("-e 'print(canvas:get_user(3).name, canvas:is_dry_run())'",
         { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
       assert.equal(0, code, err)
       assert.equal("Sam Student\tfalse\n", out)

@@ -123,7 +123,7 @@ describe("the API reference", function()
 
   it("reads doc lines from C and Lua sources", function()
     local docs = gen.scan_docs(ROOT)
-    assert.equal("src/binding/client.c", docs["Client:request"].file)
+    assert.equal("src/binding/endpoint.c", docs["Client:request"].file)
     assert.equal("(method, path, params, opts)", docs["Client:request"].args)
     assert.equal("lua/lcanvas/init.lua", docs["lcanvas:new"].file)
     assert.equal(".", docs["lcanvas:new"].sep)

@@ -65,7 +65,7 @@ describe("User:upload", function()
       assert.equal("GET", r.method)              -- only the read of the user
       assert.not_equal("storage", r.origin)
     end
-    assert.equal(1, dry.dry_run_counts.POST)
+    assert.equal(1, dry:dry_run_counts().POST)
   end)
 
   it("follows a 3xx: announce, storage POST without the token, authenticated GET of Location", function()

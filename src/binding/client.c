@@ -1,7 +1,8 @@
 /* lcanvas.Client: a connection to one Canvas (or Catalog) origin. This file
- * is the userdata: construction from options, its methods, its field table
- * and hooks, close. Requests go through task.c (lcb_request_k) and
- * request.c; the verbose log is log.c's. */
+ * is the userdata: construction from options, its state and counters, its
+ * field table and hooks, close. What it sends is the invokers' business
+ * (canvas:request and canvas:list are endpoint.c's, the typed methods are
+ * rows); the verbose log is log.c's. */
 #include <math.h>
 #include <string.h>
 
@@ -10,16 +11,20 @@
 
 #include "lcb_class.h"
 #include "lcb_client.h"
-#include "lcb_list.h"
 #include "lcb_log.h"
-#include "lcb_request.h"
-#include "lcb_task.h"
-#include "object.h"
 
 /* The client metatable, also kept under this address in the registry: a
  * light userdata key is cheaper than luaL_checkudata's lookup by name, and
  * the check runs several times a request. */
 static const char client_mt_key = 0;
+
+/* What closing a client must also cancel (task.c registers it). */
+static void (*on_close)(lua_State *, lcb_client *);
+
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *))
+{
+    on_close = fn;
+}
 
 lcb_client *lcb_check_client(lua_State *L, int idx)
 {
@@ -119,6 +124,23 @@ static void opt_refresh(lua_State *L, int opts, lc_config *cfg)
     cfg->refresh_token = v[2];
 }
 
+lcb_client *lcb_new_client(lua_State *L)
+{
+    lcb_client *cl = lua_newuserdatauv(L, sizeof *cl, 1);
+    memset(cl, 0, sizeof *cl);
+    luaL_setmetatable(L, LCB_CLIENT_MT);
+    lua_newtable(L);  /* Lua-side fields (a script's own, catalog links, hooks) */
+    lua_setiuservalue(L, -2, 1);
+    return cl;
+}
+
+void lcb_client_count_dry(lcb_client *cl, const char *method)
+{
+    static const char *const verbs[LCB_DRY_VERBS] = {"POST", "PUT", "PATCH", "DELETE"};
+    for (int i = 0; i < LCB_DRY_VERBS; i++)
+        if (strcmp(method, verbs[i]) == 0) cl->dry_counts[i]++;
+}
+
 /* lcanvas.new(base_url, token [, opts]); token may be nil with opts.refresh */
 static int l_new(lua_State *L)
 {
@@ -186,17 +208,15 @@ static int l_new(lua_State *L)
         no_prefetch = lua_toboolean(L, -1) == 0 && !lua_isnil(L, -1);
         lua_pop(L, 1);
     }
-    lcb_client *cl = lua_newuserdatauv(L, sizeof *cl, 1);
-    cl->c = NULL;
+    lcb_client *cl = lcb_new_client(L);
     cl->dry_run = dry_run;
     cl->no_prefetch = no_prefetch;
     cl->max_pages = max_pages;
-    luaL_setmetatable(L, LCB_CLIENT_MT);
-    lua_newtable(L);  /* Lua-side fields (e.g. dry_run flags, catalog links) */
-    lua_pushboolean(L, dry_run);
-    lua_setfield(L, -2, "dry_run");
-    if (verbose > 0) lcb_log_setup(L, -1, verbose, token, &cfg);
-    lua_setiuservalue(L, -2, 1);
+    if (verbose > 0) {
+        lua_getiuservalue(L, -1, 1);
+        lcb_log_setup(L, -1, verbose, token, &cfg);
+        lua_pop(L, 1);
+    }
     lc_error err;
     lc_error_init(&err);
     cl->c = lc_client_new(&cfg, &err);
@@ -206,67 +226,6 @@ static int l_new(lua_State *L)
         lc_error_clear(&err);
         return lua_error(L);
     }
-    return 1;
-}
-
-static int return_top(lua_State *L, int status, lua_KContext ctx)
-{
-    (void)status;
-    (void)ctx;
-    return 1;
-}
-
-/* canvas:request(method, path [, params [, opts]]) -> decoded answer.
- * opts.json = true sends params as a JSON body. */
-/// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body. Returns the decoded answer (nil for an empty body).
-static int m_request(lua_State *L)
-{
-    lcb_check_client(L, 1);
-    const char *method = luaL_checkstring(L, 2);
-    const char *path = luaL_checkstring(L, 3);
-    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
-    if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
-    lua_settop(L, 5);
-    int json = 0;
-    if (lua_istable(L, 5)) {
-        lua_getfield(L, 5, "json");
-        json = lua_toboolean(L, -1);
-        lua_pop(L, 1);
-    }
-    luaL_Buffer mb;
-    luaL_buffinit(L, &mb);
-    for (const char *p = method; *p; p++)
-        luaL_addchar(&mb, (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p));
-    luaL_pushresult(&mb);
-    const char *m = lua_tostring(L, -1);
-    if (strcmp(m, "GET") && strcmp(m, "POST") && strcmp(m, "PUT") && strcmp(m, "DELETE") &&
-        strcmp(m, "PATCH"))
-        luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
-    lcb_call call = {m, path, lua_istable(L, 4) ? 4 : 0, json, 0, 0};
-    return lcb_request_k(L, 1, &call, 0, return_top);
-}
-
-/* canvas:list(path [, params [, {type=, root=, prefetch=}]]) -> PaginatedList */
-/// Client:list(path, params, opts): A lazy PaginatedList of GET `path`; `opts.type` makes items objects of that type ("User"), `opts.root` names the key holding the items when the answer is an object, `opts.prefetch = false` turns prefetching off for it.
-static int m_list(lua_State *L)
-{
-    lcb_check_client(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
-    lua_settop(L, 4);
-    const char *type = "dict", *root = NULL;
-    int no_prefetch = 0;
-    if (lua_istable(L, 4)) {
-        type = opt_string(L, 4, "type");
-        root = opt_string(L, 4, "root");
-        if (!type) type = "dict";
-        lua_getfield(L, 4, "prefetch");
-        no_prefetch = !lua_isnil(L, -1) && !lua_toboolean(L, -1);
-        lua_pop(L, 1);
-    }
-    lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
-    if (no_prefetch) lcb_list_set_prefetch(L, -1, 0);
     return 1;
 }
 
@@ -310,6 +269,58 @@ static int m_token_expires_at(lua_State *L)
     if (t > 0) lua_pushnumber(L, t);
     else lua_pushnil(L);
     return 1;
+}
+
+/// Client:is_dry_run(): Whether this client was made with `dry_run = true` (writes are printed and answered with what they would send, never sent); fixed for the client's life.
+static int m_is_dry_run(lua_State *L)
+{
+    lua_pushboolean(L, lcb_check_client(L, 1)->dry_run);
+    return 1;
+}
+
+/// Client:dry_run_counts(): The writes a dry run did not send so far, by method: `{PUT = 2, DELETE = 1}` (a new table; empty when none or not a dry run).
+static int m_dry_run_counts(lua_State *L)
+{
+    static const char *const verbs[LCB_DRY_VERBS] = {"POST", "PUT", "PATCH", "DELETE"};
+    lcb_client *cl = lcb_check_client(L, 1);
+    lua_createtable(L, 0, LCB_DRY_VERBS);
+    for (int i = 0; i < LCB_DRY_VERBS; i++) {
+        if (!cl->dry_counts[i]) continue;
+        lua_pushinteger(L, cl->dry_counts[i]);
+        lua_setfield(L, -2, verbs[i]);
+    }
+    return 1;
+}
+
+/* The client's state is behind methods; the fields these names once were
+ * would read as nil (a script would take a dry run for a real one), so
+ * reading or setting them says where the state went. */
+static int moved_field(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TSTRING) return 0;
+    const char *k = lua_tostring(L, idx);
+    if (strcmp(k, "dry_run") == 0)
+        return luaL_error(L, "canvas.dry_run is a method: canvas:is_dry_run() (set it with "
+                             "lcanvas.new(url, token, {dry_run = true}) or lcanvas --dry-run)");
+    if (strcmp(k, "dry_run_counts") == 0)
+        return luaL_error(L, "canvas.dry_run_counts is a method: canvas:dry_run_counts()");
+    return 0;
+}
+
+static int client_index(lua_State *L)
+{
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));   /* the methods first */
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pop(L, 1);
+    moved_field(L, 2);
+    return lcb_fields_index(L);
+}
+
+static int client_newindex(lua_State *L)
+{
+    moved_field(L, 2);
+    return lcb_fields_newindex(L);
 }
 
 /// Client:base_url(): The normalised base URL (ending with "/").
@@ -364,7 +375,7 @@ static int m_close(lua_State *L)
 {
     lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
     if (cl->c) {
-        lcb_task_cancel_client(L, cl);
+        if (on_close) on_close(L, cl);
         lc_client_free(cl->c);
         cl->c = NULL;
     }
@@ -400,9 +411,9 @@ static int l_url_origin(lua_State *L)
 void lcb_open_client(lua_State *L)
 {
     static const luaL_Reg methods[] = {
-        {"request", m_request},
-        {"list", m_list},
         {"rate_limit", m_rate_limit},
+        {"is_dry_run", m_is_dry_run},
+        {"dry_run_counts", m_dry_run_counts},
         {"stats", m_stats},
         {"token_expires_at", m_token_expires_at},
         {"base_url", m_base_url},
@@ -411,8 +422,8 @@ void lcb_open_client(lua_State *L)
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
-        {"__index", lcb_fields_index},
-        {"__newindex", lcb_fields_newindex},
+        {"__index", client_index},
+        {"__newindex", client_newindex},
         {"__gc", m_close},
         {"__close", m_close},
         {"__tostring", m_tostring},

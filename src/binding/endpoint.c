@@ -1,7 +1,8 @@
-/* Endpoints as data: the one invoker every row's method runs (rows are
- * compiled by row.c), and what it shares with the hand-written methods:
- * path segments, argument errors and required-field errors. A call reads
- * only the compiled C struct, never the row's Lua table. */
+/* The invokers: the one every row's method runs (rows are compiled by
+ * row.c; a call reads only the compiled C struct, never the row's Lua
+ * table), and the untyped ones, canvas:request and canvas:list, for any
+ * endpoint without a row. Both hand their request to the request path
+ * (task.c, request.c); lists to list.c. */
 #include <math.h>
 #include <string.h>
 
@@ -14,96 +15,6 @@
 #include "endpoint.h"
 #include "object.h"
 #include "params.h"
-
-/* ------------------------------------------------------------ errors */
-
-/* "bad argument #n to 'fname' (msg)", as luaL_argerror words it, but with
- * the method's own name (right even when a Lua wrapper calls the row). */
-int lcb_arg_error(lua_State *L, int argn, const char *fname, const char *msg)
-{
-    if (argn == 0) return luaL_error(L, "calling '%s' on bad self (%s)", fname, msg);
-    return luaL_error(L, "bad argument #%d to '%s' (%s)", argn, fname, msg);
-}
-
-int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint,
-                      const char *qualifier)
-{
-    lc_error e;
-    lc_error_init(&e);
-    e.kind = LC_REQUIRED_FIELD_MISSING;
-    lcb_push_error(L, &e);
-    lua_pushfstring(L, "%s requires %s'%s'%s", what, qualifier ? qualifier : "", field,
-                    hint ? hint : "");
-    lua_setfield(L, -2, "message");
-    lua_pushstring(L, field);
-    lua_setfield(L, -2, "field");
-    return lua_error(L);
-}
-
-/* Present and not an empty string, as every required-field check means it. */
-static int present(lua_State *L, int idx)
-{
-    return !lua_isnil(L, idx) && !(lua_type(L, idx) == LUA_TSTRING && lua_rawlen(L, idx) == 0);
-}
-
-/* ------------------------------------------------------------ segments */
-
-void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname)
-{
-    idx = lua_absindex(L, idx);
-    if (lcb_is_resource(L, idx)) {
-        lcb_resource_field(L, idx, "id", 2);
-        if (lua_isnil(L, -1)) lcb_arg_error(L, argn, fname, "this object has no id");
-        lcb_push_segment(L, -1, argn, fname);
-        lua_remove(L, -2);
-        return;
-    }
-    switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: {
-        lua_Integer i = 0;
-        if (!lua_isinteger(L, idx)) {
-            double d = (double)lua_tonumber(L, idx);
-            if (d != floor(d) || !lua_numbertointeger(d, &i))
-                lcb_arg_error(L, argn, fname, "an id must be a whole number");
-        } else {
-            i = lua_tointeger(L, idx);
-        }
-        if (i <= 0) lcb_arg_error(L, argn, fname, "an id must be a positive integer");
-        /* Digits by hand: lua_pushfstring("%I") goes through snprintf and
-         * Lua's format machinery, a visible share of a single GET. */
-        char digits[24], *d = digits + sizeof digits;
-        lua_Unsigned u = (lua_Unsigned)i;
-        do {
-            *--d = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        lua_pushlstring(L, d, (size_t)(digits + sizeof digits - d));
-        return;
-    }
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        if (len == 0) lcb_arg_error(L, argn, fname, "an id must not be empty");
-        lc_buf b;
-        lc_buf_init(&b);
-        int rc = lc_path_escape(&b, s, len);
-        if (rc != 0 || b.oom) {
-            lc_buf_free(&b);
-            luaL_error(L, "out of memory");
-        }
-        lua_pushlstring(L, b.data, b.len);
-        lc_buf_free(&b);
-        return;
-    }
-    case LUA_TNIL:
-    case LUA_TNONE:
-        lcb_arg_error(L, argn, fname, "an id is required (got nil)");
-        return;
-    default:
-        lcb_arg_error(L, argn, fname, lua_pushfstring(L, "expected an id or an lcanvas object, got %s",
-                                                  luaL_typename(L, idx)));
-    }
-}
 
 /* ------------------------------------------------------------ the invoker */
 
@@ -206,12 +117,12 @@ static void check_required(lua_State *L, const lcb_row *row, int idx)
                 ok = lua_istable(L, -1);
                 if (ok) {
                     lua_getfield(L, -1, dot + 1);
-                    ok = present(L, -1);
+                    ok = lcb_present(L, -1);
                     lua_pop(L, 1);
                 }
             } else {
                 lua_getfield(L, idx, f);
-                ok = present(L, -1);
+                ok = lcb_present(L, -1);
             }
             lua_pop(L, 1);
         }
@@ -365,54 +276,111 @@ int lcb_row_invoke(lua_State *L)
         if (row->unpaginated) lcb_list_set_unpaged(L, -1);
         return 1;
     }
-    lcb_call call = {row->verb, path, params, row->json, 0, row->returns == LCB_RETURNS_OBJECT};
+    lcb_call call = {.method = row->verb, .path = path, .params = params, .json_body = row->json,
+                     .raw = row->returns == LCB_RETURNS_OBJECT};
     return lcb_request_k(L, client, &call, (lua_KContext)row, invoke_done);
 }
 
-/* core.segment(v [, argn [, fname]]): an id, string or object as an
- * escaped path segment, for the Lua-side methods that build paths; a bad
- * value raises the final "bad argument #argn to 'fname' (...)". */
-static int l_segment(lua_State *L)
+/* ------------------------------------------------------------ untyped invokers
+ *
+ * canvas:request and canvas:list reach any endpoint, with no row: the
+ * path and parameters are the caller's. */
+
+static const char *opt_string(lua_State *L, int opts, const char *key)
 {
-    int argn = (int)luaL_optinteger(L, 2, 1);
-    const char *fname = luaL_optstring(L, 3, "segment");
-    lcb_push_segment(L, 1, argn, fname);
+    lua_getfield(L, opts, key);
+    const char *s = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "option '%s' must be a string (got %s)", key, luaL_typename(L, -1));
+        s = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);  /* still referenced by the opts table */
+    return s;
+}
+
+static int return_top(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
     return 1;
 }
 
-/* core.require_fields(tbl, what, field...): RequiredFieldMissing naming
- * `what` and the first field of tbl that is absent or "". */
-static int l_require_fields(lua_State *L)
+/* canvas:request(method, path [, params [, opts]]) -> decoded answer.
+ * opts.json = true sends params as a JSON body; opts.delay holds the start. */
+/// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body, `opts.delay = seconds` sends it no sooner (polling a job). Returns the decoded answer (nil for an empty body).
+static int m_request(lua_State *L)
 {
-    const char *what = luaL_checkstring(L, 2);
-    int n = lua_gettop(L);
-    for (int i = 3; i <= n; i++) {
-        const char *field = luaL_checkstring(L, i);
-        int ok = lua_istable(L, 1);
-        if (ok) {
-            lua_getfield(L, 1, field);
-            ok = present(L, -1);
-            lua_pop(L, 1);
+    lcb_check_client(L, 1);
+    const char *method = luaL_checkstring(L, 2);
+    const char *path = luaL_checkstring(L, 3);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
+    lua_settop(L, 5);
+    int json = 0;
+    long delay_ms = 0;
+    if (lua_istable(L, 5)) {
+        lua_getfield(L, 5, "json");
+        json = lua_toboolean(L, -1);
+        lua_getfield(L, 5, "delay");
+        if (!lua_isnil(L, -1)) {
+            lua_Number d = lua_tonumber(L, -1);
+            if (!lua_isnumber(L, -1) || !(d >= 0) || d > 1e7)
+                luaL_argerror(L, 5, "opts.delay must be seconds from 0 to 1e7");
+            delay_ms = (long)(d * 1000.0 + 0.5);
         }
-        if (!ok) return lcb_missing_field(L, what, field, NULL, NULL);
+        lua_pop(L, 2);
     }
-    return 0;
+    luaL_Buffer mb;
+    luaL_buffinit(L, &mb);
+    for (const char *p = method; *p; p++)
+        luaL_addchar(&mb, (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p));
+    luaL_pushresult(&mb);
+    const char *m = lua_tostring(L, -1);
+    if (strcmp(m, "GET") && strcmp(m, "POST") && strcmp(m, "PUT") && strcmp(m, "DELETE") &&
+        strcmp(m, "PATCH"))
+        luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
+    lcb_call call = {.method = m, .path = path, .params = lua_istable(L, 4) ? 4 : 0,
+                     .json_body = json, .delay_ms = delay_ms};
+    return lcb_request_k(L, 1, &call, 0, return_top);
 }
 
-/* core.missing_field(what, field [, hint [, qualifier]]): raises
- * RequiredFieldMissing, "<what> requires <qualifier>'<field>'<hint>". */
-static int l_missing_field(lua_State *L)
+/* canvas:list(path [, params [, {type=, root=, prefetch=}]]) -> PaginatedList */
+/// Client:list(path, params, opts): A lazy PaginatedList of GET `path`; `opts.type` makes items objects of that type ("User"), `opts.root` names the key holding the items when the answer is an object, `opts.prefetch = false` turns prefetching off for it.
+static int m_list(lua_State *L)
 {
-    return lcb_missing_field(L, luaL_checkstring(L, 1), luaL_checkstring(L, 2),
-                             luaL_optstring(L, 3, NULL), luaL_optstring(L, 4, NULL));
+    lcb_check_client(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+    lua_settop(L, 4);
+    const char *type = "dict", *root = NULL;
+    int no_prefetch = 0;
+    if (lua_istable(L, 4)) {
+        type = opt_string(L, 4, "type");
+        root = opt_string(L, 4, "root");
+        if (!type) type = "dict";
+        lua_getfield(L, 4, "prefetch");
+        no_prefetch = !lua_isnil(L, -1) && !lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    lcb_push_list(L, 1, type, path, lua_istable(L, 3) ? 3 : 0, root, 0);
+    if (no_prefetch) lcb_list_set_prefetch(L, -1, 0);
+    return 1;
 }
 
 void lcb_open_endpoint(lua_State *L)
 {
+    static const luaL_Reg client_methods[] = {
+        {"request", m_request},
+        {"list", m_list},
+        {NULL, NULL},
+    };
+    luaL_getmetatable(L, LCB_CLIENT_MT);
+    lua_getfield(L, -1, "methods");
+    luaL_setfuncs(L, client_methods, 0);
+    lua_pop(L, 2);
     static const luaL_Reg fns[] = {
-        {"segment", l_segment},
-        {"require_fields", l_require_fields},
-        {"missing_field", l_missing_field},
         {"on_warning", lcb_l_on_warning},
         {NULL, NULL},
     };

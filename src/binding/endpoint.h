@@ -8,6 +8,8 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "lcb_args.h"
+
 /* What a row's method returns. */
 typedef enum lcb_returns {
     LCB_RETURNS_DATA,     /* the decoded answer as is (a list: plain tables) */
@@ -85,21 +87,6 @@ typedef struct lcb_row {
     const char *ignored_why[LCB_ROW_MAX_INCLUDES];
 } lcb_row;
 
-/* Pushes `v` (an id, a string or an object, which gives its id) as an
- * escaped path segment. A bad value raises "bad argument #argn to 'fname'
- * (why)", or "calling 'fname' on bad self (why)" for argn 0. */
-void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname);
-
-/* Raises RequiredFieldMissing: "<what> requires <qualifier>'<field>'<hint>"
- * (hint and qualifier may be NULL), with err.field set. The one place this
- * error is made. */
-int lcb_missing_field(lua_State *L, const char *what, const char *field, const char *hint,
-                      const char *qualifier);
-
-/* "bad argument #n to 'fname' (msg)" (argn 0: "calling 'fname' on bad
- * self (msg)"), with the method's own name (endpoint.c). */
-int lcb_arg_error(lua_State *L, int argn, const char *fname, const char *msg);
-
 /* The params table at idx against what Canvas reads for the row: raises
  * or warns as the row says (canvas_reads.c). */
 void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx);
@@ -109,9 +96,8 @@ int lcb_l_on_warning(lua_State *L);
 /* The invoker (endpoint.c): the C function of every row's closure. */
 int lcb_row_invoke(lua_State *L);
 
-/* core.segment, core.require_fields, core.missing_field, core.on_warning
- * (endpoint.c) and core.define_rows, core.endpoints, core.describe_hand,
- * core.hand_endpoints (row.c). */
+/* core.on_warning (endpoint.c) and core.define_rows, core.endpoints,
+ * core.describe_hand, core.hand_endpoints (row.c). */
 void lcb_open_rows(lua_State *L);
 void lcb_open_endpoint(lua_State *L);
 

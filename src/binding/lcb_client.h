@@ -12,14 +12,28 @@
 
 /* The userdata. Its user value 1 is a table of Lua-side fields (scripts'
  * own fields, dry_run_counts, the hooks and the verbose log's state). */
+#define LCB_DRY_VERBS 4   /* POST, PUT, PATCH, DELETE */
+
 typedef struct lcb_client {
     lc_client *c;        /* NULL once closed */
     int dry_run;         /* option dry_run */
     int no_prefetch;     /* option prefetch = false */
     lua_Integer max_pages; /* option max_pages: pages one list may load */
+    lua_Integer dry_counts[LCB_DRY_VERBS];  /* writes a dry run did not send */
 } lcb_client;
 
 lcb_client *lcb_check_client(lua_State *L, int idx);   /* raises if closed */
+
+/* Pushes a new Client userdata with no connection yet (c == NULL) and an
+ * empty field table: lcanvas.new fills it, task.c makes its clock so. */
+lcb_client *lcb_new_client(lua_State *L);
+
+/* Counts a write a dry run did not send (Client:dry_run_counts). */
+void lcb_client_count_dry(lcb_client *cl, const char *method);
+
+/* What closing a client also cancels: its transfers in flight (task.c
+ * registers it, so the client knows nothing of waiting). */
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *));
 
 /* Calls the client's page hook (Client:on_page), if any, as
  * hook(list, items, pages, done). The hook must not yield. */

@@ -1,4 +1,5 @@
-/* lcb_json.h: JSON and parameters between Lua and the core (luajson.c). */
+/* lcb_json.h: JSON and parameters between Lua and the core: text to Lua
+ * values in json_in.c, Lua values to JSON and parameters in json_out.c. */
 #ifndef LCB_JSON_H
 #define LCB_JSON_H
 
@@ -32,7 +33,9 @@ void lcb_push_json_encoded(lua_State *L, int idx, const char *what);
  * its attributes, null members included. */
 void lcb_push_json_data(lua_State *L, int idx, const char *what);
 
-/* Adds json, null and encode_params to the module table on top. */
+/* Adds json (with decode and null) and null to the module table on top
+ * (json_in.c); then json.encode and encode_params (json_out.c). */
 void lcb_open_json(lua_State *L);
+void lcb_open_json_out(lua_State *L);
 
 #endif

@@ -1,5 +1,5 @@
 /* lcb_list.h: lcanvas.PaginatedList, a lazy list over Canvas's pagination
- * (paginated_list.c). */
+ * (list.c). */
 #ifndef LCB_LIST_H
 #define LCB_LIST_H
 

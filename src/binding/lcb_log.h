@@ -17,6 +17,9 @@ void lcb_log_setup(lua_State *L, int fields_idx, int level, const char *token, l
  * lcb_status_after(1) after a complete line (it is redrawn). */
 void lcb_status_before(void);
 void lcb_status_after(int at_line_start);
+/* Draws text as the status line now (a download's progress; C only, so it
+ * can run inside libcurl's callbacks). */
+void lcb_status_text(const char *text);
 
 /* core.status_draw, status_erase, status_before, status_after,
  * status_active: the same for Lua (lcanvas.script.progress). */

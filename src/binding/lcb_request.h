@@ -18,6 +18,17 @@ typedef struct lcb_call {
     int json_body;
     int is_list;
     int raw;             /* answer the validated JSON text, not Lua tables (list pages) */
+    long delay_ms;       /* start no earlier than this (polling) */
+    /* Transfers that are not API calls: an upload's storage step, a
+     * download. Their answer is a table {status=, headers=, body=, size=}
+     * (body nil when it went to the sink), and a 3xx is an answer. */
+    int answer_raw;
+    int no_token;        /* an absolute URL on another origin: no token, no
+                            as_user_id, no retry */
+    const char *const *form;   /* multipart fields name, value, ..., NULL */
+    const char *upload_file;   /* ... and the file part, last */
+    const char *upload_field, *upload_name, *upload_type;
+    int sink_ud;         /* stack index of a sink (lcb_push_sink): the 2xx body goes there */
 } lcb_call;
 
 /* Prepares `call` on the client at client_idx. The dry-run intercept comes
@@ -33,8 +44,10 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
  * want_next, the rel="next" URL or nil. Raises InvalidResponse (clearing
  * `resp`) when the body is not JSON. With LCB_DECODE_RAW or-ed into
  * want_next, the body is only validated and pushed as a string (from its
- * first meaningful byte). */
+ * first meaningful byte); with LCB_DECODE_ANSWER the answer is pushed as
+ * it came, {status=, headers=, body=} (call.answer_raw). */
 #define LCB_DECODE_RAW 2
+#define LCB_DECODE_ANSWER 4
 void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next);
 
 /* The items of a list page: the decoded answer at body_idx holds them as
@@ -49,6 +62,19 @@ int lcb_request_page_items(lua_State *L, int body_idx, int next_idx, const char 
 /* Sends `call` and waits: leaves exactly the answer (and with want_next
  * the next URL) above the stack top it found. Failures raise typed errors. */
 void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int want_next);
+
+/* A download's destination: pushes a sink writing a 2xx body into the Lua
+ * file handle at file_idx (kept alive by the sink), drawing the status line
+ * as "<label> <bytes>" when label is not NULL, refusing past max_size bytes
+ * (0: the client's max_download_size). */
+void lcb_push_sink(lua_State *L, int file_idx, const char *label, lua_Integer max_size);
+/* Tells the sink at idx which transfer feeds it (for the expected size). */
+void lcb_request_sink_attach(lua_State *L, int idx, lc_xfer *x);
+/* The sink's transfer is gone (the value at idx may be anything else). */
+void lcb_sink_detach(lua_State *L, int idx);
+/* Bytes the sink at idx wrote, and the write error it met (or NULL). */
+lua_Integer lcb_sink_bytes(lua_State *L, int idx);
+const char *lcb_sink_error(lua_State *L, int idx);
 
 /* Moves the n values on top to base+1.. and drops everything between. */
 void lcb_keep_top(lua_State *L, int base, int n);

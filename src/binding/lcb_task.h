@@ -1,7 +1,7 @@
-/* lcb_task.h: requests inside tasks (task.c). A task is a coroutine run by
- * lua/lcanvas/tasks.lua; a request made inside one submits a transfer and
- * yields its Pending box instead of blocking, and the scheduler resumes the
- * task once core.poll handed the box back. Outside tasks requests block. */
+/* lcb_task.h: waiting (task.c), the one place C yields. A request, a page
+ * or a sleep is a transfer held by a Pending box; waiting for a box yields
+ * inside a task (lua/lcanvas/tasks.lua), goes through the host's wait in a
+ * host loop's coroutine (core.set_host), and blocks anywhere else. */
 #ifndef LCB_TASK_H
 #define LCB_TASK_H
 
@@ -12,11 +12,13 @@
 
 /* True when L is a task that may yield here. */
 int lcb_in_task(lua_State *L);
+/* True when L may wait through a host loop here. */
+int lcb_hosted(lua_State *L);
 
 /* The request path every C method uses: makes the request (yielding inside
- * a task, blocking otherwise), then continues in `k(L, LUA_YIELD or LUA_OK,
- * ctx)` with the decoded answer (or nil) pushed on top of the caller's
- * stack. Failures raise before `k` runs. Use it as
+ * a task or a host's coroutine, blocking otherwise), then continues in
+ * `k(L, LUA_YIELD or LUA_OK, ctx)` with the decoded answer (or nil) pushed
+ * on top of the caller's stack. Failures raise before `k` runs. Use it as
  * `return lcb_request_k(L, ..., ctx, k);` and keep what `k` needs on the
  * stack or in `ctx` (never in C locals). */
 int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
@@ -26,29 +28,39 @@ int lcb_request_k(lua_State *L, int client_idx, const lcb_call *call, lua_KConte
 int lcb_request_page_k(lua_State *L, int client_idx, const lcb_call *call, lua_KContext ctx,
                        lua_KFunction k);
 
-/* Page loading for an object (a PaginatedList) that keeps its requests in
- * the table at index t: the one being waited for, so that another task can
- * see the object is busy, and the page requested ahead of need. */
-/* True while a page request of t is in flight. */
-int  lcb_fetch_busy(lua_State *L, int t);
-/* Fetches the page `call` like lcb_request_page_k, taking the page
- * requested ahead when there is one. */
-int  lcb_fetch_k(lua_State *L, int t, int client_idx, const lcb_call *call, lua_KContext ctx,
-                 lua_KFunction k);
-/* Called from fetch_k's continuation: the page has arrived. */
-void lcb_fetch_done(lua_State *L, int t);
-/* Inside a task, requests the page at `url` ahead of need (unless the
- * client has prefetch = false or the URL is on another origin). */
-void lcb_fetch_ahead(lua_State *L, int t, int client_idx, const char *url);
-/* Cancels the page requested ahead, if any (its transfer is never used). */
-void lcb_fetch_cancel_ahead(lua_State *L, int t);
+/* The pieces page loading (page.c) builds on. Starts `call` without
+ * waiting: pushes its Pending box and returns 0, or, when it was answered
+ * without the network (a dry run), pushes the answer (and the next URL with
+ * want_next) and returns 1. */
+int  lcb_task_start(lua_State *L, int client_idx, const lcb_call *call, int want_next);
+/* Waits for the box on top (as lcb_request_k waits), replacing it with the
+ * answer (and the next URL if it was started with want_next), then k. */
+int  lcb_task_wait(lua_State *L, lua_KContext ctx, lua_KFunction k);
+/* Lets the other tasks (or the host loop's other coroutines) run, then
+ * continues in k (nothing pushed). Anywhere else it raises: nobody else
+ * could make progress. */
+int  lcb_task_yield(lua_State *L, lua_KContext ctx, lua_KFunction k);
+/* Is the value at idx a box whose transfer is still in flight? */
+int  lcb_task_box_busy(lua_State *L, int idx);
+/* Gives up the box at idx (if it is one): its transfer is never used. */
+void lcb_task_cancel(lua_State *L, int idx);
 
 /* Cancels the transfers of a closing client; tasks waiting for them are
- * woken by the next poll and raise. */
+ * woken by the next poll and raise. (Registered with client.c.) */
 void lcb_task_cancel_client(lua_State *L, lcb_client *cl);
 
-/* Adds poll, pending_count, is_pending and task_registry to the module
- * table on top. */
+/* Host loops (loop.c): the host's function `name` ("wait", "wake") pushed
+ * (1), or nothing (0); registering wait/wake (0: none); waking the host's
+ * waiting coroutines; driving one client without blocking (or up to
+ * wait_ms), marking what finished as delivered (returns how many). */
+int  lcb_host_fn(lua_State *L, const char *name);
+void lcb_task_set_host(lua_State *L, int wait_idx, int wake_idx);
+void lcb_host_wake(lua_State *L);
+int  lcb_drive(lua_State *L, lcb_client *cl, long wait_ms);
+
+/* core.poll, busy_clients, sleep, pending_count, is_pending, task_registry. */
 void lcb_open_task(lua_State *L);
+/* core.set_host and the Client's pollable methods (loop.c). */
+void lcb_open_loop(lua_State *L);
 
 #endif

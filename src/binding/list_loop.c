@@ -12,9 +12,7 @@
 #include <lauxlib.h>
 
 #include "lcb_class.h"
-#include "lcb_list.h"
-#include "lcb_list_load.h"
-#include "lcb_task.h"
+#include "lcb_list_state.h"
 #include "object.h"
 
 #define ITER_MT "lcanvas.ListIterator"
@@ -35,32 +33,32 @@ static void push_window(lua_State *L, int self, int at_end)
     self = lua_absindex(L, self);
     lcb_list *li = lcb_list_check(L, self);
     int from = lua_gettop(L) + 1;
-    lua_getiuservalue(L, self, 1);  /* from: the client */
-    lua_getiuservalue(L, self, 3);  /* from+1: the item fields */
-    lua_getiuservalue(L, self, 4);  /* from+2: the state table */
+    lua_getiuservalue(L, self, LIST_CLIENT);   /* from: the client */
+    lua_getiuservalue(L, self, LIST_EXTRA);    /* from+1: the item fields */
     lcb_list *w = lcb_list_new(L, from, lua_istable(L, from + 1) ? from + 1 : 0);
+    int win = lua_gettop(L);
     w->nokeep = 1;
     w->no_prefetch = li->no_prefetch;
     w->unpaged = li->unpaged;
-    static const char *const keys[] = {"path", "type", "root", "first", "cursors", NULL};
-    for (int i = 0; keys[i]; i++) {
-        lua_getfield(L, from + 2, keys[i]);
-        lua_setfield(L, -2, keys[i]);
+    static const int same[] = {LIST_PATH, LIST_TYPE, LIST_ROOT, LIST_FIRST, LIST_CURSORS, 0};
+    for (int i = 0; same[i]; i++) {
+        lua_getiuservalue(L, self, same[i]);
+        lua_setiuservalue(L, win, same[i]);
     }
     if (at_end) {
         w->started = li->started;
         w->count = w->base = li->count;
         w->pages = li->pages;
         w->done = li->done;
-        lua_getfield(L, from + 2, "next");
-        lua_setfield(L, -2, "next");
+        w->seen = li->seen;
+        lua_getiuservalue(L, self, LIST_NEXT);
+        lua_setiuservalue(L, win, LIST_NEXT);
         /* The page the list fetched ahead is this window's next one. */
-        lua_getfield(L, from + 2, "ahead");
-        lua_setfield(L, -2, "ahead");
+        lua_getiuservalue(L, self, LIST_AHEAD);
+        lua_setiuservalue(L, win, LIST_AHEAD);
         lua_pushnil(L);
-        lua_setfield(L, from + 2, "ahead");
+        lua_setiuservalue(L, self, LIST_AHEAD);
     }
-    lua_pop(L, 1);
     lua_replace(L, from);
     lua_settop(L, from);
 }
@@ -103,13 +101,13 @@ static int step(lua_State *L, int prefetch, int keep_all)
         push_window(L, w, 1);
         lua_replace(L, w);
     }
-    return lcb_list_load(L, w, pos, prefetch ? LCB_LOAD_PREFETCH : 0, step_done);
+    return lcb_page_load(L, w, pos, prefetch ? LCB_LOAD_PREFETCH : 0, step_done);
 }
 
 /* `for x in list do`: the list is the iterator and the control variable
  * (the item handed out last) says where this loop is, so loops over one
  * list never disturb each other. nil starts from the first item. */
-int lcb_list_call(lua_State *L)
+static int list_call(lua_State *L)
 {
     lcb_list *li = lcb_list_check(L, 1);
     lua_settop(L, 3);
@@ -122,8 +120,7 @@ int lcb_list_call(lua_State *L)
         else
             lua_pop(L, 1);
     } else if (lua_istable(L, 3)) {
-        lua_getiuservalue(L, 1, 4);
-        lua_getfield(L, -1, "cursors");
+        lua_getiuservalue(L, 1, LIST_CURSORS);
         lua_pushvalue(L, 3);
         if (lua_istable(L, -2) && lua_rawget(L, -2) == LUA_TTABLE) {
             lua_rawgeti(L, -1, 2);
@@ -181,7 +178,7 @@ static int iter_next(lua_State *L)
         lua_pushvalue(L, 1);
         lua_setiuservalue(L, lua_upvalueindex(2), 1);
     }
-    return lcb_list_load(L, 1, pos, st->prefetch ? LCB_LOAD_PREFETCH : 0, iter_done);
+    return lcb_page_load(L, 1, pos, st->prefetch ? LCB_LOAD_PREFETCH : 0, iter_done);
 }
 
 static int iter_close(lua_State *L)
@@ -190,15 +187,12 @@ static int iter_close(lua_State *L)
     st->closed = 1;
     /* A window of its own can never use the page fetched ahead: cancel it. */
     lua_getiuservalue(L, 1, 1);
-    if (lua_isuserdata(L, -1) && lcb_list_check(L, -1)->nokeep) {
-        lua_getiuservalue(L, -1, 4);
-        lcb_fetch_cancel_ahead(L, -1);
-    }
+    if (lua_isuserdata(L, -1) && lcb_list_check(L, -1)->nokeep) lcb_page_cancel_ahead(L, -1);
     return 0;
 }
 
 /// PaginatedList:iter([opts]): iterator with its own position for a generic for (a `break` closes it); opts.keep = false streams from the first page keeping nothing, keep = true keeps every page in the list, opts.prefetch = false fetches no page ahead.
-int lcb_list_iter(lua_State *L)
+static int list_iter(lua_State *L)
 {
     lcb_list *li = lcb_list_check(L, 1);
     if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
@@ -267,44 +261,35 @@ static int slice_first_done(lua_State *L)
     lcb_list_push_range(L, 1, i, kept_to);                 /* 4: out (empty when i > kept_to) */
     if (li->done || li->count >= j) return 1;
     lua_Integer from = i > li->count ? i : li->count + 1;
-    lua_getiuservalue(L, 1, 4);
-    lua_getfield(L, -1, "ends");
-    lua_rawgeti(L, -1, 1);
-    lua_Integer per = lua_tointeger(L, -1);     /* a full page: it has a next link */
-    lua_pop(L, 2);
-    lua_getfield(L, -1, "next");
+    lua_Integer per = lcb_page_end(L, 1, 1);     /* a full page: it has a next link */
+    lua_getiuservalue(L, 1, LIST_NEXT);
     lua_Integer k = per > 0 ? (from - 1) / per + 1 : 0;
     if (k > li->pages + 1 && lua_isstring(L, -1)) push_page_url(L, lua_tostring(L, -1), k);
     else lua_pushnil(L);
     push_window(L, 1, 1);                         /* window at the kept pages' end */
     lcb_list *w = lcb_list_check(L, -1);
-    lua_getiuservalue(L, -1, 4);
-    if (!lua_isnil(L, -3)) {
+    int win = lua_gettop(L);
+    if (!lua_isnil(L, win - 1)) {
         /* Skip the pages before page k: start there, numbered as Canvas does. */
-        lcb_fetch_cancel_ahead(L, -1);
-        lua_pushvalue(L, -3);
-        lua_setfield(L, -2, "next");
+        lcb_page_cancel_ahead(L, win);
+        lua_pushvalue(L, win - 1);
+        lua_setiuservalue(L, win, LIST_NEXT);
         w->count = w->base = (k - 1) * per;
         w->pages = k - 1;
     }
-    lua_createtable(L, 3, 0);
-    lua_pushinteger(L, from);
-    lua_rawseti(L, -2, 1);
-    lua_pushinteger(L, j);
-    lua_rawseti(L, -2, 2);
+    w->slicing = 1;
+    w->slice_from = from;
+    w->slice_to = j;
+    w->slice_first = i;                           /* out[1] is item i */
     lua_pushvalue(L, 4);
-    lua_rawseti(L, -2, 3);
-    lua_pushinteger(L, i);                        /* out[1] is item i */
-    lua_rawseti(L, -2, 4);
-    lua_setfield(L, -2, "slice");
-    lua_pop(L, 1);                                /* the window's state */
+    lua_setiuservalue(L, win, LIST_SLICE);
     lua_replace(L, 5);
     lua_settop(L, 5);                             /* list, i, j, out, window */
-    return lcb_list_load(L, 5, j, 0, slice_done);
+    return lcb_page_load(L, 5, j, 0, slice_done);
 }
 
 /// PaginatedList:slice(i, j): an array of items i..j (fewer past the end); kept pages are read, and when Canvas numbers the pages only the first page and those holding items i..j are fetched (none of them kept).
-int lcb_list_slice(lua_State *L)
+static int list_slice(lua_State *L)
 {
     lcb_list_check(L, 1);
     lua_Integer i = lcb_list_check_index(L, 2);
@@ -314,12 +299,21 @@ int lcb_list_slice(lua_State *L)
         lua_newtable(L);
         return 1;
     }
-    return lcb_list_load(L, 1, 1, 0, slice_first_done);
+    return lcb_page_load(L, 1, 1, 0, slice_first_done);
 }
 
 void lcb_open_list_loops(lua_State *L)
 {
     static const luaL_Reg iter_meta[] = {{"__close", iter_close}, {NULL, NULL}};
     lcb_class(L, ITER_MT, NULL, iter_meta);
+    lua_pop(L, 1);
+    /* The loops join the class lcb_open_list made. */
+    static const luaL_Reg methods[] = {{"iter", list_iter}, {"slice", list_slice}, {NULL, NULL}};
+    luaL_getmetatable(L, LCB_LIST_MT);
+    lua_getfield(L, -1, "methods");
+    luaL_setfuncs(L, methods, 0);
+    lua_pop(L, 1);
+    lua_pushcfunction(L, list_call);
+    lua_setfield(L, -2, "__call");
     lua_pop(L, 1);
 }

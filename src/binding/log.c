@@ -56,6 +56,12 @@ void lcb_status_after(int at_line_start)
     if (at_line_start && status.text[0] && !status.shown) status_paint();
 }
 
+void lcb_status_text(const char *text)
+{
+    snprintf(status.text, sizeof status.text, "%s", text);
+    if (!status.partial) status_paint();
+}
+
 /* core.status_draw(text [, final [, later]]): draws text as the status
  * line; final ends it with a newline (it stays as an ordinary line); later
  * only keeps the text for the next redraw (a throttled update). While the

@@ -46,9 +46,6 @@ void lcb_resource_push_text(lua_State *L, int idx);
 void lcb_push_resource(lua_State *L, const char *type, int attrs_idx, int client_idx);
 /* The metatable for an object type (created on first use), pushed. */
 void lcb_resource_metatable(lua_State *L, const char *type);
-/* The metatable of any type that has a method table: "Client",
- * "PaginatedList" or an object type (created on first use), pushed. */
-void lcb_type_metatable(lua_State *L, const char *type);
 /* Adds C methods to an object type's method table. */
 void lcb_resource_methods(lua_State *L, const char *type, const luaL_Reg *fns);
 /* If idx is any lcanvas object, pushes its attribute table and returns 1. */
@@ -65,6 +62,5 @@ void lcb_resource_format(lua_State *L, const char *type, const char *fmt);
  * attributes of the object at `self` (every reference sees the update). */
 void lcb_resource_update(lua_State *L, int self, int fresh);
 
-void lcb_open_object(lua_State *L);
 
 #endif

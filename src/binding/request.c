@@ -4,19 +4,34 @@
  * decoded into Lua values or a typed error here. Sending it blocking is
  * lcb_request_perform; submitting it from a task is task.c's (it uses
  * lcb_request_encode and lcb_request_decode from this file). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "lcb_class.h"
 #include "lcb_client.h"
 #include "lcb_error.h"
 #include "lcb_json.h"
 #include "lcb_log.h"
 #include "lcb_request.h"
 #include "json.h"
+
+/* A download's sink (see "sinks" below). */
+typedef struct lcb_sink {
+    FILE *f;
+    lc_xfer *x;              /* the transfer feeding it, while it runs */
+    lua_Integer bytes, max;
+    int err;                 /* errno of a failed write */
+    double drawn;            /* when the status line was last drawn */
+    char label[96];          /* "" : no status line */
+} lcb_sink;
+
+static int sink_write(void *ud, const char *data, size_t len);
 
 void lcb_keep_top(lua_State *L, int base, int n)
 {
@@ -68,8 +83,8 @@ static void push_dry_answer(lua_State *L, int params)
 }
 
 /* The `dry_run` option: a POST, PUT, PATCH or DELETE is printed on stderr
- * (as the request would encode it) instead of sent, counted in the
- * client's `dry_run_counts` field, and answered with the stand-in above.
+ * (as the request would encode it) instead of sent, counted
+ * (Client:dry_run_counts()), and answered with the stand-in above.
  * Reads go through so scripts still see real data. Returns 1 with the
  * answer pushed, or 0 (nothing pushed) when the call must be sent. */
 static int dry_run(lua_State *L, lcb_client *cl, int client_idx, const lcb_call *call)
@@ -98,18 +113,7 @@ static int dry_run(lua_State *L, lcb_client *cl, int client_idx, const lcb_call 
             encoded ? encoded : "");
     fflush(stderr);
     lcb_status_after(1);
-    lua_getiuservalue(L, client_idx, 1);
-    if (lua_getfield(L, -1, "dry_run_counts") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, "dry_run_counts");
-    }
-    lua_getfield(L, -1, call->method);
-    lua_Integer n = lua_tointeger(L, -1) + 1;
-    lua_pop(L, 1);
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, call->method);
+    lcb_client_count_dry(cl, call->method);
     lua_settop(L, top);
     push_dry_answer(L, call->params);
     return 1;
@@ -159,6 +163,21 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
     req->body_len = body_len;
     req->content_type = call->json_body ? "application/json" : NULL;
     req->is_list = call->is_list;
+    req->delay_ms = call->delay_ms;
+    req->keep_3xx = call->answer_raw;
+    req->raw_url = call->no_token;
+    req->no_retry = call->no_token;
+    req->form_fields = call->form;
+    req->upload_file = call->upload_file;
+    req->upload_field = call->upload_field;
+    req->upload_name = call->upload_name;
+    req->upload_type = call->upload_type;
+    if (call->sink_ud) {
+        lcb_sink *sk = lua_touserdata(L, call->sink_ud);
+        req->sink = sink_write;
+        req->sink_ud = sk;
+        req->max_download_size = (uint64_t)sk->max;
+    }
     return 0;
 }
 
@@ -177,8 +196,35 @@ static int push_validated(lua_State *L, const char *text, size_t len)
     return 1;
 }
 
+/* An answer as it came, for transfers that are not API calls. */
+static void push_answer(lua_State *L, lc_response *resp)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, resp->status);
+    lua_setfield(L, -2, "status");
+    lua_createtable(L, 0, (int)resp->nheaders);
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (const char *p = resp->headers[i].name; *p; p++)
+            luaL_addchar(&b, (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p));
+        luaL_pushresult(&b);
+        lua_pushstring(L, resp->headers[i].value);
+        lua_rawset(L, -3);
+    }
+    lua_setfield(L, -2, "headers");
+    if (resp->body) {
+        lua_pushlstring(L, resp->body, resp->body_len);
+        lua_setfield(L, -2, "body");
+    }
+}
+
 void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next)
 {
+    if (want_next & LCB_DECODE_ANSWER) {
+        push_answer(L, resp);
+        return;
+    }
     int raw = want_next & LCB_DECODE_RAW;
     want_next &= ~LCB_DECODE_RAW;
     if (resp->body_len == 0 || lc_json_skip_prefix(resp->body, resp->body_len) == resp->body_len) {
@@ -225,9 +271,95 @@ void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int
     lc_error_init(&err);
     lc_response resp;
     if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
-    lcb_request_decode(L, call->method, &resp, want_next | (call->raw ? LCB_DECODE_RAW : 0));
+    lcb_request_decode(L, call->method, &resp, want_next | (call->raw ? LCB_DECODE_RAW : 0) |
+                       (call->answer_raw ? LCB_DECODE_ANSWER : 0));
     lc_response_clear(&resp);
     lcb_keep_top(L, base, want_next ? 2 : 1);
+}
+
+/* ------------------------------------------------------------ sinks
+ *
+ * A download's destination: libcurl hands the body to sink_write inside
+ * its own machinery, so nothing there touches Lua. The FILE* belongs to a
+ * Lua file handle (an lcanvas.outfile's temporary file) that the sink
+ * keeps alive as its user value; the box of the transfer keeps the sink. */
+
+#define SINK_MT "lcanvas.Sink"
+
+static double sink_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sink_progress(lcb_sink *sk, int force)
+{
+    double now = sink_clock();
+    if (!force && now - sk->drawn < 0.1) return;   /* a terminal needs ten a second at most */
+    sk->drawn = now;
+    char text[256];
+    int64_t total = sk->x ? lc_xfer_expected_size(sk->x) : -1;
+    if (total > 0)
+        snprintf(text, sizeof text, "%s %.1f of %.1f MB (%d%%)", sk->label, (double)sk->bytes / 1e6,
+                 (double)total / 1e6, (int)((double)sk->bytes * 100.0 / (double)total));
+    else
+        snprintf(text, sizeof text, "%s %.1f MB", sk->label, (double)sk->bytes / 1e6);
+    lcb_status_text(text);
+}
+
+static int sink_write(void *ud, const char *data, size_t len)
+{
+    lcb_sink *sk = ud;
+    if (fwrite(data, 1, len, sk->f) != len) {
+        sk->err = errno ? errno : EIO;
+        return -1;
+    }
+    sk->bytes += (lua_Integer)len;
+    if (sk->label[0]) sink_progress(sk, 0);
+    return 0;
+}
+
+void lcb_push_sink(lua_State *L, int file_idx, const char *label, lua_Integer max_size)
+{
+    file_idx = lua_absindex(L, file_idx);
+    luaL_Stream *fh = luaL_checkudata(L, file_idx, LUA_FILEHANDLE);
+    if (!fh->closef) luaL_argerror(L, file_idx, "attempt to use a closed file");
+    lcb_sink *sk = lua_newuserdatauv(L, sizeof *sk, 1);
+    memset(sk, 0, sizeof *sk);
+    sk->f = fh->f;
+    sk->max = max_size > 0 ? max_size : 0;
+    if (label) snprintf(sk->label, sizeof sk->label, "%s", label);
+    luaL_setmetatable(L, SINK_MT);
+    lua_pushvalue(L, file_idx);
+    lua_setiuservalue(L, -2, 1);
+}
+
+void lcb_request_sink_attach(lua_State *L, int idx, lc_xfer *x)
+{
+    lcb_sink *sk = luaL_checkudata(L, idx, SINK_MT);
+    sk->x = x;
+}
+
+lua_Integer lcb_sink_bytes(lua_State *L, int idx)
+{
+    return ((lcb_sink *)luaL_checkudata(L, idx, SINK_MT))->bytes;
+}
+
+const char *lcb_sink_error(lua_State *L, int idx)
+{
+    lcb_sink *sk = luaL_checkudata(L, idx, SINK_MT);
+    return sk->err ? strerror(sk->err) : NULL;
+}
+
+/* The transfer is gone (consumed or freed): the sink must not ask it. */
+void lcb_sink_detach(lua_State *L, int idx)
+{
+    lcb_sink *sk = luaL_testudata(L, idx, SINK_MT);
+    if (sk) {
+        if (sk->label[0]) sink_progress(sk, 1);
+        sk->x = NULL;
+    }
 }
 
 int lcb_request_page_items(lua_State *L, int body, int next_idx, const char *root,
@@ -305,6 +437,8 @@ static int l_encode_path(lua_State *L)
 
 void lcb_open_request(lua_State *L)
 {
+    lcb_class(L, SINK_MT, NULL, NULL);
+    lua_pop(L, 1);
     static const luaL_Reg fns[] = {
         {"encode_segment", l_encode_segment},
         {"encode_path", l_encode_path},

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "endpoint.h"
+#include "lcb_types.h"
 #include "object.h"
 
 static const char *const row_keys[] = {

@@ -61,7 +61,7 @@ function M.dry_run_summary(clients)
   local counts, total = {}, 0
   for _, c in ipairs(clients) do
     -- A Catalog client is a Lua table around a core client.
-    local ok, t = pcall(function() return (type(c) == "table" and c.client or c).dry_run_counts end)
+    local ok, t = pcall(function() return (type(c) == "table" and c.client or c):dry_run_counts() end)
     if ok and type(t) == "table" then
       for m, n in pairs(t) do counts[m] = (counts[m] or 0) + n; total = total + n end
     end

@@ -1,6 +1,6 @@
 /* lcanvas.PaginatedList: a lazy list over Canvas's Link-header pagination.
  * This file is the type's face: making lists and their methods; loops and
- * slices are list_loop.c's. Loading pages is list_load.c's (lcb_list_load):
+ * slices are list_loop.c's. Loading pages is page.c's (lcb_page_load):
  * each method asks it for the items it needs, and returns its results from
  * a finish function, the `*_done` function above it, once they are loaded.
  *
@@ -21,47 +21,38 @@
 #include "lcb_class.h"
 #include "lcb_client.h"
 #include "lcb_json.h"
-#include "lcb_list.h"
-#include "lcb_list_load.h"
-#include "lcb_task.h"
-#include "object.h"
+#include "lcb_list_state.h"
 
 
-/* Pushes a new list over the client at client_idx, whose items get the
- * fields of the table at extra_idx (0: none), and its empty state table
- * above it. */
 lcb_list *lcb_list_new(lua_State *L, int client_idx, int extra_idx)
 {
-    lcb_list *li = lua_newuserdatauv(L, sizeof *li, 4);
+    client_idx = lua_absindex(L, client_idx);
+    extra_idx = extra_idx ? lua_absindex(L, extra_idx) : 0;
+    lcb_list *li = lua_newuserdatauv(L, sizeof *li, LIST_NUV);
     memset(li, 0, sizeof *li);
     li->keep = LCB_LIST_KEEP;
     luaL_setmetatable(L, LCB_LIST_MT);
     lua_pushvalue(L, client_idx);
-    lua_setiuservalue(L, -2, 1);
+    lua_setiuservalue(L, -2, LIST_CLIENT);
     lua_newtable(L);
-    lua_setiuservalue(L, -2, 2);
+    lua_setiuservalue(L, -2, LIST_ITEMS);
     if (extra_idx) {
         lua_pushvalue(L, extra_idx);
-        lua_setiuservalue(L, -2, 3);
+        lua_setiuservalue(L, -2, LIST_EXTRA);
     }
-    lua_createtable(L, 0, 8);
-    lua_newtable(L);
-    lua_setfield(L, -2, "ends");
-    lua_pushvalue(L, -1);
-    lua_setiuservalue(L, -3, 4);
     return li;
 }
 
 /* Plain table items (untyped lists) cannot carry their position: a weak
- * table item -> {list or window, position} does (list_load.c). */
-static void add_cursors(lua_State *L, int state)
+ * table item -> {list or window, position} does (page.c). */
+static void add_cursors(lua_State *L, int self)
 {
     lua_newtable(L);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
-    lua_setfield(L, state, "cursors");
+    lua_setiuservalue(L, self, LIST_CURSORS);
 }
 
 void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *path,
@@ -72,14 +63,15 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
     extra_idx = extra_idx ? lua_absindex(L, extra_idx) : 0;
     lcb_check_client(L, client_idx);
     lcb_list_new(L, client_idx, extra_idx);
+    int self = lua_gettop(L);
     lua_pushstring(L, path);
-    lua_setfield(L, -2, "path");
+    lua_setiuservalue(L, self, LIST_PATH);
     lua_pushstring(L, type);
-    lua_setfield(L, -2, "type");
-    if (strcmp(type, "dict") == 0) add_cursors(L, lua_gettop(L));
+    lua_setiuservalue(L, self, LIST_TYPE);
+    if (strcmp(type, "dict") == 0) add_cursors(L, self);
     if (root) {
         lua_pushstring(L, root);
-        lua_setfield(L, -2, "root");
+        lua_setiuservalue(L, self, LIST_ROOT);
     }
     /* The first page's URL. The query is encoded now: a bad parameter
      * fails at the call, not later inside a loop, and the caller may reuse
@@ -88,8 +80,8 @@ void lcb_push_list(lua_State *L, int client_idx, const char *type, const char *p
     else lua_pushliteral(L, "");
     if (lua_rawlen(L, -1) > 0) lua_pushfstring(L, "%s?%s", path, lua_tostring(L, -1));
     else lua_pushstring(L, path);
-    lua_setfield(L, -3, "first");
-    lua_pop(L, 2);  /* the query, the state table */
+    lua_setiuservalue(L, self, LIST_FIRST);
+    lua_pop(L, 1);  /* the query */
 }
 
 void lcb_list_set_prefetch(lua_State *L, int idx, int on)
@@ -105,7 +97,7 @@ void lcb_list_set_unpaged(lua_State *L, int idx)
 void lcb_list_push_item(lua_State *L, int self, lua_Integer i)
 {
     lcb_list *li = lcb_list_check(L, self);
-    lua_getiuservalue(L, self, 2);
+    lua_getiuservalue(L, self, LIST_ITEMS);
     if (i > li->base) lua_rawgeti(L, -1, i - li->base);
     else lua_pushnil(L);
     lua_remove(L, -2);
@@ -128,7 +120,7 @@ lua_Integer lcb_list_check_index(lua_State *L, int idx)
 void lcb_list_push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
 {
     lua_createtable(L, to >= from ? (int)(to - from + 1) : 0, 0);
-    lua_getiuservalue(L, self, 2);
+    lua_getiuservalue(L, self, LIST_ITEMS);
     for (lua_Integer i = from; i <= to; i++) {
         lua_rawgeti(L, -1, i);
         lua_rawseti(L, -3, i - from + 1);
@@ -146,7 +138,7 @@ static int l_index(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TNUMBER) {
         lua_Integer i = lcb_list_check_index(L, 2);
-        return lcb_list_load(L, 1, i, 0, index_done);
+        return lcb_page_load(L, 1, i, 0, index_done);
     }
     lua_pushvalue(L, 2);
     lua_rawget(L, lua_upvalueindex(1));
@@ -164,7 +156,7 @@ static int m_first(lua_State *L)
 {
     lcb_list_check(L, 1);
     lua_settop(L, 1);
-    return lcb_list_load(L, 1, 1, 0, first_done);
+    return lcb_page_load(L, 1, 1, 0, first_done);
 }
 
 static int take_done(lua_State *L)
@@ -181,7 +173,7 @@ static int m_take(lua_State *L)
     lua_Integer n = luaL_checkinteger(L, 2);
     if (n < 0) luaL_argerror(L, 2, "count must be 0 or more");
     lua_settop(L, 2);
-    return lcb_list_load(L, 1, n, 0, take_done);
+    return lcb_page_load(L, 1, n, 0, take_done);
 }
 
 static int all_done(lua_State *L)
@@ -195,7 +187,7 @@ static int m_all(lua_State *L)
 {
     lcb_list_check(L, 1);
     lua_settop(L, 1);
-    return lcb_list_load(L, 1, LUA_MAXINTEGER, 0, all_done);
+    return lcb_page_load(L, 1, LUA_MAXINTEGER, 0, all_done);
 }
 
 static int count_done(lua_State *L)
@@ -209,7 +201,7 @@ static int m_count(lua_State *L)
 {
     lcb_list_check(L, 1);
     lua_settop(L, 1);
-    return lcb_list_load(L, 1, LUA_MAXINTEGER, 0, count_done);
+    return lcb_page_load(L, 1, LUA_MAXINTEGER, 0, count_done);
 }
 
 /* The page after the one the iterator (upvalue 2) is at, or nothing. */
@@ -221,13 +213,8 @@ static int pages_done(lua_State *L)
     if (li->pages < p) return 0;
     lua_pushinteger(L, p);
     lua_replace(L, lua_upvalueindex(2));
-    lua_getiuservalue(L, self, 4);
-    lua_getfield(L, -1, "ends");
-    lua_rawgeti(L, -1, p - 1);
-    lua_Integer from = lua_tointeger(L, -1) + 1;  /* nil (page 1) -> 0 */
-    lua_rawgeti(L, -2, p);
-    lua_Integer to = lua_tointeger(L, -1);
-    lua_pop(L, 4);
+    lua_Integer from = lcb_page_end(L, self, p - 1) + 1;
+    lua_Integer to = lcb_page_end(L, self, p);
     if (to < from && li->done && p > 1) return 0;
     lcb_list_push_range(L, self, from, to);
     return 1;
@@ -238,7 +225,7 @@ static int pages_next(lua_State *L)
     int self = lua_upvalueindex(1);
     lcb_list_check(L, self);
     lua_Integer p = lua_tointeger(L, lua_upvalueindex(2)) + 1;
-    return lcb_list_load(L, self, p, LCB_LOAD_PREFETCH | LCB_LOAD_PAGES, pages_done);
+    return lcb_page_load(L, self, p, LCB_LOAD_PREFETCH | LCB_LOAD_PAGES, pages_done);
 }
 
 /// PaginatedList:pages(): iterator over the pages, each an array of items.
@@ -276,9 +263,8 @@ static int m_loaded(lua_State *L)
 static int l_tostring(lua_State *L)
 {
     lcb_list *li = lcb_list_check(L, 1);
-    lua_getiuservalue(L, 1, 4);
-    lua_getfield(L, -1, "type");
-    lua_getfield(L, -2, "path");
+    lua_getiuservalue(L, 1, LIST_TYPE);
+    lua_getiuservalue(L, 1, LIST_PATH);
     const char *type = lua_tostring(L, -2), *path = lua_tostring(L, -1);
     if (li->pages == 0)
         lua_pushfstring(L, "lcanvas.PaginatedList(%s, %s)", type, path);
@@ -294,7 +280,6 @@ static int l_tostring(lua_State *L)
 void lcb_open_list(lua_State *L)
 {
     static const luaL_Reg methods[] = {
-        {"iter", lcb_list_iter},
         {"first", m_first},
         {"take", m_take},
         {"all", m_all},
@@ -302,17 +287,14 @@ void lcb_open_list(lua_State *L)
         {"pages", m_pages},
         {"loaded", m_loaded},
         {"keep", m_keep},
-        {"slice", lcb_list_slice},
         {NULL, NULL},
     };
     static const luaL_Reg metamethods[] = {
         {"__index", l_index},
-        {"__call", lcb_list_call},
         {"__len", m_count},  /* #list: the same as list:count() */
         {"__tostring", l_tostring},
         {NULL, NULL},
     };
-    lcb_open_list_loops(L);
     lcb_class(L, LCB_LIST_MT, methods, metamethods);
     lua_pop(L, 1);
 }
