@@ -98,7 +98,10 @@ return function(app)
     return file
   end
 
-  local function storage_upload(req, token)
+  -- The multipart POST to an upload_url (S3's form upload), never with the
+  -- Canvas token.
+  app:route("POST", "/files_api/upload/:token", function(_, req, args)
+    local token = args.token
     local st = data.state()
     local up = st.uploads[token]
     if not up then return answers.error(404, "no such upload (or already used)") end
@@ -134,19 +137,14 @@ return function(app)
       return { status = 201, headers = { Location = file_url }, body = "" }
     end
     return answers.json(201, data.present_file(f), { Location = file_url })
-  end
+  end, { outside = true, origins = { "storage" } })
 
-  --- The storage origin: uploads, and downloads by verifier (no token).
-  app.storage_handler = function(_, req)
-    local token = req.path:match("^/files_api/upload/([%w]+)$")
-    if token and req.method == "POST" then return storage_upload(req, token) end
-    local id = util.to_int(req.path:match("^/files/(%d+)/download$"))
-    if id and (req.method == "GET" or req.method == "HEAD") then
-      local f = data.state().files[id]
-      if f and not f.pending and params.parse_query(req.query).verifier == f.uuid then
-        return { status = 200, headers = { ["Content-Type"] = f.content_type }, body = f.content }
-      end
+  -- Downloads by verifier (no token).
+  app:route("GET", "/files/:file/download", function(_, req, args)
+    local f = data.state().files[util.to_int(args.file) or -1]
+    if f and not f.pending and params.parse_query(req.query).verifier == f.uuid then
+      return { status = 200, headers = { ["Content-Type"] = f.content_type }, body = f.content }
     end
     return answers.error(404, answers.NOT_FOUND)
-  end
+  end, { outside = true, origins = { "storage" } })
 end
