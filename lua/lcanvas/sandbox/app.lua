@@ -33,6 +33,13 @@ local DEFAULT_CONFIG = {
   unauthorized_status = 401,
   pairing_code_ttl = 24 * 3600,
   access_token_ttl = 3600,   -- seconds an access token from /login/oauth2/token lives
+  -- How a File's url (files/:id/download) answers (routes/file_downloads.lua):
+  -- "redirect" (302 to the storage origin, as Canvas with S3 or inst-fs),
+  -- "direct" (the Canvas origin sends the bytes) or "redirect_foreign" (302
+  -- to the alt origin, which redirects on to storage). download_delay_ms:
+  -- the origin sending the bytes waits this long first (interrupt specs).
+  download_mode = "redirect",
+  download_delay_ms = 0,
 }
 
 local function merge(dst, src)
@@ -54,8 +61,8 @@ App.ROUTE_MODULES = {
   "activity_stream", "users", "user_settings", "todo", "graded_submissions", "course_nicknames",
   "pandata", "user_merge", "custom_data", "page_views", "colors", "sessions", "avatars",
   -- Files API and other things a user owns (state: user_data.lua)
-  "folders", "files", "file_uploads", "usage_rights", "content_migrations", "content_exports",
-  "features", "communication_channels", "eportfolios", "logins",
+  "folders", "files", "file_uploads", "file_downloads", "usage_rights", "content_migrations",
+  "content_exports", "features", "communication_channels", "eportfolios", "logins",
   -- Courses, enrollments, assignments, calendar
   "courses", "enrollments", "assignments", "calendar_events",
   -- Accounts, audit logs, observers, polls
