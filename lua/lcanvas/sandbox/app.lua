@@ -67,12 +67,15 @@ App.ROUTE_MODULES = {
   "courses", "enrollments", "assignments", "calendar_events",
   -- Accounts, audit logs, observers, polls
   "accounts", "audit_events", "observees", "poll_sessions",
+  -- Progress of asynchronous jobs
+  "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
 -- module): present_user (users), course_nickname (course_nicknames),
--- observee_state (observees), issued_token_user (oauth).
+-- observee_state (observees), issued_token_user (oauth), new_progress and
+-- progress (progress).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
