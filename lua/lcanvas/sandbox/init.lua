@@ -38,9 +38,10 @@ Demo observer links: user 121 observes 122 and 123, user 141 observes 142.
 It answers as Canvas Cloud does (429 throttling, lowercase header names,
 optional user fields only for include[]); see the README.
 Besides the Canvas origin it listens on an "alt" origin (another port, to
-prove tokens never go to foreign origins), a "storage" origin (uploads) and
-a Canvas Catalog origin (API key sandbox-catalog-key, sent as
-`Authorization: Token token="..."`); --catalog also prints its URL and key.
+prove tokens never go to foreign origins), a "storage" origin (the file
+store: uploads go there, a File's url redirects there) and a Canvas Catalog
+origin (API key sandbox-catalog-key, sent as `Authorization: Token
+token="..."`); --catalog also prints its URL and key.
 Tests drive it through /__sandbox/ (requests, faults, config, reset, routes,
 files). A request no route matches gets Canvas's 404 with the header
 `X-Sandbox-Route: none` (a missing record's 404 has none); -v, --verbose
