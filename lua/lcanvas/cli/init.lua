@@ -48,7 +48,8 @@ end
 -- status. `run.sandbox` and `run.clients` are left for main to clean up.
 local function body(o, conf, run, redact, secrets)
   if o.sandbox then
-    run.sandbox = M.start_sandbox("--quiet")
+    -- -v: the sandbox says on stderr which requests it has no route for.
+    run.sandbox = M.start_sandbox(o.verbose > 0 and "--quiet --verbose" or "--quiet")
     conf = { url = run.sandbox.url, token = sandbox_cli.TOKEN }
     if run.sandbox.catalog then
       conf.catalog_url, conf.catalog_token = run.sandbox.catalog, sandbox_cli.CATALOG_KEY

@@ -50,7 +50,9 @@ options:
                      with what they would have sent (marked dry_run), and
                      output files go beside the real ones (x.dry-run.csv)
   -v, --verbose      one line per request on stderr; -vv adds the bodies;
-                     a Canvas error then shows its full traceback
+                     a Canvas error then shows its full traceback; with
+                     --sandbox, the sandbox names requests it has no
+                     route for
   -q, --quiet        no progress line
   -e CODE            run CODE instead of a script
   -i                 interactive prompt (after -e CODE, if given); line

@@ -33,6 +33,13 @@ local DEFAULT_CONFIG = {
   unauthorized_status = 401,
   pairing_code_ttl = 24 * 3600,
   access_token_ttl = 3600,   -- seconds an access token from /login/oauth2/token lives
+  -- How a File's url (files/:id/download) answers (routes/file_downloads.lua):
+  -- "redirect" (302 to the storage origin, as Canvas with S3 or inst-fs),
+  -- "direct" (the Canvas origin sends the bytes) or "redirect_foreign" (302
+  -- to the alt origin, which redirects on to storage). download_delay_ms:
+  -- the origin sending the bytes waits this long first (interrupt specs).
+  download_mode = "redirect",
+  download_delay_ms = 0,
 }
 
 local function merge(dst, src)
@@ -54,27 +61,31 @@ App.ROUTE_MODULES = {
   "activity_stream", "users", "user_settings", "todo", "graded_submissions", "course_nicknames",
   "pandata", "user_merge", "custom_data", "page_views", "colors", "sessions", "avatars",
   -- Files API and other things a user owns (state: user_data.lua)
-  "folders", "files", "file_uploads", "usage_rights", "content_migrations", "content_exports",
-  "features", "communication_channels", "eportfolios", "logins",
+  "folders", "files", "file_uploads", "file_downloads", "usage_rights", "content_migrations",
+  "content_exports", "features", "communication_channels", "eportfolios", "logins",
   -- Courses, enrollments, assignments, calendar
   "courses", "enrollments", "assignments", "calendar_events",
   -- Accounts, audit logs, observers, polls
   "accounts", "audit_events", "observees", "poll_sessions",
+  -- Progress of asynchronous jobs
+  "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
 -- module): present_user (users), course_nickname (course_nicknames),
--- observee_state (observees), storage_handler (file_uploads, the storage
--- origin), oauth_token_handler and issued_token_user (oauth).
+-- observee_state (observees), issued_token_user (oauth), new_progress and
+-- progress (progress).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
-    buckets = {} }, App)
+    buckets = {}, controls = {} }, App)
   self.config = merge({}, DEFAULT_CONFIG)
   for _, name in ipairs(App.ROUTE_MODULES) do
+    self.loading = name   -- the module each route and control endpoint comes from
     require("lcanvas.sandbox.routes." .. name)(self)
   end
+  self.loading = nil
   return self
 end
 
@@ -83,14 +94,48 @@ end
 -- opts: list=true, pagination="numeric"|"bookmark", no_last, root, meta;
 -- linked(self, ctx, page) adds the top-level keys of an audit answer;
 -- public=true answers a request without a token too.
+-- outside=true: `path` is the whole request path, not one under /api/v1
+-- (the OAuth2 token endpoint, file downloads, the storage origin); the
+-- handler(app, req, args, origin) does its own auth and returns a whole
+-- response. origins: the origins that serve it (default: main and alt for
+-- API routes, main for outside ones).
 function App:route(method, path, handler, opts)
+  opts = opts or {}
   local names = {}
   local pattern = "^" .. path:gsub("[%-%.]", "%%%0"):gsub("([:*])([%w_]+)", function(kind, name)
     table.insert(names, { kind = kind, name = name })
     return kind == "*" and "(.*)" or "([^/]+)"
   end) .. "$"
+  local origins = {}
+  for _, o in ipairs(opts.origins or (opts.outside and { "main" } or { "main", "alt" })) do origins[o] = true end
   self.routes[#self.routes + 1] = { method = method, pattern = pattern, names = names,
-    handler = handler, opts = opts or {}, path = path }
+    handler = handler, opts = opts, path = path, origins = origins, module = self.loading }
+end
+
+--- The route answering `req` on `origin` and its captured segments, or
+-- nil. HEAD is answered by GET routes.
+function App:match(req, origin)
+  local api = req.path:match("^/api/v1(/.*)$")
+  for _, r in ipairs(self.routes) do
+    if r.origins[origin] and (r.method == req.method or (req.method == "HEAD" and r.method == "GET")) then
+      local path = r.opts.outside and req.path or api
+      if path then
+        local caps = { path:match(r.pattern) }
+        if caps[1] ~= nil then return r, caps end
+      end
+    end
+  end
+end
+
+--- How the request log and the verbose line name a route: "GET /users/:user".
+function App.route_text(r)
+  return r.method .. " " .. r.path
+end
+
+--- Declares a control endpoint /__sandbox/<what> for specs, answered by
+-- handler(app, req, body) where body is the decoded JSON body ({} when empty).
+function App:control_endpoint(method, what, handler)
+  self.controls[method .. " " .. what] = { handler = handler, module = self.loading }
 end
 
 function App:reset()
@@ -190,41 +235,56 @@ function App:control(req)
     return ok(json.array(self.faults))
   elseif what == "state" and req.method == "GET" then
     return ok({ users = #self.store.user_order })
+  elseif what == "routes" and req.method == "GET" then
+    -- Every registered route, in matching order, with its module: what the
+    -- sandbox implements (API paths are under /api/v1; outside ones are not).
+    local out = json.array({})
+    for _, r in ipairs(self.routes) do
+      local origins = json.array({})
+      for _, o in ipairs({ "main", "alt", "storage" }) do
+        if r.origins[o] then origins[#origins + 1] = o end
+      end
+      out[#out + 1] = { method = r.method, path = r.path, module = r.module, api = not r.opts.outside,
+        origins = origins }
+    end
+    return ok(out)
   end
+  local c = self.controls[req.method .. " " .. (what or "")]
+  if c then return c.handler(self, req, body_json()) end
   return ok({ errors = { { message = "unknown control endpoint" } } }, 404)
 end
 
 -- The request pipeline ---------------------------------------------------------
 
+-- The decoded path segments a route captured, by name.
+local function args_of(r, caps)
+  local args = {}
+  for i, n in ipairs(r.names) do args[n.name] = params.unescape(caps[i]) end
+  return args
+end
+
+--- Calls the API route App:answer matched (req.route) and makes its
+-- answer: Canvas's 404 when no route matched.
 function App:dispatch(req, ctx)
-  local path = req.path:sub(#"/api/v1" + 1)
-  for _, r in ipairs(self.routes) do
-    if r.method == req.method or (req.method == "HEAD" and r.method == "GET") then
-      local caps = { path:match(r.pattern) }
-      if caps[1] ~= nil then
-        ctx.args = {}
-        for i, n in ipairs(r.names) do
-          local raw = params.unescape(caps[i])
-          ctx.args[n.name] = raw
-          if n.kind == ":" and self.resolvers[n.name] then
-            ctx[n.name] = self.resolvers[n.name](self, ctx, raw)
-          end
-        end
-        local value, status, headers = r.handler(self, ctx)
-        if r.opts.list then
-          local page, link_headers = paging.paginate(req, value, r.opts)
-          for k, v in pairs(headers or {}) do link_headers[k] = v end
-          if r.opts.linked then
-            for k, v in pairs(r.opts.linked(self, ctx, page[r.opts.root])) do page[k] = v end
-          end
-          return answers.json(status or 200, page, link_headers, ctx.string_ids)
-        end
-        if type(value) == "table" and value.__raw_response then return value end
-        return answers.json(status or 200, value, headers, ctx.string_ids)
-      end
+  local r = req.route
+  if not r then answers.not_found() end
+  ctx.args = args_of(r, req.route_caps)
+  for _, n in ipairs(r.names) do
+    if n.kind == ":" and self.resolvers[n.name] then
+      ctx[n.name] = self.resolvers[n.name](self, ctx, ctx.args[n.name])
     end
   end
-  answers.not_found()
+  local value, status, headers = r.handler(self, ctx)
+  if r.opts.list then
+    local page, link_headers = paging.paginate(req, value, r.opts)
+    for k, v in pairs(headers or {}) do link_headers[k] = v end
+    if r.opts.linked then
+      for k, v in pairs(r.opts.linked(self, ctx, page[r.opts.root])) do page[k] = v end
+    end
+    return answers.json(status or 200, page, link_headers, ctx.string_ids)
+  end
+  if type(value) == "table" and value.__raw_response then return value end
+  return answers.json(status or 200, value, headers, ctx.string_ids)
 end
 
 --- Resolvers turn a path segment into a record (or a 404).
@@ -292,15 +352,16 @@ function App.request_token(req)
   return type(t) == "string" and t ~= "" and t or nil
 end
 
---- The context for a request to a route that needs no token (opts.public),
--- or nil.
-function App:public_route(req)
-  local path = req.path:sub(#"/api/v1" + 1)
-  for _, r in ipairs(self.routes) do
-    if r.opts.public and r.method == req.method and path:match(r.pattern) then
-      local p = params.request_params(req) or {}
-      return { req = req, params = p, string_ids = false }
-    end
+--- Marks an answer to a request no route matched: the X-Sandbox-Route
+-- header, and with --verbose a line on stderr, so "the sandbox does not
+-- implement this" is never mistaken for Canvas's "no such record" (both 404).
+function App:no_route(req, origin, res)
+  if res.headers then res.headers["X-Sandbox-Route"] = "none" end
+  if self.verbose then
+    local answered = res.status == 404 and "Canvas's 404" or tostring(res.status or "a reset")
+    io.stderr:write(string.format("sandbox: no route for %s %s%s (answered %s; the sandbox does not implement it)\n",
+      req.method, req.path, origin == "main" and "" or (" on the " .. origin .. " origin"), answered))
+    io.stderr:flush()
   end
 end
 
@@ -312,11 +373,16 @@ function App:handle(req, origin)
   local res = self:answer(req, origin)
   entry.status = res.status
   entry.t_out = http.now()
+  entry.route = req.route and App.route_text(req.route) or false
+  if not req.route then self:no_route(req, origin, res) end
   res.lowercase_headers = self.config.lowercase_headers
   return res
 end
 
 function App:answer(req, origin)
+  -- Routing comes first: the log names the route (or none) whatever then
+  -- answers, a fault or a 401 included.
+  req.route, req.route_caps = self:match(req, origin)
   local fault = self:take_fault(req, origin)
   -- A fault that replaces the answer acts before auth; a bare delay acts
   -- like a slow handler instead (below), holding its throttle reservation.
@@ -329,16 +395,13 @@ function App:answer(req, origin)
       return { status = 200, headers = { ["Content-Type"] = JSON_TYPE }, body = '{"id": 1, "name": ' }
     end
   end
-  if origin == "storage" then
-    -- Uploads and downloads: routes/file_uploads.lua sets the handler.
-    if self.storage_handler then return self:storage_handler(req) end
-    return answers.error(404, answers.NOT_FOUND)
+  local r = req.route
+  if r and r.opts.outside then
+    -- Outside /api/v1 (the OAuth2 token endpoint, file downloads, the
+    -- storage origin): no bearer token needed, the handler checks its own.
+    return answers.catch(r.handler, self, req, args_of(r, req.route_caps), origin)
   end
-  -- The OAuth2 token endpoint lives outside /api/v1 and needs no bearer token.
-  if origin == "main" and req.path == "/login/oauth2/token" and self.oauth_token_handler then
-    return self:oauth_token_handler(req)
-  end
-  if not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end
+  if origin == "storage" or not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end
 
   -- Authentication: a bearer token the seed knows, from the Authorization
   -- header or else an access_token parameter, as Canvas's
@@ -347,8 +410,10 @@ function App:answer(req, origin)
   if token == nil then
     -- No token at all: the few public routes answer, the rest say so the
     -- way render_json_unauthorized does for a caller nobody signed in.
-    local public = self:public_route(req)
-    if public then return answers.catch(self.dispatch, self, req, public) end
+    if r and r.opts.public then
+      local public = { req = req, params = params.request_params(req) or {}, string_ids = false }
+      return answers.catch(self.dispatch, self, req, public)
+    end
     return answers.json(401, { status = "unauthenticated", errors = { { message = answers.UNAUTHENTICATED } } },
       { ["WWW-Authenticate"] = 'Bearer realm="canvas-lms"' })
   end

@@ -251,10 +251,22 @@ local function route(app, st, req, p)
   answers.not_found()
 end
 
+-- The Catalog route a request names ("GET /users/:id"), or false: what
+-- route() below answers, for the request log.
+local function route_text(req)
+  local path, m = req.path:match("^/api/v1(/.*)$"), req.method == "HEAD" and "GET" or req.method
+  if path == "/users" and (m == "GET" or m == "POST") then return m .. " /users" end
+  if path and path:match("^/users/[^/]+$") and (m == "GET" or m == "PUT" or m == "DELETE") then
+    return m .. " /users/:id"
+  end
+  return false
+end
+
 --- A request handler for the Catalog origin of `app`.
 function M.handler(app)
   return function(req)
     local entry = app:record(req, "catalog")
+    entry.route = route_text(req)
     local res
     local fault = app:take_fault(req, "catalog")
     if fault and fault.delay_ms then http.sleep(fault.delay_ms / 1000) end
@@ -266,6 +278,7 @@ function M.handler(app)
       res = M.answer(app, req)
     end
     entry.status = res.status
+    if not entry.route then app:no_route(req, "catalog", res) end
     return res
   end
 end

@@ -26,7 +26,7 @@ local M = {}
 
 local USAGE = [[
 usage: lcanvas sandbox [--port N] [--host ADDR] [--seed FILE] [--catalog] [--quiet]
-                       [--parent PID]
+                       [-v|--verbose] [--parent PID]
 
 Runs a fake Canvas with demo data until interrupted. Tokens (seed default):
   sandbox-admin-token   sandbox-teacher-token   sandbox-student-token
@@ -38,10 +38,15 @@ Demo observer links: user 121 observes 122 and 123, user 141 observes 142.
 It answers as Canvas Cloud does (429 throttling, lowercase header names,
 optional user fields only for include[]); see the README.
 Besides the Canvas origin it listens on an "alt" origin (another port, to
-prove tokens never go to foreign origins), a "storage" origin (uploads) and
-a Canvas Catalog origin (API key sandbox-catalog-key, sent as
-`Authorization: Token token="..."`); --catalog also prints its URL and key.
-Tests drive it through /__sandbox/ (requests, faults, config, reset).
+prove tokens never go to foreign origins), a "storage" origin (the file
+store: uploads go there, a File's url redirects there) and a Canvas Catalog
+origin (API key sandbox-catalog-key, sent as `Authorization: Token
+token="..."`); --catalog also prints its URL and key.
+Tests drive it through /__sandbox/ (requests, faults, config, reset, routes,
+files). A request no route matches gets Canvas's 404 with the header
+`X-Sandbox-Route: none` (a missing record's 404 has none); -v, --verbose
+also prints one line per such request on stderr (`lcanvas -v --sandbox`
+passes it on).
 --parent PID (what `lcanvas --sandbox` passes): stop when that process, the
 parent, dies, however it dies.
 ]]
@@ -70,6 +75,7 @@ function M.start(opts)
   opts = opts or {}
   local host = opts.host or "127.0.0.1"
   local app = App.new(Store.new(M.load_seed(opts.seed)))
+  app.verbose = opts.verbose or false
   local cq = cqueues.new()
   local main, port = http.listen(host, opts.port or 0)
   local alt, alt_port = http.listen(host, 0)
@@ -121,6 +127,7 @@ function M.main(argv)
     elseif a == "--host" then i = i + 1; opts.host = argv[i]
     elseif a == "--seed" then i = i + 1; opts.seed = argv[i]
     elseif a == "--quiet" then opts.quiet = true
+    elseif a == "-v" or a == "--verbose" then opts.verbose = true
     elseif a == "--catalog" then opts.catalog = true
     elseif a == "--parent" then
       i = i + 1

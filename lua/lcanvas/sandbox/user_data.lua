@@ -131,13 +131,17 @@ function M.of(app)
       folders_url = "/api/v1/folders/" .. f.id .. "/folders", files_url = "/api/v1/folders/" .. f.id .. "/files" }
   end
 
+  -- attachment_json (lib/api/v1/attachment.rb) gives url as
+  -- file_download_url with download_frd=1 and the uuid as verifier: a
+  -- Canvas URL (FilesController#show), which redirects to the file store.
   function D.present_file(f)
     return { id = f.id, uuid = f.uuid, folder_id = f.folder_id, display_name = f.display_name,
       filename = f.filename, ["content-type"] = f.content_type, size = f.size, created_at = f.created_at,
       updated_at = f.updated_at, modified_at = f.updated_at, locked = false, hidden = false,
       locked_for_user = false, hidden_for_user = false, mime_class = mime_class(f.content_type),
       thumbnail_url = json.null, media_entry_id = json.null, upload_status = "success",
-      url = (app.urls and app.urls.storage or "") .. "/files/" .. f.id .. "/download?verifier=" .. f.uuid,
+      url = string.format("%s/files/%d/download?download_frd=1&verifier=%s", app.urls and app.urls.main or "",
+        f.id, f.uuid),
       usage_rights = f.usage_rights or json.null }
   end
 
@@ -153,6 +157,23 @@ function M.of(app)
     local f = st.files[util.to_int(raw) or -1]
     if not f or st.users[f.user_id] ~= d or f.pending then app.not_found() end
     return f
+  end
+
+  --- `name`, or when a file in the folder has it, the first free
+  -- "name-1.txt", "name-2.txt"...
+  function D.unique_name(st, d, folder_id, name)
+    local taken = {}
+    for _, id in ipairs(d.files) do
+      local f = st.files[id]
+      if f and f.folder_id == folder_id and not f.pending then taken[f.display_name] = f end
+    end
+    if not taken[name] then return name end
+    local stem, ext = name:match("^(.-)(%.[^.]*)$")
+    stem, ext = stem or name, ext or ""
+    for i = 1, math.huge do
+      local candidate = string.format("%s-%d%s", stem, i, ext)
+      if not taken[candidate] then return candidate end
+    end
   end
 
   --- The child of `parent` called `name`, or nil.

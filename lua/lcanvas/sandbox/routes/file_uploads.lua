@@ -9,9 +9,8 @@
 -- "redirect" (303 to files/:id/create_success on the main origin, default),
 -- "created" (201 with the File), "created_location" (201, empty body,
 -- Location of the File) or "redirect_foreign" (303 to the alt origin).
--- The storage origin also serves downloads by verifier (no token).
+-- Downloads: file_downloads.lua.
 local answers = require "lcanvas.sandbox.answers"
-local params = require "lcanvas.sandbox.params"
 local multipart = require "lcanvas.sandbox.multipart"
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"
@@ -54,22 +53,6 @@ return function(app)
 
   -- The storage origin ---------------------------------------------------------
 
-  -- "name.txt" taken in the folder: the first free "name-1.txt", "name-2.txt"...
-  local function unique_name(st, d, folder_id, name)
-    local taken = {}
-    for _, id in ipairs(d.files) do
-      local f = st.files[id]
-      if f and f.folder_id == folder_id and not f.pending then taken[f.display_name] = f end
-    end
-    if not taken[name] then return name end
-    local stem, ext = name:match("^(.-)(%.[^.]*)$")
-    stem, ext = stem or name, ext or ""
-    for i = 1, math.huge do
-      local candidate = string.format("%s-%d%s", stem, i, ext)
-      if not taken[candidate] then return candidate end
-    end
-  end
-
   -- The file part of a valid form for upload `up`, or nil and an answer.
   local function check_form(req, up)
     if req.headers.authorization then
@@ -98,7 +81,10 @@ return function(app)
     return file
   end
 
-  local function storage_upload(req, token)
+  -- The multipart POST to an upload_url (S3's form upload), never with the
+  -- Canvas token.
+  app:route("POST", "/files_api/upload/:token", function(_, req, args)
+    local token = args.token
     local st = data.state()
     local up = st.uploads[token]
     if not up then return answers.error(404, "no such upload (or already used)") end
@@ -121,7 +107,7 @@ return function(app)
       f.content, f.size, f.content_type = file.data, #file.data, up.content_type
       f.updated_at = "2024-09-02T12:00:00Z"
     else
-      if existing then name = unique_name(st, d, up.folder_id, name) end
+      if existing then name = data.unique_name(st, d, up.folder_id, name) end
       f = data.new_file(st, u.id, st.folders[up.folder_id], name, up.content_type, file.data)
       f.pending = pending or nil
     end
@@ -134,19 +120,5 @@ return function(app)
       return { status = 201, headers = { Location = file_url }, body = "" }
     end
     return answers.json(201, data.present_file(f), { Location = file_url })
-  end
-
-  --- The storage origin: uploads, and downloads by verifier (no token).
-  app.storage_handler = function(_, req)
-    local token = req.path:match("^/files_api/upload/([%w]+)$")
-    if token and req.method == "POST" then return storage_upload(req, token) end
-    local id = util.to_int(req.path:match("^/files/(%d+)/download$"))
-    if id and (req.method == "GET" or req.method == "HEAD") then
-      local f = data.state().files[id]
-      if f and not f.pending and params.parse_query(req.query).verifier == f.uuid then
-        return { status = 200, headers = { ["Content-Type"] = f.content_type }, body = f.content }
-      end
-    end
-    return answers.error(404, answers.NOT_FOUND)
-  end
+  end, { outside = true, origins = { "storage" } })
 end

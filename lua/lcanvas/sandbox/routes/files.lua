@@ -1,11 +1,26 @@
 --- Files API, a user's files (canvas-lms app/controllers/files_controller.rb:
 -- api_quota, api_index, api_show, api_create_success): quota, list and
 -- search, show, and Canvas's own files/:id with the create_success step of
--- an upload. Uploading itself: file_uploads.lua.
+-- an upload. Uploading itself: file_uploads.lua; downloading:
+-- file_downloads.lua. Specs make files without uploading through the
+-- control endpoint POST /__sandbox/files.
+local answers = require "lcanvas.sandbox.answers"
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"
 
 local QUOTA = 50 * 1024 * 1024
+
+-- Deterministic content for POST /__sandbox/files {size=}: byte i (from 0)
+-- is (i * 31 + 7) % 256, a pattern of period 256, so whole blocks repeat.
+local BLOCK = (function()
+  local t = {}
+  for i = 0, 255 do t[i + 1] = string.char((i * 31 + 7) % 256) end
+  return table.concat(t)
+end)()
+
+local function pattern_bytes(n)
+  return BLOCK:rep(n // 256) .. BLOCK:sub(1, n % 256)
+end
 
 return function(app)
   local store = app.store
@@ -62,4 +77,26 @@ return function(app)
     f.pending = nil
     return data.present_file(f)
   end, { public = true })
+
+  -- POST /__sandbox/files {user_id=, name=, size= or content=, content_type=}:
+  -- a File in the user's root folder (a taken name gets "-1"...), answered
+  -- with its File JSON, so specs get big files without uploading them.
+  app:control_endpoint("POST", "files", function(_, _, b)
+    local u = store.users[util.to_int(b.user_id) or -1]
+    if not u then return answers.error(404, "no such user_id") end
+    if type(b.name) ~= "string" or b.name == "" or b.name:find("/", 1, true) then
+      return answers.error(400, "name must be a file name")
+    end
+    local size = b.size ~= nil and util.to_int(b.size)
+    if (b.content == nil) == (b.size == nil) or (b.content ~= nil and type(b.content) ~= "string")
+        or (b.size ~= nil and (not size or size < 0)) then
+      return answers.error(400, "give either size (a whole number of bytes) or content (a string)")
+    end
+    local d, st = data.of_user(u)
+    local root = st.folders[d.root]
+    local ctype = type(b.content_type) == "string" and b.content_type or "application/octet-stream"
+    local f = data.new_file(st, u.id, root, data.unique_name(st, d, root.id, b.name), ctype,
+      b.content or pattern_bytes(size))
+    return answers.json(200, data.present_file(f))
+  end)
 end

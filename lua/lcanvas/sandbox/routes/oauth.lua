@@ -63,11 +63,8 @@ return function(app)
     return answer(400, { error = "invalid_grant", error_description = description })
   end
 
-  -- POST /login/oauth2/token
-  function app.oauth_token_handler(_, req)
-    if req.method ~= "POST" then
-      return answers.error(404, answers.NOT_FOUND)
-    end
+  -- Outside /api/v1 and without a bearer token; the alt origin has none.
+  app:route("POST", "/login/oauth2/token", function(_, req)
     local p = params.request_params(req) or {}
     local st = state()
     if p.grant_type ~= "refresh_token" then
@@ -94,5 +91,5 @@ return function(app)
     -- Canvas sends no new refresh token on this grant: the old one stays valid.
     return answer(200, { access_token = token, token_type = "Bearer", expires_in = ttl,
       user = { id = r.user_id, name = u and u.name, global_id = tostring(r.user_id) } })
-  end
+  end, { outside = true })
 end

@@ -1,6 +1,8 @@
---- Users API, a user's settings and dashboard card positions (canvas-lms
--- app/controllers/users_controller.rb: settings, get_dashboard_positions,
--- set_dashboard_positions). State: store:area("user_settings").
+--- Users API, a user's settings, dashboard card positions and editor and
+-- files UI preferences (canvas-lms app/controllers/users_controller.rb:
+-- settings, get_dashboard_positions, set_dashboard_positions,
+-- set_text_editor_preference, set_files_ui_version_preference).
+-- State: store:area("user_settings").
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 
@@ -16,6 +18,10 @@ return function(app)
       return {
         settings = {},   -- user id -> { setting = boolean }
         positions = {},  -- user id -> { course_42 = 1 }
+        -- user id -> { text_editor_preference=, files_ui_version= }: kept,
+        -- though no API answer shows them again (settings lists only its
+        -- boolean preferences).
+        preferences = {},
       }
     end)
   end
@@ -77,5 +83,35 @@ return function(app)
     all[ctx.user.id] = all[ctx.user.id] or {}
     for k, v in pairs(parsed) do all[ctx.user.id][k] = v end
     return positions_of(ctx.user)
+  end)
+
+  local function preferences_of(user)
+    local all = state().preferences
+    all[user.id] = all[user.id] or {}
+    return all[user.id]
+  end
+
+  -- set_text_editor_preference raises ActiveRecord::RecordInvalid without a
+  -- record for a value outside rce, block_editor and "" (absent too);
+  -- api_error_json then fails on its nil record and rescue_action_in_public
+  -- falls back to render_optional_error_file: `head 422`, an empty body (no
+  -- public/422 file).
+  app:route("PUT", "/users/:user/text_editor_preference", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local v = ctx.params.text_editor_preference
+    if v ~= "rce" and v ~= "block_editor" and v ~= "" then
+      app.halt(422)
+    end
+    if v == "" then v = nil end   -- "" clears it
+    preferences_of(ctx.user).text_editor_preference = v
+    return { text_editor_preference = v == nil and json.null or v }
+  end)
+
+  app:route("PUT", "/users/:user/files_ui_version_preference", function(self, ctx)
+    self:require_manage(ctx, ctx.user)
+    local v = ctx.params.files_ui_version
+    if v ~= "v1" and v ~= "v2" then app.halt(400, { message = "Invalid files_ui_version provided" }) end
+    preferences_of(ctx.user).files_ui_version = v
+    return { files_ui_version = v }
   end)
 end

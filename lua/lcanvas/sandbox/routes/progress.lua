@@ -1,0 +1,104 @@
+--- Progress API (canvas-lms app/controllers/progress_controller.rb: show;
+-- lib/api/v1/progress.rb: progress_json): how far an asynchronous job got.
+-- State: store:area("progress") = { records = {[id] = progress} }, seeded
+-- from seed.progresses (default: two of the admin's on the root account,
+-- one completed, one running). Other modules make and find records with
+-- app.new_progress(attrs) and app.progress(id); moving them through their
+-- states is theirs to do.
+local json = require "lcanvas.sandbox.json"
+local util = require "lcanvas.sandbox.util"
+local Store = require "lcanvas.sandbox.store"
+
+-- Course.batch_update's records (ProgressRunner): completion is a float
+-- column (100.0 when done) and the message counts what was processed; that
+-- job leaves no results.
+local DEFAULT = {
+  { id = 1, context_type = "Account", context_id = 1, user_id = 1, tag = "course_batch_update",
+    completion = 100.0, workflow_state = "completed", message = "4 courses processed",
+    created_at = "2024-08-15T12:00:00Z", updated_at = "2024-08-15T12:01:30Z" },
+  { id = 2, context_type = "Account", context_id = 1, user_id = 1, tag = "course_batch_update",
+    completion = 40.0, workflow_state = "running",
+    created_at = "2024-08-15T12:05:00Z", updated_at = "2024-08-15T12:05:40Z" },
+}
+
+-- Progress#pending?: results are left out while the job may still change them.
+local PENDING = { queued = true, running = true, waiting_for_external_tool = true }
+
+-- Enrollment.admin: the course-level roles that may read their course's account.
+local ADMIN_ENROLLMENT = { TeacherEnrollment = true, TaEnrollment = true, DesignerEnrollment = true }
+
+local FIELDS = { "id", "context_id", "context_type", "user_id", "tag", "completion", "workflow_state",
+  "created_at", "updated_at", "message" }
+
+return function(app)
+  local store = app.store
+
+  local function state()
+    return store:area("progress", function(_, seed)
+      local st = { records = {} }
+      for _, p in ipairs(seed.progresses or DEFAULT) do st.records[p.id] = Store.deep_copy(p) end
+      return st
+    end)
+  end
+
+  --- A new Progress: attrs has context_type, context_id and tag (Canvas
+  -- validates all three), and may have user_id, workflow_state (default
+  -- "queued"), completion, message, results, id. Returns the stored record.
+  function app.new_progress(attrs)
+    assert(attrs.context_type and attrs.context_id and attrs.tag,
+      "new_progress needs context_type, context_id and tag")
+    local p = Store.deep_copy(attrs)
+    p.id = p.id or store:new_id()
+    p.workflow_state = p.workflow_state or "queued"
+    p.created_at = p.created_at or util.iso()
+    p.updated_at = p.updated_at or p.created_at
+    state().records[p.id] = p
+    return p
+  end
+
+  --- The Progress with this id, or nil.
+  function app.progress(id)
+    return state().records[util.to_int(id) or -1]
+  end
+
+  -- progress.context.grants_right?(user, :read), for the contexts a Progress has here.
+  local function can_read(ctx, p)
+    local uid = ctx.user_id
+    if store:is_admin(uid) then return true end
+    if p.context_type == "User" then return uid == p.context_id end
+    if p.context_type == "Course" then
+      for _, e in ipairs(store:enrollments_of(uid)) do
+        if e.course_id == p.context_id then return true end
+      end
+    elseif p.context_type == "Account" then
+      -- Account's policy: an active admin enrollment in one of its courses.
+      for _, e in ipairs(store:enrollments_of(uid)) do
+        local c = store.courses[e.course_id]
+        if c and c.account_id == p.context_id and ADMIN_ENROLLMENT[e.type] and e.enrollment_state == "active" then
+          return true
+        end
+      end
+    end
+    return false
+  end
+
+  local function present(p, req)
+    local out = {}
+    for _, k in ipairs(FIELDS) do
+      local v = p[k]
+      if v == nil then v = json.null end
+      out[k] = v
+    end
+    out.url = string.format("http://%s/api/v1/progress/%d", req.headers.host or "127.0.0.1", p.id)
+    if not PENDING[p.workflow_state] and p.results ~= nil then out.results = p.results end
+    return out
+  end
+
+  -- Progress.find (a 404), then authorized_action on the context's :read.
+  app:route("GET", "/progress/:id", function(self, ctx)
+    local p = app.progress(ctx.args.id)
+    if not p then app.not_found() end
+    if not can_read(ctx, p) then self:unauthorized() end
+    return present(p, ctx.req)
+  end)
+end
