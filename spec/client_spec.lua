@@ -53,7 +53,7 @@ describe("lcanvas.new", function()
     assert.equal("Bearer " .. sandbox.tokens.admin, h["authorization"])
     assert.equal("lcanvas/" .. lcanvas._VERSION, h["user-agent"])
     assert.equal("application/json", h["accept"])
-    -- what Canvas serves; each byte more is paid on every request (README, Performance)
+    -- what Canvas serves; each byte more is paid on every request (doc/performance.md)
     assert.equal("gzip", h["accept-encoding"])
   end)
 
@@ -596,7 +596,7 @@ describe("retries", function()
 
   it("raises RateLimitExceeded (also a Forbidden) when a 429 persists past its retry budget", function()
     -- Throttled answers have their own budget of 12 retries whatever
-    -- max_retries is (README, "Rate limits"); max_retries = 0 turns it off.
+    -- max_retries is (doc/pagination-and-tasks.md, "Rate limits"); max_retries = 0 turns it off.
     sandbox.fault({ path = "/api/v1/users/self/folders", method = "POST", status = 429, count = 100,
       content_type = "text/plain", body = "Rate Limit Exceeded" })
     local quick = connect({ max_retries = 1, backoff = 0.001, backoff_max = 0.005 })

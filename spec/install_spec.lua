@@ -285,7 +285,7 @@ describe("luarocks make", function()
       "--exclude=./build.luarocks -cf - . | tar -C %q -xf -", src, ROOT, src))
     assert(code == 0, out .. err)
     code, out, err = sh(string.format(
-      -- Exactly the README's command: no --deps-mode, no network. The rock
+      -- Exactly doc/embedding.md's command: no --deps-mode, no network. The rock
       -- has no dependency LuaRocks could try to download (cqueues is soft).
       "cd %q && luarocks --lua-version=5.4 make --tree=%q rockspec/lcanvas-scm-1.rockspec",
       src, tree))

@@ -1,6 +1,7 @@
 -- The command's three descriptions agree (issue 15): `lcanvas --help`, the
 -- man page (doc/lcanvas.1, rendered with man(1) or groff as a reader sees
--- it, in the source tree) and the README name the same forms and options,
+-- it, in the source tree) and doc/usage.md (the command line in full; the
+-- README only tours it) name the same forms and options,
 -- and the man page shows the real version, not a template placeholder.
 local sandbox = require "helper"
 
@@ -92,14 +93,14 @@ describe("the command's documentation", function()
     assert.is_true(in_help["--dry-run"] and in_help["--refresh-file"] and in_help["-i"])
   end)
 
-  it("names every option of lcanvas's own in the README too", function()
-    local readme = read_file(ROOT .. "/README.md")
+  it("names every option of lcanvas's own in doc/usage.md too", function()
+    local usage = read_file(ROOT .. "/doc/usage.md")
     local help = help_text()
     for l in help:match("\noptions:\n(.-)\n\n"):gmatch("[^\n]+") do
       local first, second = l:match("^%s%s(%-[%w-]+)[^,]*,? ?(%-?%-?[%w-]*)")
       if first then
-        local named = readme:find(first, 1, true) or (second ~= "" and readme:find(second, 1, true))
-        assert(named, "README.md does not mention " .. first)
+        local named = usage:find(first, 1, true) or (second ~= "" and usage:find(second, 1, true))
+        assert(named, "doc/usage.md does not mention " .. first)
       end
     end
   end)

@@ -41,7 +41,7 @@ local M = {
 --- lcanvas.catalog: Canvas Catalog's Users API: `lcanvas.catalog.new(base_url, api_key [, opts])`.
 M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
 
---- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in the README (timeout, per_page, max_retries, as_user_id, ...).
+--- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in doc/conventions.md, "Client options" (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)
   return core.new(base_url, token, opts)
 end

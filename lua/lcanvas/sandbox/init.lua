@@ -36,7 +36,7 @@ sandbox-client / sandbox-secret, refresh token sandbox-refresh-token (admin);
 sandbox-expired-token is an expired admin token to refresh.
 Demo observer links: user 121 observes 122 and 123, user 141 observes 142.
 It answers as Canvas Cloud does (429 throttling, lowercase header names,
-optional user fields only for include[]); see the README.
+optional user fields only for include[]); see doc/sandbox.md.
 Besides the Canvas origin it listens on an "alt" origin (another port, to
 prove tokens never go to foreign origins), a "storage" origin (the file
 store: uploads go there, a File's url redirects there) and a Canvas Catalog
