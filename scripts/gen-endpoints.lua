@@ -18,8 +18,18 @@ local M = {}
 
 M.REGENERATE = "scripts/build build && lua5.4 scripts/gen-endpoints.lua doc/endpoints.md"
 
--- The Canvas types, in table order (Catalog is another product).
-M.TYPES = { "Client", "Account", "User" }
+-- The Canvas types with endpoints, in table order: the client first, then
+-- every declared type (core.types) but another product's (Catalog's).
+function M.types(core)
+  local out = { "Client" }
+  for _, t in ipairs(core.types()) do
+    local info = core.type_info(t)
+    if t ~= "Client" and info.product == nil and (core.endpoints(t) or core.hand_endpoints(t)) then
+      out[#out + 1] = t
+    end
+  end
+  return out
+end
 
 -- "users/{id}/colors/{1}" with args {"asset_string"} -> "users/:id/colors/:asset_string".
 local function show_path(ep)
@@ -63,7 +73,7 @@ end
 -- One entry per method: {type=, name=, ep=, hand=}.
 function M.collect(core)
   local all = {}
-  for _, tname in ipairs(M.TYPES) do
+  for _, tname in ipairs(M.types(core)) do
     for name, ep in pairs(core.endpoints(tname) or {}) do
       all[#all + 1] = { type = tname, name = name, ep = ep }
     end

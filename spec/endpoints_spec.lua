@@ -12,22 +12,87 @@ local json = require "lcanvas.sandbox.json"
 local ROOT = sandbox.root
 local gen = dofile(ROOT .. "/scripts/gen-endpoints.lua")
 
--- A value for each positional argument, by its name in the row.
-local SAMPLE = {
-  id = 3, course = 1, asset_string = "course_1", hexcode = "#ff0000", export = 1, migration = 1,
-  file = 1, folder = 1, observee = 4, observer = 4, name = "Spec folder",
-  migration_type = "zip_file_importer", feature = "spec_feature", state = "on", export_type = "zip",
-  dashboard_positions = { course_1 = 1 }, ns = "org.example.spec", scope = "k", data = 1, item = 1,
-  pseudonym = { unique_id = "spec.endpoints" }, user = { name = "Spec", terms_of_use = true },
-  text_editor_preference = "rce", files_ui_version = "v2",
-}
+-- The world the types' examples run in (core.type_info(T).examples): the
+-- sandbox admin's client, a client per seeded role, the sandbox Catalog,
+-- and files to upload.
+local function make_world()
+  local w = { canvas = lcanvas.new(sandbox.url, sandbox.tokens.admin, { max_retries = 0 }) }
+  w.catalog = lcanvas.catalog.new(sandbox.catalog, sandbox.catalog_key, { max_retries = 0 })
+  function w.as(role) return lcanvas.new(sandbox.url, sandbox.tokens[role], { max_retries = 0 }) end
+  function w.tmpfile(text)
+    local path = sandbox.tmpname()
+    sandbox.write_file(path, text)
+    return path
+  end
+  return w
+end
 
-local function arg_name(a) return type(a) == "table" and a[1] or a end
+-- The methods of type t that reach Canvas: its rows (wrapped or not) and
+-- its described hand-written methods.
+local function endpoint_methods(t)
+  local out = {}
+  for name, ep in pairs(core.endpoints(t) or {}) do out[name] = ep end
+  for name, ep in pairs(core.hand_endpoints(t) or {}) do out[name] = ep end
+  return out
+end
+
+local function sorted(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+-- The receiver and positional arguments of t:name's example.
+local function example_call(w, t, name)
+  local ex = core.type_info(t).examples
+  local recv = ex.receiver(w)
+  local a = ex.args and ex.args[name]
+  local argv = a or {}
+  if type(a) == "function" then
+    local r
+    r, argv = a(w, recv)
+    recv = r or recv
+  end
+  return recv, argv
+end
+
+-- Runs t:name's example; a list is asked for its first page (a list sends
+-- nothing until used). `params`, when given, replaces the trailing table
+-- after the row's positional arguments.
+local function run_example(w, t, name, params)
+  local recv, argv = example_call(w, t, name)
+  local ep = endpoint_methods(t)[name]
+  local n = #argv
+  if params then
+    n = #(ep.args or {}) + 1
+    argv = table.move(argv, 1, n - 1, 1, {})
+    argv[n] = params
+  end
+  local res = recv[name](recv, table.unpack(argv, 1, n))
+  if ep.list then res:first() end
+  return res
+end
+
+-- The request of the sandbox's log that t:name's row made: its verb and
+-- path (setup requests of an example come before it).
+local function path_pattern(ep)
+  local p = ep.path:gsub("[%.%-]", "%%%0"):gsub("{%*%d+}", ".*"):gsub("{%w+}", "[^/]+")
+  return "^/api/v1/" .. p .. "$"
+end
+
+local function request_of(log, ep)
+  local pat = path_pattern(ep)
+  for i = #log, 1, -1 do
+    local r = log[i]
+    if r.method == ep.method and r.path:match(pat) then return r end
+  end
+end
 
 -- The top-level parameter names of a logged request (query, form or JSON body).
 local function sent_keys(r)
   local t
-  if r.body:match("^%s*{") then
+  if (r.body or ""):match("^%s*{") then
     t = json.decode(r.body)
   else
     t = form.parse_query(r.method == "GET" and r.query or r.body)
@@ -44,26 +109,21 @@ local function set_of(list)
   return s
 end
 
--- receiver and the arguments of a row's method on it.
-local function call_row(clients, tname, name, ep, params)
-  local recv = tname == "Client" and clients.canvas or clients[tname]
-  local argv = {}
-  for i, a in ipairs(ep.args or {}) do argv[i] = SAMPLE[arg_name(a)] end
-  local n = #(ep.args or {})
-  argv[n + 1] = params
-  return pcall(function()
-    local res = recv[name](recv, table.unpack(argv, 1, n + 1))
-    if ep.list then res:first() end
-  end)
+-- Every request of the log but the control API's.
+local function logged()
+  local out = {}
+  for _, r in ipairs(sandbox.requests()) do
+    if not r.path:find("^/__sandbox") then out[#out + 1] = r end
+  end
+  return out
 end
 
 describe("endpoint declarations", function()
-  local clients, warnings, prev
+  local w, warnings, prev
   setup(function()
     sandbox.start()
     sandbox.reset()
-    local canvas = lcanvas.new(sandbox.url, sandbox.tokens.admin, { max_retries = 0 })
-    clients = { canvas = canvas, User = canvas:get_user(3), Account = canvas:get_account(1) }
+    w = make_world()
     prev = core.on_warning(function(msg) warnings[#warnings + 1] = msg end)
   end)
   before_each(function() warnings = {} end)
@@ -81,49 +141,99 @@ describe("endpoint declarations", function()
     end
   end)
 
-  it("sends, for every row, only parameters its row declares", function()
-    local checked = 0
-    for _, e in ipairs(gen.collect(core)) do
-      if not e.hand then
-        local ep, what = e.ep, e.type .. ":" .. e.name
-        sandbox.clear_requests()
-        call_row(clients, e.type, e.name, ep, nil)
-        local log = sandbox.api_requests()
-        local r = log[#log]
-        if r then
-          checked = checked + 1
-          local allowed = set_of(ep.params)
-          for k in pairs(ep.ignored or {}) do allowed[k] = true end
-          if ep.list and ep.paginated ~= false then allowed.per_page, allowed.page = true, true end
-          for _, k in ipairs(sent_keys(r)) do
-            assert(allowed[k], string.format("%s sent '%s' (%s %s), which its row does not declare",
-              what, k, r.method, r.path))
+  it("finds every method of every type: an endpoint with examples, or plain", function()
+    local common = core.methods("PairingCode")   -- an object type with no methods of its own
+    local problems, counted = {}, 0
+    for _, t in ipairs(core.types()) do
+      local info = core.type_info(t)
+      local plain = {}
+      for _, name in ipairs(info.plain or {}) do plain[name] = true end
+      local endpoints = endpoint_methods(t)
+      if next(endpoints) and not info.examples then
+        problems[#problems + 1] = t .. " has endpoint methods but declares no examples (core.define_type)"
+      end
+      for _, name in ipairs(sorted(core.methods(t))) do
+        local fn = core.methods(t)[name]
+        if type(fn) == "function" and fn ~= common[name] then
+          counted = counted + 1
+          if not endpoints[name] and not plain[name] then
+            problems[#problems + 1] = t .. ":" .. name .. " is neither an endpoint (a row, or " ..
+              "core.describe_hand) nor plain (core.define_type's plain)"
           end
         end
       end
     end
-    -- add_observee_with_credentials alone stops before sending (no credentials).
-    assert.is_true(checked >= 60, "only " .. checked .. " rows reached the sandbox")
+    assert.same({}, problems)
+    assert.is_true(counted >= 100, counted .. " methods found")
+  end)
+
+  it("runs every endpoint method of every type against the sandbox, on a route it has", function()
+    local problems, ran = {}, 0
+    for _, t in ipairs(core.types()) do
+      local endpoints = endpoint_methods(t)
+      for _, name in ipairs(next(endpoints) and core.type_info(t).examples and sorted(endpoints) or {}) do
+        local what = t .. ":" .. name
+        sandbox.reset()
+        local ok, err = pcall(run_example, w, t, name)
+        local log = logged()
+        if not ok then
+          problems[#problems + 1] = what .. " failed: " .. tostring(err)
+        elseif not request_of(log, endpoints[name]) then
+          problems[#problems + 1] = what .. " never sent " .. endpoints[name].method .. " " ..
+            endpoints[name].path .. " to the sandbox"
+        end
+        for _, r in ipairs(log) do
+          if r.route == false then
+            problems[#problems + 1] = what .. ": the sandbox has no route for " .. r.method .. " " .. r.path
+          end
+        end
+        ran = ran + 1
+      end
+    end
+    assert.same({}, problems)
+    assert.is_true(ran >= 90, ran .. " methods ran")
+  end)
+
+  it("sends, for every row, only parameters its row declares", function()
+    for _, t in ipairs(core.types()) do
+      for name, ep in pairs(core.endpoints(t) or {}) do
+        if core.type_info(t).examples then
+          local what = t .. ":" .. name
+          sandbox.reset()
+          pcall(run_example, w, t, name)
+          local r = request_of(logged(), ep)
+          assert(r, what .. " sent nothing")
+          local allowed = set_of(ep.params)
+          for k in pairs(ep.ignored or {}) do allowed[k] = true end
+          if ep.list and ep.paginated ~= false then allowed.per_page, allowed.page = true, true end
+          for _, k in ipairs(sent_keys(r)) do
+            assert(allowed[k] or not ep.params, string.format("%s sent '%s' (%s %s), which its row " ..
+              "does not declare", what, k, r.method, r.path))
+          end
+        end
+      end
+    end
   end)
 
   it("lets every declared parameter through, and sends it", function()
-    for _, e in ipairs(gen.collect(core)) do
-      local ep = e.ep
-      if not e.hand and #ep.params > 0 then
-        local params = {}
-        for _, p in ipairs(ep.params) do params[p] = "1" end
-        if ep.include then params.include = { ep.include[1] } end
-        sandbox.clear_requests()
-        local ok, err = call_row(clients, e.type, e.name, ep, params)
-        if not ok then
-          assert.is_nil(tostring(err):find("does not read", 1, true), e.type .. ":" .. e.name ..
-            " refused a parameter its row declares: " .. tostring(err))
-        end
-        local log = sandbox.api_requests()
-        if log[#log] and e.name ~= "add_observee_with_credentials" then
-          local sent = set_of(sent_keys(log[#log]))
-          for _, p in ipairs(ep.params) do
-            assert(sent[p], e.type .. ":" .. e.name .. " did not send its declared '" .. p .. "'")
+    for _, t in ipairs(core.types()) do
+      for name, ep in pairs(core.endpoints(t) or {}) do
+        if core.type_info(t).examples and ep.params and #ep.params > 0 then
+          local params = {}
+          for _, p in ipairs(ep.params) do params[p] = "1" end
+          if ep.include then params.include = { ep.include[1] } end
+          sandbox.reset()
+          local ok, err = pcall(run_example, w, t, name, params)
+          if not ok then
+            assert.is_nil(tostring(err):find("does not read", 1, true), t .. ":" .. name ..
+              " refused a parameter its row declares: " .. tostring(err))
+          end
+          local r = request_of(logged(), ep)
+          if r then
+            local sent = set_of(sent_keys(r))
+            for _, p in ipairs(ep.params) do
+              assert(sent[p], t .. ":" .. name .. " did not send its declared '" .. p .. "'")
+            end
           end
         end
       end
@@ -132,8 +242,9 @@ describe("endpoint declarations", function()
   end)
 
   it("refuses an undeclared parameter before sending, naming it and the controller", function()
+    local sam = w.canvas:get_user(3)
     sandbox.clear_requests()
-    local err = sandbox.capture(function() clients.User:get_colors({ sort = "name" }) end)
+    local err = sandbox.capture(function() sam:get_colors({ sort = "name" }) end)
     assert.matches("bad argument #1 to 'get_colors' (Canvas does not read 'sort' here and would ignore it: " ..
       "UsersController#get_custom_colors reads no parameters)", err, 1, true)
     assert.same({}, sandbox.api_requests())
@@ -141,7 +252,7 @@ describe("endpoint declarations", function()
 
   it("only warns, and sends, where the declaration comes from the docs", function()
     sandbox.clear_requests()
-    pcall(function() clients.User:get_files({ spec_extra = 1 }):first() end)
+    pcall(function() w.canvas:get_user(3):get_files({ spec_extra = 1 }):first() end)
     assert.equal("1", form.parse_query(sandbox.last_api_request().query).spec_extra)
     assert.same({ "User:get_files sends 'spec_extra', which FilesController#api_index (docs) is not " ..
       "known to read (it reads content_types, exclude_content_types, search_term, include, only, sort, " ..

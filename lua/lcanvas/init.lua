@@ -16,6 +16,23 @@ load_type("client")
 load_type("user")
 load_type("account")
 load_type("pairing_code")
+load_type("progress")
+
+-- Every type a row returns is declared (core.define_type, or a file of its
+-- own): a row naming a type nobody declared is a typo, found at load.
+local function check_returns()
+  local declared = {}
+  for _, t in ipairs(core.types()) do declared[t] = true end
+  for _, t in ipairs(core.types()) do
+    for name, row in pairs(core.rows(t)) do
+      local r = row.returns
+      if r ~= "data" and r ~= "self" and not declared[r] then
+        error(string.format("lcanvas: %s:%s returns '%s', which no type file declares " ..
+          "(core.define_type)", t, name, r), 0)
+      end
+    end
+  end
+end
 
 --- lcanvas.core: the C binding (`lcanvas.core`) these functions and types are built on.
 --- lcanvas.null: stands for JSON null in parameters and JSON bodies (and in decoded answers).
@@ -40,6 +57,7 @@ local M = {
 
 --- lcanvas.catalog: Canvas Catalog's Users API: `lcanvas.catalog.new(base_url, api_key [, opts])`.
 M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
+check_returns()
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in doc/conventions.md, "Client options" (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)

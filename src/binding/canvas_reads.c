@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 
 #include "endpoint.h"
+#include "lcb_args.h"
 
 
 #define WARN_HANDLER "lcanvas.warn_handler"
@@ -84,7 +85,7 @@ static void check_include_value(lua_State *L, const lcb_row *row)
  * an undeclared key is refused before anything is sent (Canvas would
  * answer as if it was never given: a silent false pass), or only warned
  * about on a row whose list comes from the docs (unknown = "warn"). */
-void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx)
+void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx, int argn)
 {
     if (!row->checks_params || !lua_istable(L, idx)) return;
     lua_pushnil(L);
@@ -107,7 +108,7 @@ void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx)
             const char *reads = lua_tostring(L, -1);
             const char *src = row->source ? row->source : "its controller";
             if (!row->warn_unknown)
-                lcb_arg_error(L, row->nargs + 1, row->name,
+                lcb_arg_error(L, argn, row->name,
                           lua_pushfstring(L, "Canvas does not read '%s' here and would ignore it: "
                                           "%s reads %s", k, src, reads));
             lua_pushfstring(L, "%s:%s sends '%s', which %s is not known to read (it reads %s)",

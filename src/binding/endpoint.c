@@ -16,6 +16,119 @@
 #include "object.h"
 #include "params.h"
 
+/* ------------------------------------------------------------ ids
+ *
+ * Canvas looks a resource up by its id, or by "<type>:<value>" for the id
+ * types its Api.sis_parse_id knows for that resource (lib/api.rb
+ * SIS_MAPPINGS: sis_* and lti_* columns, "uuid:"), also written
+ * "hex:<type>:<hex>", and a few controllers take words ("self"). Anything
+ * else it answers with 404: an id argument that declares its types
+ * refuses it before sending. */
+
+static int in_strs(const char *const *list, int n, const char *s, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(list[i]) == len && strncmp(list[i], s, len) == 0) return 1;
+    return 0;
+}
+
+static int all_digits(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if ((*s < '0' || *s > '9') && *s != '~') return 0;  /* "1~2": a shard's id */
+    return 1;
+}
+
+/* Raises "Canvas looks <resource> up by ..., not '<type>' (it would answer 404)". */
+static int bad_id_type(lua_State *L, const lcb_row *row, int argn, const lcb_ids *ids,
+                       const char *type, size_t len)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "Canvas looks ");
+    luaL_addstring(&b, ids->resource);
+    luaL_addstring(&b, " up by ");
+    if (ids->ntypes == 0) luaL_addstring(&b, "id only");
+    for (int i = 0; i < ids->ntypes; i++) {
+        if (i) luaL_addstring(&b, i == ids->ntypes - 1 ? " or " : ", ");
+        luaL_addstring(&b, ids->types[i]);
+    }
+    luaL_addstring(&b, ", not '");
+    luaL_addlstring(&b, type, len);
+    luaL_addstring(&b, "' (it would answer 404)");
+    /* "login_id" for "sis_login_id": say which one is meant. */
+    lua_pushfstring(L, "sis_%s", lua_pushlstring(L, type, len));
+    const char *sis = lua_tostring(L, -1);
+    if (in_strs(ids->types, ids->ntypes, sis, strlen(sis)) && len > 3 &&
+        strcmp(type + len - 3, "_id") == 0) {
+        lua_pop(L, 2);
+        luaL_addstring(&b, "; a ");
+        luaL_addlstring(&b, type, len - 3);
+        luaL_addstring(&b, " is looked up as sis_");
+        luaL_addlstring(&b, type, len);
+    } else {
+        lua_pop(L, 2);
+    }
+    luaL_pushresult(&b);
+    return lcb_arg_error(L, argn, row->name, lua_tostring(L, -1));
+}
+
+/* The string id at idx, of an argument declaring its id types. */
+static void check_id(lua_State *L, const lcb_row *row, const lcb_ids *ids, int idx, int argn)
+{
+    const char *s = lua_tostring(L, idx);
+    if (!*s || all_digits(s) || in_strs(ids->words, ids->nwords, s, strlen(s))) return;
+    const char *t = s;
+    if (strncmp(t, "hex:", 4) == 0) t += 4;
+    const char *colon = strchr(t, ':');
+    if (!colon) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        luaL_addstring(&b, "'");
+        luaL_addstring(&b, s);
+        luaL_addstring(&b, "' is not an id Canvas can look ");
+        luaL_addstring(&b, ids->resource);
+        luaL_addstring(&b, " up by: give a number");
+        for (int i = 0; i < ids->nwords; i++) {
+            luaL_addstring(&b, i == ids->nwords - 1 ? " or '" : ", '");
+            luaL_addstring(&b, ids->words[i]);
+            luaL_addstring(&b, "'");
+        }
+        luaL_addstring(&b, ", or type:value with one of its id types");
+        luaL_pushresult(&b);
+        lcb_arg_error(L, argn, row->name, lua_tostring(L, -1));
+    }
+    if (!in_strs(ids->types, ids->ntypes, t, (size_t)(colon - t)))
+        bad_id_type(L, row, argn, ids, t, (size_t)(colon - t));
+}
+
+/* get_user(id, "sis_user_id"): the id type after positional id_type_at+1
+ * is checked and joined to the id ("sis_user_id:S0042"), and taken off the
+ * stack. Returns 1 when there was one (later arguments' numbers shift). */
+static int take_id_type(lua_State *L, const lcb_row *row)
+{
+    if (row->id_type_at < 0) return 0;
+    int id = 2 + row->id_type_at, slot = id + 1;
+    int ty = lua_type(L, slot);
+    if (ty != LUA_TSTRING && ty != LUA_TNUMBER) return 0;
+    const lcb_ids *ids = row->args[row->id_type_at].ids;
+    size_t len;
+    const char *type = lua_tolstring(L, slot, &len);
+    if (len == 0) lcb_arg_error(L, row->id_type_at + 2, row->name, "id_type must not be empty");
+    if (!in_strs(ids->types, ids->ntypes, type, len))
+        bad_id_type(L, row, row->id_type_at + 2, ids, type, len);
+    if (lua_isnil(L, id)) lcb_arg_error(L, row->id_type_at + 1, row->name, "an id is required (got nil)");
+    if (lcb_is_resource(L, id) || lua_istable(L, id))
+        lcb_arg_error(L, row->id_type_at + 1, row->name,
+                      lua_pushfstring(L, "an id type goes with a plain id (got %s)", luaL_typename(L, id)));
+    lua_pushfstring(L, "%s:%s", type, luaL_tolstring(L, id, NULL));
+    lua_replace(L, id);
+    lua_pop(L, 1);
+    lua_remove(L, slot);
+    return 1;
+}
+
 /* ------------------------------------------------------------ the invoker */
 
 /* Positional argument i (0-based, at stack slot 2 + i): an object or plain
@@ -24,6 +137,7 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
 {
     const lcb_row_arg *a = &row->args[i];
     int idx = 2 + i;
+    if (a->ids && lua_type(L, idx) == LUA_TSTRING) check_id(L, row, a->ids, idx, i + 1);
     if (a->from_type) {
         int take;
         if (strcmp(a->from_type, "table") == 0) {
@@ -96,10 +210,32 @@ static void push_params(lua_State *L, const lcb_row *row, int pidx)
             lua_rawset(L, -4);
         }
     }
+    int out = lua_gettop(L);
     for (int i = 0; i < row->nargs; i++) {
-        if (!row->args[i].param) continue;
+        const lcb_row_arg *a = &row->args[i];
+        if (!a->param) continue;
+        /* A nested target ("enrollment[user_id]"): each table on the way is
+         * a copy, so the caller's own stay as they were. */
+        luaL_checkstack(L, a->nparam + 4, "params");
+        int at = out;
+        for (int k = 0; k < a->nparam - 1; k++) {
+            lua_newtable(L);
+            if (lua_getfield(L, at, a->param[k]) == LUA_TTABLE) {
+                lua_pushnil(L);
+                while (lua_next(L, -2)) {
+                    lua_pushvalue(L, -2);
+                    lua_insert(L, -2);
+                    lua_rawset(L, -5);
+                }
+            }
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, at, a->param[k]);
+            at = lua_gettop(L);
+        }
         lua_pushvalue(L, 2 + i);
-        lua_setfield(L, -2, row->args[i].param);
+        lua_setfield(L, at, a->param[a->nparam - 1]);
+        lua_settop(L, out);
     }
 }
 
@@ -176,7 +312,7 @@ static void push_splat(lua_State *L, const lcb_row *row, int argn)
 
 static void push_path(lua_State *L, const lcb_row *row)
 {
-    luaL_checkstack(L, 2 * LCB_ROW_MAX_PIECES + 2, "path");
+    luaL_checkstack(L, 2 * row->npieces + 2, "path");
     for (int i = 0; i < row->npieces; i++) {
         const lcb_row_piece *p = &row->pieces[i];
         lua_pushlstring(L, p->text, p->len);
@@ -245,17 +381,18 @@ int lcb_row_invoke(lua_State *L)
     const lcb_row *row = lua_touserdata(L, lua_upvalueindex(1));
     if (row->client_receiver) lcb_check_client(L, 1);
     else lcb_check_resource(L, 1);
+    int shift = take_id_type(L, row);
     int pidx = 2 + row->nargs;
     /* Missing arguments become nil (a clear "id is required"), never a
      * value pushed later. */
     lua_settop(L, pidx);
     for (int i = 0; i < row->nargs; i++) check_arg(L, row, i);
     if (!lua_isnil(L, pidx) && !lua_istable(L, pidx))
-        lcb_arg_error(L, row->nargs + 1, row->name,
+        lcb_arg_error(L, row->nargs + 1 + shift, row->name,
                   lua_pushfstring(L, "table expected, got %s", luaL_typename(L, pidx)));
     push_params(L, row, pidx);                    /* pidx + 1 */
     int params = lua_istable(L, pidx + 1) ? pidx + 1 : 0;
-    lcb_check_canvas_params(L, row, pidx + 1);
+    lcb_check_canvas_params(L, row, pidx + 1, row->nargs + 1 + shift);
     check_required(L, row, pidx + 1);
     int base = lua_gettop(L);
     push_path(L, row);

@@ -26,18 +26,28 @@ typedef enum lcb_check {
     LCB_CHECK_PRESENT     /* anything but nil (lcanvas.null included) */
 } lcb_check;
 
-#define LCB_ROW_MAX_ARGS 4
-#define LCB_ROW_MAX_PIECES 8
-#define LCB_ROW_MAX_FIELDS 4
-#define LCB_ROW_MAX_PARAMS 24
-#define LCB_ROW_MAX_INCLUDES 12
+/* The id types Canvas's Api.sis_parse_id looks a resource up by (lib/api.rb
+ * SIS_MAPPINGS; lua/lcanvas/ids.lua lists them): "sis_user_id", ..., and
+ * the plain words the controller takes ("self"). */
+typedef struct lcb_ids {
+    const char *resource;     /* "users", for messages */
+    const char **types;
+    int ntypes;
+    const char **words;
+    int nwords;
+} lcb_ids;
 
 typedef struct lcb_row_arg {
-    const char *param;        /* the params key it goes to; NULL for a path segment */
+    const char *name;         /* the argument's name */
+    const char **param;       /* the params key it goes to, as a key path
+                                 ("enrollment[user_id]": enrollment, user_id);
+                                 NULL for a path segment */
+    int nparam;
     const char *what;         /* how a failed check names it */
     const char *message;      /* or the whole message of a failed check */
     const char *from_type;    /* an object of this type ("table": a plain table)... */
     const char *from_field;   /* ...stands for this attribute of it */
+    const lcb_ids *ids;       /* an id: the id types it may be given as (NULL: unchecked) */
     lcb_check check;
 } lcb_row_arg;
 
@@ -48,10 +58,13 @@ typedef struct lcb_row_piece {
     int splat;                /* {*n}: "a/b" or {"a", "b"} as /a/b, nil as nothing */
 } lcb_row_piece;
 
+/* A compiled row: every list sized by the row itself. The strings and
+ * arrays live in the row's keep table (row.c), as long as the row. */
 typedef struct lcb_row {
     const char *type;         /* the receiver's type, for messages ("User") */
     const char *name;         /* the method name */
     const char *verb;         /* GET, POST, PUT, PATCH, DELETE */
+    const char *path;         /* the path template, as declared */
     const char *type_name;    /* object type returned (or of the list's items); NULL: data */
     const char *root;         /* list root key, or NULL */
     const char *field;        /* return this field of the answer, or NULL */
@@ -60,14 +73,16 @@ typedef struct lcb_row {
     int json;                 /* params go as a JSON body */
     int client_receiver;      /* called on the client, not on an object */
     int nargs;                /* positional arguments before [params] */
+    int id_type_at;           /* an optional id type follows positional
+                                 id_type_at + 1 (get_user(id, "sis_user_id")); -1: none */
     int npieces;
     int nrequired;
     int nfields;
-    lcb_row_arg args[LCB_ROW_MAX_ARGS];
-    lcb_row_piece pieces[LCB_ROW_MAX_PIECES];
-    const char *required[LCB_ROW_MAX_FIELDS];   /* "pseudonym.unique_id" */
-    const char *field_keys[LCB_ROW_MAX_FIELDS]; /* item_fields: key = receiver attribute */
-    const char *field_attrs[LCB_ROW_MAX_FIELDS];
+    lcb_row_arg *args;
+    lcb_row_piece *pieces;
+    const char **required;    /* "pseudonym.unique_id" */
+    const char **field_keys;  /* item_fields: key = receiver attribute */
+    const char **field_attrs;
     /* What Canvas's controller reads (Canvas's code is the truth, not its
      * docs): a params key outside `params` is refused before sending (or
      * only warned about with unknown = "warn"); a key of `ignored` is sent
@@ -81,23 +96,28 @@ typedef struct lcb_row {
     int nincludes;
     int nignored;
     const char *source;       /* "UsersController#api_index", for messages */
-    const char *params[LCB_ROW_MAX_PARAMS];
-    const char *includes[LCB_ROW_MAX_INCLUDES];
-    const char *ignored[LCB_ROW_MAX_INCLUDES];
-    const char *ignored_why[LCB_ROW_MAX_INCLUDES];
+    const char **params;
+    const char **includes;
+    const char **ignored;
+    const char **ignored_why;
 } lcb_row;
 
-/* The params table at idx against what Canvas reads for the row: raises
- * or warns as the row says (canvas_reads.c). */
-void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx);
+/* The params table at idx (argument argn of the method) against what
+ * Canvas reads for the row: raises or warns as the row says
+ * (canvas_reads.c). */
+void lcb_check_canvas_params(lua_State *L, const lcb_row *row, int idx, int argn);
 /* core.on_warning(fn or nil) -> the previous handler (canvas_reads.c). */
 int lcb_l_on_warning(lua_State *L);
 
 /* The invoker (endpoint.c): the C function of every row's closure. */
 int lcb_row_invoke(lua_State *L);
 
-/* core.on_warning (endpoint.c) and core.define_rows, core.endpoints,
- * core.describe_hand, core.hand_endpoints (row.c). */
+/* The compiled row of the method at idx (a row's closure), or NULL. */
+const lcb_row *lcb_row_of(lua_State *L, int idx);
+
+/* core.on_warning, request, list (endpoint.c) and core.define_rows,
+ * core.endpoints, core.rows, core.describe_hand, core.hand_endpoints
+ * (row.c). */
 void lcb_open_rows(lua_State *L);
 void lcb_open_endpoint(lua_State *L);
 

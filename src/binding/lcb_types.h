@@ -8,7 +8,11 @@
  * "PaginatedList" or an object type (created on first use), pushed. */
 void lcb_type_metatable(lua_State *L, const char *type);
 
-/* core.methods, format, object, is_object, client_of, list. */
+/* Declares `type` (core.types lists it; rows may return it). */
+void lcb_type_declare(lua_State *L, const char *type);
+
+/* core.methods, format, define_type, types, type_info, object, is_object,
+ * client_of, list. */
 void lcb_open_types(lua_State *L);
 
 #endif

@@ -2,12 +2,14 @@
  *
  * A type file (lua/lcanvas/types/) hands its rows, Lua tables with named
  * fields, to core.define_rows. Each row is checked (unknown fields, verbs,
- * placeholders, a doc string) and compiled once into an lcb_row (endpoint.h)
- * kept in a userdata that is the upvalue of the method's closure. The
- * strings the struct points into are kept alive by a private table (the
- * userdata's user value), so editing the row tables later cannot
- * invalidate them. core.endpoints(type) keeps a description of each row
- * for the reference and the specs.
+ * placeholders, a doc string) and compiled once into an lcb_row
+ * (endpoint.h) kept in a userdata that is the upvalue of the method's
+ * closure. Every list is sized by the row itself; the strings and arrays
+ * the struct points into live in a private table (the userdata's user
+ * value), so editing the row tables later cannot invalidate them.
+ * core.endpoints(type) keeps each row's own table (for the generated
+ * docs); core.rows(type) describes the compiled rows (for wrappers and
+ * the specs).
  *
  * A row's fields:
  *   name, method, path, doc   required; path placeholders: {id} the
@@ -20,10 +22,16 @@
  *                its items under `root` when the answer is an object
  *   field        return this field of the answer ("data")
  *   json         send params as a JSON body
- *   args         one entry per positional argument: a name, or
+ *   args         one entry per positional argument: a name, or a table
  *                {name, check = "string" | "string_or_nil" | "table" |
- *                "present", what = , message = , from = {Type = "field"}};
- *                a positional not in the path goes to params[name]
+ *                "present", what = , message = , from = {Type = "field"},
+ *                param = "enrollment[user_id]", ids = <id types>,
+ *                id_type = true}. A positional not in the path goes to
+ *                params[name], or to the nested key `param` names. `ids`
+ *                (from lua/lcanvas/ids.lua) lists the id types Canvas looks
+ *                the resource up by: any other "type:value" is refused
+ *                before sending; `id_type` lets an id type follow the
+ *                argument (get_user(id, "sis_user_id")).
  *   required     {"pseudonym.unique_id", ...}: RequiredFieldMissing first
  *   item_fields  {user_id = "{id}"}: receiver attributes set on the result
  *                (each item of a list)
@@ -40,6 +48,7 @@
  *   source       the controller action the declaration comes from
  *   paginated    false: a list Canvas answers in one page (no per_page)
  * The receiver is the client for type "Client", an object otherwise. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "endpoint.h"
@@ -50,6 +59,10 @@ static const char *const row_keys[] = {
     "name", "method", "path", "returns", "list", "root", "json", "doc",
     "args", "required", "item_fields", "field", "params", "include", "ignored",
     "unknown", "source", "paginated", NULL,
+};
+
+static const char *const arg_keys[] = {
+    "what", "message", "check", "from", "param", "ids", "id_type", NULL,
 };
 
 static int row_error(lua_State *L, int n, const char *name, const char *msg)
@@ -63,6 +76,15 @@ static const char *keep_top(lua_State *L, int keep)
     const char *s = lua_tostring(L, -1);
     lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
     return s;
+}
+
+/* `size` zeroed bytes that live as long as the row. */
+static void *keep_block(lua_State *L, int keep, size_t size)
+{
+    void *p = lua_newuserdatauv(L, size ? size : 1, 0);
+    memset(p, 0, size ? size : 1);
+    lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+    return p;
 }
 
 /* t[key] as a kept string, NULL when absent. */
@@ -79,12 +101,32 @@ static const char *str_field(lua_State *L, int t, const char *key, int keep, int
     return keep_top(L, keep);
 }
 
-static void compile_path(lua_State *L, lcb_row *row, const char *path, int n, int *maxpos)
+/* The array of strings at index `list` (absolute), kept; its length in *count. */
+static const char **str_list(lua_State *L, int list, int keep, int n, const char *name,
+                             const char *what, int *count)
 {
+    int len = (int)lua_rawlen(L, list);
+    const char **out = keep_block(L, keep, sizeof *out * (size_t)len);
+    for (int i = 1; i <= len; i++) {
+        if (lua_rawgeti(L, list, i) != LUA_TSTRING)
+            row_error(L, n, name, lua_pushfstring(L, "%s lists names", what));
+        out[i - 1] = keep_top(L, keep);
+    }
+    *count = len;
+    return out;
+}
+
+/* ------------------------------------------------------------ the path */
+
+static void compile_path(lua_State *L, lcb_row *row, const char *path, int keep, int n,
+                         int *maxpos)
+{
+    int cap = 1;
+    for (const char *q = path; *q; q++) cap += *q == '{';
+    row->pieces = keep_block(L, keep, sizeof *row->pieces * (size_t)cap);
     const char *p = path;
     *maxpos = 0;
     while (*p) {
-        if (row->npieces == LCB_ROW_MAX_PIECES) row_error(L, n, row->name, "path too long");
         lcb_row_piece *pc = &row->pieces[row->npieces++];
         const char *open = strchr(p, '{');
         pc->text = p;
@@ -93,17 +135,23 @@ static void compile_path(lua_State *L, lcb_row *row, const char *path, int n, in
         if (!open) break;
         const char *close = strchr(open, '}');
         if (!close) row_error(L, n, row->name, "unclosed '{' in path");
-        size_t len = (size_t)(close - open - 1);
-        if (len == 2 && strncmp(open + 1, "id", 2) == 0 && !row->client_receiver) {
+        const char *in = open + 1;
+        size_t len = (size_t)(close - in);
+        if (len == 2 && strncmp(in, "id", 2) == 0 && !row->client_receiver) {
             pc->arg = 0;
-        } else if ((len == 1 || (len == 2 && open[1] == '*')) && open[len] >= '1' &&
-                   open[len] <= '0' + LCB_ROW_MAX_ARGS) {
-            pc->arg = open[len] - '0';
-            pc->splat = len == 2;
-            if (pc->arg > *maxpos) *maxpos = pc->arg;
         } else {
-            row_error(L, n, row->name,
-                      "a path placeholder is {id} (object rows), {1}..{4} or {*1}..{*4}");
+            pc->splat = len > 0 && in[0] == '*';
+            const char *digits = in + pc->splat;
+            size_t nd = (size_t)(close - digits);
+            int v = 0, ok = nd > 0 && nd < 4;
+            for (size_t i = 0; ok && i < nd; i++) {
+                ok = digits[i] >= '0' && digits[i] <= '9';
+                v = v * 10 + (digits[i] - '0');
+            }
+            if (!ok || v < 1)
+                row_error(L, n, row->name, "a path placeholder is {id} (object rows), {n} or {*n}");
+            pc->arg = v;
+            if (v > *maxpos) *maxpos = v;
         }
         p = close + 1;
     }
@@ -116,82 +164,152 @@ static int path_has_arg(const lcb_row *row, int argn)
     return 0;
 }
 
+/* ------------------------------------------------------------ arguments */
+
+/* `ids`: {resource = "users", words = {"self"}, "sis_user_id", ...}. */
+static const lcb_ids *compile_ids(lua_State *L, int t, int keep, int n, const char *name)
+{
+    lcb_ids *ids = keep_block(L, keep, sizeof *ids);
+    ids->resource = str_field(L, t, "resource", keep, n, name);
+    if (!ids->resource) row_error(L, n, name, "ids needs a resource name (lua/lcanvas/ids.lua)");
+    ids->types = str_list(L, t, keep, n, name, "ids", &ids->ntypes);
+    if (lua_getfield(L, t, "words") == LUA_TTABLE)
+        ids->words = str_list(L, lua_gettop(L), keep, n, name, "ids.words", &ids->nwords);
+    lua_pop(L, 1);
+    return ids;
+}
+
+/* "enrollment[user_id]" or "name" as its key path. */
+static void compile_param(lua_State *L, lcb_row_arg *a, const char *param, int keep, int n,
+                          const char *name)
+{
+    int parts = 1;
+    for (const char *q = param; *q; q++) parts += *q == '[';
+    a->param = keep_block(L, keep, sizeof *a->param * (size_t)parts);
+    const char *p = param;
+    size_t head = strcspn(p, "[");
+    if (head == 0) row_error(L, n, name, "param is a name or name[key]...");
+    lua_pushlstring(L, p, head);
+    a->param[a->nparam++] = keep_top(L, keep);
+    p += head;
+    while (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close || close == p + 1) row_error(L, n, name, "param is a name or name[key]...");
+        lua_pushlstring(L, p + 1, (size_t)(close - p - 1));
+        a->param[a->nparam++] = keep_top(L, keep);
+        p = close + 1;
+    }
+    if (*p) row_error(L, n, name, "param is a name or name[key]...");
+}
+
+static void compile_arg(lua_State *L, lcb_row *row, lcb_row_arg *a, int e, int keep, int n,
+                        int argn)
+{
+    lua_pushnil(L);
+    while (lua_next(L, e)) {
+        lua_pop(L, 1);
+        int known = lua_type(L, -1) == LUA_TNUMBER && lua_tointeger(L, -1) == 1;
+        for (int i = 0; arg_keys[i] && !known; i++)
+            known = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), arg_keys[i]) == 0;
+        if (!known)
+            row_error(L, n, row->name, lua_pushfstring(L, "argument %d has an unknown field '%s'",
+                                                       argn, luaL_tolstring(L, -1, NULL)));
+    }
+    a->what = str_field(L, e, "what", keep, n, row->name);
+    a->message = str_field(L, e, "message", keep, n, row->name);
+    const char *check = str_field(L, e, "check", keep, n, row->name);
+    static const char *const checks[] = {"string", "string_or_nil", "table", "present", NULL};
+    static const lcb_check kinds[] = {LCB_CHECK_STRING, LCB_CHECK_STRING_OR_NIL, LCB_CHECK_TABLE,
+                                      LCB_CHECK_PRESENT};
+    for (int k = 0; check && checks[k]; k++)
+        if (strcmp(check, checks[k]) == 0) a->check = kinds[k], check = NULL;
+    if (check)
+        row_error(L, n, row->name, "check is \"string\", \"string_or_nil\", \"table\" or \"present\"");
+    if (lua_getfield(L, e, "from") == LUA_TTABLE) {
+        lua_pushnil(L);
+        if (!lua_next(L, -2) || !lua_isstring(L, -1) || !lua_isstring(L, -2))
+            row_error(L, n, row->name, "from is {Type = \"field\"}");
+        a->from_field = keep_top(L, keep);
+        lua_pushvalue(L, -1);
+        a->from_type = keep_top(L, keep);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    const char *param = str_field(L, e, "param", keep, n, row->name);
+    if (param) compile_param(L, a, param, keep, n, row->name);
+    if (lua_getfield(L, e, "ids") == LUA_TTABLE) a->ids = compile_ids(L, lua_gettop(L), keep, n, row->name);
+    lua_pop(L, 1);
+    lua_getfield(L, e, "id_type");
+    if (lua_toboolean(L, -1)) {
+        if (!a->ids) row_error(L, n, row->name, "id_type needs the argument's ids");
+        if (row->id_type_at >= 0) row_error(L, n, row->name, "one id_type per row");
+        row->id_type_at = argn - 1;
+    }
+    lua_pop(L, 1);
+}
+
 static void compile_args(lua_State *L, lcb_row *row, int t, int keep, int n, int maxpos)
 {
-    int nargs = maxpos;
+    int nargs = maxpos, args = 0;
     if (lua_getfield(L, t, "args") == LUA_TTABLE) {
-        int args = lua_gettop(L);
+        args = lua_gettop(L);
         int len = (int)lua_rawlen(L, args);
-        if (len > LCB_ROW_MAX_ARGS) row_error(L, n, row->name, "too many args");
         if (len > nargs) nargs = len;
-        for (int i = 1; i <= len; i++) {
-            lcb_row_arg *a = &row->args[i - 1];
-            int ty = lua_rawgeti(L, args, i);
-            const char *name;
-            if (ty == LUA_TSTRING) {
-                name = keep_top(L, keep);
-            } else if (ty == LUA_TTABLE) {
-                int e = lua_gettop(L);
-                lua_rawgeti(L, e, 1);
-                if (!lua_isstring(L, -1)) row_error(L, n, row->name, "an args entry needs a name");
-                name = keep_top(L, keep);
-                a->what = str_field(L, e, "what", keep, n, row->name);
-                a->message = str_field(L, e, "message", keep, n, row->name);
-                const char *check = str_field(L, e, "check", keep, n, row->name);
-                static const char *const checks[] = {"string", "string_or_nil", "table",
-                                                     "present", NULL};
-                static const lcb_check kinds[] = {LCB_CHECK_STRING, LCB_CHECK_STRING_OR_NIL,
-                                                  LCB_CHECK_TABLE, LCB_CHECK_PRESENT};
-                for (int k = 0; check && checks[k]; k++)
-                    if (strcmp(check, checks[k]) == 0) a->check = kinds[k], check = NULL;
-                if (check)
-                    row_error(L, n, row->name,
-                              "check is \"string\", \"string_or_nil\", \"table\" or \"present\"");
-                if (lua_getfield(L, e, "from") == LUA_TTABLE) {
-                    lua_pushnil(L);
-                    if (!lua_next(L, -2) || !lua_isstring(L, -1) || !lua_isstring(L, -2))
-                        row_error(L, n, row->name, "from is {Type = \"field\"}");
-                    a->from_field = keep_top(L, keep);
-                    lua_pushvalue(L, -1);
-                    a->from_type = keep_top(L, keep);
-                    lua_pop(L, 1);
-                }
-                lua_pop(L, 2);
-            } else {
-                row_error(L, n, row->name, "an args entry is a name or a table");
-                name = NULL;
-            }
-            if (!path_has_arg(row, i)) a->param = name;
-            if (!a->what) a->what = name;
+    } else if (!lua_isnil(L, -1)) {
+        row_error(L, n, row->name, "args is a list");
+    }
+    row->args = keep_block(L, keep, sizeof *row->args * (size_t)nargs);
+    row->nargs = nargs;
+    for (int i = 1; args && i <= (int)lua_rawlen(L, args); i++) {
+        lcb_row_arg *a = &row->args[i - 1];
+        int ty = lua_rawgeti(L, args, i);
+        if (ty == LUA_TSTRING) {
+            a->name = keep_top(L, keep);
+        } else if (ty == LUA_TTABLE) {
+            int e = lua_gettop(L);
+            if (lua_rawgeti(L, e, 1) != LUA_TSTRING)
+                row_error(L, n, row->name, "an args entry needs a name");
+            a->name = keep_top(L, keep);
+            compile_arg(L, row, a, e, keep, n, i);
+            lua_pop(L, 1);
+        } else {
+            row_error(L, n, row->name, "an args entry is a name or a table");
         }
+        int in_path = path_has_arg(row, i);
+        if (in_path && a->param) row_error(L, n, row->name, "an argument in the path has no param");
+        if (!in_path && !a->param) compile_param(L, a, a->name, keep, n, row->name);
+        if (!a->what) a->what = a->name;
     }
     lua_pop(L, 1);
     for (int i = 1; i <= nargs; i++)
         if (!path_has_arg(row, i) && !row->args[i - 1].param)
             row_error(L, n, row->name, "a positional argument is neither in the path nor in args");
-    row->nargs = nargs;
+    if (row->id_type_at >= 0 && !path_has_arg(row, row->id_type_at + 1))
+        row_error(L, n, row->name, "id_type goes with an id in the path");
 }
+
+/* ------------------------------------------------------------ the rest */
 
 static void compile_lists(lua_State *L, lcb_row *row, int t, int keep, int n)
 {
-    if (lua_getfield(L, t, "required") == LUA_TTABLE) {
-        int len = (int)lua_rawlen(L, -1);
-        if (len > LCB_ROW_MAX_FIELDS) row_error(L, n, row->name, "too many required fields");
-        for (int i = 1; i <= len; i++) {
-            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
-                row_error(L, n, row->name, "required lists field names");
-            row->required[row->nrequired++] = keep_top(L, keep);
-        }
-    }
+    if (lua_getfield(L, t, "required") == LUA_TTABLE)
+        row->required = str_list(L, lua_gettop(L), keep, n, row->name, "required", &row->nrequired);
     lua_pop(L, 1);
     if (lua_getfield(L, t, "item_fields") == LUA_TTABLE) {
+        int f = lua_gettop(L), count = 0;
         lua_pushnil(L);
-        while (lua_next(L, -2)) {
+        while (lua_next(L, f)) {
+            lua_pop(L, 1);
+            count++;
+        }
+        row->field_keys = keep_block(L, keep, sizeof *row->field_keys * (size_t)count);
+        row->field_attrs = keep_block(L, keep, sizeof *row->field_attrs * (size_t)count);
+        lua_pushnil(L);
+        while (lua_next(L, f)) {
             const char *tmpl = lua_tostring(L, -1);
             size_t len = tmpl ? strlen(tmpl) : 0;
             if (lua_type(L, -2) != LUA_TSTRING || len < 3 || tmpl[0] != '{' || tmpl[len - 1] != '}')
                 row_error(L, n, row->name, "item_fields maps a key to \"{attribute}\"");
-            if (row->nfields == LCB_ROW_MAX_FIELDS) row_error(L, n, row->name, "too many item_fields");
             lua_pushlstring(L, tmpl + 1, len - 2);
             row->field_attrs[row->nfields] = keep_top(L, keep);
             lua_pop(L, 1);
@@ -202,43 +320,36 @@ static void compile_lists(lua_State *L, lcb_row *row, int t, int keep, int n)
     lua_pop(L, 1);
 }
 
-/* t[key], an array of strings, into out[] (at most max); returns the count
- * or -1 when absent. */
-static int str_array(lua_State *L, const lcb_row *row, int t, const char *key, const char **out,
-                     int max, int keep, int n)
-{
-    int count = -1;
-    int ty = lua_getfield(L, t, key);
-    if (ty == LUA_TTABLE) {
-        int len = (int)lua_rawlen(L, -1);
-        if (len > max) row_error(L, n, row->name, lua_pushfstring(L, "too many %s", key));
-        for (int i = 1; i <= len; i++) {
-            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
-                row_error(L, n, row->name, lua_pushfstring(L, "%s lists names", key));
-            out[i - 1] = keep_top(L, keep);
-        }
-        count = len;
-    } else if (ty != LUA_TNIL) {
-        row_error(L, n, row->name, lua_pushfstring(L, "%s is a list of names", key));
-    }
-    lua_pop(L, 1);
-    return count;
-}
-
 /* params, include, ignored, unknown, source, paginated: what Canvas reads. */
 static void compile_params(lua_State *L, lcb_row *row, int t, int keep, int n)
 {
-    int np = str_array(L, row, t, "params", row->params, LCB_ROW_MAX_PARAMS, keep, n);
-    row->checks_params = np >= 0;
-    row->nparams = np > 0 ? np : 0;
-    int ni = str_array(L, row, t, "include", row->includes, LCB_ROW_MAX_INCLUDES, keep, n);
-    row->nincludes = ni > 0 ? ni : 0;
+    int ty = lua_getfield(L, t, "params");
+    if (ty == LUA_TTABLE) {
+        row->params = str_list(L, lua_gettop(L), keep, n, row->name, "params", &row->nparams);
+        row->checks_params = 1;
+    } else if (ty != LUA_TNIL) {
+        row_error(L, n, row->name, "params is a list of names");
+    }
+    lua_pop(L, 1);
+    ty = lua_getfield(L, t, "include");
+    if (ty == LUA_TTABLE)
+        row->includes = str_list(L, lua_gettop(L), keep, n, row->name, "include", &row->nincludes);
+    else if (ty != LUA_TNIL)
+        row_error(L, n, row->name, "include is a list of names");
+    lua_pop(L, 1);
     if (lua_getfield(L, t, "ignored") == LUA_TTABLE) {
+        int g = lua_gettop(L), count = 0;
         lua_pushnil(L);
-        while (lua_next(L, -2)) {
+        while (lua_next(L, g)) {
+            lua_pop(L, 1);
+            count++;
+        }
+        row->ignored = keep_block(L, keep, sizeof *row->ignored * (size_t)count);
+        row->ignored_why = keep_block(L, keep, sizeof *row->ignored_why * (size_t)count);
+        lua_pushnil(L);
+        while (lua_next(L, g)) {
             if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
                 row_error(L, n, row->name, "ignored maps a parameter to why Canvas ignores it");
-            if (row->nignored == LCB_ROW_MAX_INCLUDES) row_error(L, n, row->name, "too many ignored");
             row->ignored_why[row->nignored] = keep_top(L, keep);
             lua_pushvalue(L, -1);
             row->ignored[row->nignored++] = keep_top(L, keep);
@@ -278,6 +389,7 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     }
     lcb_row *row = lua_newuserdatauv(L, sizeof *row, 1);
     memset(row, 0, sizeof *row);
+    row->id_type_at = -1;
     int ud = lua_gettop(L);
     lua_newtable(L);
     lua_pushvalue(L, -1);
@@ -293,8 +405,8 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     int ok = 0;
     for (int i = 0; verbs[i] && row->verb; i++) ok |= strcmp(verbs[i], row->verb) == 0;
     if (!ok) row_error(L, n, row->name, "method is GET, POST, PUT, PATCH or DELETE");
-    const char *path = str_field(L, t, "path", keep, n, row->name);
-    if (!path) row_error(L, n, row->name, "a row needs a path");
+    row->path = str_field(L, t, "path", keep, n, row->name);
+    if (!row->path) row_error(L, n, row->name, "a row needs a path");
     if (!str_field(L, t, "doc", keep, n, row->name))
         row_error(L, n, row->name, "a row needs a doc string (the reference is made from it)");
     row->root = str_field(L, t, "root", keep, n, row->name);
@@ -316,7 +428,7 @@ static void compile(lua_State *L, int type_idx, int t, int n)
         row->type_name = returns;
     }
     int maxpos;
-    compile_path(L, row, path, n, &maxpos);
+    compile_path(L, row, row->path, keep, n, &maxpos);
     compile_args(L, row, t, keep, n, maxpos);
     compile_lists(L, row, t, keep, n);
     compile_params(L, row, t, keep, n);
@@ -328,8 +440,8 @@ static void compile(lua_State *L, int type_idx, int t, int n)
     lua_pushcclosure(L, lcb_row_invoke, 1);
 }
 
-/* The row as the reference and the specs read it: its own fields, `list`
- * a boolean and `returns` defaulting to "data". */
+/* The row as the generated docs read it: its own fields, `list` a boolean
+ * and `returns` defaulting to "data". */
 static void push_description(lua_State *L, int t)
 {
     lua_createtable(L, 0, 8);
@@ -355,6 +467,7 @@ static int l_define_rows(lua_State *L)
     luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
+    lcb_type_declare(L, lua_tostring(L, 1));
     lcb_type_metatable(L, lua_tostring(L, 1));    /* 3 */
     if (lua_getfield(L, 3, "methods") != LUA_TTABLE)   /* 4 */
         return luaL_error(L, "define_rows: %s has no method table", lua_tostring(L, 1));
@@ -381,11 +494,110 @@ static int l_define_rows(lua_State *L)
     return 1;
 }
 
-/* core.endpoints(type) -> the row descriptions of a type (nil if none). */
+/* core.endpoints(type) -> the row tables of a type (nil if none). */
 static int l_endpoints(lua_State *L)
 {
     lcb_type_metatable(L, luaL_checkstring(L, 1));
     lua_getfield(L, -1, "endpoints");
+    return 1;
+}
+
+const lcb_row *lcb_row_of(lua_State *L, int idx)
+{
+    if (lua_tocfunction(L, idx) != lcb_row_invoke) return NULL;
+    if (!lua_getupvalue(L, idx, 1)) return NULL;
+    const lcb_row *row = lua_touserdata(L, -1);
+    lua_pop(L, 1);   /* the closure keeps it */
+    return row;
+}
+
+static void set_strings(lua_State *L, const char *key, const char *const *list, int n)
+{
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, list[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, key);
+}
+
+static void set_string(lua_State *L, const char *key, const char *s)
+{
+    if (!s) return;
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, key);
+}
+
+/* Pushes what the compiled row at the closure `fn` says (core.rows). */
+static void push_compiled(lua_State *L, const lcb_row *row, int fn)
+{
+    static const char *const returns[] = {"data", "object", "self"};
+    static const char *const checks[] = {NULL, "string", "string_or_nil", "table", "present"};
+    lua_createtable(L, 0, 16);
+    set_string(L, "type", row->type);
+    set_string(L, "name", row->name);
+    set_string(L, "method", row->verb);
+    set_string(L, "path", row->path);
+    set_string(L, "returns", row->returns == LCB_RETURNS_OBJECT ? row->type_name : returns[row->returns]);
+    set_string(L, "root", row->root);
+    set_string(L, "field", row->field);
+    set_string(L, "source", row->source);
+    lua_pushboolean(L, row->list);
+    lua_setfield(L, -2, "list");
+    lua_pushboolean(L, row->json);
+    lua_setfield(L, -2, "json");
+    lua_pushboolean(L, !row->unpaginated);
+    lua_setfield(L, -2, "paginated");
+    lua_pushboolean(L, row->client_receiver);
+    lua_setfield(L, -2, "client_receiver");
+    lua_createtable(L, row->nargs, 0);
+    for (int i = 0; i < row->nargs; i++) {
+        const lcb_row_arg *a = &row->args[i];
+        lua_createtable(L, 0, 8);
+        set_string(L, "name", a->name);
+        lua_pushboolean(L, a->param == NULL);
+        lua_setfield(L, -2, "segment");
+        if (a->param) set_strings(L, "param", a->param, a->nparam);
+        set_string(L, "check", checks[a->check]);
+        set_string(L, "from_type", a->from_type);
+        set_string(L, "from_field", a->from_field);
+        if (a->ids) {
+            set_string(L, "ids", a->ids->resource);
+            set_strings(L, "id_types", a->ids->types, a->ids->ntypes);
+            set_strings(L, "id_words", a->ids->words, a->ids->nwords);
+        }
+        lua_pushboolean(L, row->id_type_at == i);
+        lua_setfield(L, -2, "id_type");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "args");
+    if (row->checks_params) set_strings(L, "params", row->params, row->nparams);
+    set_strings(L, "include", row->includes, row->nincludes);
+    set_strings(L, "required", row->required, row->nrequired);
+    lua_pushvalue(L, fn);
+    lua_setfield(L, -2, "call");
+}
+
+/* core.rows(type) -> {name = {...}}: the compiled rows of a type, read from
+ * the C structs the calls use (their arguments, id types, what Canvas
+ * reads, and `call`, the method itself), for wrappers and the specs. */
+static int l_rows(lua_State *L)
+{
+    lcb_type_metatable(L, luaL_checkstring(L, 1));
+    lua_getfield(L, -1, "methods");
+    int methods = lua_gettop(L);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, methods)) {
+        const lcb_row *row = lcb_row_of(L, -1);
+        if (row && lua_type(L, -2) == LUA_TSTRING) {
+            push_compiled(L, row, lua_gettop(L));
+            lua_pushvalue(L, -3);
+            lua_insert(L, -2);
+            lua_rawset(L, -5);
+        }
+        lua_pop(L, 1);
+    }
     return 1;
 }
 
@@ -415,6 +627,7 @@ void lcb_open_rows(lua_State *L)
     static const luaL_Reg fns[] = {
         {"define_rows", l_define_rows},
         {"endpoints", l_endpoints},
+        {"rows", l_rows},
         {"describe_hand", l_describe_hand},
         {"hand_endpoints", l_hand_endpoints},
         {NULL, NULL},

@@ -2,8 +2,11 @@
  * "PaginatedList", "User", ...), its metatable and method table, how its
  * objects print, and the module functions Lua code uses to reach them
  * (core.methods, core.format, core.object, core.is_object, core.client_of,
- * core.list). The type files in lua/lcanvas/types/ declare themselves
- * through these. */
+ * core.list). The type files in lua/lcanvas/types/ declare their types
+ * here (core.define_type, or core.define_rows); core.types() lists them,
+ * so specs and docs find every type without a list of their own, and
+ * core.examples(type) gives what the endpoint spec runs against the
+ * sandbox. */
 #include <string.h>
 
 #include <lua.h>
@@ -14,11 +17,104 @@
 #include "lcb_types.h"
 #include "object.h"
 
+static char declared_key;   /* registry: type name -> true, the declared types */
+
 void lcb_type_metatable(lua_State *L, const char *type)
 {
     if (strcmp(type, "Client") == 0) luaL_getmetatable(L, LCB_CLIENT_MT);
     else if (strcmp(type, "PaginatedList") == 0) luaL_getmetatable(L, LCB_LIST_MT);
     else lcb_resource_metatable(L, type);
+}
+
+void lcb_type_declare(lua_State *L, const char *type)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &declared_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &declared_key);
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, type);
+    lua_pop(L, 1);
+}
+
+/* core.define_type(name [, {format =, doc =, examples =, plain =,
+ * product =}]): declares a type (rows may return it), how its objects
+ * print, a line saying what it is, the examples the endpoint spec runs
+ * its methods with (see spec/endpoints_spec.lua: a receiver and, per
+ * method, its arguments), the methods that send nothing of their own
+ * (`plain`, a list of names), and the product ("Catalog") when it is not
+ * Canvas's. */
+static int l_define_type(lua_State *L)
+{
+    const char *type = luaL_checkstring(L, 1);
+    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lcb_type_declare(L, type);
+    lcb_type_metatable(L, type);
+    if (lua_istable(L, 2)) {
+        static const char *const keys[] = {"format", "doc", "examples", "plain", "product", NULL};
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            lua_pop(L, 1);
+            int ok = 0;
+            for (int i = 0; keys[i]; i++)
+                ok |= lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), keys[i]) == 0;
+            if (!ok) luaL_argerror(L, 2, lua_pushfstring(L, "unknown field '%s'", luaL_tolstring(L, -1, NULL)));
+        }
+        if (lua_getfield(L, 2, "format") == LUA_TSTRING) lcb_resource_format(L, type, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        /* Only what is given: a type file may declare in two places (its
+         * format at the top, its examples after its methods). */
+        static const char *const kept[][2] = {{"doc", "__doc"}, {"examples", "__examples"},
+                                              {"plain", "__plain"}, {"product", "__product"}};
+        for (int i = 0; i < 4; i++) {
+            if (lua_getfield(L, 2, kept[i][0]) != LUA_TNIL) lua_setfield(L, 3, kept[i][1]);
+            else lua_pop(L, 1);
+        }
+    }
+    return 0;
+}
+
+/* core.types() -> the declared type names, sorted. */
+static int l_types(lua_State *L)
+{
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &declared_key) == LUA_TTABLE) {
+        lua_Integer n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, out, ++n);
+        }
+    }
+    lua_pop(L, 1);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, out);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* core.type_info(type) -> {doc =, examples =, plain =, product =}: what
+ * core.define_type declared (examples, for the endpoint spec; plain, the
+ * methods that are no endpoint; product, "Catalog" for another product's
+ * types). */
+static int l_type_info(lua_State *L)
+{
+    lcb_type_metatable(L, luaL_checkstring(L, 1));
+    lua_createtable(L, 0, 4);
+    static const char *const kept[][2] = {{"doc", "__doc"}, {"examples", "__examples"},
+                                          {"plain", "__plain"}, {"product", "__product"}};
+    for (int i = 0; i < 4; i++) {
+        lua_getfield(L, -2, kept[i][1]);
+        lua_setfield(L, -2, kept[i][0]);
+    }
+    return 1;
 }
 
 /* core.methods(type) -> the method table of a resource type (or of the
@@ -34,6 +130,7 @@ static int l_methods(lua_State *L)
  * "{full_name} ({id})" (set by the type files in lua/lcanvas/types/). */
 static int l_format(lua_State *L)
 {
+    lcb_type_declare(L, luaL_checkstring(L, 1));
     lcb_resource_format(L, luaL_checkstring(L, 1), luaL_checkstring(L, 2));
     return 0;
 }
@@ -92,6 +189,9 @@ void lcb_open_types(lua_State *L)
     static const luaL_Reg fns[] = {
         {"methods", l_methods},
         {"format", l_format},
+        {"define_type", l_define_type},
+        {"types", l_types},
+        {"type_info", l_type_info},
         {"object", l_object},
         {"is_object", l_is_object},
         {"client_of", l_client_of},

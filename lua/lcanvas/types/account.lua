@@ -3,7 +3,17 @@
 -- Every method is a row.
 local core = require "lcanvas.core"
 
-core.format("Account", "{name} ({id})")
+core.define_type("Account", { format = "{name} ({id})", doc = "an account or sub-account",
+  -- What the endpoint spec runs against the sandbox (its root account).
+  examples = {
+    receiver = function(w) return w.canvas:get_account(1) end,
+    args = {
+      create_user = { { unique_id = "spec.endpoints" } },
+      create_self_registered_user = { { name = "Spec Self", terms_of_use = true },
+        { unique_id = "spec.self@example.com" } },
+    },
+  },
+})
 
 return core.define_rows("Account", {
   -- Optional fields come only when asked: include[] filtered by the

@@ -152,7 +152,14 @@ end
 
 -- CatalogUser -------------------------------------------------------------------
 
-core.format("CatalogUser", "{user_name} ({id})")
+core.define_type("CatalogUser", { format = "{user_name} ({id})", product = "Catalog",
+  doc = "a user of Canvas Catalog (another product, on its own host)",
+  -- What the endpoint spec runs against the sandbox's Catalog origin.
+  examples = {
+    receiver = function(w) return w.catalog:get_user(1) end,
+    args = { edit = { { custom_fields = { shirt_size = "L" } } } },
+  },
+})
 
 local methods = core.define_rows("CatalogUser", {
   { name = "delete", method = "DELETE", path = "users/{id}",
@@ -182,5 +189,10 @@ function methods.edit(self, params)
   for k, v in pairs(fresh) do self[k] = v end
   return self
 end
+
+core.describe_hand("CatalogUser", {
+  edit = { method = "PUT", path = "users/{id}", params = { "clear_merged_into_user_id", "custom_fields" },
+    unknown = "unchecked", source = "Catalog's users API (docs)" },
+})
 
 return M

@@ -4,20 +4,24 @@
 -- nicknames) and the few methods a row cannot express.
 local core = require "lcanvas.core"
 local args = require "lcanvas.args"
+local ids = require "lcanvas.ids"
 
 local Client = core.define_rows("Client", {
   -- api_show always returns email, locale, avatar_url, first/last name and
   -- permissions; include[] adds only these (the last two for admins).
-  { name = "get_user", method = "GET", path = "users/{1}", returns = "User", args = { "id" },
+  { name = "get_user", method = "GET", path = "users/{1}", returns = "User",
+    args = { { "id", ids = ids.users, id_type = true } },
     params = { "include" }, include = { "uuid", "last_login", "avatar_state", "confirmation_url" },
     source = "UsersController#api_show",
-    doc = "The User with this id (an integer, \"self\", \"sis_user_id:X\" or an object); " ..
-      "params include = {\"uuid\", \"last_login\"}." },
+    doc = "The User with this id (an integer, \"self\", \"sis_user_id:X\" or an object); with " ..
+      "id_type (\"sis_user_id\", \"sis_login_id\", \"lti_user_id\", ...; Canvas knows no " ..
+      "\"login_id\") the id is looked up as id_type:id; params include = {\"uuid\", \"last_login\"}." },
   { name = "get_current_user", method = "GET", path = "users/self", returns = "User",
     params = { "include" }, include = { "uuid", "last_login", "avatar_state", "confirmation_url" },
     source = "UsersController#api_show",
     doc = "The User the token belongs to; params include = {\"uuid\", \"last_login\"}." },
-  { name = "get_account", method = "GET", path = "accounts/{1}", returns = "Account", args = { "id" },
+  { name = "get_account", method = "GET", path = "accounts/{1}", returns = "Account",
+    args = { { "id", ids = ids.accounts, id_type = true } },
     params = { "include" }, unknown = "warn", source = "AccountsController#show (docs)",
     doc = "The account with this id, \"self\", or \"sis_account_id:X\"." },
 
@@ -69,41 +73,6 @@ local Client = core.define_rows("Client", {
 
 local argerror = args.argerror
 
-local get_user_row = Client.get_user
-
--- The id prefixes Canvas's Api.sis_parse_id accepts for users (lib/api.rb,
--- SIS_MAPPINGS["users"]): "sis_*" and "lti_*" columns, plus "uuid" and a
--- "hex:" form. Anything else ("login_id:x") is not an id to Canvas: 404.
-local USER_ID_TYPES = { sis_user_id = true, sis_login_id = true, sis_integration_id = true,
-  lti_context_id = true, lti_user_id = true, lti_1_1_id = true, lti_1_3_id = true, uuid = true }
-local function check_id_type(id_type, argn)
-  if USER_ID_TYPES[id_type] then return end
-  local hint = id_type == "login_id" and "; a login is looked up as sis_login_id" or ""
-  argerror(argn, "get_user", string.format("Canvas looks users up by sis_user_id, sis_login_id, " ..
-    "sis_integration_id, lti_context_id, lti_user_id, lti_1_1_id, lti_1_3_id or uuid, not '%s'" ..
-    " (it would answer 404)%s", tostring(id_type), hint))
-end
-
--- Hand-written: id_type joins "id_type:id" before the id is escaped, and
--- an id type Canvas does not know is refused before sending.
---- Client:get_user(id, id_type, params): The User with this id (an integer, "self", "sis_user_id:X" or an object); with `id_type` ("sis_user_id", "sis_login_id", "lti_user_id", ..., checked before sending: Canvas knows no "login_id") the id is looked up as `id_type:id`; `params` (also in place of id_type) may ask include = {"uuid", "last_login"}.
-function Client:get_user(id, id_type, params)
-  if type(id_type) == "table" and params == nil then id_type, params = nil, id_type end
-  if id_type ~= nil then
-    if type(id_type) ~= "string" and type(id_type) ~= "number" then
-      argerror(2, "get_user", "string expected, got " .. type(id_type))
-    end
-    if id_type == "" then argerror(2, "get_user", "id_type must not be empty") end
-    if id == nil then argerror(1, "get_user", "an id is required (got nil)") end
-    check_id_type(id_type, 2)
-    id = id_type .. ":" .. tostring(id)
-  elseif type(id) == "string" then
-    local prefix = id:match("^([%a_][%w_]*):")
-    if prefix and prefix ~= "hex" then check_id_type(prefix, 1) end
-  end
-  return get_user_row(self, id, params)
-end
-
 -- Hand-written: a length limit in characters, checked before sending.
 --- Client:set_course_nickname(course, nickname): set a nickname (non-empty, under 60 characters, checked before sending) for a course (PUT users/self/course_nicknames/:course_id); returns the CourseNickname.
 function Client:set_course_nickname(course, nickname)
@@ -129,6 +98,33 @@ function Client:clear_course_nicknames()
   local answer = self:request("DELETE", "users/self/course_nicknames")
   return type(answer) == "table" and answer.message == "OK"
 end
+
+-- What the endpoint spec (spec/endpoints_spec.lua) runs against the sandbox
+-- for each method that takes arguments; `w.canvas` is the sandbox admin's
+-- client. The client's own methods that send nothing of theirs are plain.
+core.define_type("Client", {
+  doc = "the connection to one Canvas",
+  plain = { "request", "list", "map", "rate_limit", "stats", "token_expires_at", "base_url",
+    "is_dry_run", "dry_run_counts", "on_page", "close", "pollfd", "events", "timeout", "step" },
+  examples = {
+    receiver = function(w) return w.canvas end,
+    args = {
+      get_user = { 3 },
+      get_account = { 1 },
+      get_course_nickname = { 1 },
+      set_course_nickname = { 1, "Bio" },
+      remove_course_nickname = function(w)
+        w.canvas:set_course_nickname(1, "Bio")
+        return w.canvas, { 1 }
+      end,
+      hide_stream_item = function(w)
+        return w.canvas, { w.canvas:get_activity_stream():first() }
+      end,
+      get_pandata_events_token = { { app_key = "spec-app" } },
+      get_progress = { 1 },
+    },
+  },
+})
 
 core.describe_hand("Client", {
   set_course_nickname = { method = "PUT", path = "users/self/course_nicknames/{1}",

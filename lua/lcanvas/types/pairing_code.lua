@@ -3,6 +3,7 @@
 -- workflow_state. It has no methods of its own.
 local core = require "lcanvas.core"
 
-core.format("PairingCode", "{user_id} - {code}")
+core.define_type("PairingCode", { format = "{user_id} - {code}",
+  doc = "a code a student hands an observer to link their accounts" })
 
 return core.methods("PairingCode")

@@ -5,7 +5,7 @@
 local core = require "lcanvas.core"
 local args = require "lcanvas.args"
 
-core.format("User", "{name} ({id})")
+core.define_type("User", { format = "{name} ({id})", doc = "a Canvas user" })
 
 local User = core.define_rows("User", {
   { name = "edit", method = "PUT", path = "users/{id}", returns = "self",
@@ -595,6 +595,89 @@ core.describe_hand("User", {
     params = { "name", "size", "content_type", "parent_folder_id", "parent_folder_path", "on_duplicate" },
     unknown = "unchecked",
     source = "UsersController#create_file (api_attachment_preflight)" },
+})
+
+-- What the endpoint spec (spec/endpoints_spec.lua) runs against the sandbox's
+-- demo data: user 3 (Sam Student) seen by the admin, and per method its
+-- arguments, or a function making the state the method needs (w.as(role)
+-- is a client of that sandbox user, w.tmpfile(text) a file to upload).
+local function uploaded(w)
+  local sam = w.as("student"):get_current_user()
+  local _, file = sam:upload(w.tmpfile("spec file\n"), { name = "spec.txt" })
+  return sam, file
+end
+
+core.define_type("User", {
+  examples = {
+    receiver = function(w) return w.canvas:get_user(3) end,
+    args = {
+      edit = { { user = { short_name = "Sammy" } } },
+      get_assignments = { 1 },
+      create_communication_channel = { { communication_channel = { address = "sam@spec.test", type = "email" } } },
+      create_folder = { "Spec folder" },
+      create_content_migration = { "zip_file_importer", { settings = { file_url = "https://spec.test/a.zip" } } },
+      get_content_migration = function(_, u)
+        return u, { u:create_content_migration("zip_file_importer",
+          { settings = { file_url = "https://spec.test/a.zip" } }) }
+      end,
+      export_content = { "zip" },
+      get_content_export = function(_, u) return u, { u:export_content("zip") } end,
+      get_color = function(_, u)
+        u:update_color("course_1", "#ff0000")
+        return u, { "course_1" }
+      end,
+      update_color = { "course_1", "#00ff00" },
+      get_feature_flag = function(_, u) return u, { u:get_features():first() } end,
+      set_feature_flag = function(_, u) return u, { u:get_features():first(), "on" } end,
+      remove_feature_flag = function(_, u)
+        local f = u:get_features():first()
+        u:set_feature_flag(f, "on")
+        return u, { f }
+      end,
+      get_file = function(w) local sam, file = uploaded(w); return sam, { file.id } end,
+      get_folder = function(_, u) return u, { u:get_folders():first() } end,
+      resolve_path = { "Documents/Essays" },
+      set_usage_rights = function(w)
+        local sam, file = uploaded(w)
+        return sam, { { file_ids = { file.id }, usage_rights = { use_justification = "own_copyright" } } }
+      end,
+      remove_usage_rights = function(w)
+        local sam, file = uploaded(w)
+        return sam, { { file_ids = { file.id } } }
+      end,
+      upload = function(w)
+        return w.as("student"):get_current_user(), { w.tmpfile("hello\n"), { name = "hello.txt" } }
+      end,
+      show_observee = function(w) return w.canvas:get_user(121), { 122 } end,
+      show_observer = function(w) return w.canvas:get_user(122), { 121 } end,
+      add_observee = function(w) return w.canvas:get_user(7), { 3 } end,
+      remove_observee = function(w) return w.canvas:get_user(121), { 122 } end,
+      add_observee_with_credentials = function(w)
+        return w.as("parent"):get_current_user(),
+          { { observee = { unique_id = "sam.student", password = "pass-sam.student" } } }
+      end,
+      update_settings = { { manual_mark_as_read = true } },
+      update_dashboard_positions = { { course_1 = 1 } },
+      moderate_all_eportfolios = { { spam_status = "marked_as_safe" } },
+      update_text_editor_preference = { "rce" },
+      update_files_ui_version_preference = { "v2" },
+      get_custom_data = function(_, u)
+        u:set_custom_data("org.example.spec", "k", 1)
+        return u, { "org.example.spec", "k" }
+      end,
+      set_custom_data = { "org.example.spec", "k", { n = 1 } },
+      delete_custom_data = function(_, u)
+        u:set_custom_data("org.example.spec", "k", 1)
+        return u, { "org.example.spec", "k" }
+      end,
+      merge_into = function(w) return w.canvas:get_user(300), { 301 } end,
+      split = function(w)
+        local u = w.canvas:get_user(302)
+        u:merge_into(303)
+        return u, {}
+      end,
+    },
+  },
 })
 
 return User
