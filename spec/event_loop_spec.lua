@@ -367,3 +367,111 @@ describe("every list form", function()
     assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
   end)
 end)
+
+-- lcanvas.sleep waits where a request waits: it blocks outside tasks and
+-- loops, lets other tasks run inside one, and yields to cqueues and luv
+-- (their ticker keeps its beat).
+describe("lcanvas.sleep", function()
+  local socket = require "socket"
+
+  it("blocks for its time outside tasks, and overlaps inside tasks", function()
+    local t0 = socket.gettime()
+    lcanvas.sleep(0.2)
+    local took = socket.gettime() - t0
+    assert.is_true(took >= 0.2 and took < 0.35, "slept " .. took .. " s")
+    t0 = socket.gettime()
+    local a, b, c3 = lcanvas.gather(
+      function() lcanvas.sleep(0.3); return 1 end,
+      function() lcanvas.sleep(0.3); return 2 end,
+      function() lcanvas.sleep(0.3); return 3 end)
+    took = socket.gettime() - t0
+    assert.same({ 1, 2, 3 }, { a, b, c3 })
+    assert.is_true(took >= 0.3 and took < 0.5, "three sleeps in tasks took " .. took .. " s")
+    lcanvas.sleep(0)
+    assert.error_matches(function() lcanvas.sleep(-1) end, "seconds must be a number from 0")
+    assert.error_matches(function() lcanvas.sleep(math.huge) end, "seconds must be a number from 0")
+    assert.error_matches(function() lcanvas.sleep("x") end, "number expected")
+  end)
+
+  it("sleeps beside requests in tasks: one task's sleep does not hold another's request", function()
+    sandbox.start()
+    sandbox.reset()
+    local c = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+    local t0 = socket.gettime()
+    local done_at = {}
+    lcanvas.gather(
+      function() lcanvas.sleep(0.5); done_at.sleep = socket.gettime() - t0 end,
+      function() c:get_user(3); c:get_user(4); done_at.reads = socket.gettime() - t0 end)
+    c:close()
+    assert.is_true(done_at.reads < 0.3, "the reads waited for the sleep: " .. done_at.reads)
+    assert.is_true(done_at.sleep >= 0.5 and done_at.sleep < 0.7)
+  end)
+
+  it("yields to cqueues: a 100 ms ticker stays on time beside sleeps, alone and in tasks", function()
+    local cqueues = require "cqueues"
+    local adapter = require "lcanvas.loop.cqueues"
+    adapter.install()
+    local cq = cqueues.new()
+    local late, ticks, running, slept, in_tasks = 0, 0, true, nil, nil
+    cq:wrap(function()
+      local due = cqueues.monotime() + 0.1
+      while running do
+        cqueues.sleep(due - cqueues.monotime())
+        late = math.max(late, cqueues.monotime() - due)
+        ticks = ticks + 1
+        due = due + 0.1
+      end
+    end)
+    cq:wrap(function()
+      local t0 = cqueues.monotime()
+      for _ = 1, 3 do lcanvas.sleep(0.25) end
+      slept = cqueues.monotime() - t0
+      t0 = cqueues.monotime()
+      lcanvas.gather(function() lcanvas.sleep(0.4) end, function() lcanvas.sleep(0.4) end)
+      in_tasks = cqueues.monotime() - t0
+      running = false
+    end)
+    local ok, err = cq:loop()
+    adapter.uninstall()
+    assert(ok, err)
+    assert.is_true(slept >= 0.75 and slept < 0.95, "three sleeps took " .. slept)
+    assert.is_true(in_tasks >= 0.4 and in_tasks < 0.6, "two sleeps in tasks took " .. in_tasks)
+    assert.is_true(ticks >= 10, ticks .. " ticks")
+    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
+  end)
+
+  it("yields to luv: a 100 ms timer stays on time beside sleeps, alone and in tasks", function()
+    local uv = require "luv"
+    local adapter = require "lcanvas.loop.luv"
+    adapter.install()
+    local function now() return uv.hrtime() / 1e9 end
+    local late, ticks, slept, in_tasks, failure = 0, 0, nil, nil, nil
+    local due = now() + 0.1
+    local ticker = uv.new_timer()
+    ticker:start(100, 100, function()
+      late = math.max(late, now() - due)
+      ticks = ticks + 1
+      due = due + 0.1
+    end)
+    adapter.spawn(function()
+      local ok, e = pcall(function()
+        local t0 = now()
+        for _ = 1, 3 do lcanvas.sleep(0.25) end
+        slept = now() - t0
+        t0 = now()
+        lcanvas.gather(function() lcanvas.sleep(0.4) end, function() lcanvas.sleep(0.4) end)
+        in_tasks = now() - t0
+      end)
+      if not ok then failure = e end
+      ticker:stop()
+      ticker:close()
+    end)
+    uv.run()
+    adapter.uninstall()
+    assert(not failure, failure)
+    assert.is_true(slept >= 0.75 and slept < 0.95, "three sleeps took " .. slept)
+    assert.is_true(in_tasks >= 0.4 and in_tasks < 0.6, "two sleeps in tasks took " .. in_tasks)
+    assert.is_true(ticks >= 10, ticks .. " ticks")
+    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
+  end)
+end)

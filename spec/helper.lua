@@ -107,6 +107,8 @@ function M.reset() return control("POST", "reset") end
 function M.config(t) return control("POST", "config", json.encode(t)) end
 function M.fault(t) return control("POST", "faults", json.encode(t)) end
 function M.clear_faults() return control("DELETE", "faults") end
+--- A File in a user's files without an upload (POST /__sandbox/files): {user_id=, name=, size=} (byte i is (i*31+7)%256) or content=; its File JSON.
+function M.make_file(t) return control("POST", "files", json.encode(t)) end
 
 --- The last logged request matching filter(r), or the last one.
 function M.last_request(filter)

@@ -146,6 +146,30 @@ describe("signals", function()
     it("SIGTERM: exit 143", function() check("TERM", 143, drain) end)
   end)
 
+  describe("during lcanvas.sleep(30)", function()
+    -- A sleep is a wait on the engine's clock: a signal ends it like a
+    -- request, within 100 ms.
+    local function sleeping(sig, status, prepare)
+      local rc, elapsed, left, closed, err = interrupt(sig, [[
+        io.open(dir .. "/ready", "w"):close()
+        ]] .. prepare)
+      assert.equal(status, rc, "exit status; stderr: " .. err)
+      assert.is_true(elapsed < 0.1, string.format("stopped %.3f s after the signal", elapsed))
+      assert.matches("nterrupted", closed or "(the <close> handler did not run)")
+      assert.equal("closed ready script.lua", left)
+    end
+    it("Ctrl-C: exit 130", function() sleeping("INT", 130, "lcanvas.sleep(30)") end)
+    it("SIGTERM: exit 143", function() sleeping("TERM", 143, "lcanvas.sleep(30)") end)
+    it("Ctrl-C in tasks sleeping and waiting for answers", function()
+      sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000, count = 2 })
+      sleeping("INT", 130, [[
+        canvas:map({ 1, 2, 3, 4 }, function(i)
+          if i % 2 == 0 then return lcanvas.sleep(30) end
+          return canvas:get_user(3)
+        end)]])
+    end)
+  end)
+
   it("during the requests of tasks: Ctrl-C ends them all", function()
     sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000, count = 4 })
     local prepare = [[

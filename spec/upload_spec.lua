@@ -68,6 +68,32 @@ describe("User:upload", function()
     assert.equal(1, dry:dry_run_counts().POST)
   end)
 
+  it("lets other tasks run while the storage step waits (it yields like any request)", function()
+    sandbox.fault({ origin = "storage", path = "/files_api/upload", delay_ms = 600 })
+    local uploaded = false
+    local t0 = os.clock()
+    lcanvas.gather(
+      function() uploaded = me:upload(path) end,
+      function()
+        -- reads go on while the upload is out, until it is done
+        for _ = 1, 500 do
+          if uploaded then break end
+          c:get_user("self")
+        end
+      end)
+    assert.is_true(uploaded)
+    assert.is_true(os.clock() - t0 < 0.5, "the wait burned CPU")
+    -- reads were answered while the storage held the upload
+    local storage = by_origin("storage")[1]
+    local during = 0
+    for _, r in ipairs(sandbox.requests()) do
+      if r.path == "/api/v1/users/self" and r.t_in > storage.t_in and r.t_out < storage.t_out then
+        during = during + 1
+      end
+    end
+    assert.is_true(during >= 3, during .. " reads while the storage step was out")
+  end)
+
   it("follows a 3xx: announce, storage POST without the token, authenticated GET of Location", function()
     local ok, file = me:upload(path, { parent_folder_path = "Uploads/Week 1", content_type = "text/plain" })
     assert.is_true(ok)

@@ -17,6 +17,7 @@ load_type("user")
 load_type("account")
 load_type("pairing_code")
 load_type("progress")
+load_type("file")
 
 -- Every type a row returns is declared (core.define_type, or a file of its
 -- own): a row naming a type nobody declared is a typo, found at load.
@@ -58,6 +59,9 @@ local M = {
 --- lcanvas.catalog: Canvas Catalog's Users API: `lcanvas.catalog.new(base_url, api_key [, opts])`.
 M.catalog = load_type("catalog")  -- lcanvas.catalog.new(base_url, api_key [, opts])
 check_returns()
+
+--- lcanvas.sleep(seconds): waits, where a request would wait: blocks outside tasks, lets other tasks run inside one, yields inside a cqueues or luv coroutine; Ctrl-C (SIGINT) or SIGTERM ends it at once with an Interrupted error.
+M.sleep = core.sleep
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in doc/conventions.md, "Client options" (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)

@@ -82,7 +82,7 @@ static const char *const known_opts[] = {
     "timeout", "connect_timeout", "per_page", "max_retries", "as_user_id", "allow_insecure",
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
     "dry_run", "verbose", "prefetch", "refresh",
-    "max_response_size", "max_pages", "rate_max_wait", "rate_max_remaining",
+    "max_response_size", "max_download_size", "max_pages", "rate_max_wait", "rate_max_remaining",
     NULL,
 };
 
@@ -193,6 +193,8 @@ static int l_new(lua_State *L)
         /* Limits (issue 16): each exceeded one is a LimitExceeded error. */
         cfg.max_response_size = (size_t)opt_number(L, 3, "max_response_size",
                                                    (double)LC_DEFAULT_MAX_RESPONSE, 1024);
+        cfg.max_download_size = (uint64_t)opt_number(L, 3, "max_download_size",
+                                                     (double)LC_DEFAULT_MAX_DOWNLOAD, 1);
         cfg.rate_max_wait = opt_number(L, 3, "rate_max_wait", 600, 0.001);
         cfg.rate_max_remaining = opt_number(L, 3, "rate_max_remaining", 1e6, 1);
         max_pages = (lua_Integer)opt_number(L, 3, "max_pages", (double)LCB_DEFAULT_MAX_PAGES, 1);

@@ -13,7 +13,7 @@
 #include "lcb_list_state.h"
 #include "lcb_log.h"
 #include "lcb_task.h"
-#include "lcb_upload.h"
+#include "lcb_transfer.h"
 #include "endpoint.h"
 #include "lcb_args.h"
 #include "lcb_request.h"
@@ -39,7 +39,7 @@ int luaopen_lcanvas_core(lua_State *L)
     lcb_open_list(L);
     lcb_open_list_loops(L);
     lcb_open_endpoint(L);
-    lcb_open_upload(L);
+    lcb_open_transfer(L);
     lua_pushliteral(L, LCANVAS_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

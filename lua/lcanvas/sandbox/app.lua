@@ -399,6 +399,8 @@ function App:answer(req, origin)
   if r and r.opts.outside then
     -- Outside /api/v1 (the OAuth2 token endpoint, file downloads, the
     -- storage origin): no bearer token needed, the handler checks its own.
+    -- A bare delay still holds it, like a slow store.
+    if fault and fault.delay_ms and not replaces then http.sleep(fault.delay_ms / 1000) end
     return answers.catch(r.handler, self, req, args_of(r, req.route_caps), origin)
   end
   if origin == "storage" or not req.path:find("^/api/v1/") then return answers.error(404, answers.NOT_FOUND) end

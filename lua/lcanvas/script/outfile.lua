@@ -39,13 +39,19 @@ Outfile.__index = Outfile
 
 local seq = 0
 
---- lcanvas.outfile.open(path): a file whose writes land at `path` only on close().
-function M.open(path)
+--- lcanvas.outfile.open(path [, opts]): a file whose writes land at `path` only on close(); opts.dry_run = true writes beside it as a dry run does (a dry-run client's download).
+function M.open(path, opts)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'open' (a file path expected, got " .. type(path) .. ")", 2)
   end
   local asked = path
-  path = M.target(path)
+  if opts and opts.dry_run and not M.dry_run then
+    M.dry_run = true
+    path = M.target(path)
+    M.dry_run = false
+  else
+    path = M.target(path)
+  end
   local dir, base = path:match("^(.*/)([^/]+)$")
   if not dir then dir, base = "", path end
   seq = seq + 1

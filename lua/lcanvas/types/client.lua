@@ -5,6 +5,7 @@
 local core = require "lcanvas.core"
 local args = require "lcanvas.args"
 local ids = require "lcanvas.ids"
+local download = require "lcanvas.download"
 
 local Client = core.define_rows("Client", {
   -- api_show always returns email, locale, avatar_url, first/last name and
@@ -99,12 +100,25 @@ function Client:clear_course_nicknames()
   return type(answer) == "table" and answer.message == "OK"
 end
 
+-- Not rows: a file's url answers with redirects to the file store, which
+-- lua/lcanvas/download.lua follows, keeping the token on Canvas's origin.
+--- Client:download(what, path [, opts]): download a File, a table with a url, or a url into the file `path`, following Canvas's redirect to its file store without the token; written whole or not at all (a dry run writes the dry-run name); opts.max_size (the max_download_size option by default), opts.progress = false hides the status line. Returns the path written and its size in bytes.
+function Client:download(what, path, opts)
+  return download.to_file(self, what, path, opts)
+end
+
+--- Client:download_to_string(what): download a small File (or url) into a string (at most max_response_size bytes).
+function Client:download_to_string(what)
+  return download.to_string(self, what)
+end
+
 -- What the endpoint spec (spec/endpoints_spec.lua) runs against the sandbox
 -- for each method that takes arguments; `w.canvas` is the sandbox admin's
 -- client. The client's own methods that send nothing of theirs are plain.
 core.define_type("Client", {
   doc = "the connection to one Canvas",
-  plain = { "request", "list", "map", "rate_limit", "stats", "token_expires_at", "base_url",
+  plain = { "request", "list", "map", "download", "download_to_string", "rate_limit", "stats",
+    "token_expires_at", "base_url",
     "is_dry_run", "dry_run_counts", "on_page", "close", "pollfd", "events", "timeout", "step" },
   examples = {
     receiver = function(w) return w.canvas end,

@@ -20,7 +20,6 @@ local types = {
   EPortfolio = { false, "an ePortfolio" },
   Feature = { "{display_name} ({feature})", "a feature that can be turned on or off" },
   FeatureFlag = { "{feature}: {state}", "the state of a feature for one context" },
-  File = { "{display_name} ({id})", "a file" },
   Folder = { "{full_name} ({id})", "a folder" },
   GradeChangeEvent = { "{event_type} ({id})", "a grade change (audit log)" },
   License = { "{name} ({id})", "a content license" },

@@ -4,6 +4,7 @@
 -- tostring format and the doc lines the reference is made from.
 local core = require "lcanvas.core"
 local args = require "lcanvas.args"
+local upload = require "lcanvas.upload"
 
 core.define_type("User", { format = "{name} ({id})", doc = "a Canvas user" })
 
@@ -334,10 +335,6 @@ local function base(self, fname)
   return "users/" .. segment(self, 0, fname)
 end
 
-local function invalid(fmt, ...)
-  error(core.error("InvalidResponse", string.format(fmt, ...)), 3)
-end
-
 -- Not a row: two requests (the PUT now, then a lazy list).
 --- User:moderate_all_eportfolios(params): set spam_status ("marked_as_spam", "marked_as_safe") on all the user's active ePortfolios now (PUT users/:id/eportfolios); returns a PaginatedList of the user's lcanvas.EPortfolio.
 function User.moderate_all_eportfolios(self, params)
@@ -432,100 +429,11 @@ end
 
 -- Upload ---------------------------------------------------------------------------
 
-local function basename(path) return path:match("([^/]+)/*$") or path end
-
--- Size of a path or file handle; raises (before any request) when unreadable.
-local function file_info(file, fname)
-  if io.type(file) == "file" then
-    local pos = file:seek("cur")
-    local size = pos and file:seek("end")
-    if not size then argerror(1, fname, "the file handle cannot seek (not a regular file?)") end
-    file:seek("set", pos)
-    local _, rerr = file:read(0)  -- a directory opens fine but cannot be read
-    if rerr then argerror(1, fname, "the file handle is not a regular file: " .. tostring(rerr)) end
-    return size, nil
-  elseif io.type(file) == "closed file" then
-    argerror(1, fname, "attempt to use a closed file")
-  elseif type(file) == "string" and file ~= "" then
-    local f, err = io.open(file, "rb")
-    if not f then argerror(1, fname, "cannot open file: " .. tostring(err)) end
-    local _, rerr = f:read(0)  -- a directory opens fine but cannot be read
-    local size = not rerr and f:seek("end")
-    f:close()
-    if not size then argerror(1, fname, "'" .. file .. "' is not a regular file") end
-    return size, basename(file)
-  end
-  argerror(1, fname, "expected a file path or an open file handle, got " .. type(file))
-end
-
-local function file_table(v, what)
-  if type(v) ~= "table" or v.id == nil then invalid("expected the File JSON in the answer to %s", what) end
-  return v
-end
-
-local function decode_file(text, what)
-  local ok, v = pcall(core.json.decode, text)
-  return file_table(ok and v or nil, what)
-end
-
--- An authenticated GET of the Location; refused (ForeignOrigin) unless it
--- is on Canvas's origin, so the token never follows a redirect elsewhere.
-local function fetch_location(c, location)
-  return file_table(c:request("GET", location), "GET " .. location:gsub("%?.*$", ""))
-end
-
--- Not a row: three requests, the second to storage without the token.
+-- Not a row: three requests, the second to storage without the token
+-- (lua/lcanvas/upload.lua, Canvas's protocol for every context).
 --- User:upload(file [, params]): upload a file (a path or an open file handle) to the user's files in Canvas's three steps (POST users/:id/files with name and size, a multipart POST to upload_url that never gets the token, then the File from a 3xx Location or the 201 answer); params: name, content_type, parent_folder_path, parent_folder_id, on_duplicate. Returns true and the File as a plain table (under a dry run, true and `{dry_run = true, ...}` after printing step 1).
 function User.upload(self, file, params)
-  local size, name = file_info(file, "upload")
-  local p = params_with(params, 2, "upload")
-  p.name = p.name or name
-  if p.name == nil or p.name == "" then
-    core.missing_field("User:upload from a file handle", "name", " in params")
-  end
-  p.size = size
-  local c = core.client_of(self)
-  local path = base(self, "upload") .. "/files"
-
-  -- 1. Tell Canvas about the file.
-  local ticket = c:request("POST", path, p)
-  if args.dry_run(ticket) then
-    -- A dry run: step 1 was printed, not sent, so there is nowhere to upload to.
-    return true, { dry_run = true, display_name = p.name, size = size }
-  end
-  if type(ticket) ~= "table" or type(ticket.upload_url) ~= "string" then
-    invalid("expected upload_url in the answer to POST %s", path)
-  end
-  local fields, upload_params = {}, ticket.upload_params or {}
-  if type(upload_params) ~= "table" then invalid("upload_params must be an object") end
-  for k, v in pairs(upload_params) do
-    if type(v) == "table" and v ~= core.null then invalid("upload_params.%s is not a plain value", tostring(k)) end
-    if v ~= core.null then fields[#fields + 1] = { tostring(k), tostring(v) } end
-  end
-  table.sort(fields, function(a, b) return a[1] < b[1] end)  -- deterministic requests
-
-  -- 2. Send the bytes to the storage URL, without the token.
-  local status, body, headers = core.upload_form(c, ticket.upload_url, fields, file,
-    type(ticket.file_param) == "string" and ticket.file_param or "file", p.name,
-    type(p.content_type) == "string" and p.content_type or nil)
-
-  -- 3. Confirm and get the File.
-  local location = headers.location
-  if location and location:sub(1, 1) == "/" then
-    location = (core.url_origin(ticket.upload_url) or "") .. location
-  end
-  local what = "POST " .. ticket.upload_url:gsub("%?.*$", "")
-  if status >= 300 and status < 400 then
-    if not location then invalid("the upload answered %d without a Location", status) end
-    return true, fetch_location(c, location)
-  end
-  if body:match("%S") then
-    local ok, v = pcall(core.json.decode, body)
-    if ok and type(v) == "table" and v.id ~= nil then return true, v end
-  end
-  if location then return true, fetch_location(c, location) end
-  if body:match("%S") then return true, decode_file(body, what) end
-  invalid("the upload answered %d with neither a File nor a Location", status)
+  return upload.run(core.client_of(self), base(self, "upload") .. "/files", file, params, "upload", 1)
 end
 
 -- Custom data ---------------------------------------------------------------
