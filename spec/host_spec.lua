@@ -695,11 +695,11 @@ describe("the lcanvas executable", function()
       assert.equal("", err)
     end)
 
-    it("drives a script's own loop through lcanvas.progress", function()
+    it("drives a script's own loop through lcanvas.statusline", function()
       local code, _, err = run([[-e '
         local lcanvas = require "lcanvas"
         do
-          local p <close> = lcanvas.progress("rows", 4)
+          local p <close> = lcanvas.statusline("rows", 4)
           p:add() p:add(2) p:add()
         end']], { LCANVAS_PROGRESS = "1" })
       assert.equal(0, code, err)

@@ -92,7 +92,7 @@ describe("lcanvas in a terminal", function()
     it("never shares a line with print, io.write or stderr output, and is redrawn after", function()
       local script = tmpname() .. ".lua"
       write_file(script, [[
-        local p <close> = require("lcanvas").progress("rows", 3)
+        local p <close> = require("lcanvas").statusline("rows", 3)
         for i = 1, 3 do
           p:add()
           print("row " .. i)

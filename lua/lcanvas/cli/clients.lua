@@ -2,7 +2,7 @@
 -- clients connected from the resolved configuration (or stand-ins that
 -- explain what to configure), and the dry-run summary over them.
 local lcanvas = require "lcanvas"
-local progress = require "lcanvas.script.progress"
+local statusline = require "lcanvas.script.statusline"
 local report = require "lcanvas.cli.report"
 local config = require "lcanvas.cli.config"
 
@@ -28,7 +28,7 @@ function M.connect(conf, o, redact)
       report.say(client, redact)
       return clients, 2
     end
-    progress.attach(client)
+    statusline.attach(client)
     _G.canvas = client
     clients[#clients + 1] = client
   else
@@ -44,7 +44,7 @@ function M.connect(conf, o, redact)
       report.say(client, redact)
       return clients, 2
     end
-    if type(client) == "table" and client.client then progress.attach(client.client) end
+    if type(client) == "table" and client.client then statusline.attach(client.client) end
     _G.catalog = client
     clients[#clients + 1] = client
   else
