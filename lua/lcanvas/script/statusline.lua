@@ -69,7 +69,7 @@ end
 
 M.guard_output = install_guards
 
-local StatusLine = {}
+local StatusLine = { __name = "lcanvas.StatusLine" }  -- the name help(p) and tostring(p) give
 StatusLine.__index = StatusLine
 
 local function render(p, final)

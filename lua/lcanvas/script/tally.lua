@@ -7,7 +7,7 @@ local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
-local Run = {}
+local Run = { __name = "lcanvas.ScriptRun" }  -- the name help(run) and tostring(run) give
 Run.__index = Run
 
 --- lcanvas.script.run(name, total): counts outcomes per status, shows progress, remembers failures.
