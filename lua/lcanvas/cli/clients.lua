@@ -10,10 +10,14 @@ local M = {}
 
 -- Stands in for `canvas`/`catalog` when nothing is configured: any use is
 -- a configuration error (exit status 2, the one-line message, no traceback).
+-- `help` and the prompt show the same message rather than a bare table.
 local function unconfigured(what, how)
-  return setmetatable({}, { __index = function()
-    report.usage_error("%s", "no " .. what .. " configured: " .. how)
-  end })
+  local message = "no " .. what .. " configured: " .. how
+  return setmetatable({}, {
+    __index = function() report.usage_error("%s", message) end,
+    __tostring = function() return "(" .. message .. ")" end,
+    __unconfigured = message,
+  })
 end
 
 --- lcanvas.cli.clients.connect(conf, o, redact): sets the globals `canvas` and `catalog`; returns the clients made and, after reporting why one could not be made, exit status 2.
