@@ -212,6 +212,7 @@ Finding methods:
   help("Nonsense")        an unknown name lists the known types
   obj:to_table()          an object's fields as a plain table
 Endpoints without a method: canvas:request(method, path [, params]), canvas:list(path [, params]).
+Ctrl-C stops the line that runs (a request too) and keeps the session; Ctrl-D ends it.
 Examples:
   me = canvas:get_current_user()
   for u in canvas:list("accounts/1/users", { search_term = "avery" }, { type = "User" }) do print(u) end

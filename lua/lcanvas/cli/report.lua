@@ -181,9 +181,11 @@ function M.failure(err, redact)
   return 1
 end
 
---- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit or an interrupt) rather than being reported and skipped.
+--- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit, or SIGTERM's interrupt) rather than being reported and skipped (a Ctrl-C only stops the line).
 function M.ends_session(err)
-  return getmetatable(err) == M.Exit or is_interrupt(err)
+  if getmetatable(err) == M.Exit then return true end
+  local host = package.loaded["lcanvas.host"]
+  return is_interrupt(err) and host ~= nil and host.signal ~= nil and host.signal() == 15
 end
 
 return M
