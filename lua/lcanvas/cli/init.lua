@@ -4,7 +4,8 @@
 -- out of argv, output and tracebacks. This file dispatches; each concern
 -- lives next to it: options (lcanvas's own flags), config (flags >
 -- environment > profiles), credentials (private token files), clients (the
--- globals), sandbox, repl (-i), shell (quoting) and report (errors).
+-- globals), sandbox, repl (-i), help (`help` at the prompt), typeinfo
+-- (the types help and report know), shell (quoting) and report (errors).
 local lcanvas = require "lcanvas"
 local statusline = require "lcanvas.script.statusline"
 local options = require "lcanvas.cli.options"
