@@ -25,7 +25,7 @@ M.REGENERATE = "scripts/build build && lua5.4 scripts/gen-reference.lua doc/refe
 -- order. Others found at run time (new resource types) follow
 -- alphabetically.
 local ORDER = { "lcanvas", "lcanvas.csv", "lcanvas.jsonl", "lcanvas.json", "lcanvas.outfile",
-  "lcanvas.progress", "lcanvas.catalog", "lcanvas.script", "Client", "PaginatedList", "Error", "Object" }
+  "lcanvas.statusline", "lcanvas.catalog", "lcanvas.script", "Client", "PaginatedList", "Error", "Object" }
 -- The public modules besides `lcanvas` itself: its fields that are tables
 -- of functions (lcanvas.core, the C binding, is documented through its
 -- types), and what `require "lcanvas.script"` gives.
@@ -37,8 +37,8 @@ local INTRO = {
   ["lcanvas.jsonl"] = "JSON lines in and out, exact 64-bit integers (`lua/lcanvas/script/jsonl.lua`).",
   ["lcanvas.json"] = "JSON with exact integers (the C binding's parser and writer).",
   ["lcanvas.outfile"] = "Output files that appear complete or not at all (`lua/lcanvas/script/outfile.lua`).",
-  ["lcanvas.progress"] = "The live progress line on a terminal (`lua/lcanvas/script/progress.lua`); " ..
-    "`lcanvas.progress(label, total)` makes one.",
+  ["lcanvas.statusline"] = "The live status line on a terminal, showing a run's progress " ..
+    "(`lua/lcanvas/script/statusline.lua`); `lcanvas.statusline(label, total)` makes one.",
   ["lcanvas.catalog"] = "Canvas Catalog's Users API (`lua/lcanvas/types/catalog.lua`).",
   ["lcanvas.script"] = "What the bundled automation scripts share: `require \"lcanvas.script\"` " ..
     "(`lua/lcanvas/script/`).",
@@ -129,7 +129,7 @@ function M.runtime(core, lcanvas)
       end
     end
   end
-  -- The modules: each function (a callable table counts: lcanvas.progress)
+  -- The modules: each function (a callable table counts: lcanvas.statusline)
   -- and each value (lcanvas.null, a module as a field of lcanvas) needs a
   -- doc line.
   local function module(tname, mod)

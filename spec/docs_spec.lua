@@ -79,7 +79,7 @@ local function index_of(v)
   return mt and type(mt.__index) == "table" and mt.__index or {}
 end
 
-local status_line = rawget(lcanvas, "progress") or rawget(lcanvas, "statusline")
+local status_line = lcanvas.statusline
 
 local TYPES = {
   Client = function() return core.methods("Client") end,
@@ -96,7 +96,9 @@ local TYPES = {
     c:close()
     return t
   end,
-  Progress = function() return index_of(status_line.new("docs_spec")) end,
+  StatusLine = function() return index_of(status_line.new("docs_spec")) end,
+  Progress = function() return core.methods("Progress") end,
+  File = function() return core.methods("File") end,
   CsvWriter = function()
     local w = lcanvas.csv.writer(sandbox.tmpname(), { "a" })
     local t = index_of(w)
@@ -108,7 +110,8 @@ local TYPES = {
 local RECEIVERS = {
   canvas = "Client", client = "Client", list = "PaginatedList", u = "User", user = "User",
   account = "Account", catalog = "Catalog", cu = "CatalogUser", err = "Error", obj = "Object",
-  pc = "PairingCode", p = "Progress", w = "CsvWriter", out = "CsvWriter",
+  pc = "PairingCode", p = "StatusLine", progress = "Progress", file = "File", f = "File",
+  w = "CsvWriter", out = "CsvWriter",
 }
 
 local methods_cache = {}

@@ -180,6 +180,60 @@ describe("the lcanvas executable", function()
     assert.is_nil(err:find(sandbox.tokens.admin, 1, true))
   end)
 
+  describe("a call of a method the value does not have", function()
+    local env
+    setup(function() env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin } end)
+    local WAY_OUT = "lists an object's methods, and canvas:request%(method, path%) or canvas:list%(path%) " ..
+      "reach an endpoint lcanvas has no method for"
+
+    it("names the types that have it, or says none has, in a script's and -e's report", function()
+      local script = tmpname() .. ".lua"
+      write_file(script, "local u = canvas:get_user(3)\nu:deactivate()\n")
+      local code, out, err = run(script, env)
+      os.remove(script)
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.equal("lcanvas: " .. script .. ":2: attempt to call a nil value (method 'deactivate'): " ..
+        "no lcanvas type has a method deactivate; help(obj) at the `lcanvas -i` prompt lists an object's " ..
+        "methods, and canvas:request(method, path) or canvas:list(path) reach an endpoint lcanvas has no " ..
+        "method for", err:match("^[^\n]*"))
+      assert.matches("\nstack traceback:\n", err)
+      local _
+      code, _, err = run("-e 'canvas:get_courses()'", env)
+      assert.equal(1, code)
+      assert.matches("^lcanvas: %(command line%):1: attempt to call a nil value %(method 'get_courses'%): " ..
+        "get_courses is a method of User; help%(obj%) at the `lcanvas %-i` prompt " .. WAY_OUT .. "\n", err)
+      code, _, err = run("-e 'canvas:get_users()'", env)
+      assert.equal(1, code)
+      assert.matches("%(method 'get_users'%): get_users is a method of Account and Catalog; ", err)
+      code, _, err = run("-e 'canvas:get_course(1)'", env)
+      assert.equal(1, code)
+      assert.matches("%(method 'get_course'%): no lcanvas type has a method get_course; ", err)
+      -- any other nil call is reported as before
+      code, _, err = run("-e 'local t = {} t.f()'", env)
+      assert.equal(1, code)
+      assert.matches("^lcanvas: %(command line%):1: attempt to call a nil value %(field 'f'%)\n", err)
+    end)
+
+    it("says the same at the prompt, which goes on", function()
+      local code, out, err = run("-i", env, "canvas:get_course(1)\ncanvas:to_table()\n" ..
+        "canvas:get_user(3):get_users()\nprint('still here')\n")
+      assert.equal(0, code, err)
+      assert.equal("still here\n", out)
+      assert.equal(table.concat({
+        "lcanvas: stdin:1: attempt to call a nil value (method 'get_course'): no lcanvas type has a method " ..
+          "get_course; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
+          "canvas:list(path) reach an endpoint lcanvas has no method for",
+        "lcanvas: stdin:1: attempt to call a nil value (method 'to_table'): to_table is a method of every " ..
+          "Canvas object (User, Account, ...); help(obj) lists an object's methods, and " ..
+          "canvas:request(method, path) or canvas:list(path) reach an endpoint lcanvas has no method for",
+        "lcanvas: stdin:1: attempt to call a nil value (method 'get_users'): get_users is a method of " ..
+          "Account and Catalog; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
+          "canvas:list(path) reach an endpoint lcanvas has no method for",
+        "" }, "\n"), err)
+    end)
+  end)
+
   it("redacts the token even when a script puts it in an error", function()
     local code, _, err = run([[-e 'error("leaked " .. os.getenv("CANVAS_API_TOKEN"))']],
       { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin })
@@ -695,11 +749,11 @@ describe("the lcanvas executable", function()
       assert.equal("", err)
     end)
 
-    it("drives a script's own loop through lcanvas.progress", function()
+    it("drives a script's own loop through lcanvas.statusline", function()
       local code, _, err = run([[-e '
         local lcanvas = require "lcanvas"
         do
-          local p <close> = lcanvas.progress("rows", 4)
+          local p <close> = lcanvas.statusline("rows", 4)
           p:add() p:add(2) p:add()
         end']], { LCANVAS_PROGRESS = "1" })
       assert.equal(0, code, err)

@@ -70,11 +70,11 @@ describe("the API reference", function()
     local function has(needle) return current:find(needle, 1, true) ~= nil end
     -- What issue 15 found missing, by name.
     for _, section in ipairs({ "lcanvas.csv", "lcanvas.jsonl", "lcanvas.json", "lcanvas.outfile",
-        "lcanvas.progress", "lcanvas.catalog", "lcanvas.script", "PairingCode" }) do
+        "lcanvas.statusline", "lcanvas.catalog", "lcanvas.script", "PairingCode" }) do
       assert(has("\n## " .. section .. "\n"), "doc/reference.md has no section " .. section)
     end
     for _, entry in ipairs({ "`lcanvas.null`", "`lcanvas.json`", "`lcanvas.csv.read(", "`lcanvas.jsonl.writer(",
-        "`lcanvas.json.decode(", "`lcanvas.outfile.open(", "`lcanvas.catalog.new(", "`lcanvas.progress(",
+        "`lcanvas.json.decode(", "`lcanvas.outfile.open(", "`lcanvas.catalog.new(", "`lcanvas.statusline(",
         "`lcanvas.script.options(", "`lcanvas.script.try(" }) do
       assert(has(entry), "doc/reference.md lacks " .. entry)
     end
@@ -86,7 +86,7 @@ describe("the API reference", function()
         for name, e in pairs(entries) do
           local sig = "`" .. tname .. "." .. name .. (e.value and "`" or "(")
           if not has(sig) then
-            -- a callable value (lcanvas.progress) is listed as a function
+            -- a callable value (lcanvas.statusline) is listed as a function
             assert(has("`" .. tname .. "." .. name .. "("), "doc/reference.md lacks " .. sig .. HOW)
           end
         end

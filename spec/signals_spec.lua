@@ -184,6 +184,166 @@ describe("signals", function()
   end)
 end)
 
+describe("Ctrl-C at the -i prompt, through a pipe", function()
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  -- `lcanvas -i` reading a FIFO the spec writes lines to, its stdout and
+  -- stderr in files: s.send(line), s.out(text) and s.err(text) wait for
+  -- text in them, s.signal(sig), s.finish() -> exit status, stdout, stderr.
+  local function session()
+    local dir = sandbox.tmpname()
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    os.execute("mkfifo " .. sandbox.quote(dir .. "/in"))
+    os.execute(string.format(
+      "(cd %q || exit; env -u LD_PRELOAD XDG_CONFIG_HOME=. CANVAS_API_URL=%q CANVAS_API_TOKEN=%q %q -i " ..
+      "<in >out 2>err & echo $! >pid.w && mv pid.w pid; wait $!; echo $? >rc.w && mv rc.w rc) " ..
+      ">/dev/null 2>&1 &",
+      dir, sandbox.url, sandbox.tokens.admin, EXE))
+    local input = assert(io.open(dir .. "/in", "w"))  -- (waits for the reader)
+    local pid = assert(wait_for(10, function() return tonumber(read_file(dir .. "/pid") or "") end),
+      "the prompt did not start")
+    local s = {}
+    function s.send(line)
+      input:write(line, "\n")
+      input:flush()
+    end
+    local function waiter(name)
+      return function(text)
+        local found = wait_for(10, function() return (read_file(dir .. "/" .. name) or ""):find(text, 1, true) end)
+        assert(found, string.format("no %q on %s; stdout: %s; stderr: %s", text, name,
+          read_file(dir .. "/out") or "", read_file(dir .. "/err") or ""))
+      end
+    end
+    s.out, s.err = waiter("out"), waiter("err")
+    function s.signal(sig) os.execute("kill -" .. sig .. " " .. pid) end
+    function s.finish()
+      input:close()
+      local rc = wait_for(10, function() return tonumber(read_file(dir .. "/rc") or "") end)
+      if not rc then os.execute("kill -9 " .. pid .. " 2>/dev/null") end
+      local out, err = read_file(dir .. "/out") or "", read_file(dir .. "/err") or ""
+      os.execute("rm -rf " .. sandbox.quote(dir))
+      return rc, out, err
+    end
+    -- (a line that says it runs: stdout is a file, so it is flushed)
+    function s.say(text) return string.format("io.stdout:write(%q) io.stdout:flush()", text .. "\n") end
+    return s
+  end
+
+  it("stops a Lua loop and goes on with the session's globals, also after a second Ctrl-C", function()
+    local s = session()
+    s.send("x = 41")
+    s.send(s.say("looping") .. " while true do end")
+    s.out("looping\n")
+    socket.sleep(0.2)
+    s.signal("INT")
+    s.err("lcanvas: interrupted\n")
+    -- a second Ctrl-C while the line unwinds (its <close> handler loops too)
+    s.send("do local c <close> = setmetatable({}, { __close = function() " .. s.say("closing") ..
+      " while true do end end }) " .. s.say("looping again") .. " while true do end end")
+    s.out("looping again\n")
+    socket.sleep(0.2)
+    s.signal("INT")
+    s.out("closing\n")
+    socket.sleep(0.2)
+    s.signal("INT")
+    s.send("x + 1")
+    s.out("42\n")
+    local rc, out, err = s.finish()
+    assert.equal(0, rc, err)
+    assert.equal("looping\nlooping again\nclosing\n42\n", out)
+    assert.equal("lcanvas: interrupted\nlcanvas: interrupted\n", err)
+  end)
+
+  it("stops a request in flight with its Interrupted error, and the next request goes out", function()
+    sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000, count = 1 })
+    local s = session()
+    s.send(s.say("sending") .. " u = canvas:get_user(3)")
+    s.out("sending\n")
+    socket.sleep(0.3)  -- now inside the wait
+    local t0 = socket.gettime()
+    s.signal("INT")
+    s.err("interrupted by a signal\n")
+    local elapsed = socket.gettime() - t0
+    s.send("u, canvas:get_user(3)")
+    s.out("Sam Student")
+    local rc, out, err = s.finish()
+    assert.equal(0, rc, err)
+    assert.is_true(elapsed < 1, string.format("stopped %.2f s after the signal", elapsed))
+    assert.equal("sending\nnil\tSam Student (3)\n", out)
+    assert.equal("lcanvas: Interrupted: GET /api/v1/users/3 -> interrupted by a signal\n", err)
+  end)
+
+  it("drops an unfinished statement at an idle prompt", function()
+    local s = session()
+    s.send(s.say("ready"))
+    s.out("ready\n")
+    s.send("for i = 1, 2 do")
+    s.send("  " .. s.say("in the loop"))
+    socket.sleep(0.3)  -- both lines read: the prompt waits for the rest
+    s.signal("INT")
+    socket.sleep(0.2)
+    s.send(s.say("fresh"))
+    s.out("fresh\n")
+    s.send("end")
+    local rc, out, err = s.finish()
+    assert.equal(0, rc, err)
+    assert.equal("ready\nfresh\n", out)
+    assert.equal("lcanvas: stdin:1: <eof> expected near 'end'\n", err)
+  end)
+
+  it("ends with SIGTERM: exit 143, whether a line runs or not", function()
+    local s = session()
+    s.send(s.say("ready"))
+    s.out("ready\n")
+    s.signal("TERM")
+    local rc, _, err = s.finish()
+    assert.equal(143, rc)
+    assert.equal("lcanvas: terminated\n", err)
+    s = session()
+    s.send(s.say("looping") .. " while true do end")
+    s.out("looping\n")
+    s.signal("TERM")
+    rc, _, err = s.finish()
+    assert.equal(143, rc)
+    assert.equal("lcanvas: terminated\n", err)
+  end)
+end)
+
+describe("a script's second Ctrl-C", function()
+  it("ends the process at once, even while the first one unwinds", function()
+    local dir = sandbox.tmpname()
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    local script = dir .. "/script.lua"
+    write_file(script, string.format([[
+      local dir = %q
+      local c <close> = setmetatable({}, { __close = function()
+        io.open(dir .. "/closing", "w"):close()
+        while true do end
+      end })
+      io.open(dir .. "/ready", "w"):close()
+      while true do end
+    ]], dir))
+    os.execute(string.format(
+      "(cd %q || exit; env -u LD_PRELOAD XDG_CONFIG_HOME=. %q %q >out 2>err </dev/null & " ..
+      "echo $! >pid.w && mv pid.w pid; wait $!; echo $? >rc.w && mv rc.w rc) >/dev/null 2>&1 &",
+      dir, EXE, script))
+    local pid = assert(wait_for(10, function() return tonumber(read_file(dir .. "/pid") or "") end))
+    assert(wait_for(10, function() return read_file(dir .. "/ready") end), "the script did not start")
+    os.execute("kill -INT " .. pid)
+    local closing = wait_for(5, function() return read_file(dir .. "/closing") end)
+    os.execute("kill -INT " .. pid)
+    local rc = wait_for(5, function() return tonumber(read_file(dir .. "/rc") or "") end)
+    if not rc then os.execute("kill -9 " .. pid .. " 2>/dev/null") end
+    local err = read_file(dir .. "/err")
+    os.execute("rm -rf " .. sandbox.quote(dir))
+    assert.truthy(closing, "the <close> handler did not run")
+    -- killed by the signal itself (the shell says 128 + 2), before any report
+    assert.equal(130, rc)
+    assert.equal("", err)
+  end)
+end)
+
 describe("the sandbox of lcanvas --sandbox", function()
   it("dies with a host killed by SIGPIPE (| head -1)", function()
     local script = sandbox.tmpname() .. ".lua"

@@ -92,7 +92,7 @@ describe("lcanvas in a terminal", function()
     it("never shares a line with print, io.write or stderr output, and is redrawn after", function()
       local script = tmpname() .. ".lua"
       write_file(script, [[
-        local p <close> = require("lcanvas").progress("rows", 3)
+        local p <close> = require("lcanvas").statusline("rows", 3)
         for i = 1, 3 do
           p:add()
           print("row " .. i)
@@ -209,6 +209,73 @@ describe("lcanvas in a terminal", function()
       -- the history survives the session
       assert.equal("print(123)\nhelp\nhelp(canvas:get_user(3))\n", read_file(home .. "/.lcanvas_history"))
       os.execute("rm -rf " .. q(home))
+    end)
+
+    -- Ctrl-C as at lua's prompt: it stops the line that runs (a request
+    -- in flight too) and the session goes on; at an idle prompt it drops
+    -- the line being typed.
+    local function ctrl_c(readline)
+      sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000, count = 1 })
+      local e = { HOME = tmpname(), LCANVAS_READLINE = readline and "1" or "0" }
+      os.execute("mkdir -p " .. q(e.HOME))
+      for k, v in pairs(env) do e[k] = v end
+      local asan = os.getenv("ASAN_OPTIONS")  -- (readline's own allocations: see above)
+      if asan and readline then e.ASAN_OPTIONS = asan .. ":detect_leaks=0" end
+      start("-i", e)
+      wait_for("^>$")
+      keys(q("x = 41"), "Enter")
+      keys(q("abc partial"))
+      keys("C-c")                                           -- idle: the line goes
+      keys(q("print(x + 1)"), "Enter")
+      keys(q("while true do end"), "Enter")
+      keys("C-c")                                           -- a Lua loop stops
+      keys(q("for i = 1, 2 do"), "Enter")
+      keys("C-c")                                           -- the unfinished statement goes
+      keys(q("u = canvas:get_user(3)"), "Enter")
+      keys("C-c")                                           -- the request stops
+      keys(q("print(u, canvas:get_user(3))"), "Enter")      -- and the next one goes out
+      wait_for("Sam Student")
+      if readline then
+        keys("C-r", "print")                                -- a search is left too
+        keys("C-c")
+      end
+      keys(q("print('ok')"), "Enter")
+      keys("C-d")
+      local lines, status = finished()
+      sandbox.clear_faults()
+      os.execute("rm -rf " .. q(e.HOME))
+      local text = table.concat(lines, "\n")
+      assert.equal(0, status, text)
+      local want = {
+        "> x = 41",
+        "> abc partial^C",
+        "> print(x + 1)",
+        "42",
+        "> while true do end",
+        "^C",
+        "lcanvas: interrupted",
+        "> for i = 1, 2 do",
+        ">> ^C",
+        "> u = canvas:get_user(3)",
+        "^C",
+        "lcanvas: Interrupted: GET /api/v1/users/3 -> interrupted by a signal",
+        "> print(u, canvas:get_user(3))",
+        "nil     Sam Student (3)",
+      }
+      if readline then want[#want + 1] = "> ^C" end
+      want[#want + 1] = "> print('ok')"
+      want[#want + 1] = "ok"
+      want[#want + 1] = ">"
+      if readline then want[#want + 1] = "" end  -- (readline ends the line at Ctrl-D, then the prompt does)
+      assert.same(want, lines)
+    end
+
+    it("stops a line or a request on Ctrl-C and goes on; drops the line being typed (readline)", function()
+      ctrl_c(true)
+    end)
+
+    it("stops a line or a request on Ctrl-C and goes on; drops the line being typed (plain prompt)", function()
+      ctrl_c(false)
     end)
 
     it("is a plain prompt without readline (LCANVAS_READLINE=0), help included", function()

@@ -11,6 +11,7 @@
 -- run downloads for real into the dry-run name, as every writer does.
 local core = require "lcanvas.core"
 local outfile = require "lcanvas.script.outfile"
+local statusline = require "lcanvas.script.statusline"
 
 local M = {}
 
@@ -63,11 +64,7 @@ local function fetch(c, url, sink)
     M.MAX_HOPS)), 0)
 end
 
-local function status_line_on()
-  local ok, sl = pcall(require, "lcanvas.script.statusline")
-  if not ok then ok, sl = pcall(require, "lcanvas.script.progress") end
-  return ok and sl.enabled()
-end
+local function status_line_on() return statusline.enabled() end
 
 --- lcanvas.download.to_file(client, what, path [, opts]): downloads `what` (a URL, a File or a table with a url) into `path`, written whole or not at all; opts.max_size (bytes; the client's max_download_size by default), opts.progress (false hides the status line). Returns the path written (the dry-run name under a dry run) and its size.
 function M.to_file(c, what, path, opts)

@@ -88,14 +88,14 @@ function M.is_error(err, kind)
 end
 
 -- Automation helpers (host-scripts): CSV and JSON lines in and out, output
--- files that appear complete or not at all, and a progress line.
+-- files that appear complete or not at all, and a status line showing progress.
 --- lcanvas.csv: RFC 4180 CSV files: read, parse, format, writer.
 M.csv = require "lcanvas.script.csv"
 --- lcanvas.jsonl: JSON lines files: read, writer.
 M.jsonl = require "lcanvas.script.jsonl"
 --- lcanvas.outfile: output files that appear complete or not at all: open, target.
 M.outfile = require "lcanvas.script.outfile"
-M.progress = require "lcanvas.script.progress"
+M.statusline = require "lcanvas.script.statusline"
 -- Tasks: concurrency from plain sequential code (lua/lcanvas/tasks.lua).
 local tasks = require "lcanvas.tasks"
 M.gather = tasks.gather

@@ -22,7 +22,7 @@ void lcb_status_after(int at_line_start);
 void lcb_status_text(const char *text);
 
 /* core.status_draw, status_erase, status_before, status_after,
- * status_active: the same for Lua (lcanvas.script.progress). */
+ * status_active: the same for Lua (lcanvas.script.statusline). */
 void lcb_open_log(lua_State *L);
 
 /* Pushes s[0..len) with the client's secrets replaced by [REDACTED] and,

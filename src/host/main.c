@@ -4,9 +4,11 @@
  * Ctrl-C or SIGTERM becomes a Lua error (and stops a request in progress)
  * so to-be-closed resources (output files) are cleaned up. The command
  * line itself is handled in Lua (lcanvas.cli). */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE  /* ppoll */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +33,26 @@ static lua_State *globalL;
 /* Ctrl-C and SIGTERM: set a hook that raises at the next Lua instruction
  * (lua.c does the same; a signal handler cannot safely call into Lua), and
  * interrupt the C engine, which may be waiting for an answer, a retry or
- * the rate gate: the request then fails as Interrupted at once. */
+ * the rate gate: the request then fails as Interrupted at once.
+ * At the -i prompt (host.prompt_signals) a Ctrl-C stops only the line that
+ * runs: the prompt clears the interrupt (host.interrupt_clear) and reads
+ * the next line. While the prompt waits for a line (host.prompt_idle)
+ * nothing runs: the signal only ends the wait. */
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t prompt_idle;
+/* The prompt's message handler (host.prompt_signals): called for the
+ * error of a request the signal stopped, it must see that error, the
+ * Interrupted lcanvas.Error, rather than be interrupted in turn. */
+static const void *prompt_handler;
 
 static void lstop(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    if (prompt_handler && ar->event == LUA_HOOKCALL && lua_getinfo(L, "f", ar)) {
+        int unwinding = lua_topointer(L, -1) == prompt_handler;
+        lua_pop(L, 1);
+        if (unwinding) return;  /* the line already stops, with its own error */
+    }
     luaL_error(L, "interrupted");
 }
 
@@ -45,22 +60,192 @@ static void on_signal(int sig)
 {
     int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
     got_signal = sig;
+    if (prompt_idle) return;
     lc_interrupt();
     lua_sethook(globalL, lstop, flag, 1);
 }
 
-static void catch_signals(void)
+static void catch_signals(int prompt)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    /* SA_RESETHAND: a second Ctrl-C kills the process. SA_RESTART keeps
-     * reads going as before; poll, where the engine waits, is never
-     * restarted. */
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
     sigemptyset(&sa.sa_mask);
+    /* A script: SA_RESETHAND, so a second Ctrl-C kills the process;
+     * SA_RESTART keeps reads going as before (poll, where the engine
+     * waits, is never restarted). The prompt: Ctrl-C however often, and
+     * no restart, so that a read waiting for the next line returns. */
+    sa.sa_flags = prompt ? 0 : SA_RESETHAND | SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
+    /* SIGTERM ends a prompt's session as it ends a script. */
+    sa.sa_flags = prompt ? SA_RESETHAND : SA_RESETHAND | SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* SIGINT and SIGTERM held back (or let through again: SIG_SETMASK old). */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* host.prompt_signals(handler): the prompt's way with signals (see
+ * on_signal); `handler` is the message handler its lines run with (kept
+ * in the registry, so the pointer compared stays that function's). */
+static int host_prompt_signals(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "lcanvas.host.prompt_handler");
+    prompt_handler = lua_topointer(L, 1);
+    catch_signals(1);
+    return 0;
+}
+
+/* host.prompt_idle(flag): whether the prompt is waiting for a line. */
+static int host_prompt_idle(lua_State *L)
+{
+    prompt_idle = lua_toboolean(L, 1);
+    return 0;
+}
+
+/* host.interrupt_clear(): forgets a signal: host.signal() is 0 again, the
+ * hook set to raise is removed and the core sends requests again
+ * (lc_interrupt_clear). The signals wait meanwhile, so one arriving now is
+ * kept whole rather than half cleared. */
+static int host_interrupt_clear(lua_State *L)
+{
+    (void)L;
+    sigset_t old;
+    block_signals(&old);
+    lc_interrupt_clear();
+    got_signal = 0;
+    lua_sethook(globalL, NULL, 0, 0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return 0;
+}
+
+/* Waits until fd has input (or its end, or an error, for the read to
+ * report): 1; 0 when a signal came, before or during the wait. The check
+ * and the wait are one step (ppoll with the signals let through only
+ * inside it), so a Ctrl-C just before the wait is not missed. */
+static int wait_fd(int fd)
+{
+    sigset_t old;
+    block_signals(&old);
+    int ready = 0;
+    while (!got_signal) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = ppoll(&p, 1, NULL, &old);
+        if (r > 0 || (r < 0 && errno != EINTR)) {
+            ready = 1;
+            break;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return ready;
+}
+
+/* host.wait_input(fd): true when fd has input, false when a signal came. */
+static int host_wait_input(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, fd >= 0 && fd <= 2, 1, "fd must be 0, 1 or 2");
+    lua_pushboolean(L, wait_fd((int)fd));
+    return 1;
+}
+
+/* The prompt's line editing: GNU readline's callback interface, so that
+ * the prompt waits for input itself (wait_fd) and a Ctrl-C ends the wait;
+ * readline() would take the signal and go on reading the same line.
+ * readline is the one lua-readline loads (history and options stay with
+ * lua-readline); its functions are found through that module, never
+ * linked in. lua-readline's own callback functions are not used: its
+ * handler_remove closes the terminal stream before readline writes to it
+ * a last time (a use after free). */
+typedef void rl_line_fn(char *);
+static struct {
+    int state;  /* 0 not looked up, 1 found, -1 not found */
+    void (*install)(const char *, rl_line_fn *);
+    void (*read_char)(void);
+    void (*remove)(void);
+    void (*sigcleanup)(void);        /* readline 7 and later */
+    void (*free_line_state)(void);
+    FILE **instream, **outstream;
+    int *catch_signals;
+} rl;
+static char *rl_line;
+static int rl_done_line;
+
+static void rl_on_line(char *line)
+{
+    rl_line = line;
+    rl_done_line = 1;
+    rl.remove();  /* here, or readline shows the prompt again at once */
+}
+
+static int rl_lookup(const char *module)
+{
+    void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return -1;
+    /* (the handle's scope is the module and the libraries it needs) */
+    *(void **)&rl.install = dlsym(h, "rl_callback_handler_install");
+    *(void **)&rl.read_char = dlsym(h, "rl_callback_read_char");
+    *(void **)&rl.remove = dlsym(h, "rl_callback_handler_remove");
+    *(void **)&rl.sigcleanup = dlsym(h, "rl_callback_sigcleanup");
+    *(void **)&rl.free_line_state = dlsym(h, "rl_free_line_state");
+    rl.instream = dlsym(h, "rl_instream");
+    rl.outstream = dlsym(h, "rl_outstream");
+    rl.catch_signals = dlsym(h, "rl_catch_signals");
+    if (!rl.install || !rl.read_char || !rl.remove || !rl.free_line_state || !rl.instream ||
+        !rl.outstream || !rl.catch_signals)
+        return -1;
+    return 1;
+}
+
+/* host.readline(module, prompt): one line read with GNU readline (module:
+ * the path of lua-readline's C module, whose readline is used): the line
+ * without its newline, nil at the end of input, false when a signal came
+ * (the line being typed is dropped). Raises when readline is not found. */
+static int host_readline(lua_State *L)
+{
+    const char *module = luaL_checkstring(L, 1);
+    const char *prompt = luaL_checkstring(L, 2);
+    if (rl.state == 0) rl.state = rl_lookup(module);
+    if (rl.state < 0) return luaL_error(L, "readline's callback functions not found through %s", module);
+    *rl.instream = stdin;
+    *rl.outstream = stdout;
+    /* Signals are the host's: readline's own handlers would redraw the
+     * line and read on. */
+    *rl.catch_signals = 0;
+    rl_line = NULL;
+    rl_done_line = 0;
+    rl.install(prompt, rl_on_line);
+    while (!rl_done_line) {
+        if (!wait_fd(fileno(stdin))) {
+            rl.free_line_state();
+            if (rl.sigcleanup) rl.sigcleanup();
+            /* The terminal echoes nothing under readline: show the Ctrl-C
+             * where the cursor is, dropping what followed it (readline
+             * then returns to the line's start: the prompt ends it). */
+            fputs("^C\033[K", stdout);
+            fflush(stdout);
+            rl.remove();
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+        rl.read_char();
+    }
+    if (!rl_line) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, rl_line);
+    free(rl_line);
+    return 1;
 }
 
 /* Message handler: error objects print through __tostring; a traceback is
@@ -193,7 +378,7 @@ static int pmain(lua_State *L)
      * `lcanvas sandbox` as a child, for instance). */
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaded");
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 16);
     lua_pushcfunction(L, host_isatty);
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, host_clock);
@@ -204,6 +389,16 @@ static int pmain(lua_State *L)
     lua_setfield(L, -2, "file_mode");
     lua_pushcfunction(L, host_die_with_parent);
     lua_setfield(L, -2, "die_with_parent");
+    lua_pushcfunction(L, host_prompt_signals);
+    lua_setfield(L, -2, "prompt_signals");
+    lua_pushcfunction(L, host_prompt_idle);
+    lua_setfield(L, -2, "prompt_idle");
+    lua_pushcfunction(L, host_interrupt_clear);
+    lua_setfield(L, -2, "interrupt_clear");
+    lua_pushcfunction(L, host_wait_input);
+    lua_setfield(L, -2, "wait_input");
+    lua_pushcfunction(L, host_readline);
+    lua_setfield(L, -2, "readline");
     lua_pushinteger(L, (lua_Integer)getpid());
     lua_setfield(L, -2, "pid");
     char exe[PATH_MAX];
@@ -252,7 +447,7 @@ int main(int argc, char **argv)
     }
     globalL = L;
     lc_interrupt_init();  /* without it a signal still stops requests, at the next wake-up */
-    catch_signals();
+    catch_signals(0);
     lua_pushcfunction(L, msghandler);
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);

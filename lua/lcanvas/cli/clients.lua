@@ -2,7 +2,7 @@
 -- clients connected from the resolved configuration (or stand-ins that
 -- explain what to configure), and the dry-run summary over them.
 local lcanvas = require "lcanvas"
-local progress = require "lcanvas.script.progress"
+local statusline = require "lcanvas.script.statusline"
 local report = require "lcanvas.cli.report"
 local config = require "lcanvas.cli.config"
 
@@ -10,10 +10,14 @@ local M = {}
 
 -- Stands in for `canvas`/`catalog` when nothing is configured: any use is
 -- a configuration error (exit status 2, the one-line message, no traceback).
+-- `help` and the prompt show the same message rather than a bare table.
 local function unconfigured(what, how)
-  return setmetatable({}, { __index = function()
-    report.usage_error("%s", "no " .. what .. " configured: " .. how)
-  end })
+  local message = "no " .. what .. " configured: " .. how
+  return setmetatable({}, {
+    __index = function() report.usage_error("%s", message) end,
+    __tostring = function() return "(" .. message .. ")" end,
+    __unconfigured = message,
+  })
 end
 
 --- lcanvas.cli.clients.connect(conf, o, redact): sets the globals `canvas` and `catalog`; returns the clients made and, after reporting why one could not be made, exit status 2.
@@ -28,7 +32,7 @@ function M.connect(conf, o, redact)
       report.say(client, redact)
       return clients, 2
     end
-    progress.attach(client)
+    statusline.attach(client)
     _G.canvas = client
     clients[#clients + 1] = client
   else
@@ -44,7 +48,7 @@ function M.connect(conf, o, redact)
       report.say(client, redact)
       return clients, 2
     end
-    if type(client) == "table" and client.client then progress.attach(client.client) end
+    if type(client) == "table" and client.client then statusline.attach(client.client) end
     _G.catalog = client
     clients[#clients + 1] = client
   else

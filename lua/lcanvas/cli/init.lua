@@ -4,9 +4,10 @@
 -- out of argv, output and tracebacks. This file dispatches; each concern
 -- lives next to it: options (lcanvas's own flags), config (flags >
 -- environment > profiles), credentials (private token files), clients (the
--- globals), sandbox, repl (-i), shell (quoting) and report (errors).
+-- globals), sandbox, repl (-i), help (`help` at the prompt), typeinfo
+-- (the types help and report know), shell (quoting) and report (errors).
 local lcanvas = require "lcanvas"
-local progress = require "lcanvas.script.progress"
+local statusline = require "lcanvas.script.statusline"
 local options = require "lcanvas.cli.options"
 local config = require "lcanvas.cli.config"
 local clients_of = require "lcanvas.cli.clients"
@@ -108,8 +109,8 @@ function M.main(argv)
     io.stderr:write(options.USAGE)
     return 2
   end
-  progress.quiet = o.quiet or false
-  if progress.enabled() then progress.guard_output() end
+  statusline.quiet = o.quiet or false
+  if statusline.enabled() then statusline.guard_output() end
   lcanvas.outfile.dry_run = o.dry_run or false
   report.verbose = o.verbose
 
@@ -130,7 +131,7 @@ function M.main(argv)
   local real_exit = os.exit
   local body_ok, result = xpcall(body, report.traceback, o, conf, run, redact, secrets)
   os.exit = real_exit
-  progress.finish_all()
+  statusline.finish_all()
   if o.dry_run and #run.clients > 0 then clients_of.dry_run_summary(run.clients) end
   if run.sandbox then run.sandbox.stop() end
   if not body_ok then return (report.failure(result, redact)) end

@@ -79,9 +79,39 @@ function M.script_line(level)
   end
 end
 
---- lcanvas.cli.report.describe(e): an error's message with what to do about it: an InvalidAccessToken names where the token came from.
-function M.describe(e)
+-- "a, b and c"
+local function and_list(names)
+  if #names < 2 then return names[1] or "" end
+  return table.concat(names, ", ", 1, #names - 1) .. " and " .. names[#names]
+end
+
+--- lcanvas.cli.report.method_hint(name [, at_prompt]): for "attempt to call a nil value (method 'name')": which lcanvas types have a method of that name, or that none has, and where to go instead.
+function M.method_hint(name, at_prompt)
+  -- The report must never fail itself: without the type information the
+  -- hint is only the way out.
+  local ok, types, common = pcall(function() return require("lcanvas.cli.typeinfo").with_method(name) end)
+  local which
+  if not ok then
+    which = nil
+  elseif common then
+    which = name .. " is a method of every Canvas object (User, Account, ...)"
+  elseif #types > 0 then
+    which = name .. " is a method of " .. and_list(types)
+  else
+    which = "no lcanvas type has a method " .. name
+  end
+  return (which and (which .. "; ") or "") ..
+    (at_prompt and "help(obj)" or "help(obj) at the `lcanvas -i` prompt") .. " lists an object's methods, and " ..
+    "canvas:request(method, path) or canvas:list(path) reach an endpoint lcanvas has no method for"
+end
+
+--- lcanvas.cli.report.describe(e [, at_prompt]): an error's message with what to do about it: an InvalidAccessToken names where the token came from, a call of a missing method which types have it.
+function M.describe(e, at_prompt)
   local text = M.message(e)
+  local missing = type(e) == "string" and e:match("attempt to call a nil value %(method '([%w_]+)'%)$")
+  if missing then
+    return text .. ": " .. M.method_hint(missing, at_prompt)
+  end
   if is_canvas_error(e) and e.kind == "InvalidAccessToken" then
     local which = "canvas"
     local catalog = M.token_from.catalog_url
@@ -108,7 +138,7 @@ end
 --- lcanvas.cli.report.brief(e): the xpcall handler for the prompt: the message only, outcomes kept as they are.
 function M.brief(e)
   if passes_through(e) then return e end
-  return M.describe(e)
+  return M.describe(e, true)
 end
 
 --- lcanvas.cli.report.redactor(): a redact(e) function giving e's message with the secrets added to its list replaced, and that list.
@@ -151,9 +181,11 @@ function M.failure(err, redact)
   return 1
 end
 
---- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit or an interrupt) rather than being reported and skipped.
+--- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit, or SIGTERM's interrupt) rather than being reported and skipped (a Ctrl-C only stops the line).
 function M.ends_session(err)
-  return getmetatable(err) == M.Exit or is_interrupt(err)
+  if getmetatable(err) == M.Exit then return true end
+  local host = package.loaded["lcanvas.host"]
+  return is_interrupt(err) and host ~= nil and host.signal ~= nil and host.signal() == 15
 end
 
 return M

@@ -149,7 +149,7 @@ function M.format(row)
   return table.concat(out, ",")
 end
 
-local Writer = {}
+local Writer = { __name = "lcanvas.CsvWriter" }  -- the name help(w) and tostring(w) give
 Writer.__index = Writer
 
 --- lcanvas.csv.writer(path, header [, opts]): a writer that renames its temp file to `path` on close; opts.eol (default "\r\n").

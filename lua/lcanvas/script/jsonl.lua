@@ -28,7 +28,7 @@ function M.read(path)
   return values
 end
 
-local Writer = {}
+local Writer = { __name = "lcanvas.JsonlWriter" }  -- the name help(w) and tostring(w) give
 Writer.__index = Writer
 
 --- lcanvas.jsonl.writer(path): a writer whose file appears at `path` on close.

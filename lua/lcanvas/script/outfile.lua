@@ -34,7 +34,7 @@ function M.target(path)
   return path .. ".dry-run"
 end
 
-local Outfile = {}
+local Outfile = { __name = "lcanvas.Outfile" }  -- the name help(f) and tostring(f) give
 Outfile.__index = Outfile
 
 local seq = 0

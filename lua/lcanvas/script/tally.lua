@@ -1,19 +1,19 @@
 --- lcanvas.script.tally: a script's tally of per-row outcomes: counts per
--- status, a progress line, the failures listed at the end, and the exit
+-- status, a status line, the failures listed at the end, and the exit
 -- status they decide.
-local progress = require "lcanvas.script.progress"
+local statusline = require "lcanvas.script.statusline"
 local cmdline = require "lcanvas.script.cmdline"
 local outfile = require "lcanvas.script.outfile"
 
 local M = {}
 
-local Run = {}
+local Run = { __name = "lcanvas.ScriptRun" }  -- the name help(run) and tostring(run) give
 Run.__index = Run
 
 --- lcanvas.script.run(name, total): counts outcomes per status, shows progress, remembers failures.
 function M.run(name, total)
   return setmetatable({ name = name, counts = {}, order = {}, failures = {},
-    progress = progress.new(name, total) }, Run)
+    statusline = statusline.new(name, total) }, Run)
 end
 
 --- ScriptRun:record(status [, line, message]): counts one row's outcome ("failed" rows are listed at the end).
@@ -26,12 +26,12 @@ function Run:record(status, line, message)
   if status == "failed" then
     self.failures[#self.failures + 1] = string.format("line %s: %s", tostring(line), tostring(message))
   end
-  self.progress:add(1)
+  self.statusline:add(1)
 end
 
 --- ScriptRun:finish([results_path]): prints the summary (and failures) on stderr; returns the exit status.
 function Run:finish(results_path)
-  self.progress:finish()
+  self.statusline:finish()
   local parts = {}
   for _, s in ipairs(self.order) do parts[#parts + 1] = self.counts[s] .. " " .. s end
   io.stderr:write(string.format("%s: %s%s\n", self.name,

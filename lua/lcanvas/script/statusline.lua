@@ -1,5 +1,6 @@
---- lcanvas.script.progress (the `lcanvas.progress` field): one live status
--- line on stderr for long runs.
+--- lcanvas.script.statusline (the `lcanvas.statusline` field): one live status
+-- line on stderr showing a long run's progress. (Named StatusLine, not
+-- Progress: that is Canvas's own job object type.)
 -- Shown only when stderr is a terminal (LCANVAS_PROGRESS=1 forces it on,
 -- LCANVAS_PROGRESS=0 or the host's --quiet turn it off), so logs and pipes
 -- never fill up with carriage returns. The line itself is drawn by the C
@@ -16,10 +17,10 @@ local clock = host and host.clock or os.time
 
 local forced = os.getenv("LCANVAS_PROGRESS")
 local tty
---- lcanvas.progress.quiet: true turns every progress line off (the host's --quiet).
+--- lcanvas.statusline.quiet: true turns every status line off (the host's --quiet).
 M.quiet = false
 
---- lcanvas.progress.enabled(): whether progress lines are shown.
+--- lcanvas.statusline.enabled(): whether status lines are shown.
 function M.enabled()
   if M.quiet or forced == "0" then return false end
   if forced and forced ~= "" then return true end
@@ -30,7 +31,7 @@ function M.enabled()
   return tty
 end
 
-local current  -- the Progress whose line is on screen (unfinished)
+local current  -- the StatusLine whose line is on screen (unfinished)
 
 -- Wraps a writing function (`skip` leading arguments are not output: the
 -- file of f:write): the status line is erased before it writes to the
@@ -49,7 +50,7 @@ local function guarded(write, skip, to_terminal)
 end
 
 local guards_installed = false
---- lcanvas.progress.guard_output(): makes print, io.write and file:write on the terminal erase the progress line first and redraw it after (done when a line is first drawn; the host does it at start).
+--- lcanvas.statusline.guard_output(): makes print, io.write and file:write on the terminal erase the status line first and redraw it after (done when a line is first drawn; the host does it at start).
 local function install_guards()
   if guards_installed then return end
   guards_installed = true
@@ -68,8 +69,8 @@ end
 
 M.guard_output = install_guards
 
-local Progress = {}
-Progress.__index = Progress
+local StatusLine = { __name = "lcanvas.StatusLine" }  -- the name help(p) and tostring(p) give
+StatusLine.__index = StatusLine
 
 local function render(p, final)
   if not M.enabled() then return end
@@ -98,31 +99,31 @@ local function render(p, final)
   current = (not final) and p or nil
 end
 
---- lcanvas.progress(label [, total]): a progress line for a script's own loop; p:add(n), p:set(n), p:finish() (also closed by `<close>`).
---- lcanvas.progress.new(label [, total]): the same as lcanvas.progress(label, total).
+--- lcanvas.statusline(label [, total]): a status line showing the progress of a script's own loop; p:add(n), p:set(n), p:finish() (also closed by `<close>`).
+--- lcanvas.statusline.new(label [, total]): the same as lcanvas.statusline(label, total).
 function M.new(label, total)
   if current then current:finish() end
   local p = setmetatable({ label = tostring(label or "progress"), total = total, done = 0,
-    started = clock() }, Progress)
+    started = clock() }, StatusLine)
   return p
 end
 
---- Progress:add([n]): counts n more (default 1) and redraws.
-function Progress:add(n)
+--- StatusLine:add([n]): counts n more (default 1) and redraws.
+function StatusLine:add(n)
   self.done = self.done + (n or 1)
   render(self, false)
   return self
 end
 
---- Progress:set(n): sets the count and redraws.
-function Progress:set(n)
+--- StatusLine:set(n): sets the count and redraws.
+function StatusLine:set(n)
   self.done = n
   render(self, false)
   return self
 end
 
---- Progress:finish(): draws the final line and ends it with a newline.
-function Progress:finish()
+--- StatusLine:finish(): draws the final line and ends it with a newline.
+function StatusLine:finish()
   if self.finished then return end
   self.finished = true
   if self.transient and not forced then
@@ -134,14 +135,14 @@ function Progress:finish()
   end
   if current == self then current = nil end
 end
-Progress.__close = Progress.finish
+StatusLine.__close = StatusLine.finish
 
---- lcanvas.progress.finish_all(): ends a line still on screen (the host calls it at exit).
+--- lcanvas.statusline.finish_all(): ends a line still on screen (the host calls it at exit).
 function M.finish_all()
   if current then current:finish() end
 end
 
---- lcanvas.progress.attach(client): shows a line while the client's lists load pages.
+--- lcanvas.statusline.attach(client): shows a line while the client's lists load pages.
 function M.attach(client)
   local lists = setmetatable({}, { __mode = "k" })
   client:on_page(function(list, items, pages, done)
