@@ -4,6 +4,8 @@
 --   lua5.4 lcanvas.lua iter BASE PATH        streaming: for u in list:iter{keep = false}
 --   lua5.4 lcanvas.lua pages BASE PATH       concurrent: list:each (8 tasks, prefetch)
 --   lua5.4 lcanvas.lua fanout BASE N CONC    N profile fetches, CONC at once (0: sequential)
+--   lua5.4 lcanvas.lua download BASE URL OUT canvas:download of URL (a redirect to the file
+--                                           store) into OUT; prints the size
 --   lua5.4 lcanvas.lua throttled - N CONC    N get_user against a fresh sandbox and its
 --                                           default bucket; prints the count and throttled answers seen (429, or the older 403)
 local lcanvas = require "lcanvas"
@@ -54,5 +56,8 @@ elseif mode == "fanout" then
     local r = c:map(ids, fetch, { concurrency = conc })
     for i = 1, n do if r[i] == i then total = total + 1 end end
   end
+elseif mode == "download" then
+  local _, size = c:download(a, b, { progress = false })
+  total = size
 end
 print(total)
