@@ -46,6 +46,21 @@ describe("help at the prompt", function()
     env = { CANVAS_API_URL = sandbox.url, CANVAS_API_TOKEN = sandbox.tokens.admin }
   end)
 
+  it("says when the client is a dry run (the client's state, not a field a script can set)", function()
+    local out = sandbox.tmpname()
+    local code = os.execute(string.format("echo 'help() canvas.x = 1 help()' | env " ..
+      "CANVAS_API_URL=%s CANVAS_API_TOKEN=%s XDG_CONFIG_HOME=%s %s --dry-run -i >%s 2>&1", q(sandbox.url),
+      q(sandbox.tokens.admin), q(sandbox.tmpname()), q(EXE), q(out)))
+    local text = sandbox.read_file(out) or ""
+    os.remove(out)
+    assert.is_true(code, text)
+    local _, n = text:gsub("canvas   lcanvas%.Client %([^)]*%) %(dry run: changes are printed, not sent%)", "")
+    assert.equal(2, n, text)
+    -- and without --dry-run it says nothing of the kind
+    local a = prompt({ { "overview", "help()" } }, env)
+    assert.is_nil(a.overview:find("dry run", 1, true))
+  end)
+
   it("answers for every kind of value, and never fails", function()
     local a, err, code = prompt({
       { "overview", "help()" },

@@ -328,6 +328,9 @@ void lcb_push_sink(lua_State *L, int file_idx, const char *label, lua_Integer ma
     lcb_sink *sk = lua_newuserdatauv(L, sizeof *sk, 1);
     memset(sk, 0, sizeof *sk);
     sk->f = fh->f;
+    /* A fresh file (nothing written yet) gets a large buffer: a big
+     * download then costs a write(2) a quarter MiB, not one per 8 KiB. */
+    if (ftell(sk->f) == 0) setvbuf(sk->f, NULL, _IOFBF, 256 * 1024);
     sk->max = max_size > 0 ? max_size : 0;
     if (label) snprintf(sk->label, sizeof sk->label, "%s", label);
     luaL_setmetatable(L, SINK_MT);

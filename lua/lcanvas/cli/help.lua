@@ -194,7 +194,7 @@ function M.overview()
     local mt = getmetatable(v)
     if type(mt) == "table" and (mt.__name == "lcanvas.Client" or mt.__name == "lcanvas.Catalog") then
       local dry = ""
-      local ok, d = pcall(function() return v.dry_run or (v.client and v.client.dry_run) end)
+      local ok, d = pcall(function() return (mt.__name == "lcanvas.Client" and v or v.client):is_dry_run() end)
       if ok and d then dry = " (dry run: changes are printed, not sent)" end
       out[#out + 1] = string.format("  %-8s %s%s", name, tostring(v), dry)
     else
