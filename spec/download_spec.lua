@@ -13,13 +13,7 @@ local function pattern(n)
   return table.concat(t)
 end
 
-local function by_origin(origin)
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.origin == origin then out[#out + 1] = r end
-  end
-  return out
-end
+local by_origin = sandbox.by_origin
 
 local function exists(path)
   local f = io.open(path, "rb")

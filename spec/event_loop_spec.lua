@@ -214,6 +214,61 @@ describe("under luv", function()
   end)
 end)
 
+-- Runs body() in a coroutine of a host loop beside a 100 ms ticker;
+-- returns the ticks, the ticker's worst lateness, and raises body's error.
+-- The adapter is installed for the run only.
+local function beside_cqueues_ticker(body)
+  local cqueues = require "cqueues"
+  local adapter = require "lcanvas.loop.cqueues"
+  adapter.install()
+  local cq = cqueues.new()
+  local late, ticks, running, failure = 0, 0, true, nil
+  cq:wrap(function()
+    local due = cqueues.monotime() + 0.1
+    while running do
+      cqueues.sleep(due - cqueues.monotime())
+      late = math.max(late, cqueues.monotime() - due)
+      ticks = ticks + 1
+      due = due + 0.1
+    end
+  end)
+  cq:wrap(function()
+    local ok, e = pcall(body, cqueues.monotime)
+    if not ok then failure = e end
+    running = false
+  end)
+  local ok, err = cq:loop()
+  adapter.uninstall()
+  assert(ok, err)
+  assert(not failure, failure)
+  return ticks, late
+end
+
+local function beside_luv_ticker(body)
+  local uv = require "luv"
+  local adapter = require "lcanvas.loop.luv"
+  adapter.install()
+  local function now() return uv.hrtime() / 1e9 end
+  local late, ticks, failure = 0, 0, nil
+  local due = now() + 0.1
+  local ticker = uv.new_timer()
+  ticker:start(100, 100, function()
+    late = math.max(late, now() - due)
+    ticks = ticks + 1
+    due = due + 0.1
+  end)
+  adapter.spawn(function()
+    local ok, e = pcall(body, now)
+    if not ok then failure = e end
+    ticker:stop()
+    ticker:close()
+  end)
+  uv.run()
+  adapter.uninstall()
+  assert(not failure, failure)
+  return ticks, late
+end
+
 -- Every way a script uses a list, in every mode: blocking, inside tasks,
 -- in a coroutine of each host loop, and in tasks inside those coroutines.
 -- Each form's result is compared with the blocking one; under the host
@@ -299,73 +354,21 @@ describe("every list form", function()
     assert.same(expected, got)
   end)
 
-  it("gives the same in a cqueues coroutine and in tasks there, the ticker on time", function()
-    local cqueues = require "cqueues"
-    local adapter = require "lcanvas.loop.cqueues"
-    adapter.install()
-    sandbox.fault({ path = "/api/v1/accounts/1/users", delay_ms = PAGE_DELAY_MS, count = 1000 })
-    local got, in_tasks, late, ticks = nil, nil, 0, 0
-    local cq = cqueues.new()
-    local running = true
-    cq:wrap(function()
-      local due = cqueues.monotime() + 0.1
-      while running do
-        cqueues.sleep(due - cqueues.monotime())
-        late = math.max(late, cqueues.monotime() - due)
-        ticks = ticks + 1
-        due = due + 0.1
-      end
-    end)
-    cq:wrap(function()
-      local ok, e = pcall(function()
+  for _, loop in ipairs({ { "cqueues", beside_cqueues_ticker }, { "luv", beside_luv_ticker } }) do
+    it("gives the same in a " .. loop[1] .. " coroutine and in tasks there, the ticker on time", function()
+      sandbox.fault({ path = "/api/v1/accounts/1/users", delay_ms = PAGE_DELAY_MS, count = 1000 })
+      local got, in_tasks
+      local ticks, late = loop[2](function()
         got = run_forms(c)
         in_tasks = lcanvas.gather(function() return run_forms(c) end)
       end)
-      running = false
-      assert(ok, e)
+      sandbox.clear_faults()
+      assert.same(expected, got)
+      assert.same(expected, in_tasks)
+      assert.is_true(ticks >= 10, "only " .. ticks .. " ticks")
+      assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
     end)
-    local ok, err = cq:loop()
-    sandbox.clear_faults()
-    adapter.uninstall()
-    assert(ok, err)
-    assert.same(expected, got)
-    assert.same(expected, in_tasks)
-    assert.is_true(ticks >= 10, "only " .. ticks .. " ticks")
-    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
-  end)
-
-  it("gives the same in a luv coroutine and in tasks there, the timer on time", function()
-    local uv = require "luv"
-    local adapter = require "lcanvas.loop.luv"
-    adapter.install()
-    sandbox.fault({ path = "/api/v1/accounts/1/users", delay_ms = PAGE_DELAY_MS, count = 1000 })
-    local function now() return uv.hrtime() / 1e9 end
-    local got, in_tasks, late, ticks, failure = nil, nil, 0, 0, nil
-    local due = now() + 0.1
-    local ticker = uv.new_timer()
-    ticker:start(100, 100, function()
-      late = math.max(late, now() - due)
-      ticks = ticks + 1
-      due = due + 0.1
-    end)
-    adapter.spawn(function()
-      local ok, e = pcall(function()
-        got = run_forms(c)
-        in_tasks = lcanvas.gather(function() return run_forms(c) end)
-      end)
-      if not ok then failure = e end
-      ticker:stop()
-      ticker:close()
-    end)
-    uv.run()
-    sandbox.clear_faults()
-    adapter.uninstall()
-    assert(not failure, failure)
-    assert.same(expected, got)
-    assert.same(expected, in_tasks)
-    assert.is_true(ticks >= 10, "only " .. ticks .. " ticks")
-    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
-  end)
+  end
 end)
 
 -- lcanvas.sleep waits where a request waits: it blocks outside tasks and
@@ -407,54 +410,10 @@ describe("lcanvas.sleep", function()
     assert.is_true(done_at.sleep >= 0.5 and done_at.sleep < 0.7)
   end)
 
-  it("yields to cqueues: a 100 ms ticker stays on time beside sleeps, alone and in tasks", function()
-    local cqueues = require "cqueues"
-    local adapter = require "lcanvas.loop.cqueues"
-    adapter.install()
-    local cq = cqueues.new()
-    local late, ticks, running, slept, in_tasks = 0, 0, true, nil, nil
-    cq:wrap(function()
-      local due = cqueues.monotime() + 0.1
-      while running do
-        cqueues.sleep(due - cqueues.monotime())
-        late = math.max(late, cqueues.monotime() - due)
-        ticks = ticks + 1
-        due = due + 0.1
-      end
-    end)
-    cq:wrap(function()
-      local t0 = cqueues.monotime()
-      for _ = 1, 3 do lcanvas.sleep(0.25) end
-      slept = cqueues.monotime() - t0
-      t0 = cqueues.monotime()
-      lcanvas.gather(function() lcanvas.sleep(0.4) end, function() lcanvas.sleep(0.4) end)
-      in_tasks = cqueues.monotime() - t0
-      running = false
-    end)
-    local ok, err = cq:loop()
-    adapter.uninstall()
-    assert(ok, err)
-    assert.is_true(slept >= 0.75 and slept < 0.95, "three sleeps took " .. slept)
-    assert.is_true(in_tasks >= 0.4 and in_tasks < 0.6, "two sleeps in tasks took " .. in_tasks)
-    assert.is_true(ticks >= 10, ticks .. " ticks")
-    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
-  end)
-
-  it("yields to luv: a 100 ms timer stays on time beside sleeps, alone and in tasks", function()
-    local uv = require "luv"
-    local adapter = require "lcanvas.loop.luv"
-    adapter.install()
-    local function now() return uv.hrtime() / 1e9 end
-    local late, ticks, slept, in_tasks, failure = 0, 0, nil, nil, nil
-    local due = now() + 0.1
-    local ticker = uv.new_timer()
-    ticker:start(100, 100, function()
-      late = math.max(late, now() - due)
-      ticks = ticks + 1
-      due = due + 0.1
-    end)
-    adapter.spawn(function()
-      local ok, e = pcall(function()
+  for _, loop in ipairs({ { "cqueues", beside_cqueues_ticker }, { "luv", beside_luv_ticker } }) do
+    it("yields to " .. loop[1] .. ": a 100 ms ticker stays on time beside sleeps, alone and in tasks", function()
+      local slept, in_tasks
+      local ticks, late = loop[2](function(now)
         local t0 = now()
         for _ = 1, 3 do lcanvas.sleep(0.25) end
         slept = now() - t0
@@ -462,16 +421,10 @@ describe("lcanvas.sleep", function()
         lcanvas.gather(function() lcanvas.sleep(0.4) end, function() lcanvas.sleep(0.4) end)
         in_tasks = now() - t0
       end)
-      if not ok then failure = e end
-      ticker:stop()
-      ticker:close()
+      assert.is_true(slept >= 0.75 and slept < 0.95, "three sleeps took " .. slept)
+      assert.is_true(in_tasks >= 0.4 and in_tasks < 0.6, "two sleeps in tasks took " .. in_tasks)
+      assert.is_true(ticks >= 10, ticks .. " ticks")
+      assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
     end)
-    uv.run()
-    adapter.uninstall()
-    assert(not failure, failure)
-    assert.is_true(slept >= 0.75 and slept < 0.95, "three sleeps took " .. slept)
-    assert.is_true(in_tasks >= 0.4 and in_tasks < 0.6, "two sleeps in tasks took " .. in_tasks)
-    assert.is_true(ticks >= 10, ticks .. " ticks")
-    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
-  end)
+  end
 end)

@@ -107,6 +107,15 @@ function M.reset() return control("POST", "reset") end
 function M.config(t) return control("POST", "config", json.encode(t)) end
 function M.fault(t) return control("POST", "faults", json.encode(t)) end
 function M.clear_faults() return control("DELETE", "faults") end
+--- The logged requests (control API's left out) that came to one origin ("main", "storage", "alt", "catalog").
+function M.by_origin(origin)
+  local out = {}
+  for _, r in ipairs(M.requests()) do
+    if r.origin == origin then out[#out + 1] = r end
+  end
+  return out
+end
+
 --- A File in a user's files without an upload (POST /__sandbox/files): {user_id=, name=, size=} (byte i is (i*31+7)%256) or content=; its File JSON.
 function M.make_file(t) return control("POST", "files", json.encode(t)) end
 

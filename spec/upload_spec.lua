@@ -14,13 +14,7 @@ local function temp_file(content)
   return path
 end
 
-local function by_origin(origin)
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.origin == origin then out[#out + 1] = r end
-  end
-  return out
-end
+local by_origin = sandbox.by_origin
 
 -- The parts of a logged multipart body, in order: {name=, filename=, data=}.
 local function parts_of(r)

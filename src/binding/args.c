@@ -142,6 +142,19 @@ static int l_missing_field(lua_State *L)
                              luaL_optstring(L, 3, NULL), luaL_optstring(L, 4, NULL));
 }
 
+const char *lcb_opt_string(lua_State *L, int opts, const char *key)
+{
+    lua_getfield(L, opts, key);
+    const char *s = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "option '%s' must be a string (got %s)", key, luaL_typename(L, -1));
+        s = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);  /* still referenced by the opts table */
+    return s;
+}
+
 void lcb_open_args(lua_State *L)
 {
     static const luaL_Reg fns[] = {

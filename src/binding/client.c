@@ -9,6 +9,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "lcb_args.h"
 #include "lcb_class.h"
 #include "lcb_client.h"
 #include "lcb_log.h"
@@ -42,18 +43,6 @@ lcb_client *lcb_check_client(lua_State *L, int idx)
 
 /* ------------------------------------------------------------ options */
 
-static const char *opt_string(lua_State *L, int opts, const char *key)
-{
-    lua_getfield(L, opts, key);
-    const char *s = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "option '%s' must be a string (got %s)", key, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1);  /* still referenced by the opts table */
-    return s;
-}
 
 static double opt_number(lua_State *L, int opts, const char *key, double dflt, double min)
 {
@@ -180,13 +169,13 @@ static int l_new(lua_State *L)
             cfg.as_user_id = lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -1));
         } else {
             lua_pop(L, 1);
-            cfg.as_user_id = opt_string(L, 3, "as_user_id");
+            cfg.as_user_id = lcb_opt_string(L, 3, "as_user_id");
         }
-        cfg.ca_file = opt_string(L, 3, "ca_file");
-        cfg.user_agent = opt_string(L, 3, "user_agent");
+        cfg.ca_file = lcb_opt_string(L, 3, "ca_file");
+        cfg.user_agent = lcb_opt_string(L, 3, "user_agent");
         cfg.allow_insecure = opt_bool(L, 3, "allow_insecure");
         cfg.string_ids = opt_bool(L, 3, "string_ids");
-        const char *auth = opt_string(L, 3, "auth");
+        const char *auth = lcb_opt_string(L, 3, "auth");
         if (auth && strcmp(auth, "catalog") == 0) cfg.auth = LC_AUTH_CATALOG_TOKEN;
         else if (auth && strcmp(auth, "bearer") != 0)
             luaL_argerror(L, 3, "option 'auth' must be \"bearer\" or \"catalog\"");

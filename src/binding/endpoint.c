@@ -423,18 +423,6 @@ int lcb_row_invoke(lua_State *L)
  * canvas:request and canvas:list reach any endpoint, with no row: the
  * path and parameters are the caller's. */
 
-static const char *opt_string(lua_State *L, int opts, const char *key)
-{
-    lua_getfield(L, opts, key);
-    const char *s = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "option '%s' must be a string (got %s)", key, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1);  /* still referenced by the opts table */
-    return s;
-}
 
 static int return_top(lua_State *L, int status, lua_KContext ctx)
 {
@@ -494,8 +482,8 @@ static int m_list(lua_State *L)
     const char *type = "dict", *root = NULL;
     int no_prefetch = 0;
     if (lua_istable(L, 4)) {
-        type = opt_string(L, 4, "type");
-        root = opt_string(L, 4, "root");
+        type = lcb_opt_string(L, 4, "type");
+        root = lcb_opt_string(L, 4, "root");
         if (!type) type = "dict";
         lua_getfield(L, 4, "prefetch");
         no_prefetch = !lua_isnil(L, -1) && !lua_toboolean(L, -1);

@@ -24,6 +24,11 @@ int lcb_present(lua_State *L, int idx);
  * (why)", or "calling 'fname' on bad self (why)" for argn 0. */
 void lcb_push_segment(lua_State *L, int idx, int argn, const char *fname);
 
+/* opts[key] (opts a table at index `opts`): a string, NULL when absent;
+ * raises "option 'key' must be a string (got ...)" otherwise. The string
+ * stays referenced by the table. */
+const char *lcb_opt_string(lua_State *L, int opts, const char *key);
+
 /* core.segment, core.require_fields, core.missing_field. */
 void lcb_open_args(lua_State *L);
 

@@ -31,6 +31,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "lcb_args.h"
 #include "lcb_client.h"
 #include "lcb_request.h"
 #include "lcb_task.h"
@@ -62,18 +63,6 @@ static const char *upload_path(lua_State *L, int idx)
     return lua_tostring(L, -1);
 }
 
-static const char *spec_string(lua_State *L, int spec, const char *key)
-{
-    lua_getfield(L, spec, key);
-    const char *s = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "transfer: '%s' must be a string (got %s)", key, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1);  /* still referenced by the spec */
-    return s;
-}
 
 /* After the transfer: the answer on top, the sink (or nil) at 3. */
 static int transfer_done(lua_State *L, int status, lua_KContext ctx)
@@ -94,8 +83,8 @@ static int l_transfer(lua_State *L)
     lua_settop(L, 2);
     lua_getfield(L, 2, "sink");                                 /* 3 */
     if (!lua_isnil(L, 3)) luaL_checkudata(L, 3, "lcanvas.Sink");
-    const char *method = spec_string(L, 2, "method");
-    const char *url = spec_string(L, 2, "url");
+    const char *method = lcb_opt_string(L, 2, "method");
+    const char *url = lcb_opt_string(L, 2, "url");
     if (!url) return luaL_error(L, "transfer: a url is required");
     method = method ? method : "GET";
     if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
@@ -115,9 +104,9 @@ static int l_transfer(lua_State *L)
 
     if (lua_getfield(L, 2, "file") != LUA_TNIL) {               /* 4 */
         call.upload_file = upload_path(L, 4);                   /* 5 */
-        call.upload_field = spec_string(L, 2, "file_field");
-        call.upload_name = spec_string(L, 2, "file_name");
-        call.upload_type = spec_string(L, 2, "file_type");
+        call.upload_field = lcb_opt_string(L, 2, "file_field");
+        call.upload_name = lcb_opt_string(L, 2, "file_name");
+        call.upload_type = lcb_opt_string(L, 2, "file_type");
         /* name, value, ..., NULL: kept in a userdata (freed by the GC if a
          * later check raises) pointing at strings anchored in `form`. */
         lua_getfield(L, 2, "form");                             /* 6 */

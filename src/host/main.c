@@ -378,27 +378,21 @@ static int pmain(lua_State *L)
      * `lcanvas sandbox` as a child, for instance). */
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaded");
+    static const luaL_Reg host_fns[] = {
+        {"isatty", host_isatty},
+        {"clock", host_clock},
+        {"signal", host_signal},
+        {"file_mode", host_file_mode},
+        {"die_with_parent", host_die_with_parent},
+        {"prompt_signals", host_prompt_signals},
+        {"prompt_idle", host_prompt_idle},
+        {"interrupt_clear", host_interrupt_clear},
+        {"wait_input", host_wait_input},
+        {"readline", host_readline},
+        {NULL, NULL},
+    };
     lua_createtable(L, 0, 16);
-    lua_pushcfunction(L, host_isatty);
-    lua_setfield(L, -2, "isatty");
-    lua_pushcfunction(L, host_clock);
-    lua_setfield(L, -2, "clock");
-    lua_pushcfunction(L, host_signal);
-    lua_setfield(L, -2, "signal");
-    lua_pushcfunction(L, host_file_mode);
-    lua_setfield(L, -2, "file_mode");
-    lua_pushcfunction(L, host_die_with_parent);
-    lua_setfield(L, -2, "die_with_parent");
-    lua_pushcfunction(L, host_prompt_signals);
-    lua_setfield(L, -2, "prompt_signals");
-    lua_pushcfunction(L, host_prompt_idle);
-    lua_setfield(L, -2, "prompt_idle");
-    lua_pushcfunction(L, host_interrupt_clear);
-    lua_setfield(L, -2, "interrupt_clear");
-    lua_pushcfunction(L, host_wait_input);
-    lua_setfield(L, -2, "wait_input");
-    lua_pushcfunction(L, host_readline);
-    lua_setfield(L, -2, "readline");
+    luaL_setfuncs(L, host_fns, 0);
     lua_pushinteger(L, (lua_Integer)getpid());
     lua_setfield(L, -2, "pid");
     char exe[PATH_MAX];
