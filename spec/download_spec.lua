@@ -148,6 +148,27 @@ end)
 describe("downloads under the lcanvas host", function()
   setup(function() sandbox.start() end)
 
+  it("shows its bytes on the status line (a terminal, or LCANVAS_PROGRESS=1) and erases it", function()
+    sandbox.reset()
+    local f = sandbox.make_file({ user_id = 3, name = "shown.bin", size = 400000 })
+    local dir = sandbox.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    local exe = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build") .. "/lcanvas"
+    local code = string.format("local p, n = canvas:download(%q, %q); print(p, n)", f.url, dir .. "/shown.bin")
+    local cmd = string.format("LCANVAS_PROGRESS=1 CANVAS_API_URL=%s CANVAS_API_TOKEN=%s %s -e %s >%s 2>%s",
+      sandbox.quote(sandbox.url), sandbox.tokens.admin, sandbox.quote(exe), sandbox.quote(code),
+      sandbox.quote(dir .. "/out"), sandbox.quote(dir .. "/err"))
+    assert.is_true(os.execute(cmd))
+    assert.equal(dir .. "/shown.bin\t400000\n", sandbox.read_file(dir .. "/out"))
+    local err = sandbox.read_file(dir .. "/err")
+    assert.matches("\rdownloading shown%.bin [%d.]+ of 0%.4 MB %(%d+%%%)", err, nil, false, string.format("%q", err))
+    assert.matches("\rdownloading shown%.bin 0%.4 of 0%.4 MB %(100%%%)", err, nil, false, string.format("%q", err))
+    assert.is_nil(err:find("shown.bin 0.0 MB", 1, true))   -- nothing drawn for the redirect step
+    assert.matches("\r *\r$", err)   -- erased at the end
+    os.execute("rm -rf " .. sandbox.quote(dir))
+  end)
+
   it("Ctrl-C during a download exits 130 and leaves no file", function()
     sandbox.reset()
     sandbox.config({ download_delay_ms = 3000 })

@@ -26,6 +26,7 @@ typedef struct lcb_sink {
     FILE *f;
     lc_xfer *x;              /* the transfer feeding it, while it runs */
     lua_Integer bytes, max;
+    int64_t total;           /* the size announced, once known (-1: not yet) */
     int err;                 /* errno of a failed write */
     double drawn;            /* when the status line was last drawn */
     char label[96];          /* "" : no status line */
@@ -299,7 +300,8 @@ static void sink_progress(lcb_sink *sk, int force)
     if (!force && now - sk->drawn < 0.1) return;   /* a terminal needs ten a second at most */
     sk->drawn = now;
     char text[256];
-    int64_t total = sk->x ? lc_xfer_expected_size(sk->x) : -1;
+    if (sk->x && sk->total < 0) sk->total = lc_xfer_expected_size(sk->x);
+    int64_t total = sk->total;
     if (total > 0)
         snprintf(text, sizeof text, "%s %.1f of %.1f MB (%d%%)", sk->label, (double)sk->bytes / 1e6,
                  (double)total / 1e6, (int)((double)sk->bytes * 100.0 / (double)total));
@@ -328,6 +330,7 @@ void lcb_push_sink(lua_State *L, int file_idx, const char *label, lua_Integer ma
     lcb_sink *sk = lua_newuserdatauv(L, sizeof *sk, 1);
     memset(sk, 0, sizeof *sk);
     sk->f = fh->f;
+    sk->total = -1;
     /* A fresh file (nothing written yet) gets a large buffer: a big
      * download then costs a write(2) a quarter MiB, not one per 8 KiB. */
     if (ftell(sk->f) == 0) setvbuf(sk->f, NULL, _IOFBF, 256 * 1024);
@@ -360,7 +363,8 @@ void lcb_sink_detach(lua_State *L, int idx)
 {
     lcb_sink *sk = luaL_testudata(L, idx, SINK_MT);
     if (sk) {
-        if (sk->label[0]) sink_progress(sk, 1);
+        /* The last count, once bytes came (a redirect step brings none). */
+        if (sk->label[0] && sk->bytes > 0) sink_progress(sk, 1);
         sk->x = NULL;
     }
 }
