@@ -274,13 +274,23 @@ describe("sandbox answers as Canvas's code does", function()
     end)
 
     -- profile_controller.rb settings (user_profile_json)
+    -- The calendar feed, LTI id and effective locale come only to the user
+    -- themself (the spec used to expect them in an admin's read of another
+    -- user's profile, which Canvas never sends).
     it("sends every field of the Profile object", function()
-      local _, _, _, p = request("GET", "/api/v1/users/3/profile")
+      local _, _, _, p = request("GET", "/api/v1/users/self/profile", { token = sandbox.tokens.student })
       for _, k in ipairs({ "id", "name", "short_name", "sortable_name", "title", "bio", "primary_email", "login_id",
-          "sis_user_id", "lti_user_id", "avatar_url", "calendar", "time_zone", "locale" }) do
+          "integration_id", "lti_user_id", "avatar_url", "calendar", "time_zone", "locale", "effective_locale" }) do
         assert.is_true(has_key(p, k), k)
       end
       assert.matches("%.ics$", p.calendar.ics)
+      local _, _, _, other = request("GET", "/api/v1/users/3/profile")
+      for _, k in ipairs({ "id", "name", "sis_user_id", "integration_id", "login_id", "primary_email", "time_zone" }) do
+        assert.is_true(has_key(other, k), "admin's view: " .. k)
+      end
+      for _, k in ipairs({ "calendar", "lti_user_id", "effective_locale", "k5_user" }) do
+        assert.is_false(has_key(other, k), "admin's view: " .. k)
+      end
     end)
 
     -- lib/api/v1/authentication_event.rb and grade_change_event.rb

@@ -279,8 +279,24 @@ describe("User:upload", function()
     local _, b = me:upload(path, { name = "dup.txt", on_duplicate = "rename" })
     assert.equal("dup-1.txt", b.display_name)
     assert.not_equal(a.id, b.id)
+    -- Canvas's overwrite keeps the new attachment and deletes the old one
+    -- (the sandbox used to keep the old id; Canvas never does).
     local _, c2 = me:upload(path, { name = "dup.txt", on_duplicate = "overwrite" })
-    assert.equal(a.id, c2.id)
+    assert.not_equal(a.id, c2.id)
+    assert.equal("dup.txt", c2.display_name)
+    assert.equal("ResourceDoesNotExist", sandbox.capture(function() me:get_file(a.id) end).kind)
+    local named = {}
+    for f in me:get_files({ search_term = "dup" }):iter() do named[#named + 1] = f.display_name .. "#" .. f.id end
+    table.sort(named)
+    assert.same({ "dup-1.txt#" .. b.id, "dup.txt#" .. c2.id }, named)
+  end)
+
+  it("overwrites through the default redirect upload too (the old file goes at create_success)", function()
+    local _, a = me:upload(path, { name = "late.txt" })
+    local _, b = me:upload(path, { name = "late.txt", on_duplicate = "overwrite" })
+    assert.not_equal(a.id, b.id)
+    assert.equal(b.id, me:get_file(b.id).id)
+    assert.equal("ResourceDoesNotExist", sandbox.capture(function() me:get_file(a.id) end).kind)
   end)
 
   it("adds an uploaded image to the avatar choices", function()

@@ -355,9 +355,20 @@ describe("Users API", function()
       assert.equal("ResourceDoesNotExist", err.kind)
       assert.same({ 1, 2, 3 }, course_ids(admin:get_user(3)))
       assert.same({ color = "teal" }, admin:get_user(3):get_custom_data("org.sofia"))
-      -- the merged login now signs in as the destination
+      -- the merged login now signs in as the destination, is listed among
+      -- its logins and finds it in an account search (UserMerge moves the
+      -- pseudonym; the sandbox used to find nobody there)
       assert.equal(3, admin:get_user("sofia.student", "sis_login_id").id)
-      assert.equal(0, #admin:get_account(1):get_users({ search_term = "sofia" }):all())
+      local found = admin:get_account(1):get_users({ search_term = "sofia" }):all()
+      assert.equal(1, #found)
+      assert.equal(3, found[1].id)
+      assert.equal(3, admin:get_account(1):get_users({ search_term = "S0002" }):first().id)
+      local logins = {}
+      for l in admin:get_user(3):get_user_logins():iter() do
+        logins[#logins + 1] = l.unique_id
+        assert.equal(3, l.user_id)
+      end
+      assert.same({ "sam.student", "sofia.student" }, logins)
     end)
 
     it("takes the account path when destination_account_id is given", function()
@@ -386,10 +397,11 @@ describe("Users API", function()
       local r = last()
       assert.equal("POST", r.method)
       assert.equal("/api/v1/users/3/split", r.path)
+      -- Canvas renders the users sorted by short name (Omar, Sam, Sofia),
+      -- not the split user first
       assert.equal(3, #users)
       assert.equal("User", users[1]:typename())
-      assert.equal(3, users[1].id)
-      assert.same({ 4, 5 }, { users[2].id, users[3].id })
+      assert.same({ 5, 3, 4 }, { users[1].id, users[2].id, users[3].id })
       assert.equal("Sofia Student", admin:get_user(4).name)
       assert.equal("Omar Student", admin:get_user(5).name)
       assert.same({ 1, 2 }, course_ids(admin:get_user(3)))
@@ -398,6 +410,11 @@ describe("Users API", function()
       assert.equal(1, admin:get_user(4):get_custom_data("org.sofia", "k"))
       assert.equal("BadRequest", capture(function() admin:get_user(3):get_custom_data("org.sofia") end).kind)
       assert.equal(4, admin:get_user("sofia.student", "sis_login_id").id)
+      -- the logins went back with their users
+      assert.equal(1, admin:get_user(3):get_user_logins():count())
+      assert.equal("sofia.student", admin:get_user(4):get_user_logins():first().unique_id)
+      local again = admin:get_account(1):get_users({ search_term = "sofia.student" }):all()
+      assert.same({ 4 }, { again[1].id, again[2] and again[2].id })
       -- nothing left to split
       local err = capture(function() admin:get_user(3):split() end)
       assert.equal("BadRequest", err.kind)

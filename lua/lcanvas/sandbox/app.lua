@@ -8,6 +8,7 @@ local http = require "lcanvas.sandbox.http"
 local params = require "lcanvas.sandbox.params"
 local answers = require "lcanvas.sandbox.answers"
 local paging = require "lcanvas.sandbox.paging"
+local policy = require "lcanvas.sandbox.policy"
 
 local App = {}
 App.__index = App
@@ -276,7 +277,13 @@ function App:dispatch(req, ctx)
   end
   local value, status, headers = r.handler(self, ctx)
   if r.opts.list then
-    local page, link_headers = paging.paginate(req, value, r.opts)
+    -- A handler may switch this request to bookmarks (ctx.pagination), as
+    -- api_index does for sort=id.
+    local opts = r.opts
+    if ctx.pagination then
+      opts = setmetatable({ pagination = ctx.pagination }, { __index = r.opts })
+    end
+    local page, link_headers = paging.paginate(req, value, opts)
     for k, v in pairs(headers or {}) do link_headers[k] = v end
     if r.opts.linked then
       for k, v in pairs(r.opts.linked(self, ctx, page[r.opts.root])) do page[k] = v end
@@ -325,17 +332,32 @@ function App:unauthorized(status)
     errors = { { message = answers.UNAUTHORIZED } } })
 end
 
---- The permission most user endpoints use: yourself, or an admin.
+--- May the caller do `rights` (one, or a list of which any will do) to
+-- target ({user=}, {course=}, {account=})? policy.lua answers, from
+-- Canvas's policies; app:require halts with app:unauthorized() otherwise.
+function App:can(ctx, right, target)
+  return policy.can(self, ctx, right, target)
+end
+
+function App:require(ctx, rights, target)
+  policy.require(self, ctx, rights, target)
+end
+
+--- The pair most of UsersController's own actions authorize with
+-- ([:manage, :manage_user_details]): the user themself, or an admin who
+-- may manage their details.
 function App:can_manage(ctx, user)
-  return ctx.user_id == user.id or self.store:is_admin(ctx.user_id)
+  return policy.can(self, ctx, "manage", { user = user })
+    or policy.can(self, ctx, "manage_user_details", { user = user })
 end
 
 function App:require_manage(ctx, user)
-  if not self:can_manage(ctx, user) then self:unauthorized() end
+  self:require(ctx, { "manage", "manage_user_details" }, { user = user })
 end
 
+--- An admin of the root account (the domain's root account in the sandbox).
 function App:require_admin(ctx)
-  if not self.store:is_admin(ctx.user_id) then self:unauthorized() end
+  if not policy.is_account_admin(self, ctx.user_id, self.store.accounts[1]) then self:unauthorized() end
 end
 
 --- The request's token: `Authorization: Bearer` first, else an
@@ -451,7 +473,7 @@ function App:answer(req, origin)
     local as = ctx.params.as_user_id
     if as ~= nil then
       local target = self.store:find_user(tostring(as), user_id)
-      if not target or not self.store:is_admin(user_id) then
+      if not target or not policy.is_account_admin(self, user_id, self.store.accounts[1]) then
         answers.halt(401, { errors = "Invalid as_user_id" })
       end
       ctx.user_id = target.id

@@ -92,12 +92,16 @@ function M.of(app)
     end
     -- pseudonym_json (lib/api/v1/pseudonym.rb) names the login's
     -- authentication provider, both null for a Canvas login.
-    d.logins[1] = { id = store:new_id(), user_id = u.id, account_id = u.account_id or 1,
+    -- Login ids follow the user's id (not the order users are first
+    -- touched), so a user's logins list in creation order, as Canvas's
+    -- by-id bookmarks do, whatever made them first.
+    local login_id = 900000000 + 2 * u.id
+    d.logins[1] = { id = login_id, user_id = u.id, account_id = u.account_id or 1,
       unique_id = u.login_id, sis_user_id = u.sis_user_id or json.null, integration_id = json.null,
       created_at = CREATED, workflow_state = "active",
       authentication_provider_id = json.null, authentication_provider_type = json.null }
     if store:is_admin(u.id) then
-      d.logins[2] = { id = store:new_id(), user_id = u.id, account_id = 2, unique_id = u.login_id .. "-ldap",
+      d.logins[2] = { id = login_id + 1, user_id = u.id, account_id = 2, unique_id = u.login_id .. "-ldap",
         sis_user_id = json.null, integration_id = json.null, created_at = CREATED, workflow_state = "active",
         authentication_provider_id = 7, authentication_provider_type = "ldap" }
     end
@@ -143,6 +147,20 @@ function M.of(app)
       url = string.format("%s/files/%d/download?download_frd=1&verifier=%s", app.urls and app.urls.main or "",
         f.id, f.uuid),
       usage_rights = f.usage_rights or json.null }
+  end
+
+  --- An overwriting upload is done (its file no longer pending): as Canvas's
+  -- handle_duplicates with "overwrite", the new attachment stays and the one
+  -- it replaces is deleted (its id then answers 404).
+  function D.finish_overwrite(st, f)
+    local old = f.replaces and st.files[f.replaces]
+    f.replaces = nil
+    if not old then return end
+    st.files[old.id] = nil
+    local d = st.users[old.user_id]
+    for i, id in ipairs(d.files) do
+      if id == old.id then table.remove(d.files, i) break end
+    end
   end
 
   --- One of the user's folders by id, or a 404.

@@ -101,15 +101,16 @@ return function(app)
     end
     local mode = app.config.upload_mode or "redirect"
     local pending = mode == "redirect" or mode == "redirect_foreign"
-    local f
-    if existing and up.on_duplicate == "overwrite" then
-      f = existing
-      f.content, f.size, f.content_type = file.data, #file.data, up.content_type
-      f.updated_at = "2024-09-02T12:00:00Z"
-    else
-      if existing then name = data.unique_name(st, d, up.folder_id, name) end
-      f = data.new_file(st, u.id, st.folders[up.folder_id], name, up.content_type, file.data)
-      f.pending = pending or nil
+    -- on_duplicate=overwrite: a new file under the same name, which deletes
+    -- the old one once it is confirmed (user_data.finish_overwrite); rename:
+    -- the first free "name-1.txt".
+    local overwrite = existing and up.on_duplicate == "overwrite"
+    if existing and not overwrite then name = data.unique_name(st, d, up.folder_id, name) end
+    local f = data.new_file(st, u.id, st.folders[up.folder_id], name, up.content_type, file.data)
+    f.pending = pending or nil
+    if overwrite then
+      f.replaces = existing.id
+      if not pending then data.finish_overwrite(st, f) end
     end
     local file_url = string.format("%s/api/v1/files/%d", url_of("main"), f.id)
     if mode == "redirect" or mode == "redirect_foreign" then

@@ -75,6 +75,7 @@ return function(app)
     local f = data.state().files[util.to_int(ctx.args.file) or -1]
     if not f or f.uuid ~= ctx.params.uuid then app.not_found() end
     f.pending = nil
+    data.finish_overwrite(data.state(), f)
     return data.present_file(f)
   end, { public = true })
 

@@ -4,9 +4,15 @@
 -- store:area("observees") = { links = { {observer_id=, student_id=,
 -- root_account_id=}, ... }, codes = { {code=, user_id=, ...}, ... } };
 -- user_merge.lua reads and rewrites links in that shape (app.observee_state).
+-- Permissions as the controller's self_or_admin_permission_check: the user
+-- themself, or an admin holding manage_user_observers on the root accounts
+-- concerned (policy.lua); answers: serializers.observee (lists pass
+-- include[] and the root account as context, one link passes neither).
 local json = require "lcanvas.sandbox.json"
 local http = require "lcanvas.sandbox.http"
 local util = require "lcanvas.sandbox.util"
+local policy = require "lcanvas.sandbox.policy"
+local S = require "lcanvas.sandbox.serializers"
 
 -- Unambiguous characters, as Canvas avoids 0/O and 1/l/I in codes.
 local CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
@@ -84,18 +90,45 @@ return function(app)
     return json.array(out)
   end
 
-  local function present(ctx, u, roots)
-    local out = { id = u.id, name = u.name, sortable_name = u.sortable_name,
-      short_name = u.short_name, created_at = u.created_at,
-      observation_link_root_account_ids = roots }
-    if store:is_admin(ctx.user_id) then
-      out.sis_user_id, out.login_id = u.sis_user_id, u.login_id
-    end
-    local inc = ctx.params.include
-    if type(inc) == "table" then
-      for _, v in ipairs(inc) do if v == "avatar_url" then out.avatar_url = u.avatar_url end end
+  -- The root accounts among `roots` where the caller may manage observers.
+  local function permitted(ctx, roots)
+    local out = {}
+    for _, id in ipairs(roots) do
+      if policy.can(app, ctx, "manage_user_observers", { account = store.accounts[id] }) then
+        out[#out + 1] = id
+      end
     end
     return out
+  end
+
+  -- self_or_admin_permission_check for `user` (the observer, or the student
+  -- for the observers actions): the user themself passes; anyone else needs
+  -- manage_user_observers on one of the user's root accounts (none at all:
+  -- 404). Returns the permitted root accounts, or nil for the user themself.
+  local function self_or_admin(ctx, user)
+    if user.id == ctx.user_id then return nil end
+    local roots = {}
+    for id in pairs(roots_of(user)) do roots[#roots + 1] = id end
+    table.sort(roots)
+    if #roots == 0 then app.not_found() end
+    local ok = permitted(ctx, roots)
+    if #ok == 0 then app:unauthorized() end
+    return ok
+  end
+
+  -- Keeps the ids of `roots` that are in `allowed` (nil: all).
+  local function only(roots, allowed)
+    if allowed == nil then return roots end
+    local set, out = {}, json.array({})
+    for _, id in ipairs(allowed) do set[id] = true end
+    for _, id in ipairs(roots) do if set[id] then out[#out + 1] = id end end
+    return out
+  end
+
+  -- render_student_json / show_observer: user_json with no includes and no
+  -- context, so no login or SIS fields for anyone.
+  local function one(ctx, u, roots)
+    return S.observee(app, ctx, u, {}, nil, roots)
   end
 
   local function add_links(observer, student, roots)
@@ -127,8 +160,10 @@ return function(app)
     return link_roots_between(ctx.user.id, other.id)
   end
 
-  local function linked(self, ctx, side)
-    self:require_manage(ctx, ctx.user)
+  -- index / observers: users_json with include[] as sent (the controller
+  -- passes any value through) and the domain's root account as context.
+  local function linked(_, ctx, side)
+    local allowed = self_or_admin(ctx, ctx.user)
     local mine = side == "student_id" and "observer_id" or "student_id"
     local seen, out = {}, {}
     for _, l in ipairs(state().links) do
@@ -139,16 +174,20 @@ return function(app)
       end
     end
     table.sort(out, by_sortable_name)
-    for i, other in ipairs(out) do out[i] = present(ctx, other, link_roots_with(ctx, side, other)) end
+    local includes = S.includes(ctx.params.include)
+    for i, other in ipairs(out) do
+      out[i] = S.observee(app, ctx, other, includes, { account = store.accounts[1] },
+        only(link_roots_with(ctx, side, other), allowed))
+    end
     return out
   end
 
-  local function one_link(self, ctx, side, raw)
-    self:require_manage(ctx, ctx.user)
+  local function one_link(_, ctx, side, raw)
+    local allowed = self_or_admin(ctx, ctx.user)
     local other = app:find_user(ctx, raw)
     local roots = link_roots_with(ctx, side, other)
     if #roots == 0 then app.not_found() end
-    return present(ctx, other, roots)
+    return one(ctx, other, only(roots, allowed))
   end
 
   app:route("GET", "/users/:user/observees", function(self, ctx)
@@ -170,9 +209,9 @@ return function(app)
   end)
 
   -- Add with a pairing code, an access token or the student's credentials.
-  app:route("POST", "/users/:user/observees", function(self, ctx)
+  app:route("POST", "/users/:user/observees", function(_, ctx)
     local observer = ctx.user
-    self:require_manage(ctx, observer)
+    self_or_admin(ctx, observer)
     local p = ctx.params
     local student, code
     if p.access_token ~= nil then
@@ -206,36 +245,46 @@ return function(app)
     if roots == nil then app.not_found() end
     if #roots == 0 then unprocessable("Unknown observee.") end
     if code then code.workflow_state = "deleted" end   -- a code is good once
+    -- Someone else's observer: only where the caller may manage observers.
+    if observer.id ~= ctx.user_id then
+      roots = permitted(ctx, roots)
+      if #roots == 0 then app:unauthorized() end
+    end
     add_links(observer, student, roots)
-    return present(ctx, student, link_roots_between(observer.id, student.id))
+    return one(ctx, student, link_roots_between(observer.id, student.id))
   end)
 
-  -- Add by id: Canvas asks for the manage_user_observers right (admins),
-  -- even for your own observees.
-  app:route("PUT", "/users/:user/observees/:observee_id", function(self, ctx)
+  -- Add by id: Canvas asks for the manage_user_observers right (admins) on
+  -- the root accounts the two share, even for your own observees: none
+  -- shared is a 404, none permitted a 401.
+  app:route("PUT", "/users/:user/observees/:observee_id", function(_, ctx)
     local observer = ctx.user
     local student = app:find_user(ctx, ctx.args.observee_id)
-    self:require_admin(ctx)
     if student.id == observer.id then
       app.bad_request("Cannot observe yourself", "observee", "self_observation")
     end
     local param = ctx.params.root_account_id
     local roots = link_roots(observer, student, param == nil and "all" or param)
     if roots == nil or #roots == 0 then app.not_found() end
+    roots = permitted(ctx, roots)
+    if #roots == 0 then app:unauthorized() end
     add_links(observer, student, roots)
-    return present(ctx, student, link_roots_between(observer.id, student.id))
+    return one(ctx, student, link_roots_between(observer.id, student.id))
   end)
 
   -- UserObserveesController#destroy reads no root_account_id: it removes the
   -- link for every root account (remove_observee destroys all the
   -- observer's user_observees rows for that student), whatever is sent.
-  app:route("DELETE", "/users/:user/observees/:observee_id", function(self, ctx)
+  -- Someone else's observer: only the links on permitted root accounts go.
+  app:route("DELETE", "/users/:user/observees/:observee_id", function(_, ctx)
     local observer = ctx.user
-    self:require_manage(ctx, observer)
+    local allowed = self_or_admin(ctx, observer)
+    local set
+    if allowed then set = {}; for _, id in ipairs(allowed) do set[id] = true end end
     local student = app:find_user(ctx, ctx.args.observee_id)
     local st, kept, removed = state(), {}, 0
     for _, l in ipairs(st.links) do
-      if l.observer_id == observer.id and l.student_id == student.id then
+      if l.observer_id == observer.id and l.student_id == student.id and (not set or set[l.root_account_id]) then
         removed = removed + 1
       else
         kept[#kept + 1] = l
@@ -243,7 +292,7 @@ return function(app)
     end
     if removed == 0 then app.not_found() end
     st.links = kept
-    return present(ctx, student, link_roots_between(observer.id, student.id))
+    return one(ctx, student, link_roots_between(observer.id, student.id))
   end)
 
   -- Pairing codes -------------------------------------------------------------
@@ -268,9 +317,13 @@ return function(app)
     end
   end
 
+  -- ObserverPairingCodesApiController#create: read or read_reports on the
+  -- student (themself, an observer, their teachers, admins), who must have
+  -- a student enrollment.
   app:route("POST", "/users/:user/observer_pairing_codes", function(self, ctx)
     local u = ctx.user
-    if not self:can_manage(ctx, u) or not is_student(u) then self:unauthorized() end
+    self:require(ctx, { "read", "read_reports" }, { user = u })
+    if not is_student(u) then self:unauthorized() end
     local st = state()
     local ttl = tonumber(app.config.pairing_code_ttl) or 24 * 3600
     local c = { code = fresh_code(st.codes), user_id = u.id, workflow_state = "active",

@@ -1,6 +1,8 @@
 --- Users API, ending a user's sessions (canvas-lms
 -- app/controllers/users_controller.rb: terminate_sessions,
--- expire_mobile_sessions).
+-- expire_mobile_sessions). terminate_sessions asks for :terminate_sessions,
+-- which only admins who manage the user's logins hold, not the user
+-- themself (User#set_policy, policy.lua).
 local answers = require "lcanvas.sandbox.answers"
 local util = require "lcanvas.sandbox.util"
 local UserData = require "lcanvas.sandbox.user_data"
@@ -15,7 +17,8 @@ return function(app)
   local data = UserData.of(app)
 
   app:route("DELETE", "/users/:user/sessions", function(self, ctx)
-    local d = data.manage(self, ctx)
+    self:require(ctx, "terminate_sessions", { user = ctx.user })
+    local d = data.of_user(ctx.user)
     -- Every access token of the user stops working, as on Canvas.
     for token, uid in pairs(store.tokens) do
       if uid == ctx.user.id then store.tokens[token] = nil end

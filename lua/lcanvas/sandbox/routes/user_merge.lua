@@ -1,13 +1,19 @@
 --- Users API, merging a user into another and splitting them again
--- (canvas-lms app/controllers/users_controller.rb: merge_into, split).
--- A merge moves enrollments, observer links (observees.lua's area), custom
--- data and access tokens, and keeps a record in store:area("user_merges")
--- of what moved, so split can put it back.
+-- (canvas-lms app/controllers/users_controller.rb: merge_into, split;
+-- app/models/user_merge.rb for what moves). A merge moves enrollments,
+-- observer links (observees.lua's area), logins (user_data.lua's lists, and
+-- the login and SIS ids lookups and account searches go by), custom data and
+-- access tokens, and keeps a record in store:area("user_merges") of what
+-- moved, so split can put it back. Both users need the :merge right
+-- (policy.lua: an admin who may manage their logins).
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
+local S = require "lcanvas.sandbox.serializers"
+local UserData = require "lcanvas.sandbox.user_data"
 
 return function(app)
   local store = app.store
+  local data = UserData.of(app)
 
   local function merges()   -- destination user id -> { merge record, ... }
     return store:area("user_merges", function() return {} end)
@@ -85,13 +91,43 @@ return function(app)
     end
   end
 
+  -- Logins: every login of src becomes dest's (UserMerge moves pseudonyms),
+  -- listed with dest's and found by an account search for dest.
+  local function move_logins(rec, src, dest)
+    local from, to = data.of_user(src), data.of_user(dest)
+    for _, l in ipairs(from.logins) do
+      l.user_id = dest.id
+      to.logins[#to.logins + 1] = l
+      rec.logins[#rec.logins + 1] = l
+    end
+    from.logins = {}
+    dest.merged_logins = dest.merged_logins or {}
+    for _, l in ipairs(rec.logins) do
+      dest.merged_logins[#dest.merged_logins + 1] = { unique_id = l.unique_id,
+        sis_user_id = l.sis_user_id ~= json.null and l.sis_user_id or nil, from = src.id }
+    end
+  end
+
+  local function unmove_logins(rec, src, dest)
+    local from, to = data.of_user(src), data.of_user(dest)
+    local moved = {}
+    for _, l in ipairs(rec.logins) do moved[l] = true; l.user_id = src.id; from.logins[#from.logins + 1] = l end
+    local kept = {}
+    for _, l in ipairs(to.logins) do if not moved[l] then kept[#kept + 1] = l end end
+    to.logins = kept
+    local left = {}
+    for _, m in ipairs(dest.merged_logins or {}) do if m.from ~= src.id then left[#left + 1] = m end end
+    dest.merged_logins = #left > 0 and left or nil
+  end
+
   -- Moves what belongs to src onto dest and deletes src; the record says
   -- what moved, so split can put it back.
   local function merge(src, dest)
     local rec = { user = src, moved = {}, dropped = {}, links = {}, dropped_links = {},
-      namespaces = {}, tokens = {} }
+      namespaces = {}, tokens = {}, logins = {} }
     move_enrollments(rec, src, dest)
     move_links(rec, src, dest)
+    move_logins(rec, src, dest)
     move_custom_data(rec, src, dest)
     -- Access tokens and logins move to the destination too.
     for token, uid in pairs(store.tokens) do
@@ -111,6 +147,7 @@ return function(app)
   local function unmerge(rec, dest)
     local src = rec.user
     store:add_user(src)
+    unmove_logins(rec, src, dest)
     for _, e in ipairs(rec.moved) do
       if e.user_id == dest.id then e.user_id = src.id end
     end
@@ -138,29 +175,39 @@ return function(app)
     end
   end
 
+  -- The answer is user_json(into_user, ..., %w[locale], destination_account).
   local function merge_into(self, ctx)
-    self:require_admin(ctx)
     local src = ctx.user
+    self:require(ctx, "merge", { user = src })
     local dest = store:find_user(ctx.args.dest, ctx.user_id)
     if not dest or (ctx.account and not util.in_account(store, dest, ctx.account.id)) then app.not_found() end
+    self:require(ctx, "merge", { user = dest })
     if dest.id == src.id then
       app.bad_request("a user cannot be merged into itself", "destination_user_id", "invalid")
     end
     merge(src, dest)
-    return app.present_user(dest)
+    return S.user(self, ctx, dest, S.includes({ "locale" }), { account = ctx.account or store.accounts[1] })
   end
   app:route("PUT", "/users/:user/merge_into/:dest", merge_into)
   app:route("PUT", "/users/:user/merge_into/accounts/:account/users/:dest", merge_into)
 
+  -- split answers 400 {message} before checking rights, then every user
+  -- sorted by short name, each as user_json with no includes or context.
   app:route("POST", "/users/:user/split", function(self, ctx)
     local dest = ctx.user
     local recs = merges()[dest.id]
-    if not recs or #recs == 0 then app.bad_request("Nothing to split off of this user") end
-    self:require_admin(ctx)
+    if not recs or #recs == 0 then app.halt(400, { message = "Nothing to split off of this user" }) end
+    self:require(ctx, "merge", { user = dest })
     for i = #recs, 1, -1 do unmerge(recs[i], dest) end
     merges()[dest.id] = nil
-    local out = json.array({ app.present_user(dest) })
-    for _, rec in ipairs(recs) do out[#out + 1] = app.present_user(rec.user) end
+    local users = { dest }
+    for _, rec in ipairs(recs) do users[#users + 1] = rec.user end
+    table.sort(users, function(a, b)
+      if a.short_name == b.short_name then return a.id < b.id end
+      return (a.short_name or "") < (b.short_name or "")
+    end)
+    local out = json.array({})
+    for i, u in ipairs(users) do out[i] = S.user(self, ctx, u, {}, nil) end
     return out
   end)
 end

@@ -1,14 +1,17 @@
 --- Users API, a user's settings, dashboard card positions and editor and
 -- files UI preferences (canvas-lms app/controllers/users_controller.rb:
 -- settings, get_dashboard_positions, set_dashboard_positions,
--- set_text_editor_preference, set_files_ui_version_preference).
+-- set_text_editor_preference, set_files_ui_version_preference). Reading
+-- needs :read on the user, changing [:manage, :manage_user_details]
+-- (policy.lua); a dashboard position must name a course the caller may
+-- read and be an integer of at most 1,000 either way, else 400 {message}.
 -- State: store:area("user_settings").
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 
 local SETTINGS = { "manual_mark_as_read", "release_notes_badge_disabled", "collapse_global_nav",
   "collapse_course_nav", "hide_dashcard_color_overlays", "comment_library_suggestions_enabled",
-  "elementary_dashboard_disabled" }
+  "elementary_dashboard_disabled", "default_to_block_editor" }
 
 return function(app)
   local store = app.store
@@ -34,7 +37,7 @@ return function(app)
   end
 
   app:route("GET", "/users/:user/settings", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
+    self:require(ctx, "read", { user = ctx.user })
     return settings_of(ctx.user)
   end)
 
@@ -56,7 +59,7 @@ return function(app)
   end
 
   app:route("GET", "/users/:user/dashboard_positions", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
+    self:require(ctx, "read", { user = ctx.user })
     return positions_of(ctx.user)
   end)
 
@@ -66,16 +69,25 @@ return function(app)
     if type(given) ~= "table" or given == json.null then
       app.bad_request("dashboard_positions is required", "dashboard_positions")
     end
-    -- Validate everything before changing anything.
+    -- Each key in turn, as the controller: the course exists (else
+    -- RecordNotFound), the caller may read it (else 401), the value is an
+    -- integer (Integer(val)) no larger than 1,000 either way; nothing
+    -- changes unless every one passes.
     local parsed = {}
-    for k, v in pairs(given) do
-      local course_id = util.to_int(tostring(k):match("^course_(%d+)$"))
-      if not course_id or not store.courses[course_id] then
-        app.not_found()
-      end
-      local pos = util.to_int(v)
-      if not pos or (type(v) == "string" and not v:match("^%-?%d+$")) then
-        app.bad_request("Invalid position for " .. k, "dashboard_positions", "invalid")
+    local keys = {}
+    for k in pairs(given) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v = given[k]
+      local course = store.courses[util.to_int(k:match("^course_(%d+)$")) or -1]
+      if not course then app.not_found() end
+      self:require(ctx, "read", { course = course })
+      local pos = (math.type(v) == "integer" and v) or (type(v) == "string" and v:match("^%s*[+-]?%d+%s*$")
+        and util.to_int(v:match("[+-]?%d+")))
+      if not pos then app.halt(400, { message = "Invalid position provided" }) end
+      if math.abs(pos) > 1000 then
+        app.halt(400, { message = string.format("Position %d is too high. Your dashboard cards can probably " ..
+          "be sorted with numbers 1-5, you could even use a 0.", pos) })
       end
       parsed[k] = pos
     end

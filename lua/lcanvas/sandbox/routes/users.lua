@@ -1,43 +1,21 @@
 --- Users API, the user record (canvas-lms app/controllers/users_controller.rb:
--- api_show, update, index for an account's users, create,
+-- api_show, update, api_index for an account's users, create,
 -- create_self_registered_user; and profile_controller.rb: settings for the
--- profile). Other modules answer with the same public shape of a user
--- (app.present_user).
+-- profile). Who may do what: policy.lua; the answers' shapes:
+-- serializers.lua (user_json, user_profile_json), with the includes and
+-- context each action passes.
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
+local policy = require "lcanvas.sandbox.policy"
+local S = require "lcanvas.sandbox.serializers"
 
--- What user_json (lib/api/v1/user.rb) always sends: the record itself and,
--- for callers who may see them, the SIS fields and the login.
+-- The shape routes outside this area (courses.lua, audit_events.lua) still
+-- build with app.present_user(u[, includes set[, limited]]): the fields of
+-- user_json as an admin of the context sees them, `limited` leaving out the
+-- login and SIS fields. New code calls serializers.user with the caller.
 local BASE = { "id", "name", "created_at", "sortable_name", "short_name", "login_id" }
--- Fields user_json sends only when the action puts them in its includes.
 local OPTIONAL = { "avatar_url", "email", "locale", "time_zone", "uuid", "last_login", "bio" }
 
--- The includes each action passes to user_json (users_controller.rb):
--- api_show always adds locale, avatar_url and email and takes uuid and
--- last_login from include[]; api_index takes only what include[] asks from
--- its list (sorting by last_login adds it); update sends a fixed set;
--- create_user sends locale and uuid.
-local ACTIONS = {
-  show = { always = { "locale", "avatar_url", "email" }, asked = { "uuid", "last_login" } },
-  index = { always = {}, asked = { "avatar_url", "email", "last_login", "time_zone", "uuid" } },
-  update = { always = { "locale", "avatar_url", "email", "time_zone" }, asked = {} },
-  create = { always = { "locale", "uuid" }, asked = {} },
-}
-
---- The set of includes for `action` given the request's include[] (a list or one value).
-local function includes_for(action, include)
-  local a, set = ACTIONS[action], {}
-  for _, k in ipairs(a.always) do set[k] = true end
-  local asked = {}
-  for _, v in ipairs(util.array_of(include)) do asked[v] = true end
-  for _, k in ipairs(a.asked) do if asked[k] then set[k] = true end end
-  return set
-end
-
---- A User as user_json answers it: `includes` is a set of optional fields
--- (nil: none). sis_import_id and integration_id come with a SIS login, as
--- user_json merges them from the SIS pseudonym. `limited`: the caller is
--- not an admin of the context (user_json_is_admin?), so no login or SIS fields.
 local function present(u, includes, limited)
   local out = {}
   for _, k in ipairs(BASE) do out[k] = u[k] end
@@ -58,57 +36,104 @@ local function present(u, includes, limited)
   return out
 end
 
+-- api_index passes include[] filtered to this list.
+local INDEX_INCLUDES = { "avatar_url", "email", "last_login", "time_zone", "uuid", "ui_invoked" }
+
 local function contains(hay, needle)
   return hay ~= nil and tostring(hay):lower():find(needle, 1, true) ~= nil
 end
 
+-- Does the user match an account search term? Their name, email, and
+-- every login they hold (its unique id and SIS id), merged ones included.
+local function matches(u, term)
+  if contains(u.name, term) or contains(u.email, term) or contains(u.login_id, term)
+      or contains(u.sis_user_id, term) or contains(u.integration_id, term) then
+    return true
+  end
+  for _, l in ipairs(u.merged_logins or {}) do
+    if contains(l.unique_id, term) or contains(l.sis_user_id, term) then return true end
+  end
+  return false
+end
+
+-- UsersController#update: the attributes the caller may manage, as the
+-- action collects them; anything else sent makes the whole request 401.
+local function managed_attributes(app, ctx, u)
+  local target = { user = u }
+  local can = function(right) return policy.can(app, ctx, right, target) end
+  local m = {}
+  if can("rename") then m.name, m.short_name, m.sortable_name = true, true, true end
+  if u.id == ctx.real_user_id then m.terms_of_use = true end   -- (@real_current_user || @current_user)
+  if can("manage_user_details") then m.email = true end
+  -- The sandbox's root account has profiles and pronouns enabled.
+  if can("manage_user_details") then m.bio = true end
+  if can("rename") then m.title = true end
+  if can("manage_user_details") or can("change_pronoun") then m.pronouns = true end
+  if can("manage_user_details") then m.event = true end
+  if can("update_profile") then m.time_zone, m.locale = true, true end
+  if can("update_avatar") then m.avatar = true end
+  return m
+end
+
 return function(app)
   local store = app.store
-  -- Other route modules answer with the same shape of a user:
-  -- app.present_user(u[, includes set]).
   app.present_user = present
-  app.user_includes = includes_for
 
-  -- api_show: without the right to see the user, Canvas raises
-  -- RecordNotFound, so the answer is 404, not 401.
+  local function root() return { account = store.accounts[1] } end
+
+  -- api_show: without api_show_user, Canvas raises RecordNotFound, so the
+  -- answer is 404, not 401. The domain's root account is the context.
   app:route("GET", "/users/:user", function(self, ctx)
-    if not self:can_manage(ctx, ctx.user) then app.not_found() end
-    return present(ctx.user, includes_for("show", ctx.params.include), not store:is_admin(ctx.user_id))
+    if not policy.can(self, ctx, "api_show_user", { user = ctx.user }) then app.not_found() end
+    return S.user(self, ctx, ctx.user, S.api_show_includes(self, ctx, ctx.user, ctx.params.include), root())
   end)
 
+  -- ProfileController#settings: read_profile (yourself, your courses'
+  -- teachers and TAs through read_reports, admins).
   app:route("GET", "/users/:user/profile", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
-    local u = ctx.user
-    -- Every field of the Profile object (user_profile_json); null where
-    -- the sandbox has nothing, as Canvas sends them.
-    local function or_null(v) if v == nil then return json.null end return v end
-    return { id = u.id, name = u.name, short_name = u.short_name, sortable_name = u.sortable_name,
-      title = or_null(u.title), bio = or_null(u.bio), primary_email = or_null(u.email), login_id = u.login_id,
-      sis_user_id = or_null(u.sis_user_id), lti_user_id = string.format("sbx-lti-%d", u.id),
-      avatar_url = u.avatar_url,
-      calendar = { ics = string.format("%s/feeds/calendars/user_%s.ics", self.urls and self.urls.main or "",
-        u.uuid or tostring(u.id)) },
-      time_zone = u.time_zone, locale = or_null(u.locale), effective_locale = u.locale or "en" }
+    self:require(ctx, "read_profile", { user = ctx.user })
+    return S.profile(self, ctx, ctx.user, ctx.params.include)
   end)
 
   app:route("PUT", "/users/:user", function(self, ctx)
-    self:require_manage(ctx, ctx.user)
+    local u = ctx.user
     local p = ctx.params.user
     if p ~= nil and type(p) ~= "table" then app.bad_request("user must be a hash", "user") end
-    for _, k in ipairs({ "name", "short_name", "sortable_name", "time_zone", "email", "locale", "bio" }) do
-      if p and p[k] ~= nil then
+    p = p or {}
+    p.birthdate = nil   -- dropped from User; still accepted and ignored
+    local managed = managed_attributes(self, ctx, u)
+    -- managed_attributes.empty? || !user_params.except(*managed_attributes).empty?
+    local any = next(managed) ~= nil
+    for k in pairs(p) do if not managed[k] then any = false end end
+    if not any then self:unauthorized() end
+    for _, k in ipairs({ "name", "short_name", "sortable_name", "time_zone", "email", "locale", "bio", "title",
+        "pronouns" }) do
+      if p[k] ~= nil then
         if type(p[k]) ~= "string" then app.bad_request(k .. " must be a string", k) end
         if k == "name" and p[k] == "" then app.bad_request("name can't be blank", "name", "blank") end
-        ctx.user[k] = p[k]
       end
     end
-    if p and type(p.avatar) == "table" and p.avatar.url then ctx.user.avatar_url = p.avatar.url end
-    return present(ctx.user, includes_for("update"), not store:is_admin(ctx.user_id))
+    local includes = S.includes({ "locale", "avatar_url", "email", "time_zone" })
+    if policy.can(self, ctx, "manage_user_details", { user = u }) then includes.avatar_state = true end
+    for _, k in ipairs({ "name", "short_name", "sortable_name", "time_zone", "email", "locale" }) do
+      if p[k] ~= nil then u[k] = p[k] end
+    end
+    for _, k in ipairs({ "title", "bio", "pronouns" }) do
+      if p[k] ~= nil then
+        u[k] = p[k] ~= "" and p[k] or nil
+        includes[k] = true
+      end
+    end
+    if p.terms_of_use ~= nil and util.truthy(p.terms_of_use) then u.terms_of_use = true end
+    if type(p.avatar) == "table" and p.avatar.url then u.avatar_url = p.avatar.url end
+    return S.user(self, ctx, u, includes, root())
   end)
 
-  -- An account's users -----------------------------------------------------------
+  -- An account's users (api_index): read_roster on the account, which is
+  -- the context; sort=id pages by bookmark (BookmarkedCollection), the
+  -- other sorts by number.
   app:route("GET", "/accounts/:account/users", function(self, ctx)
-    self:require_admin(ctx)
+    self:require(ctx, "read_roster", { account = ctx.account })
     local p = ctx.params
     local term = p.search_term
     if term ~= nil and (type(term) ~= "string" or #term < 3) then
@@ -144,14 +169,11 @@ return function(app)
     end
     if #found == 0 then
       for _, u in ipairs(candidates()) do
-        if not term or contains(u.name, term) or contains(u.login_id, term) or
-            contains(u.sis_user_id, term) or contains(u.email, term) then
-          found[#found + 1] = u
-        end
+        if not term or matches(u, term) then found[#found + 1] = u end
       end
     end
     local key = ({ username = "sortable_name", email = "email", sis_id = "sis_user_id",
-      last_login = "last_login", id = "id" })[p.sort or ""] or "sortable_name"
+      integration_id = "integration_id", last_login = "last_login", id = "id" })[p.sort or ""] or "sortable_name"
     table.sort(found, function(a, b)
       local x, y = tostring(a[key] or ""), tostring(b[key] or "")
       if key == "id" then x, y = a.id, b.id end
@@ -161,10 +183,15 @@ return function(app)
     if p.order == "desc" then
       for i = 1, #found // 2 do found[i], found[#found - i + 1] = found[#found - i + 1], found[i] end
     end
-    local includes = includes_for("index", p.include)
+    local includes = S.allowed(p.include, INDEX_INCLUDES)
     if p.sort == "last_login" then includes.last_login = true end
+    if includes.ui_invoked then
+      includes.ui_invoked = nil
+    elseif p.sort == "id" then
+      ctx.pagination = "bookmark"
+    end
     local out = {}
-    for i, u in ipairs(found) do out[i] = present(u, includes) end
+    for i, u in ipairs(found) do out[i] = S.user(self, ctx, u, includes, { account = ctx.account }) end
     return out
   end, { list = true, no_last = true })
 
@@ -222,8 +249,23 @@ return function(app)
     end
   end
 
+  -- create_user's includes: locale and uuid; terms_of_use when
+  -- user[terms_of_use] was sent (accepted or not); confirmation_url when
+  -- communication_channel[confirmation_url] asks and the caller may
+  -- manage students on the account.
+  local function create_includes(self, ctx, u, cc)
+    local inc = S.includes({ "locale", "uuid" })
+    if u.terms_of_use ~= nil then inc.terms_of_use = true end
+    if util.truthy(cc.confirmation_url) and (cc.type == nil or cc.type == "email")
+        and policy.can(self, ctx, "manage_students", { account = ctx.account }) then
+      inc.confirmation_url = true
+    end
+    return inc
+  end
+
+  -- require_self_registration: manage_user_logins on the root account.
   app:route("POST", "/accounts/:account/users", function(self, ctx)
-    self:require_admin(ctx)
+    self:require(ctx, "manage_user_logins", { account = policy.root_of(store, ctx.account) })
     local u, pseudonym, cc = table_param(ctx, "user"), table_param(ctx, "pseudonym"),
       table_param(ctx, "communication_channel")
     local pseudonym_errors = {}
@@ -234,10 +276,11 @@ return function(app)
         string.format("SIS ID \"%s\" is already in use", sis))
     end
     if next(pseudonym_errors) then creation_failed({}, pseudonym_errors) end
-    return present(new_user(ctx.account, u, pseudonym, cc), includes_for("create"))
+    return S.user(self, ctx, new_user(ctx.account, u, pseudonym, cc), create_includes(self, ctx, u, cc),
+      { account = ctx.account })
   end)
 
-  app:route("POST", "/accounts/:account/self_registration", function(_, ctx)
+  app:route("POST", "/accounts/:account/self_registration", function(self, ctx)
     local u, pseudonym, cc = table_param(ctx, "user"), table_param(ctx, "pseudonym"),
       table_param(ctx, "communication_channel")
     local user_errors, pseudonym_errors = {}, {}
@@ -256,6 +299,7 @@ return function(app)
     end
     if next(user_errors) or next(pseudonym_errors) then creation_failed(user_errors, pseudonym_errors) end
     pseudonym.sis_user_id, pseudonym.integration_id = nil, nil   -- ignored when self-registering
-    return present(new_user(ctx.account, u, pseudonym, cc), includes_for("create"))
+    return S.user(self, ctx, new_user(ctx.account, u, pseudonym, cc), create_includes(self, ctx, u, cc),
+      { account = ctx.account })
   end)
 end

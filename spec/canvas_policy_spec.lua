@@ -1,0 +1,328 @@
+-- "Canvas's code is the truth", round two (issue 23): who may do what, which
+-- fields come back and in which shape, checked against the sandbox as
+-- canvas-lms's controllers, User#set_policy and lib/api/v1 serializers
+-- decide them. Each case failed on the sandbox before policy.lua and
+-- serializers.lua; the comment above each names the Canvas code.
+local lcanvas = require "lcanvas"
+local sandbox = require "helper"
+local json = require "lcanvas.sandbox.json"
+local form = require "lcanvas.sandbox.params"
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+
+local last = sandbox.last_api_request
+local capture = sandbox.capture
+
+local FORM = { ["content-type"] = "application/x-www-form-urlencoded" }
+
+-- A User object of `client` without fetching it (GET users/:id needs
+-- api_show_user, which a teacher does not hold on a student).
+local function user_of(client, id) return lcanvas.core.object("User", { id = id }, client) end
+
+-- A raw request: status, body text, headers and the decoded body.
+local function request(method, path, opts)
+  opts = opts or {}
+  local chunks, headers = {}, {}
+  if opts.token ~= false then headers.authorization = "Bearer " .. (opts.token or sandbox.tokens.admin) end
+  for k, v in pairs(opts.headers or {}) do headers[k] = v end
+  if opts.body then headers["content-length"] = #opts.body end
+  local _, status, res_headers = http.request({
+    url = sandbox.url .. path, method = method, headers = headers,
+    source = opts.body and ltn12.source.string(opts.body) or nil,
+    sink = ltn12.sink.table(chunks),
+  })
+  local body = table.concat(chunks)
+  return status, body, res_headers, json.decode(body)
+end
+
+local function has_key(t, k)
+  for key in pairs(t) do if key == k then return true end end
+  return false
+end
+
+describe("Canvas's policies and serializers in the sandbox", function()
+  local admin, teacher, student, parent
+  setup(function() sandbox.start() end)
+  before_each(function()
+    sandbox.reset()
+    admin = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+    teacher = lcanvas.new(sandbox.url, sandbox.tokens.teacher)   -- Terry (2), teaches courses 1-4
+    student = lcanvas.new(sandbox.url, sandbox.tokens.student)   -- Sam (3), courses 1 and 2
+    parent = lcanvas.new(sandbox.url, sandbox.tokens.parent)     -- Pat (7)
+  end)
+
+  describe("who may do what (User#set_policy)", function()
+    -- PageViewsController#index asks for :view_statistics, which account
+    -- admins hold and users do not hold on themselves.
+    it("keeps a student out of their own page views", function()
+      local me = student:get_current_user()
+      local err = capture(function() me:get_page_views():first() end)
+      assert.equal("Unauthorized", err.kind)
+      assert.equal(401, err.status)
+      assert.equal("/api/v1/users/3/page_views", last().path)
+      assert.equal(45, admin:get_user(3):get_page_views({ per_page = 50 }):count())
+      -- the 401/403 choice stays switchable
+      sandbox.config({ unauthorized_status = 403 })
+      assert.equal(403, (request("GET", "/api/v1/users/self/page_views", { token = sandbox.tokens.student })))
+    end)
+
+    -- UsersController#update: 401 when any sent attribute is outside what
+    -- the caller may manage (email needs manage_user_details; foo nobody).
+    it("refuses an update that sends an attribute the caller may not manage", function()
+      local me = student:get_current_user()
+      local err = capture(function() me:edit({ user = { email = "sam@elsewhere.test" } }) end)
+      assert.equal("Unauthorized", err.kind)
+      assert.same({ user = { email = "sam@elsewhere.test" } }, form.parse_query(last().body))
+      assert.equal("sam.student@sandbox.test", admin:get_user(3):get_profile().primary_email)
+      -- with one allowed attribute beside it, still all or nothing
+      err = capture(function() me:edit({ user = { short_name = "Sammy", email = "x@y.test" } }) end)
+      assert.equal("Unauthorized", err.kind)
+      assert.equal("Sam", admin:get_user(3).short_name)
+      -- what a user may change of themself
+      me:edit({ user = { short_name = "Sammy", time_zone = "Europe/Paris" } })
+      assert.equal("Sammy", admin:get_user(3).short_name)
+      -- an admin may set email, but no attribute Canvas does not know
+      local status, _, _, body = request("PUT", "/api/v1/users/3",
+        { body = "user[short_name]=Sam&user[foo]=bar", headers = FORM })
+      assert.equal(401, status)
+      assert.equal("unauthorized", body.status)
+      assert.equal("Sammy", admin:get_user(3).short_name)
+      local u = admin:get_user(3)
+      u:edit({ user = { email = "sam@school.test" } })
+      assert.equal("sam@school.test", u.email)
+      -- another student may change nothing
+      err = capture(function() user_of(student, 4):edit({ user = { short_name = "x" } }) end)
+      assert.equal("Unauthorized", err.kind)
+    end)
+
+    -- UsersController#terminate_sessions asks for :terminate_sessions, an
+    -- admin's right (manage_user_logins) that users lack on themselves.
+    it("lets only an admin terminate a user's sessions", function()
+      local me = student:get_current_user()
+      assert.equal("Unauthorized", capture(function() me:terminate_sessions() end).kind)
+      assert.equal("/api/v1/users/3/sessions", last().path)
+      assert.equal(3, student:get_current_user().id)   -- the token still works
+      assert.equal("ok", admin:get_user(3):terminate_sessions())
+    end)
+
+    -- ProfileController#settings asks for :read_profile, which a teacher
+    -- holds through read_reports in the student's course.
+    it("lets a teacher read their student's profile, and no one else's", function()
+      -- api_show is not the profile: GET users/3 is a 404 for the teacher
+      assert.equal("ResourceDoesNotExist", capture(function() teacher:get_user(3) end).kind)
+      local p = user_of(teacher, 3):get_profile()
+      assert.equal("/api/v1/users/3/profile", last().path)
+      assert.equal(3, p.id)
+      assert.equal("sam.student@sandbox.test", p.primary_email)   -- read_email_addresses in the course
+      assert.equal("sam.student", p.login_id)
+      assert.is_nil(p.calendar)
+      local err = capture(function() user_of(teacher, 9):get_profile() end)   -- Nico: in none of Terry's courses
+      assert.equal("Unauthorized", err.kind)
+      err = capture(function() user_of(student, 4):get_profile() end)        -- a classmate
+      assert.equal("Unauthorized", err.kind)
+    end)
+
+    -- EportfoliosApiController#index: include[]=deleted is for admins
+    -- (moderate_user_content); the owner never sees deleted portfolios.
+    it("never shows an owner their deleted ePortfolios", function()
+      local mine = student:get_current_user():get_eportfolios({ include = { "deleted" } }):all()
+      assert.same({ "deleted" }, form.parse_query(last().query).include)
+      assert.equal(3, #mine)
+      for _, e in ipairs(mine) do assert.equal("active", e.workflow_state) end
+      assert.equal(4, admin:get_user(3):get_eportfolios({ include = { "deleted" } }):count())
+      assert.equal(3, admin:get_user(3):get_eportfolios():count())
+      assert.equal("Unauthorized", capture(function() user_of(teacher, 3):get_eportfolios():first() end).kind)
+    end)
+
+    -- UserObserveesController: the user themself, or manage_user_observers
+    -- on the root account; a parent may not look at someone else's links.
+    it("lets users manage their own observees and admins anyone's", function()
+      local err = capture(function() user_of(parent, 121):get_observees():first() end)
+      assert.equal("Unauthorized", err.kind)
+      assert.equal(2, admin:get_user(121):get_observees():count())
+      local pat = parent:get_current_user()
+      pat:add_observee_with_credentials({ observee = { unique_id = "sam.student", password = "pass-sam.student" } })
+      assert.equal(3, pat:get_observees():first().id)
+      -- adding by id needs the admin right even for your own observees
+      assert.equal("Unauthorized", capture(function() pat:add_observee(4) end).kind)
+    end)
+  end)
+
+  describe("which fields come back (lib/api/v1)", function()
+    -- api_show_includes: first_name, last_name, locale, avatar_url,
+    -- permissions, email and effective_locale always; avatar_state and
+    -- confirmation_url only for who may see them.
+    it("sends api_show's fixed fields, effective_locale to yourself only", function()
+      local _, _, _, u = request("GET", "/api/v1/users/3")
+      assert.equal("Sam", u.first_name)
+      assert.equal("Student", u.last_name)
+      assert.same({ can_update_name = true, can_update_avatar = true, limit_parent_app_web_access = false },
+        u.permissions)
+      assert.is_false(has_key(u, "effective_locale"))
+      local _, _, _, me = request("GET", "/api/v1/users/self", { token = sandbox.tokens.student })
+      assert.equal("en", me.effective_locale)
+      assert.equal("Sam", me.first_name)
+      assert.is_table(me.permissions)
+      -- a student's own record has no login or SIS fields, nor email
+      -- (read_email_addresses on the root account is an admin's)
+      for _, k in ipairs({ "login_id", "sis_user_id", "integration_id", "email" }) do
+        assert.is_false(has_key(me, k), k)
+      end
+    end)
+
+    it("honours include[]=avatar_state and confirmation_url for admins only", function()
+      local u = admin:get_user(3, { include = { "avatar_state", "confirmation_url" } })
+      assert.same({ "avatar_state", "confirmation_url" }, form.parse_query(last().query).include)
+      assert.equal("approved", u.avatar_state)
+      assert.matches("^http://.*/register/", u.confirmation_url)
+      local _, _, _, me = request("GET", "/api/v1/users/self?include[]=avatar_state&include[]=confirmation_url",
+        { token = sandbox.tokens.student })
+      assert.is_false(has_key(me, "avatar_state"))
+      assert.is_false(has_key(me, "confirmation_url"))
+    end)
+
+    -- user_json for an admin of the context: sis_user_id and integration_id
+    -- (read_sis), sis_import_id (manage_sis), login_id (view_user_logins).
+    it("sends integration_id beside the SIS id, null when there is none", function()
+      local _, body, _, u = request("GET", "/api/v1/users/3")
+      assert.equal("S0001", u.sis_user_id)
+      assert.matches('"integration_id":null', body, 1, true)
+      assert.equal(1, u.sis_import_id)
+      assert.equal("sam.student", u.login_id)
+      local _, body9 = request("GET", "/api/v1/users/9")   -- Nico: a login without a SIS id
+      assert.matches('"sis_user_id":null', body9, 1, true)
+      assert.matches('"login_id":"nico.nobody"', body9, 1, true)
+    end)
+
+    -- user_profile_json: calendar, lti_user_id, effective_locale and the K-5
+    -- flags for yourself; sis_user_id only for who may read SIS data.
+    it("keeps the self-only profile fields to yourself, and SIS ids to admins", function()
+      local _, _, _, mine = request("GET", "/api/v1/users/self/profile", { token = sandbox.tokens.student })
+      assert.matches("%.ics$", mine.calendar.ics)
+      assert.is_string(mine.lti_user_id)
+      assert.equal("en", mine.effective_locale)
+      assert.is_false(has_key(mine, "sis_user_id"))
+      assert.equal("sam.student", mine.login_id)
+      local _, _, _, seen = request("GET", "/api/v1/users/3/profile")
+      for _, k in ipairs({ "calendar", "lti_user_id", "effective_locale" }) do assert.is_false(has_key(seen, k), k) end
+      assert.equal("S0001", seen.sis_user_id)
+    end)
+
+    -- render_student_json: user_json without a context (no login or SIS
+    -- fields for anyone); index: users_json on the root account (all four).
+    it("sends observee answers the way the controller builds them", function()
+      local pat = admin:get_user(7)
+      local added = pat:add_observee(3)
+      for _, k in ipairs({ "sis_user_id", "login_id", "integration_id", "sis_import_id" }) do
+        assert.is_nil(added[k], "add: " .. k)
+      end
+      assert.same({ 1 }, added.observation_link_root_account_ids)
+      local shown = pat:show_observee(3)
+      assert.is_nil(shown.sis_user_id)
+      assert.is_nil(shown.login_id)
+      local listed = pat:get_observees({ include = { "avatar_url", "uuid" } }):first()
+      assert.same({ "avatar_url", "uuid" }, form.parse_query(last().query).include)
+      assert.equal("S0001", listed.sis_user_id)
+      assert.equal("sam.student", listed.login_id)
+      assert.equal(1, listed.sis_import_id)
+      assert.is_true(listed.integration_id == lcanvas.null or listed.integration_id == nil)
+      local _, body = request("GET", "/api/v1/users/7/observees")
+      assert.matches('"integration_id":null', body, 1, true)
+      assert.is_string(listed.uuid)      -- any include[] passes through
+      assert.is_string(listed.avatar_url)
+      local removed = pat:remove_observee(3)
+      assert.is_nil(removed.sis_user_id)
+      assert.is_nil(removed.login_id)
+    end)
+
+    it("lists default_to_block_editor among the settings", function()
+      local s = student:get_current_user():get_settings()
+      assert.is_false(s.default_to_block_editor)
+      s = student:get_current_user():update_settings({ default_to_block_editor = true })
+      assert.same({ default_to_block_editor = "true" }, form.parse_query(last().body))
+      assert.is_true(s.default_to_block_editor)
+    end)
+
+    -- merge_into renders user_json(into_user, ..., %w[locale], destination_account).
+    it("answers merge_into with the locale", function()
+      local u = admin:get_user(301)
+      u:merge_into(302)
+      assert.equal(302, u.id)
+      assert.equal("en", u.locale)
+    end)
+
+    -- create_user adds terms_of_use to the includes when user[terms_of_use] is sent.
+    it("answers create_user with terms_of_use when it was sent", function()
+      local a = admin:get_account(1)
+      local u = a:create_user({ unique_id = "terms.yes" }, { user = { name = "Terms Yes", terms_of_use = true } })
+      assert.is_true(u.terms_of_use)
+      local v = a:create_user({ unique_id = "terms.unsent" }, { user = { name = "Terms Unsent" } })
+      assert.is_nil(v.terms_of_use)
+    end)
+  end)
+
+  describe("answers and errors in Canvas's shape", function()
+    -- moderate_all: render json: :success
+    it("answers moderating every ePortfolio with the JSON string \"success\"", function()
+      local status, body = request("PUT", "/api/v1/users/3/eportfolios",
+        { body = "spam_status=marked_as_spam", headers = FORM })
+      assert.equal(200, status)
+      assert.equal('"success"', body)
+      status, body = request("PUT", "/api/v1/users/3/eportfolios", { body = "spam_status=spammy", headers = FORM })
+      assert.equal(400, status)
+      assert.same({ error = 'spam_status must be one of ["marked_as_safe", "marked_as_spam"]' }, json.decode(body))
+      local err = capture(function() admin:get_user(3):moderate_all_eportfolios({ spam_status = "spammy" }) end)
+      assert.equal("BadRequest", err.kind)
+    end)
+
+    it("answers a bad colour with {message}", function()
+      local status, _, _, body = request("PUT", "/api/v1/users/3/colors/course_1",
+        { body = "hexcode=nothex", headers = FORM })
+      assert.equal(400, status)
+      assert.same({ message = "Invalid Hexcode Provided" }, body)
+      local err = capture(function() admin:get_user(3):update_color("course_1", "zz") end)
+      assert.equal("BadRequest", err.kind)
+      assert.matches("Invalid Hexcode Provided", err.message, 1, true)
+      -- an asset that does not exist is Canvas's usual 404
+      status, _, _, body = request("PUT", "/api/v1/users/3/colors/course_99", { body = "hexcode=fff", headers = FORM })
+      assert.equal(404, status)
+      assert.equal("The specified resource does not exist.", body.errors[1].message)
+    end)
+
+    -- set_dashboard_positions: Integer(val), at most 1,000 either way.
+    it("refuses a dashboard position over 1,000 or not a number, with {message}", function()
+      local me = student:get_current_user()
+      local err = capture(function() me:update_dashboard_positions({ course_1 = 1001 }) end)
+      assert.equal("BadRequest", err.kind)
+      local status, _, _, body = request("PUT", "/api/v1/users/self/dashboard_positions",
+        { body = "dashboard_positions[course_1]=-1001", headers = FORM, token = sandbox.tokens.student })
+      assert.equal(400, status)
+      assert.same({ message = "Position -1001 is too high. Your dashboard cards can probably be sorted with " ..
+        "numbers 1-5, you could even use a 0." }, body)
+      status, _, _, body = request("PUT", "/api/v1/users/self/dashboard_positions",
+        { body = "dashboard_positions[course_1]=first", headers = FORM, token = sandbox.tokens.student })
+      assert.equal(400, status)
+      assert.same({ message = "Invalid position provided" }, body)
+      assert.same({}, me:get_dashboard_positions().dashboard_positions)
+      assert.equal(1000, me:update_dashboard_positions({ course_1 = 1000 }).dashboard_positions.course_1)
+      -- a course the caller cannot read: 401
+      assert.equal("Unauthorized", capture(function() me:update_dashboard_positions({ course_3 = 2 }) end).kind)
+    end)
+
+    -- PseudonymsController#index and api_index with sort=id page with bookmarks.
+    it("pages logins and sort=id user lists by bookmark", function()
+      local _, _, h = request("GET", "/api/v1/users/1/logins?per_page=1")
+      assert.matches("page=bookmark:", h.link, 1, true)
+      assert.matches("page=first", h.link, 1, true)
+      assert.equal(2, admin:get_user(1):get_user_logins({ per_page = 1 }):count())
+      _, _, h = request("GET", "/api/v1/accounts/1/users?sort=id&per_page=5")
+      assert.matches("page=bookmark:", h.link, 1, true)
+      local ids = {}
+      for u in admin:get_account(1):get_users({ sort = "id", per_page = 50 }):iter() do ids[#ids + 1] = u.id end
+      assert.equal(312, #ids)
+      for i = 2, #ids do assert.is_true(ids[i - 1] < ids[i]) end
+      _, _, h = request("GET", "/api/v1/accounts/1/users?sort=username&per_page=5")
+      assert.matches("page=2", h.link, 1, true)
+    end)
+  end)
+end)
