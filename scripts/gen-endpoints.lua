@@ -89,6 +89,30 @@ function M.collect(core)
   return all
 end
 
+--- Is the endpoint's parameter list read from Canvas's code (its source
+-- names a controller action without the "(docs)" mark)?
+function M.code_backed(ep)
+  return type(ep.source) == "string" and not ep.source:find("(docs)", 1, true)
+end
+
+-- Per type: endpoints, code-backed ones, and the methods still from the docs.
+function M.counts(all)
+  local by, order = {}, {}
+  for _, e in ipairs(all) do
+    local c = by[e.type]
+    if not c then
+      c = { type = e.type, total = 0, code = 0, docs = {} }
+      by[e.type] = c
+      order[#order + 1] = c
+    end
+    c.total = c.total + 1
+    if M.code_backed(e.ep) then c.code = c.code + 1 else c.docs[#c.docs + 1] = e.name end
+  end
+  table.sort(order, function(a, b) return a.type < b.type end)
+  for _, c in ipairs(order) do table.sort(c.docs) end
+  return order
+end
+
 function M.render(all)
   local out = {}
   local function w(s) out[#out + 1] = s end
@@ -103,6 +127,22 @@ function M.render(all)
   w("about where the list comes from the docs (`warned`); *ignored* ones are sent with a")
   w("warning. Lists also take `per_page` and `page`. *Answer fields* are the include[] values")
   w("the controller honours: Canvas sends those fields only when asked.")
+  w("")
+  -- The count of rows read from the code, per type and in all.
+  local counts = M.counts(all)
+  local total, code = 0, 0
+  for _, c in ipairs(counts) do total, code = total + c.total, code + c.code end
+  w(string.format("Code-backed: %d of %d endpoints take their parameters from the controller's code; " ..
+    "the rest are marked `(docs)` (each row says why in its type file).", code, total))
+  w("")
+  w("| type | endpoints | code-backed | from the docs |")
+  w("|---|---|---|---|")
+  for _, c in ipairs(counts) do
+    local docs = {}
+    for i, name in ipairs(c.docs) do docs[i] = "`" .. name .. "`" end
+    w(string.format("| %s | %d | %d | %s |", c.type, c.total, c.code,
+      #docs > 0 and table.concat(docs, ", ") or "–"))
+  end
   w("")
   w("| method | request | Canvas reads | lcanvas sends itself | answer fields (include[]) | otherwise | from |")
   w("|---|---|---|---|---|---|---|")

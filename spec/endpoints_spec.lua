@@ -252,11 +252,18 @@ describe("endpoint declarations", function()
 
   it("only warns, and sends, where the declaration comes from the docs", function()
     sandbox.clear_requests()
-    pcall(function() w.canvas:get_user(3):get_files({ spec_extra = 1 }):first() end)
+    pcall(function() w.canvas:get_user(3):get_enrollments({ spec_extra = 1 }):first() end)
     assert.equal("1", form.parse_query(sandbox.last_api_request().query).spec_extra)
-    assert.same({ "User:get_files sends 'spec_extra', which FilesController#api_index (docs) is not " ..
-      "known to read (it reads content_types, exclude_content_types, search_term, include, only, sort, " ..
-      "order)" }, warnings)
+    assert.same({ "User:get_enrollments sends 'spec_extra', which EnrollmentsApiController#index (docs) is not " ..
+      "known to read (it reads type, role, state, include, enrollment_term_id, grading_period_id, " ..
+      "sis_account_id, sis_course_id, sis_section_id, sis_user_id, created_for_sis_id)" }, warnings)
+    -- a row read from the controller refuses it before sending (get_files was
+    -- a docs row that only warned)
+    local sam = w.canvas:get_user(3)
+    sandbox.clear_requests()
+    local err = sandbox.capture(function() sam:get_files({ spec_extra = 1 }) end)
+    assert.matches("Canvas does not read 'spec_extra' here", tostring(err), 1, true)
+    assert.same({}, sandbox.api_requests())
   end)
 
   it("is listed in doc/endpoints.md, which is up to date", function()

@@ -23,8 +23,10 @@ local Client = core.define_rows("Client", {
     doc = "The User the token belongs to; params include = {\"uuid\", \"last_login\"}." },
   { name = "get_account", method = "GET", path = "accounts/{1}", returns = "Account",
     args = { { "id", ids = ids.accounts, id_type = true } },
-    params = { "include" }, unknown = "warn", source = "AccountsController#show (docs)",
-    doc = "The account with this id, \"self\", or \"sis_account_id:X\"." },
+    -- show reads params[:includes] (plural), not include[]
+    params = { "includes" }, source = "AccountsController#show",
+    doc = "The account with this id, \"self\", or \"sis_account_id:X\"; params includes = {...} " ..
+      "(Canvas reads `includes`, not `include`)." },
 
   -- The calling user (Users API)
   { name = "get_activity_stream", method = "GET", path = "users/self/activity_stream", list = true,
@@ -60,15 +62,15 @@ local Client = core.define_rows("Client", {
   -- Course nicknames: a CourseNickname stands for its course.
   { name = "get_course_nicknames", method = "GET", path = "users/self/course_nicknames",
     returns = "CourseNickname", list = true,
-    params = {}, unknown = "warn", source = "CourseNicknamesController#index (docs)",
+    params = {}, source = "CourseNicknamesController#index",
     doc = "Every course nickname the calling user set." },
   { name = "get_course_nickname", method = "GET", path = "users/self/course_nicknames/{1}",
     returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
-    params = {}, unknown = "warn", source = "CourseNicknamesController#show (docs)",
+    params = {}, source = "CourseNicknamesController#show",
     doc = "The calling user's nickname for a course (its nickname is nil when none is set)." },
   { name = "remove_course_nickname", method = "DELETE", path = "users/self/course_nicknames/{1}",
     returns = "CourseNickname", args = { { "course", from = { CourseNickname = "course_id" } } },
-    params = {}, unknown = "warn", source = "CourseNicknamesController#delete (docs)",
+    params = {}, source = "CourseNicknamesController#delete",
     doc = "Remove the nickname of a course; returns the CourseNickname (nickname now nil)." },
 })
 
@@ -143,9 +145,9 @@ core.define_type("Client", {
 core.describe_hand("Client", {
   set_course_nickname = { method = "PUT", path = "users/self/course_nicknames/{1}",
     args = { "course" }, sends = { "nickname" }, params = { "nickname" }, unknown = "none",
-    source = "CourseNicknamesController#update (docs)" },
+    source = "CourseNicknamesController#update" },
   clear_course_nicknames = { method = "DELETE", path = "users/self/course_nicknames", params = {},
-    unknown = "none", source = "CourseNicknamesController#clear (docs)" },
+    unknown = "none", source = "CourseNicknamesController#clear" },
 })
 
 return Client
