@@ -105,6 +105,21 @@ describe("Canvas's policies and serializers in the sandbox", function()
       assert.equal("ok", admin:get_user(3):terminate_sessions())
     end)
 
+    -- AuthenticationAuditApiController#for_user: the user themself, or who
+    -- may see the accounts of their logins (view_statistics, manage_user_logins).
+    it("lets users read their own authentication events", function()
+      local events = student:get_current_user():get_authentication_events():all()
+      assert.equal("/api/v1/audit/authentication/users/3", last().path)
+      assert.is_true(#events > 0)
+      local err = capture(function() user_of(student, 4):get_authentication_events():first() end)
+      assert.equal("Unauthorized", err.kind)
+      -- the linked login is pseudonym_json, the linked user user_json
+      local _, _, _, doc = request("GET", "/api/v1/audit/authentication/users/3?per_page=1")
+      assert.equal(3, doc.linked.logins[1].user_id)
+      assert.equal("sam.student", doc.linked.logins[1].unique_id)
+      assert.equal("S0001", doc.linked.users[1].sis_user_id)
+    end)
+
     -- ProfileController#settings asks for :read_profile, which a teacher
     -- holds through read_reports in the student's course.
     it("lets a teacher read their student's profile, and no one else's", function()

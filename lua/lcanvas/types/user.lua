@@ -63,7 +63,7 @@ local User = core.define_rows("User", {
     returns = "AuthenticationEvent", list = true, root = "events",
     params = { "start_time", "end_time" },
       source = "AuthenticationAuditApiController#for_user",
-    doc = "Login and logout events of the user (admins)." },
+    doc = "Login and logout events of the user (the user themself, or admins)." },
   { name = "get_avatars", method = "GET", path = "users/{id}/avatars", returns = "Avatar",
     list = true,
     params = {}, source = "ProfileController#profile_pics",

@@ -5,7 +5,14 @@
 -- Both answer the compound document of lib/api/v1/authentication_event.rb
 -- and grade_change_event.rb: { events = [...], linked = {...}, links = {...} },
 -- each event naming its related records by id under its own `links`.
+-- Authentication events (lib/api/v1/authentication_event.rb, read): linked
+-- logins are pseudonym_json and users user_json on the root account
+-- (serializers.lua); links name only events.account. for_user answers the
+-- user themself, or whoever holds view_statistics or manage_user_logins on
+-- the accounts of the user's logins (policy.lua).
 local json = require "lcanvas.sandbox.json"
+local policy = require "lcanvas.sandbox.policy"
+local S = require "lcanvas.sandbox.serializers"
 local UserData = require "lcanvas.sandbox.user_data"
 
 local function in_window(created, p)
@@ -54,27 +61,41 @@ return function(app)
     return out
   end
 
-  local function auth_linked(_, ctx, events)
+  local function auth_linked(self, ctx, events)
     local logins = json.array({})
     local d = data.of_user(ctx.user)
     for _, id in ipairs(ids_of(events, "login")) do
       for _, l in ipairs(d.logins) do
-        if l.id == id then logins[#logins + 1] = { id = l.id, unique_id = l.unique_id, user_id = l.user_id,
-          account_id = l.account_id } end
+        if l.id == id then logins[#logins + 1] = S.login(self, ctx, l) end
       end
     end
+    local users = json.array({})
+    for _, id in ipairs(ids_of(events, "user")) do
+      local u = store.users[id]
+      if u then users[#users + 1] = S.user(self, ctx, u, {}, { account = store.accounts[1] }) end
+    end
     return {
-      links = { ["events.login"] = "/api/v1/accounts/{events.account}/logins/{events.login}",
-        ["events.account"] = "/api/v1/accounts/{events.account}",
-        ["events.user"] = "/api/v1/users/{events.user}/profile", ["events.page_view"] = json.null },
-      linked = { logins = logins, accounts = linked_accounts(events), users = linked_users(events, { "user" }),
-        page_views = json.array({}) },
+      links = { ["events.login"] = json.null, ["events.account"] = "/api/v1/accounts/{events.account}",
+        ["events.user"] = json.null, ["events.page_view"] = json.null },
+      linked = { logins = logins, accounts = linked_accounts(events), users = users, page_views = json.array({}) },
     }
   end
 
+  -- account_visible: view_statistics or manage_user_logins on the account.
+  local function account_visible(ctx, account)
+    return policy.can(app, ctx, "view_statistics", { account = account })
+      or policy.can(app, ctx, "manage_user_logins", { account = account })
+  end
+
   app:route("GET", "/audit/authentication/users/:user", function(self, ctx)
-    self:require_admin(ctx)
     local d = data.of_user(ctx.user)
+    if ctx.user.id ~= ctx.user_id then
+      local visible = false
+      for _, l in ipairs(d.logins) do
+        if account_visible(ctx, store.accounts[l.account_id]) then visible = true end
+      end
+      if not visible then self:unauthorized() end
+    end
     local out = {}
     for i = 15, 1, -1 do  -- newest first, as Canvas orders them
       local created = string.format("2024-09-%02dT%02d:00:00Z", i, i % 2 == 1 and 8 or 17)
