@@ -17,22 +17,16 @@ return function(app)
     return n and n[course_id]
   end
 
-  local function can_read_course(user, course)
-    if store:is_admin(user.id) then return true end
-    for _, e in ipairs(store:enrollments_of(user.id)) do
-      if e.course_id == course.id then return true end
-    end
-    return false
-  end
 
   local function nickname_json(user, course)
     local n = nicknames()[user.id]
     return { course_id = course.id, name = course.name, nickname = (n and n[course.id]) or json.null }
   end
 
+  -- show and update: authorized_action(course, :read) (policy.lua).
   local function readable_course(self, ctx)
     local user = self:me(ctx)
-    if not can_read_course(user, ctx.course) then self:unauthorized() end
+    self:require(ctx, "read", { course = ctx.course })
     return user
   end
 

@@ -6,6 +6,7 @@
 -- app.new_progress(attrs) and app.progress(id); moving them through their
 -- states is theirs to do.
 local json = require "lcanvas.sandbox.json"
+local policy = require "lcanvas.sandbox.policy"
 local util = require "lcanvas.sandbox.util"
 local Store = require "lcanvas.sandbox.store"
 
@@ -61,16 +62,20 @@ return function(app)
     return state().records[util.to_int(id) or -1]
   end
 
-  -- progress.context.grants_right?(user, :read), for the contexts a Progress has here.
+  -- progress.context.grants_right?(user, :read), for the contexts a Progress
+  -- has here, asked of policy.lua (a user: themself, observers, admins; a
+  -- course: its members and admins).
   local function can_read(ctx, p)
     local uid = ctx.user_id
-    if store:is_admin(uid) then return true end
-    if p.context_type == "User" then return uid == p.context_id end
-    if p.context_type == "Course" then
-      for _, e in ipairs(store:enrollments_of(uid)) do
-        if e.course_id == p.context_id then return true end
-      end
+    if p.context_type == "User" then
+      local u = store.users[p.context_id]
+      return u ~= nil and policy.can(app, ctx, "read", { user = u })
+    elseif p.context_type == "Course" then
+      local c = store.courses[p.context_id]
+      return c ~= nil and policy.can(app, ctx, "read", { course = c })
     elseif p.context_type == "Account" then
+      local a = store.accounts[p.context_id]
+      if a and policy.is_account_admin(app, uid, a) then return true end
       -- Account's policy: an active admin enrollment in one of its courses.
       for _, e in ipairs(store:enrollments_of(uid)) do
         local c = store.courses[e.course_id]
