@@ -341,3 +341,48 @@ describe("Canvas's policies and serializers in the sandbox", function()
     end)
   end)
 end)
+
+-- policy.lua's own answers, on an in-process sandbox: what the course and
+-- account routes ask it for.
+describe("policy.lua", function()
+  local App = require "lcanvas.sandbox.app"
+  local Store = require "lcanvas.sandbox.store"
+  local policy = require "lcanvas.sandbox.policy"
+  local app
+  before_each(function() app = App.new(Store.new(require "lcanvas.sandbox.seed")) end)
+
+  it("gives course rights by enrollment role and to admins up the account chain", function()
+    local bio, hist = app.store.courses[1], app.store.courses[3]   -- hist is in sub-account 2
+    local teacher = policy.course_rights(app, 2, bio)
+    assert.is_true(teacher.read_as_admin and teacher.read_reports and teacher.view_user_logins)
+    local student = policy.course_rights(app, 3, bio)
+    assert.is_true(student.read and student.participate_as_student)
+    assert.is_nil(student.read_as_admin)
+    assert.same({}, policy.course_rights(app, 7, bio))            -- Pat: not in the course
+    assert.is_true(policy.course_rights(app, 1, hist).manage_grades)  -- the root admin, below
+    assert.is_true(policy.can(app, 1, "manage_sis", { account = app.store.accounts[2] }))
+    assert.is_false(policy.can(app, 2, "read_roster", { account = app.store.accounts[1] }))
+  end)
+
+  it("takes narrower account roles from store.account_users, on their account and below only", function()
+    app.store.account_users = { { user_id = 2, account_id = 2, rights = { read_roster = true } } }
+    assert.is_true(policy.can(app, 2, "read_roster", { account = app.store.accounts[2] }))
+    assert.is_false(policy.can(app, 2, "read_roster", { account = app.store.accounts[1] }))
+    assert.is_false(policy.can(app, 2, "manage_user_logins", { account = app.store.accounts[2] }))
+    -- read_roster on a user's account gives api_show_user on the user (user 100 is in account 2)
+    assert.is_true(policy.can(app, 2, "api_show_user", { user = app.store.users[100] }))
+    assert.is_false(policy.can(app, 2, "api_show_user", { user = app.store.users[101] }))
+  end)
+
+  it("gives user rights to the user, their teachers, admins and observers", function()
+    local sam = app.store.users[3]
+    assert.is_true(policy.can(app, 3, "manage", { user = sam }))
+    assert.is_false(policy.can(app, 3, "view_statistics", { user = sam }))
+    assert.is_true(policy.can(app, 2, "read_profile", { user = sam }))
+    assert.is_false(policy.can(app, 2, "read", { user = sam }))
+    assert.is_true(policy.can(app, 1, "view_statistics", { user = sam }))
+    assert.is_false(policy.can(app, 122, "read", { user = app.store.users[121] }))
+    assert.is_true(policy.can(app, 121, "read", { user = app.store.users[122] }))   -- an observer link
+    assert.error_matches(function() policy.can(app, 1, "read", {}) end, "target must be")
+  end)
+end)
