@@ -250,6 +250,22 @@ describe("Canvas's policies and serializers in the sandbox", function()
       assert.is_nil(removed.login_id)
     end)
 
+    -- lib/api/v1/grade_change_event.rb: users have no href in links_json;
+    -- linked users are users_json on the root account.
+    it("answers the grade change log's links and linked users as grade_change_event.rb builds them", function()
+      local status, body, _, doc = request("GET", "/api/v1/audit/grade_change/students/3")
+      assert.equal(200, status)
+      for _, k in ipairs({ "events.student", "events.grader" }) do
+        assert.equal("user", doc.links[k].type)
+        assert.is_true(has_key(doc.links[k], "href"), k)   -- sent as null
+      end
+      assert.matches('"href":null', body, 1, true)
+      local by_id = {}
+      for _, u in ipairs(doc.linked.users) do by_id[u.id] = u end
+      assert.equal("S0001", by_id[3].sis_user_id)
+      assert.equal("sam.student", by_id[3].login_id)
+    end)
+
     it("lists default_to_block_editor among the settings", function()
       local s = student:get_current_user():get_settings()
       assert.is_false(s.default_to_block_editor)

@@ -7,7 +7,9 @@
 -- each event naming its related records by id under its own `links`.
 -- Authentication events (lib/api/v1/authentication_event.rb, read): linked
 -- logins are pseudonym_json and users user_json on the root account
--- (serializers.lua); links name only events.account. for_user answers the
+-- (serializers.lua), as in the grade change log (grade_change_event.rb,
+-- read; its links name student and grader ids as strings, which the sandbox
+-- leaves as numbers); links name only events.account. for_user answers the
 -- user themself, or whoever holds view_statistics or manage_user_logins on
 -- the accounts of the user's logins (policy.lua).
 local json = require "lcanvas.sandbox.json"
@@ -38,14 +40,15 @@ return function(app)
   local store = app.store
   local data = UserData.of(app)
 
-  local function linked_users(events, fields)
+  -- users_json(users, ..., @domain_root_account), as both compound documents build it.
+  local function linked_users(ctx, events, fields)
     local out, seen = json.array({}), {}
     for _, field in ipairs(fields) do
       for _, id in ipairs(ids_of(events, field)) do
         local u = store.users[id]
         if u and not seen[id] then
           seen[id] = true
-          out[#out + 1] = app.present_user(u)
+          out[#out + 1] = S.user(app, ctx, u, {}, { account = store.accounts[1] })
         end
       end
     end
@@ -69,15 +72,11 @@ return function(app)
         if l.id == id then logins[#logins + 1] = S.login(self, ctx, l) end
       end
     end
-    local users = json.array({})
-    for _, id in ipairs(ids_of(events, "user")) do
-      local u = store.users[id]
-      if u then users[#users + 1] = S.user(self, ctx, u, {}, { account = store.accounts[1] }) end
-    end
     return {
       links = { ["events.login"] = json.null, ["events.account"] = "/api/v1/accounts/{events.account}",
         ["events.user"] = json.null, ["events.page_view"] = json.null },
-      linked = { logins = logins, accounts = linked_accounts(events), users = users, page_views = json.array({}) },
+      linked = { logins = logins, accounts = linked_accounts(events), users = linked_users(ctx, events, { "user" }),
+        page_views = json.array({}) },
     }
   end
 
@@ -109,7 +108,7 @@ return function(app)
     return out
   end, { list = true, root = "events", linked = auth_linked })
 
-  local function grade_linked(_, _, events)
+  local function grade_linked(_, ctx, events)
     local assignments, courses = json.array({}), json.array({})
     for _, id in ipairs(ids_of(events, "assignment")) do
       assignments[#assignments + 1] = { id = id, course_id = id // 1000, name = "Assignment " .. id % 1000 }
@@ -121,10 +120,11 @@ return function(app)
     return {
       links = { ["events.assignment"] = "/api/v1/courses/{events.course}/assignments/{events.assignment}",
         ["events.course"] = "/api/v1/courses/{events.course}",
-        ["events.student"] = "/api/v1/users/{events.student}/profile",
-        ["events.grader"] = "/api/v1/users/{events.grader}/profile", ["events.page_view"] = json.null },
+        -- links_json: users have no single-object endpoint, so no href
+        ["events.student"] = { href = json.null, type = "user" },
+        ["events.grader"] = { href = json.null, type = "user" }, ["events.page_view"] = json.null },
       linked = { assignments = assignments, courses = courses,
-        users = linked_users(events, { "student", "grader" }), page_views = json.array({}) },
+        users = linked_users(ctx, events, { "student", "grader" }), page_views = json.array({}) },
     }
   end
 
