@@ -3,11 +3,13 @@
 -- State: store:area("progress") = { records = {[id] = progress} }, seeded
 -- from seed.progresses (default: two of the admin's on the root account,
 -- one completed, one running). Other modules make and find records with
--- app.new_progress(attrs) and app.progress(id); moving them through their
--- states is theirs to do.
+-- app.new_progress(attrs) and app.progress(id), and answer with
+-- app.present_progress(p, req); moving them through their states is theirs
+-- to do.
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local Store = require "lcanvas.sandbox.store"
+local rights = require "lcanvas.sandbox.course_rights"
 
 -- Course.batch_update's records (ProgressRunner): completion is a float
 -- column (100.0 when done) and the message counts what was processed; that
@@ -71,7 +73,9 @@ return function(app)
         if e.course_id == p.context_id then return true end
       end
     elseif p.context_type == "Account" then
-      -- Account's policy: an active admin enrollment in one of its courses.
+      -- Account's policy: a membership on it or above (course_rights.lua),
+      -- or an active admin enrollment in one of its courses.
+      if rights.account_member(app, ctx, p.context_id) then return true end
       for _, e in ipairs(store:enrollments_of(uid)) do
         local c = store.courses[e.course_id]
         if c and c.account_id == p.context_id and ADMIN_ENROLLMENT[e.type] and e.enrollment_state == "active" then
@@ -93,6 +97,9 @@ return function(app)
     if not PENDING[p.workflow_state] and p.results ~= nil then out.results = p.results end
     return out
   end
+
+  --- progress_json for a record, with its url on the request's host.
+  app.present_progress = present
 
   -- Progress.find (a 404), then authorized_action on the context's :read.
   app:route("GET", "/progress/:id", function(self, ctx)
