@@ -20,7 +20,9 @@ function M.api(method, path, opts)
   local body
   if opts.form then
     local parts = {}
-    local function esc(s) return (tostring(s):gsub("[^%w%-%._~%[%]]", function(c) return string.format("%%%02X", c:byte()) end)) end
+    local function esc(s)
+      return (tostring(s):gsub("[^%w%-%._~%[%]]", function(c) return string.format("%%%02X", c:byte()) end))
+    end
     local keys = {}
     for k in pairs(opts.form) do keys[#keys + 1] = k end
     table.sort(keys)

@@ -241,7 +241,8 @@ describe("sandbox courses", function()
       assert.equal("Bio", c.name)
       t.form = { ["course[event]"] = "conclude" }
       assert.equal(401, (api("PUT", "courses/1", t)))
-      assert.equal(401, (api("PUT", "courses/1", { token = sandbox.tokens.student, form = { ["course[name]"] = "X" } })))
+      assert.equal(401, (api("PUT", "courses/1",
+        { token = sandbox.tokens.student, form = { ["course[name]"] = "X" } })))
       -- a teacher's term change is dropped silently
       t.form = { ["course[term_id]"] = "3" }
       assert.equal(2, select(2, api("PUT", "courses/1", t)).enrollment_term_id)
@@ -299,9 +300,12 @@ describe("sandbox courses", function()
       local status, body = api("PUT", "accounts/1/courses", { form = { event = "offer" } })
       assert.equal(400, status)
       assert.same({ message = "must specify course_ids[]" }, body)
+      -- a scalar course_ids is not an Array
       status, body = api("PUT", "accounts/1/courses", { form = { event = "offer", course_ids = "1" } })
       assert.equal(400, status)
+      assert.same({ message = "must specify course_ids[]" }, body)
       status, body = api("PUT", "accounts/1/courses", { form = { ["course_ids[]"] = { "1" } } })
+      assert.equal(400, status)
       assert.same({ message = "need to specify event" }, body)
       status, body = api("PUT", "accounts/1/courses", { form = { event = "claim", ["course_ids[]"] = { "1" } } })
       assert.equal(400, status)

@@ -6,7 +6,7 @@
 local sandbox = require "helper"
 local json = require "lcanvas.sandbox.json"
 local A = require "sandbox_admin_helper"
-local api, ids = A.api, A.ids
+local api = A.api
 
 local function user_ids(list)
   local out = {}
@@ -85,7 +85,9 @@ describe("sandbox enrollments", function()
     it("lists a user's enrollments with state[], type[] and enrollment_term_id", function()
       assert.same({ 1, 3 }, (function()
         local out = {}
-        for _, e in ipairs(A.all("users/4/enrollments")) do if e.enrollment_state == "active" then out[#out + 1] = e.course_id end end
+        for _, e in ipairs(A.all("users/4/enrollments")) do
+          if e.enrollment_state == "active" then out[#out + 1] = e.course_id end
+        end
         table.sort(out)
         return out
       end)())
@@ -158,13 +160,16 @@ describe("sandbox enrollments", function()
       assert.matches("enrollment[user_id]", body.message, 1, true)
       status, body = api("POST", "courses/1/enrollments", { form = { ["enrollment[user_id]"] = "9",
         ["enrollment[role_id]"] = "12" } })
+      assert.equal(400, status)
       assert.same({ message = "Cannot create an enrollment with this role because it is inactive." }, body)
       status, body = api("POST", "courses/1/enrollments", { form = { ["enrollment[user_id]"] = "9",
         ["enrollment[role_id]"] = "11", ["enrollment[type]"] = "StudentEnrollment" } })
+      assert.equal(400, status)
       assert.same({ message = "The specified type must match the base type for the role" }, body)
       assert.same({ message = "Invalid role" }, select(2, api("POST", "courses/1/enrollments",
         { form = { ["enrollment[user_id]"] = "9", ["enrollment[role_id]"] = "999" } })))
-      assert.equal(404, (api("POST", "courses/1/enrollments", { form = { ["enrollment[user_id]"] = "sis_user_id:NOPE" } })))
+      assert.equal(404, (api("POST", "courses/1/enrollments",
+        { form = { ["enrollment[user_id]"] = "sis_user_id:NOPE" } })))
       assert.equal(404, (api("POST", "courses/1/enrollments", { form = { ["enrollment[user_id]"] = "9",
         ["enrollment[course_section_id]"] = "43" } })))
       status, body = api("POST", "courses/4/enrollments", { form = { ["enrollment[user_id]"] = "9" } })
@@ -223,6 +228,7 @@ describe("sandbox enrollments", function()
       assert.same({ success = true }, select(2, api("POST", "courses/2/enrollments/316/reject?as_user_id=4")))
       assert.same({ 4, 111 }, user_ids(A.all("courses/2/enrollments?state[]=rejected")))
       status, body = api("POST", "courses/1/enrollments/320/accept?as_user_id=105")
+      assert.equal(400, status)
       assert.same({ error = "membership not activated" }, body)
     end)
 

@@ -98,7 +98,8 @@ function M.course_json(app, ctx, c, includes, enrollments)
     local list = json.array({})
     for _, e in ipairs(enrollments) do
       local x = { type = sis_type(e.type), role = e.role, role_id = e.role_id, user_id = e.user_id,
-        enrollment_state = e.enrollment_state, limit_privileges_to_course_section = e.limit_privileges_to_course_section == true }
+        enrollment_state = e.enrollment_state,
+        limit_privileges_to_course_section = e.limit_privileges_to_course_section == true }
       if e.type == "ObserverEnrollment" and e.associated_user_id then x.associated_user_id = e.associated_user_id end
       list[#list + 1] = x
     end
@@ -253,15 +254,16 @@ function M.term_json(app, ctx, t, includes)
   local root = app.store.accounts[t.root_account_id]
   local out = { id = t.id, name = t.name, start_at = v(t.start_at), end_at = v(t.end_at),
     workflow_state = t.workflow_state, grading_period_group_id = null, created_at = v(t.created_at) }
-  if root and (rights.account_can(app, ctx, root.id, "read_sis") or rights.account_can(app, ctx, root.id, "manage_sis")) then
+  if root and (rights.account_can(app, ctx, root.id, "read_sis")
+      or rights.account_can(app, ctx, root.id, "manage_sis")) then
     out.sis_term_id = v(t.sis_term_id)
   end
   if root and rights.account_can(app, ctx, root.id, "manage_sis") then out.sis_import_id = v(t.sis_import_id) end
   if includes.overrides then
     -- date_overrides_json: only overrides with a date, keyed by type ({} for none).
     local o = {}
-    for type, d in pairs(t.overrides or {}) do
-      if d.start_at or d.end_at then o[type] = { start_at = v(d.start_at), end_at = v(d.end_at) } end
+    for etype, d in pairs(t.overrides or {}) do
+      if d.start_at or d.end_at then o[etype] = { start_at = v(d.start_at), end_at = v(d.end_at) } end
     end
     out.overrides = o
   end
@@ -287,10 +289,13 @@ function M.account_json(app, ctx, a, includes, read_only)
   out.default_user_storage_quota_mb = a.default_user_storage_quota_mb or 50
   out.default_group_storage_quota_mb = a.default_group_storage_quota_mb or 50
   local root = app.store:root_of(a.id)
-  if a.parent_account_id and (rights.account_can(app, ctx, root, "read_sis") or rights.account_can(app, ctx, root, "manage_sis")) then
+  if a.parent_account_id and (rights.account_can(app, ctx, root, "read_sis")
+      or rights.account_can(app, ctx, root, "manage_sis")) then
     out.sis_account_id, out.integration_id = v(a.sis_account_id), v(a.integration_id)
   end
-  if a.parent_account_id and rights.account_can(app, ctx, root, "manage_sis") then out.sis_import_id = v(a.sis_import_id) end
+  if a.parent_account_id and rights.account_can(app, ctx, root, "manage_sis") then
+    out.sis_import_id = v(a.sis_import_id)
+  end
   if includes.lti_guid then out.lti_guid = string.format("%s:canvas-lms", a.uuid) end
   if includes.registration_settings then
     out.registration_settings = { login_handle_name = null, require_email = false }

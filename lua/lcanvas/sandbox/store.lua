@@ -80,7 +80,8 @@ function M:load_admin_types(s)
   end
   for _, c in pairs(self.courses) do
     if not default_of[c.id] then
-      local x = { id = self:new_id(), course_id = c.id, name = c.name, default_section = true, workflow_state = "active" }
+      local x = { id = self:new_id(), course_id = c.id, name = c.name, default_section = true,
+        workflow_state = "active" }
       self.sections[x.id], default_of[c.id] = x, x
     end
   end

@@ -88,7 +88,8 @@ return function(app)
       a.name = tostring(ap.name)
     end
     if ap.default_time_zone ~= nil then a.default_time_zone = tostring(ap.default_time_zone) end
-    for _, k in ipairs({ "default_storage_quota_mb", "default_user_storage_quota_mb", "default_group_storage_quota_mb" }) do
+    for _, k in ipairs({ "default_storage_quota_mb", "default_user_storage_quota_mb",
+      "default_group_storage_quota_mb" }) do
       if ap[k] ~= nil then a[k] = util.to_int(ap[k]) or a[k] end
     end
     if type(ap.settings) == "table" then

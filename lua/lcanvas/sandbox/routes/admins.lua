@@ -24,7 +24,9 @@ return function(app)
     end
     if not role and p.role ~= nil then
       for _, r in pairs(store.roles) do
-        if r.name == p.role and r.base_role_type == "AccountMembership" and r.workflow_state ~= "deleted" then role = r end
+        if r.name == p.role and r.base_role_type == "AccountMembership" and r.workflow_state ~= "deleted" then
+          role = r
+        end
       end
     end
     if not role then

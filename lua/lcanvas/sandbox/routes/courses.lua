@@ -176,7 +176,8 @@ return function(app)
         and (not subaccounts or in_subaccounts(c))
       if ok and search then
         ok = c.name:lower():find(search, 1, true) or (c.course_code or ""):lower():find(search, 1, true)
-          or tostring(c.id) == search or (read_sis and c.sis_course_id and c.sis_course_id:lower():find(search, 1, true))
+          or tostring(c.id) == search
+          or (read_sis and c.sis_course_id and c.sis_course_id:lower():find(search, 1, true))
       end
       if ok then out[#out + 1] = c end
     end
@@ -362,7 +363,8 @@ return function(app)
     if #failed > 0 then
       local list = {}
       for i, id in ipairs(failed) do list[i] = tostring(id) end
-      message = message .. string.format("\nThe course was not found or could not be changed: %s", table.concat(list, ", "))
+      message = message .. string.format("\nThe course was not found or could not be changed: %s",
+        table.concat(list, ", "))
     end
     local progress = app.new_progress({ context_type = "Account", context_id = account.id, user_id = ctx.user_id,
       tag = "course_batch_update", workflow_state = "queued", completion = 0.0 })
@@ -389,7 +391,8 @@ return function(app)
       end
     end
     local states = p.enrollment_state ~= nil and set_of(p.enrollment_state) or { active = true, invited = true }
-    if p.enrollment_state == nil and util.truthy(p.include_inactive) and rights.course_can(app, ctx, c, "read_as_admin") then
+    if p.enrollment_state == nil and util.truthy(p.include_inactive)
+        and rights.course_can(app, ctx, c, "read_as_admin") then
       states.inactive = true
     end
     local role_id = util.to_int(p.enrollment_role_id)
@@ -440,7 +443,9 @@ return function(app)
         if e.enrollment_state ~= "invited" and e.enrollment_state ~= "rejected" then unconfirmed = false end
       end
       local fields = {}
-      for _, k in ipairs({ "avatar_url", "bio", "uuid", "last_login", "time_zone", "locale" }) do fields[k] = includes[k] end
+      for _, k in ipairs({ "avatar_url", "bio", "uuid", "last_login", "time_zone", "locale" }) do
+        fields[k] = includes[k]
+      end
       fields.email = read_email and not unconfirmed
       local x = app.present_user(u, fields, limited or unconfirmed)
       if includes.enrollments then

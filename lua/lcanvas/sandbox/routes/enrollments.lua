@@ -190,7 +190,8 @@ return function(app)
     if type(ep) ~= "table" or next(ep) == nil then app.halt(400, { message = "No parameters given" }) end
     local errors = {}
     if ep.user_id == nil or ep.user_id == "" then
-      errors[#errors + 1] = "Can't create an enrollment without a user. Include enrollment[user_id] to create an enrollment"
+      errors[#errors + 1] = "Can't create an enrollment without a user. " ..
+        "Include enrollment[user_id] to create an enrollment"
     end
     local role
     local role_ref = ep.role_id

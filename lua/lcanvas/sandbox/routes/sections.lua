@@ -96,7 +96,8 @@ return function(app)
     if rights.manage_sis(app, ctx, c) then
       if sp.sis_section_id ~= nil and sp.sis_section_id ~= "" then
         if sis_in_use(tostring(sp.sis_section_id)) then
-          app.halt(400, model_error("sis_source_id", "taken", string.format('SIS ID "%s" is already in use', sp.sis_section_id)))
+          app.halt(400, model_error("sis_source_id", "taken",
+            string.format('SIS ID "%s" is already in use', sp.sis_section_id)))
         end
         s.sis_section_id = tostring(sp.sis_section_id)
       end
@@ -122,7 +123,9 @@ return function(app)
         end
         s.sis_section_id = sis ~= "" and sis or nil
       end
-      if sp.integration_id ~= nil then s.integration_id = sp.integration_id ~= "" and tostring(sp.integration_id) or nil end
+      if sp.integration_id ~= nil then
+        s.integration_id = sp.integration_id ~= "" and tostring(sp.integration_id) or nil
+      end
     end
     if sp.name ~= nil then
       if tostring(sp.name):match("^%s*$") then app.halt(400, model_error("name", "blank", "blank")) end

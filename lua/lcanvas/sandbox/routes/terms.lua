@@ -80,15 +80,15 @@ return function(app)
     local overrides = tp.overrides
     if type(overrides) == "table" then
       copy.overrides = util.copy(t.overrides or {})
-      for type, dates in pairs(overrides) do
-        if not OVERRIDE_TYPES[type] then app.halt(400, { message = "Invalid enrollment type in overrides" }) end
-        local o = util.copy(copy.overrides[type] or {})
+      for etype, dates in pairs(overrides) do
+        if not OVERRIDE_TYPES[etype] then app.halt(400, { message = "Invalid enrollment type in overrides" }) end
+        local o = util.copy(copy.overrides[etype] or {})
         if type(dates) == "table" then
           for _, k in ipairs({ "start_at", "end_at" }) do
             if dates[k] ~= nil then o[k] = dates[k] ~= "" and dates[k] or nil end
           end
         end
-        copy.overrides[type] = o
+        copy.overrides[etype] = o
       end
     end
     local sis = tp.sis_term_id or tp.sis_source_id
@@ -142,7 +142,8 @@ return function(app)
     end
     for _, c in pairs(store.courses) do
       if c.enrollment_term_id == t.id and c.workflow_state ~= "deleted" then
-        app.halt(400, model_error("workflow_state", "cannot_delete_with_courses", "Cannot delete a term with active courses"))
+        app.halt(400, model_error("workflow_state", "cannot_delete_with_courses",
+          "Cannot delete a term with active courses"))
       end
     end
     t.workflow_state = "deleted"
