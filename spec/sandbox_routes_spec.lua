@@ -35,11 +35,11 @@ describe("sandbox routes", function()
   end)
 
   it("answers a path it has no route for with Canvas's 404, X-Sandbox-Route: none and route = false", function()
-    local status, h, doc = get(sandbox.url .. "/api/v1/courses/1")
+    local status, h, doc = get(sandbox.url .. "/api/v1/courses/1/quizzes")
     assert.equal(404, status)
     assert.same(NOT_FOUND, doc)
     assert.equal("none", h["x-sandbox-route"])
-    local r = last_log("/api/v1/courses/1")
+    local r = last_log("/api/v1/courses/1/quizzes")
     assert.equal(false, r.route)
     assert.equal(404, r.status)
     -- a method the path has no route for is no route either
@@ -143,7 +143,7 @@ describe("sandbox routes", function()
     local err_path = sandbox.tmpname()
     local url, stop = start_sandbox("-v", err_path)
     local ok, err = pcall(function()
-      assert.equal(404, (get(url .. "/api/v1/courses/1")))
+      assert.equal(404, (get(url .. "/api/v1/courses/1/quizzes")))
       assert.equal(404, (get(url .. "/api/v1/users/999999")))
       assert.equal(401, (get(url .. "/api/v1/courses/2/quizzes?per_page=5", { token = false })))
     end)
@@ -151,8 +151,8 @@ describe("sandbox routes", function()
     local text = sandbox.read_file(err_path) or ""
     os.remove(err_path)
     assert(ok, err)
-    assert.matches("sandbox: no route for GET /api/v1/courses/1 (answered Canvas's 404; the sandbox does not " ..
-      "implement it)\n", text, 1, true)
+    assert.matches("sandbox: no route for GET /api/v1/courses/1/quizzes (answered Canvas's 404; the sandbox " ..
+      "does not implement it)\n", text, 1, true)
     -- the missing record is not mentioned; the tokenless one says what it answered
     assert.is_nil(text:find("999999", 1, true))
     assert.matches("sandbox: no route for GET /api/v1/courses/2/quizzes (answered 401;", text, 1, true)
@@ -160,7 +160,7 @@ describe("sandbox routes", function()
     -- without -v: nothing
     err_path = sandbox.tmpname()
     url, stop = start_sandbox("--quiet", err_path)
-    ok, err = pcall(function() assert.equal(404, (get(url .. "/api/v1/courses/1"))) end)
+    ok, err = pcall(function() assert.equal(404, (get(url .. "/api/v1/courses/1/quizzes"))) end)
     stop()
     text = sandbox.read_file(err_path) or ""
     os.remove(err_path)
@@ -170,11 +170,11 @@ describe("sandbox routes", function()
 
   it("gets -v from `lcanvas -v --sandbox`", function()
     local code, _, err = sandbox.sh(string.format(
-      "%q -v --sandbox -e 'pcall(canvas.request, canvas, \"GET\", \"courses/1\")'", EXE))
+      "%q -v --sandbox -e 'pcall(canvas.request, canvas, \"GET\", \"courses/1/quizzes\")'", EXE))
     assert.equal(0, code, err)
-    assert.matches("sandbox: no route for GET /api/v1/courses/1 (answered Canvas's 404", err, 1, true)
+    assert.matches("sandbox: no route for GET /api/v1/courses/1/quizzes (answered Canvas's 404", err, 1, true)
     code, _, err = sandbox.sh(string.format(
-      "%q --sandbox -e 'pcall(canvas.request, canvas, \"GET\", \"courses/1\")'", EXE))
+      "%q --sandbox -e 'pcall(canvas.request, canvas, \"GET\", \"courses/1/quizzes\")'", EXE))
     assert.equal(0, code, err)
     assert.is_nil(err:find("no route", 1, true))
   end)

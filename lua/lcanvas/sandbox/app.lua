@@ -41,6 +41,10 @@ local DEFAULT_CONFIG = {
   -- the origin sending the bytes waits this long first (interrupt specs).
   download_mode = "redirect",
   download_delay_ms = 0,
+  -- The sandbox's today for dated things (which term is "current", whether
+  -- a course has concluded): fixed, so that the demo data reads the same
+  -- every day; a spec may move it.
+  today = "2026-10-15T12:00:00Z",
 }
 
 local function merge(dst, src)
@@ -65,9 +69,9 @@ App.ROUTE_MODULES = {
   "folders", "files", "file_uploads", "file_downloads", "usage_rights", "content_migrations",
   "content_exports", "features", "communication_channels", "eportfolios", "logins",
   -- Courses, enrollments, assignments, calendar
-  "courses", "enrollments", "assignments", "calendar_events",
-  -- Accounts, audit logs, observers, polls
-  "accounts", "audit_events", "observees", "poll_sessions",
+  "courses", "enrollments", "sections", "assignments", "calendar_events",
+  -- Accounts, terms, admins and roles, audit logs, observers, polls
+  "accounts", "terms", "admins", "roles", "audit_events", "observees", "poll_sessions",
   -- Progress of asynchronous jobs
   "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
@@ -295,14 +299,19 @@ function App:dispatch(req, ctx)
 end
 
 --- Resolvers turn a path segment into a record (or a 404).
+-- Ids as lib/api.rb reads them (sis_*:, hex:sis_*:, lti_*:, uuid:); get_context
+-- finds only courses not deleted and active accounts.
 App.resolvers = {
   user = function(self, ctx, raw) return self:find_user(ctx, raw) end,
   account = function(self, _, raw)
-    local id = raw == "self" and 1 or math.tointeger(tonumber(raw))
-    return self.store.accounts[id] or answers.not_found()
+    local a = self.store:find_account(raw)
+    if not a or a.workflow_state == "deleted" then answers.not_found() end
+    return a
   end,
   course = function(self, _, raw)
-    return self.store.courses[math.tointeger(tonumber(raw))] or answers.not_found()
+    local c = self.store:lookup("courses", raw)
+    if not c or c.workflow_state == "deleted" then answers.not_found() end
+    return c
   end,
 }
 

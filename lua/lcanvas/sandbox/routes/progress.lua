@@ -3,8 +3,9 @@
 -- State: store:area("progress") = { records = {[id] = progress} }, seeded
 -- from seed.progresses (default: two of the admin's on the root account,
 -- one completed, one running). Other modules make and find records with
--- app.new_progress(attrs) and app.progress(id); moving them through their
--- states is theirs to do.
+-- app.new_progress(attrs) and app.progress(id), and answer with
+-- app.present_progress(p, req); moving them through their states is theirs
+-- to do.
 local json = require "lcanvas.sandbox.json"
 local policy = require "lcanvas.sandbox.policy"
 local util = require "lcanvas.sandbox.util"
@@ -98,6 +99,9 @@ return function(app)
     if not PENDING[p.workflow_state] and p.results ~= nil then out.results = p.results end
     return out
   end
+
+  --- progress_json for a record, with its url on the request's host.
+  app.present_progress = present
 
   -- Progress.find (a 404), then authorized_action on the context's :read.
   app:route("GET", "/progress/:id", function(self, ctx)

@@ -1,0 +1,237 @@
+-- The sandbox's Accounts, Enrollment Terms, Admins and Roles APIs over
+-- plain HTTP, as canvas-lms accounts_controller.rb, terms_api_controller.rb,
+-- terms_controller.rb, admins_controller.rb and role_overrides_controller.rb
+-- answer.
+local sandbox = require "helper"
+local json = require "lcanvas.sandbox.json"
+local A = require "sandbox_admin_helper"
+local api, ids = A.api, A.ids
+
+describe("sandbox accounts", function()
+  setup(function() sandbox.start() end)
+  before_each(function() sandbox.reset() end)
+
+  describe("accounts", function()
+    it("shows an account by id, self, default and SIS id, reading includes[] only", function()
+      local status, a = api("GET", "accounts/sis_account_id:SCI-SBX?includes[]=lti_guid")
+      assert.equal(200, status)
+      assert.equal(4, a.id)
+      assert.equal("Department of Sandboxes", a.name)
+      assert.equal(2, a.parent_account_id)
+      assert.equal(1, a.root_account_id)
+      assert.equal("SCI-SBX", a.sis_account_id)
+      assert.is_string(a.lti_guid)
+      assert.is_nil(select(2, api("GET", "accounts/4?include[]=lti_guid")).lti_guid)
+      local _, root = api("GET", "accounts/self")
+      assert.equal(1, root.id)
+      assert.equal(json.null, root.parent_account_id)
+      assert.is_nil(root.sis_account_id)   -- account_json: only sub-accounts show one
+      assert.equal(1, select(2, api("GET", "accounts/default")).id)
+      assert.equal(1, select(2, api("GET", "accounts/sis_account_id:ROOT")).id)
+      assert.equal(1, select(2, api("GET", "accounts/uuid:" .. root.uuid)).id)
+      assert.equal(404, (api("GET", "accounts/sis_account_id:NOPE")))
+    end)
+
+    it("gives a teacher the read-only form and refuses a student", function()
+      local status, a = api("GET", "accounts/1", { token = sandbox.tokens.teacher })
+      assert.equal(200, status)
+      assert.is_nil(a.default_storage_quota_mb)
+      assert.equal("America/Denver", a.default_time_zone)
+      assert.equal(500, select(2, api("GET", "accounts/1")).default_storage_quota_mb)
+      assert.equal(401, (api("GET", "accounts/1", { token = sandbox.tokens.student })))
+    end)
+
+    it("lists sub-accounts, direct (with last) or recursive (without)", function()
+      local _, direct, h = api("GET", "accounts/1/sub_accounts")
+      assert.same({ 2, 3 }, ids(direct))
+      assert.is_string(A.links(h).last)
+      local _, all, h2 = api("GET", "accounts/1/sub_accounts?recursive=true")
+      assert.same({ 2, 3, 4 }, ids(all))
+      assert.is_nil(A.links(h2).last)
+      assert.same({ 4 }, ids(select(2, api("GET", "accounts/2/sub_accounts"))))
+    end)
+
+    it("lists the caller's admin accounts", function()
+      assert.same({ 1 }, ids(select(2, api("GET", "accounts"))))
+      assert.same({ 2 }, ids(select(2, api("GET", "accounts?as_user_id=100"))))
+      assert.same({}, select(2, api("GET", "accounts", { token = sandbox.tokens.teacher })))
+    end)
+
+    it("updates an account; a root's SIS id is refused with the account's errors", function()
+      local status, a = api("PUT", "accounts/3", { form = { ["account[name]"] = "Humanities",
+        ["account[sis_account_id]"] = "HUM2", ["account[default_time_zone]"] = "Europe/Paris" } })
+      assert.equal(200, status)
+      assert.equal("Humanities", a.name)
+      assert.equal("HUM2", a.sis_account_id)
+      assert.equal("Europe/Paris", a.default_time_zone)
+      assert.equal(3, select(2, api("GET", "accounts/sis_account_id:HUM2")).id)
+      local st, body = api("PUT", "accounts/1", { form = { ["account[sis_account_id]"] = "X" } })
+      assert.equal(401, st)
+      assert.is_table(body.errors.sis_account_id)
+      assert.equal(401, (api("PUT", "accounts/1", { token = sandbox.tokens.teacher,
+        form = { ["account[name]"] = "X" } })))
+    end)
+  end)
+
+  describe("terms", function()
+    it("lists active terms under enrollment_terms, newest first, with last", function()
+      local status, doc, h = api("GET", "accounts/1/terms")
+      assert.equal(200, status)
+      -- start_at DESC with no dates first, as PostgreSQL orders them
+      assert.same({ 1, 3, 2, 4 }, ids(doc.enrollment_terms))
+      assert.is_string(A.links(h).last)
+      local fall = doc.enrollment_terms[3]
+      assert.equal("Fall 2026", fall.name)
+      assert.equal("2026-FA", fall.sis_term_id)
+      assert.equal("active", fall.workflow_state)
+      assert.is_nil(fall.overrides)
+      local _, with = api("GET", "accounts/1/terms?include[]=overrides&include[]=course_count")
+      assert.equal("2027-01-03T00:00:00Z", with.enrollment_terms[2].overrides.TeacherEnrollment.start_at)
+      assert.equal(json.null, next(with.enrollment_terms[1].overrides) or json.null)
+      assert.is_number(with.enrollment_terms[3].course_count)
+      local status2, body = api("GET", "accounts/2/terms")
+      assert.equal(400, status2)
+      assert.same({ message = "Terms only belong to root_accounts." }, body)
+      assert.equal(401, (api("GET", "accounts/1/terms", { token = sandbox.tokens.student })))
+    end)
+
+    it("shows a term by id, SIS id, default and current, always with overrides", function()
+      local _, t = api("GET", "accounts/1/terms/sis_term_id:2027-SP")
+      assert.equal(3, t.id)
+      assert.is_table(t.overrides)
+      assert.equal(1, select(2, api("GET", "accounts/1/terms/default")).id)
+      assert.equal(2, select(2, api("GET", "accounts/1/terms/current")).id)
+      sandbox.config({ today = "2025-10-01T00:00:00Z" })
+      assert.equal(4, select(2, api("GET", "accounts/1/terms/current")).id)
+      assert.equal(404, (api("GET", "accounts/1/terms/999")))
+    end)
+
+    it("creates, updates and deletes terms; deleted ones show only with workflow_state[]", function()
+      local status, t = api("POST", "accounts/1/terms", { form = { ["enrollment_term[name]"] = "Summer 2027",
+        ["enrollment_term[sis_term_id]"] = "2027-SU", ["enrollment_term[start_at]"] = "2027-06-01T00:00:00Z",
+        ["enrollment_term[end_at]"] = "2027-08-01T00:00:00Z",
+        ["enrollment_term[overrides][StudentEnrollment][end_at]"] = "2027-08-15T00:00:00Z" } })
+      assert.equal(200, status)
+      assert.equal("Summer 2027", t.name)
+      assert.equal("2027-SU", t.sis_term_id)
+      assert.equal("2027-08-15T00:00:00Z", t.overrides.StudentEnrollment.end_at)
+      local _, u = api("PUT", "accounts/1/terms/sis_term_id:2027-SU",
+        { form = { ["enrollment_term[name]"] = "Summer" } })
+      assert.equal("Summer", u.name)
+      local _, d = api("DELETE", "accounts/1/terms/" .. t.id)
+      assert.equal("deleted", d.workflow_state)
+      local active = ids(select(2, api("GET", "accounts/1/terms")).enrollment_terms)
+      assert.is_nil(({ [t.id] = true })[active[#active]])
+      local deleted = select(2, api("GET", "accounts/1/terms?workflow_state[]=deleted")).enrollment_terms
+      assert.same({ t.id }, ids(deleted))
+      assert.equal(200, (api("GET", "accounts/1/terms/" .. t.id)))   -- show finds deleted terms
+      assert.equal(404, (api("PUT", "accounts/1/terms/" .. t.id, { form = { ["enrollment_term[name]"] = "x" } })))
+    end)
+
+    it("answers the term errors", function()
+      local status, body = api("POST", "accounts/1/terms", { form = { x = "1" } })
+      assert.equal(400, status)
+      assert.same({ errors = { { message = "enrollment_term is missing" } } }, body)
+      status, body = api("POST", "accounts/1/terms", { form = { ["enrollment_term[name]"] = "X",
+        ["enrollment_term[overrides][ObserverEnrollment][start_at]"] = "2027-01-01T00:00:00Z" } })
+      assert.equal(400, status)
+      assert.same({ message = "Invalid enrollment type in overrides" }, body)
+      status, body = api("POST", "accounts/1/terms", { form = { ["enrollment_term[name]"] = "X",
+        ["enrollment_term[start_at]"] = "2027-02-01T00:00:00Z",
+        ["enrollment_term[end_at]"] = "2027-01-01T00:00:00Z" } })
+      assert.equal(400, status)
+      assert.equal("End dates cannot be before start dates", body.errors.end_at[1].message)
+      assert.equal(400, (api("DELETE", "accounts/1/terms/2")))   -- it has courses
+      assert.equal(400, (api("DELETE", "accounts/1/terms/default")))
+      assert.equal(401, (api("POST", "accounts/1/terms", { token = sandbox.tokens.teacher,
+        form = { ["enrollment_term[name]"] = "X" } })))
+    end)
+  end)
+
+  describe("admins", function()
+    it("lists an account's admins, filtered by user_id[]", function()
+      local status, list, h = api("GET", "accounts/1/admins")
+      assert.equal(200, status)
+      assert.equal(1, #list)
+      assert.equal("AccountAdmin", list[1].role)
+      assert.equal(1, list[1].role_id)
+      assert.equal(1, list[1].user.id)
+      assert.equal("active", list[1].workflow_state)
+      assert.is_string(A.links(h).last)
+      local _, sub = api("GET", "accounts/2/admins")
+      assert.same({ 100, 115 }, { sub[1].user.id, sub[2].user.id })
+      assert.equal("Sandbox Auditor", sub[2].role)
+      local _, only = api("GET", "accounts/2/admins?user_id[]=sis_user_id:U0015&user_id[]=sis_user_id:NOPE")
+      assert.same({ 115 }, { only[1].user.id })
+      assert.equal(401, (api("GET", "accounts/1/admins", { token = sandbox.tokens.teacher })))
+      -- the read-only auditor may not manage memberships
+      assert.equal(401, (api("GET", "accounts/2/admins?as_user_id=115")))
+    end)
+
+    it("makes an admin, by role name or id; an unknown role_id becomes AccountAdmin", function()
+      local status, a = api("POST", "accounts/2/admins", { form = { user_id = "sis_user_id:T0001",
+        role = "Sandbox Auditor" } })
+      assert.equal(200, status)
+      assert.equal("Sandbox Auditor", a.role)
+      assert.equal(2, a.user.id)
+      local _, b = api("POST", "accounts/2/admins", { form = { user_id = "9", role_id = "9999" } })
+      assert.equal("AccountAdmin", b.role)
+      -- the new AccountAdmin of account 2 may now list its courses
+      assert.equal(200, (api("GET", "accounts/2/courses", { token = sandbox.tokens.noperm })))
+      local _, again = api("POST", "accounts/2/admins", { form = { user_id = "9" } })
+      assert.equal(b.id, again.id)
+      assert.equal(404, (api("POST", "accounts/2/admins", { form = { user_id = "sis_user_id:NOPE" } })))
+      assert.equal(401, (api("POST", "accounts/2/admins",
+        { token = sandbox.tokens.teacher, form = { user_id = "9" } })))
+    end)
+
+    it("removes an admin; the role defaults to AccountAdmin", function()
+      local status, a = api("DELETE", "accounts/2/admins/100")
+      assert.equal(200, status)
+      assert.equal("deleted", a.workflow_state)
+      assert.equal("AccountAdmin", a.role)
+      assert.same({ 115 }, { select(2, api("GET", "accounts/2/admins"))[1].user.id })
+      assert.equal(401, (api("GET", "accounts/2/courses?as_user_id=100")))
+      -- 115 holds Sandbox Auditor, not AccountAdmin: without role_id there is no such pair
+      assert.equal(404, (api("DELETE", "accounts/2/admins/115")))
+      assert.equal(200, (api("DELETE", "accounts/2/admins/sis_user_id:U0015?role_id=10")))
+      -- re-adding revives the deleted row
+      local _, back = api("POST", "accounts/2/admins", { form = { user_id = "100" } })
+      assert.equal(a.id, back.id)
+      assert.equal("active", back.workflow_state)
+    end)
+  end)
+
+  describe("roles", function()
+    it("lists built-in roles first, then the account's active custom ones", function()
+      local status, list = api("GET", "accounts/1/roles?per_page=50")
+      assert.equal(200, status)
+      assert.same({ 1, 2, 3, 4, 5, 6, 10, 11 }, ids(list))
+      assert.equal("AccountMembership", list[1].base_role_type)
+      assert.equal("built_in", list[1].workflow_state)
+      assert.is_true(list[1].is_account_role)
+      assert.is_true(list[1].permissions.manage_courses.enabled)
+      assert.equal("TaEnrollment", list[8].base_role_type)
+      assert.equal("Sandbox Reviewer", list[8].role)
+      assert.equal(1, list[8].account.id)
+      assert.same({ 12 }, ids(select(2, api("GET", "accounts/1/roles?state[]=inactive"))))
+      assert.same({ 1, 2, 3, 4, 5, 6 }, ids(select(2, api("GET", "accounts/2/roles"))))
+      assert.same({ 1, 2, 3, 4, 5, 6, 10, 11 }, ids(select(2, api("GET", "accounts/2/roles?show_inherited=true"))))
+    end)
+
+    it("fails on a scalar state as params[:state].to_a does, and refuses non-admins", function()
+      local status, body = api("GET", "accounts/1/roles?state=active")
+      assert.equal(500, status)
+      assert.equal("An error occurred.", body.errors[1].message)
+      assert.equal(401, (api("GET", "accounts/1/roles", { token = sandbox.tokens.teacher })))
+    end)
+
+    it("shows one role", function()
+      local _, r = api("GET", "accounts/1/roles/10")
+      assert.equal("Sandbox Auditor", r.role)
+      assert.is_true(r.permissions.read_sis.enabled)
+      assert.is_false(r.permissions.manage_courses.enabled)
+      assert.equal(404, (api("GET", "accounts/1/roles/999")))
+    end)
+  end)
+end)
