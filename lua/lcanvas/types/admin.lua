@@ -94,4 +94,4 @@ core.define_type("Account", { examples = { args = {
   end,
 } } })
 
-return { ids = ids }
+return Account
