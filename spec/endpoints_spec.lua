@@ -82,7 +82,7 @@ end
 -- The request of the sandbox's log that t:name's row made: its verb and
 -- path (setup requests of an example come before it).
 local function path_pattern(ep)
-  local p = ep.path:gsub("[%.%-]", "%%%0"):gsub("{%*%d+}", ".*"):gsub("{%w+}", "[^/]+")
+  local p = ep.path:gsub("[%.%-]", "%%%0"):gsub("{%*%d+}", ".*"):gsub("{[%w_]+}", "[^/]+")
   return "^/api/v1/" .. p .. "$"
 end
 

@@ -666,14 +666,32 @@ static int l_rows(lua_State *L)
 
 /* core.describe_hand(type, {name = {method=, path=, params=, ...}}): what
  * the hand-written methods of a type send, for the endpoint table
- * (doc/endpoints.md) and its spec; they are not rows. */
+ * (doc/endpoints.md) and its spec; they are not rows. Several files may
+ * describe methods of one type (Account's live in account.lua, course.lua,
+ * admin.lua): the descriptions add up, and one method described twice is
+ * refused. */
 static int l_describe_hand(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    const char *tname = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    lcb_type_metatable(L, lua_tostring(L, 1));
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "hand_endpoints");
+    lcb_type_metatable(L, tname);
+    if (lua_getfield(L, -1, "hand_endpoints") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "hand_endpoints");
+    }
+    int all = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, all) != LUA_TNIL)
+            return luaL_error(L, "describe_hand: %s:%s is described twice", tname, lua_tostring(L, -3));
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, all);
+    }
     return 0;
 }
 

@@ -3,7 +3,6 @@
 -- From app/controllers/admins_controller.rb and lib/api/v1/admin.rb.
 local core = require "lcanvas.core"
 local args = require "lcanvas.args"
-local ids = require "lcanvas.ids"
 
 core.define_type("Admin", { format = "{role} ({id})", doc = "a user's admin role in an account" })
 

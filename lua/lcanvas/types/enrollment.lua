@@ -94,6 +94,12 @@ local function enrollment_of(w, user, course)
     state = { "active", "invited", "inactive", "completed" } }):first()
 end
 
+local function invitation(w)
+  for e in w.as_user(4):get_user("self"):get_enrollments({ state = { "invited" } }) do
+    if e.course_id == 2 then return e end
+  end
+end
+
 core.define_type("Enrollment", {
   examples = {
     receiver = function(w) return enrollment_of(w, 3, 1) end,
@@ -104,13 +110,10 @@ core.define_type("Enrollment", {
         e:deactivate("inactivate")
         return e, {}
       end,
-      -- Sofia (user 4) accepts or rejects her invitation to course 2 herself.
-      accept = function(w)
-        return w.as_user(4):get_course(2):get_enrollments({ user_id = 4, state = { "invited" } }):first(), {}
-      end,
-      reject = function(w)
-        return w.as_user(4):get_course(2):get_enrollments({ user_id = 4, state = { "invited" } }):first(), {}
-      end,
+      -- Sofia (user 4) accepts or rejects her invitation to course 2 herself
+      -- (an invitee may not read the course yet, only her own enrollments).
+      accept = function(w) return invitation(w), {} end,
+      reject = function(w) return invitation(w), {} end,
     },
   },
 })
