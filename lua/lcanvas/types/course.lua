@@ -135,7 +135,8 @@ core.describe_hand("Account", {
 -- What the endpoint spec (spec/endpoints_spec.lua) runs against the sandbox's
 -- demo data: course 1, Biology 101 (SIS id "BIO/101.1"), seen by the admin.
 core.define_type("Client", { examples = { args = { get_course = { "BIO/101.1", "sis_course_id" } } } })
-core.define_type("Account", { examples = { args = { get_course = { "sis_course_id:CHEM.201" } } } })
+core.define_type("Account", { examples = { args = { get_course = { "sis_course_id:CHEM.201" },
+  update_courses = { { 36, "sis_course_id:GEN-035" }, "offer" } } } })
 core.define_type("Course", {
   examples = {
     receiver = function(w) return w.canvas:get_course(1) end,
