@@ -191,12 +191,16 @@ local function enroll(row)
 end
 
 local function change(row)
-  local how, targets, already = CHANGES[row.action], {}, nil
+  local how, targets, already, done = CHANGES[row.action], {}, nil, {}
   for _, e in ipairs(matching(row)) do
-    if how.from[e.enrollment_state] then targets[#targets + 1] = e
-    else already = already or ALREADY[row.action][e.enrollment_state] end
+    if how.from[e.enrollment_state] then
+      targets[#targets + 1] = e
+    elseif ALREADY[row.action][e.enrollment_state] then
+      already = already or ALREADY[row.action][e.enrollment_state]
+      done[#done + 1] = e
+    end
   end
-  if #targets == 0 then return already or "not enrolled", {} end
+  if #targets == 0 then return already or "not enrolled", done end
   for _, e in ipairs(targets) do e:deactivate(how.task) end
   return canvas:is_dry_run() and ("would " .. row.action) or how.done, targets
 end
