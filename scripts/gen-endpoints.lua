@@ -35,11 +35,19 @@ end
 local function show_path(ep)
   local names = {}
   for i, a in ipairs(ep.args or {}) do names[i] = type(a) == "table" and a[1] or a end
-  return (ep.path:gsub("{(%*?)(%w+)}", function(splat, n)
+  return (ep.path:gsub("{(%*?)([%w_]+)}", function(splat, n)
     if n == "id" then return ":id" end
+    if not tonumber(n) then return ":" .. n end   -- a receiver attribute ({course_id})
     local name = names[tonumber(n)] or ("arg" .. n)
     return splat == "*" and ("/*" .. name) or (":" .. name)
   end):gsub("//%*", "/*"))
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
 end
 
 -- The parameters a method sets itself: positional arguments that are not
@@ -47,11 +55,12 @@ end
 function M.sends(ep)
   local out = {}
   local in_path = {}
-  for n in ep.path:gmatch("{%*?(%d)}") do in_path[tonumber(n)] = true end
+  for n in ep.path:gmatch("{%*?(%d+)}") do in_path[tonumber(n)] = true end
   for i, a in ipairs(ep.args or {}) do
-    if not in_path[i] then out[#out + 1] = type(a) == "table" and a[1] or a end
+    if not in_path[i] then out[#out + 1] = type(a) == "table" and (a.param or a[1]) or a end
   end
   for _, s in ipairs(ep.sends or {}) do out[#out + 1] = s end
+  for _, k in ipairs(sorted_keys(ep.fixed)) do out[#out + 1] = k .. "=" .. ep.fixed[k] end
   if ep.list and ep.paginated ~= false then out[#out + 1] = "per_page" end
   return out
 end
@@ -63,12 +72,6 @@ local function names(list, empty)
   return table.concat(t, ", ")
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t or {}) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
 
 -- One entry per method: {type=, name=, ep=, hand=}.
 function M.collect(core)

@@ -13,12 +13,17 @@ local ROOT = sandbox.root
 local gen = dofile(ROOT .. "/scripts/gen-endpoints.lua")
 
 -- The world the types' examples run in (core.type_info(T).examples): the
--- sandbox admin's client, a client per seeded role, the sandbox Catalog,
+-- sandbox admin's client, a client per seeded role (w.as("student")) or
+-- per user (w.as_user(4), the admin masquerading), the sandbox Catalog,
 -- and files to upload.
 local function make_world()
   local w = { canvas = lcanvas.new(sandbox.url, sandbox.tokens.admin, { max_retries = 0 }) }
   w.catalog = lcanvas.catalog.new(sandbox.catalog, sandbox.catalog_key, { max_retries = 0 })
   function w.as(role) return lcanvas.new(sandbox.url, sandbox.tokens[role], { max_retries = 0 }) end
+  -- the admin acting as another user (as_user_id), for users without a token of their own
+  function w.as_user(id)
+    return lcanvas.new(sandbox.url, sandbox.tokens.admin, { max_retries = 0, as_user_id = id })
+  end
   function w.tmpfile(text)
     local path = sandbox.tmpname()
     sandbox.write_file(path, text)
@@ -77,7 +82,7 @@ end
 -- The request of the sandbox's log that t:name's row made: its verb and
 -- path (setup requests of an example come before it).
 local function path_pattern(ep)
-  local p = ep.path:gsub("[%.%-]", "%%%0"):gsub("{%*%d+}", ".*"):gsub("{%w+}", "[^/]+")
+  local p = ep.path:gsub("[%.%-]", "%%%0"):gsub("{%*%d+}", ".*"):gsub("{[%w_]+}", "[^/]+")
   return "^/api/v1/" .. p .. "$"
 end
 

@@ -65,6 +65,7 @@ describe("help at the prompt", function()
     local a, err, code = prompt({
       { "overview", "help()" },
       { "bare", "help" },
+      { "PageView", 'help("PageView")' },
       { "Course", 'help("Course")' },
       { "User", 'help("User")' },
       { "Nonsense", 'help("Nonsense")' },
@@ -72,6 +73,7 @@ describe("help at the prompt", function()
       { "user", 'help("user")' },
       { "enrollments", "list = canvas:get_user(3):get_enrollments() help(list)" },
       { "enrollment", "help(list:first())" },
+      { "login", "help(canvas:get_user(3):get_user_logins():first())" },
       { "an user", "help(canvas:get_user(3))" },
       { "canvas", "help(canvas)" },
       { "catalog", "help(catalog)" },
@@ -98,10 +100,13 @@ describe("help at the prompt", function()
     assert.equal(a.overview, a.bare)
 
     -- a type without rows: what it is, the common methods, where to go
-    assert.matches('^Course: a Canvas object type; lcanvas has no methods of its own for it%.\n', a.Course)
-    assert.matches("\n  :to_table%(%)  A deep copy", a.Course)
+    assert.matches('^PageView: a Canvas object type; lcanvas has no methods of its own for it%.\n', a.PageView)
+    assert.matches("\n  :to_table%(%)  A deep copy", a.PageView)
     assert.matches('canvas:request%(method, path %[, params%]%) and canvas:list%(path %[, params, ' ..
-      '{type = "Course"}%]%)', a.Course)
+      '{type = "PageView"}%]%)', a.PageView)
+    -- a type with rows of its own file (types/course.lua)
+    assert.matches("^Course methods", a.Course)
+    assert.matches("\n  :get_users%(%[params%]%)", a.Course)
     -- a type with rows: its own methods, then the common ones
     assert.matches("^User methods", a.User)
     assert.matches("\n  :get_enrollments%(%[params%]%)  The user's enrollments", a.User)
@@ -127,13 +132,14 @@ describe("help at the prompt", function()
     assert.matches("its items are plain tables%.\nPaginatedList methods", a["untyped list"])
 
     -- an object of a type without methods of its own: fields, common methods
-    assert.matches("^StudentEnrollment %(%d+%) %(an lcanvas Enrollment object%): lcanvas has no methods " ..
-      "of its own for Enrollment%.\nFields %(obj%.name; obj:to_table%(%) copies them all%):\n", a.enrollment)
-    -- a listed Enrollment carries its user (the list routes add include user)
-    assert.matches("\n  [^\n]*course_id,", a.enrollment)
-    assert.matches(" type, updated_at, user, user_id\n", a.enrollment)
-    assert.matches("\nMethods every Canvas object has:\n  :date%(field%)", a.enrollment)
-    assert.matches('{type = "Enrollment"}', a.enrollment)
+    assert.matches("^sam%.student %(%d+%) %(an lcanvas Login object%): lcanvas has no methods " ..
+      "of its own for Login%.\nFields %(obj%.name; obj:to_table%(%) copies them all%):\n", a.login)
+    assert.matches("\n  [^\n]*unique_id[^\n]*\n", a.login)
+    assert.matches("\nMethods every Canvas object has:\n  :date%(field%)", a.login)
+    assert.matches('{type = "Login"}', a.login)
+    -- an object of a type with methods: them first
+    assert.matches("^Enrollment methods", a.enrollment)
+    assert.matches("\n  :deactivate%(task", a.enrollment)
     -- an object with methods: them, the common ones, its fields
     assert.matches("^User methods", a["an user"])
     assert.matches("\nFields %(obj%.name; obj:to_table%(%) copies them all%):\n  [^\n]*login_id", a["an user"])

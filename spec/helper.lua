@@ -222,6 +222,32 @@ function M.cmake_prefix(build)
   return dir
 end
 
+--- The project root as an absolute path, and the lcanvas host of the build
+-- under test (LCANVAS_BUILD, default build/).
+M.abs_root = (function()
+  local h = io.popen(string.format("cd %q && pwd", root))
+  local p = h:read("l")
+  h:close()
+  return p
+end)()
+local build = os.getenv("LCANVAS_BUILD") or "build"
+M.exe = build:sub(1, 1) == "/" and (build .. "/lcanvas") or (M.abs_root .. "/" .. build .. "/lcanvas")
+
+--- lcanvas_in(dir, args) -> exit code, stdout, stderr: the lcanvas host run
+-- in dir with `args` (a shell fragment), no CANVAS_* connection from the
+-- environment, its configuration in dir/xdg and no stdin.
+function M.lcanvas_in(dir, args)
+  local out, err = dir .. "/.stdout", dir .. "/.stderr"
+  local h = io.popen(string.format(
+    "cd %q && env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS XDG_CONFIG_HOME=%q " ..
+    "%q %s >%q 2>%q </dev/null; echo $?", dir, dir .. "/xdg", M.exe, args, out, err))
+  local code = tonumber(h:read("a"))
+  h:close()
+  local o, e = M.read_file(out) or "", M.read_file(err) or ""
+  os.remove(out); os.remove(err)
+  return code, o, e
+end
+
 --- A string quoted for the shell command lines the specs build.
 function M.quote(s) return string.format("%q", s) end
 

@@ -188,13 +188,13 @@ describe("the lcanvas executable", function()
 
     it("names the types that have it, or says none has, in a script's and -e's report", function()
       local script = tmpname() .. ".lua"
-      write_file(script, "local u = canvas:get_user(3)\nu:deactivate()\n")
+      write_file(script, "local u = canvas:get_user(3)\nu:archive()\n")
       local code, out, err = run(script, env)
       os.remove(script)
       assert.equal(1, code)
       assert.equal("", out)
-      assert.equal("lcanvas: " .. script .. ":2: attempt to call a nil value (method 'deactivate'): " ..
-        "no lcanvas type has a method deactivate; help(obj) at the `lcanvas -i` prompt lists an object's " ..
+      assert.equal("lcanvas: " .. script .. ":2: attempt to call a nil value (method 'archive'): " ..
+        "no lcanvas type has a method archive; help(obj) at the `lcanvas -i` prompt lists an object's " ..
         "methods, and canvas:request(method, path) or canvas:list(path) reach an endpoint lcanvas has no " ..
         "method for", err:match("^[^\n]*"))
       assert.matches("\nstack traceback:\n", err)
@@ -202,13 +202,13 @@ describe("the lcanvas executable", function()
       code, _, err = run("-e 'canvas:get_courses()'", env)
       assert.equal(1, code)
       assert.matches("^lcanvas: %(command line%):1: attempt to call a nil value %(method 'get_courses'%): " ..
-        "get_courses is a method of User; help%(obj%) at the `lcanvas %-i` prompt " .. WAY_OUT .. "\n", err)
+        "get_courses is a method of Account and User; help%(obj%) at the `lcanvas %-i` prompt " .. WAY_OUT .. "\n", err)
       code, _, err = run("-e 'canvas:get_users()'", env)
       assert.equal(1, code)
-      assert.matches("%(method 'get_users'%): get_users is a method of Account and Catalog; ", err)
-      code, _, err = run("-e 'canvas:get_course(1)'", env)
+      assert.matches("%(method 'get_users'%): get_users is a method of Account, Catalog and Course; ", err)
+      code, _, err = run("-e 'canvas:get_quiz(1)'", env)
       assert.equal(1, code)
-      assert.matches("%(method 'get_course'%): no lcanvas type has a method get_course; ", err)
+      assert.matches("%(method 'get_quiz'%): no lcanvas type has a method get_quiz; ", err)
       -- any other nil call is reported as before
       code, _, err = run("-e 'local t = {} t.f()'", env)
       assert.equal(1, code)
@@ -216,19 +216,19 @@ describe("the lcanvas executable", function()
     end)
 
     it("says the same at the prompt, which goes on", function()
-      local code, out, err = run("-i", env, "canvas:get_course(1)\ncanvas:to_table()\n" ..
+      local code, out, err = run("-i", env, "canvas:get_quiz(1)\ncanvas:to_table()\n" ..
         "canvas:get_user(3):get_users()\nprint('still here')\n")
       assert.equal(0, code, err)
       assert.equal("still here\n", out)
       assert.equal(table.concat({
-        "lcanvas: stdin:1: attempt to call a nil value (method 'get_course'): no lcanvas type has a method " ..
-          "get_course; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
+        "lcanvas: stdin:1: attempt to call a nil value (method 'get_quiz'): no lcanvas type has a method " ..
+          "get_quiz; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
           "canvas:list(path) reach an endpoint lcanvas has no method for",
         "lcanvas: stdin:1: attempt to call a nil value (method 'to_table'): to_table is a method of every " ..
           "Canvas object (User, Account, ...); help(obj) lists an object's methods, and " ..
           "canvas:request(method, path) or canvas:list(path) reach an endpoint lcanvas has no method for",
         "lcanvas: stdin:1: attempt to call a nil value (method 'get_users'): get_users is a method of " ..
-          "Account and Catalog; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
+          "Account, Catalog and Course; help(obj) lists an object's methods, and canvas:request(method, path) or " ..
           "canvas:list(path) reach an endpoint lcanvas has no method for",
         "" }, "\n"), err)
     end)

@@ -5,30 +5,11 @@
 local sandbox = require "helper"
 local lcanvas = require "lcanvas"
 
-local function abs(path)
-  local h = io.popen(string.format("cd %q && pwd", path))
-  local p = h:read("l")
-  h:close()
-  return p
-end
-
-local ROOT = abs(sandbox.root)
-local BUILD = os.getenv("LCANVAS_BUILD") or "build"
-local EXE = BUILD:sub(1, 1) == "/" and (BUILD .. "/lcanvas") or (ROOT .. "/" .. BUILD .. "/lcanvas")
+local ROOT = sandbox.abs_root
 
 local dir
 
--- Runs the lcanvas host in `dir` with `args` (a shell fragment); returns
--- the exit code, stdout and stderr.
-local function lcanvas_run(args)
-  local out, err = dir .. "/.stdout", dir .. "/.stderr"
-  local h = io.popen(string.format(
-    "cd %q && env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS XDG_CONFIG_HOME=%q " ..
-    "%q %s >%q 2>%q </dev/null; echo $?", dir, dir .. "/xdg", EXE, args, out, err))
-  local code = tonumber(h:read("a"))
-  h:close()
-  return code, sandbox.read_file(out) or "", sandbox.read_file(err) or ""
-end
+local function lcanvas_run(args) return sandbox.lcanvas_in(dir, args) end
 
 describe("bundled scripts against the sandbox", function()
   setup(function() sandbox.start() end)

@@ -61,7 +61,7 @@ static int bad_id_type(lua_State *L, const lcb_row *row, int argn, const lcb_ids
     lua_pushfstring(L, "sis_%s", lua_pushlstring(L, type, len));
     const char *sis = lua_tostring(L, -1);
     if (in_strs(ids->types, ids->ntypes, sis, strlen(sis)) && len > 3 &&
-        strcmp(type + len - 3, "_id") == 0) {
+        strncmp(type + len - 3, "_id", 3) == 0) {
         lua_pop(L, 2);
         luaL_addstring(&b, "; a ");
         luaL_addlstring(&b, type, len - 3);
@@ -161,6 +161,24 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
         }
     }
     const char *what = a->what ? a->what : "argument";
+    if (a->nvalues && lua_type(L, idx) == LUA_TSTRING) {
+        const char *v = lua_tostring(L, idx);
+        int known = 0;
+        for (int k = 0; k < a->nvalues && !known; k++) known = strcmp(a->values[k], v) == 0;
+        if (!known) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int k = 0; k < a->nvalues; k++) {
+                if (k) luaL_addstring(&b, k == a->nvalues - 1 ? " or " : ", ");
+                luaL_addchar(&b, '"');
+                luaL_addstring(&b, a->values[k]);
+                luaL_addchar(&b, '"');
+            }
+            luaL_pushresult(&b);
+            lcb_arg_error(L, i + 1, row->name, lua_pushfstring(L, "%s must be %s, not \"%s\"", what,
+                                                              lua_tostring(L, -1), v));
+        }
+    }
     switch (a->check) {
     case LCB_CHECK_NONE:
         break;
@@ -190,14 +208,42 @@ static void check_arg(lua_State *L, const lcb_row *row, int i)
     }
 }
 
+/* Is the value at idx one Canvas would read as a list (a plain table)? */
+static int is_list_value(lua_State *L, int idx)
+{
+    return lua_istable(L, idx) && !lcb_is_resource(L, idx) && !lcb_is_null(L, idx);
+}
+
+/* Must the caller's params be copied to be sent (positional arguments or
+ * fixed parameters go in, a presence key holds false, a list key a single
+ * value)? */
+static int needs_copy(lua_State *L, const lcb_row *row, int pidx)
+{
+    if (row->nfixed) return 1;
+    for (int i = 0; i < row->nargs; i++)
+        if (row->args[i].param) return 1;
+    if (!lua_istable(L, pidx)) return 0;
+    int need = 0;
+    for (int i = 0; i < row->npresence && !need; i++) {
+        lua_getfield(L, pidx, row->presence[i]);
+        need = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    for (int i = 0; i < row->narrays && !need; i++) {
+        lua_getfield(L, pidx, row->arrays[i]);
+        need = !lua_isnil(L, -1) && !is_list_value(L, -1);
+        lua_pop(L, 1);
+    }
+    return need;
+}
+
 /* Pushes the params to send: the caller's table, or a copy of it with the
- * positional arguments that are parameters set over it (the caller's table
- * is never modified). */
+ * positional arguments that are parameters set over it, the fixed ones,
+ * no presence key that is false and every list key a list (the caller's
+ * table is never modified). */
 static void push_params(lua_State *L, const lcb_row *row, int pidx)
 {
-    int copy = 0;
-    for (int i = 0; i < row->nargs; i++) copy |= row->args[i].param != NULL;
-    if (!copy) {
+    if (!needs_copy(L, row, pidx)) {
         lua_pushvalue(L, pidx);
         return;
     }
@@ -211,6 +257,29 @@ static void push_params(lua_State *L, const lcb_row *row, int pidx)
         }
     }
     int out = lua_gettop(L);
+    for (int i = 0; i < row->npresence; i++) {
+        lua_getfield(L, out, row->presence[i]);
+        if (lua_isboolean(L, -1) && !lua_toboolean(L, -1)) {
+            lua_pushnil(L);
+            lua_setfield(L, out, row->presence[i]);
+        }
+        lua_pop(L, 1);
+    }
+    for (int i = 0; i < row->narrays; i++) {
+        lua_getfield(L, out, row->arrays[i]);
+        if (!lua_isnil(L, -1) && !is_list_value(L, -1)) {
+            lua_createtable(L, 1, 0);
+            lua_insert(L, -2);
+            lua_rawseti(L, -2, 1);
+            lua_setfield(L, out, row->arrays[i]);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    for (int i = 0; i < row->nfixed; i++) {
+        lua_pushstring(L, row->fixed_values[i]);
+        lua_setfield(L, out, row->fixed_keys[i]);
+    }
     for (int i = 0; i < row->nargs; i++) {
         const lcb_row_arg *a = &row->args[i];
         if (!a->param) continue;
@@ -316,8 +385,17 @@ static void push_path(lua_State *L, const lcb_row *row)
     for (int i = 0; i < row->npieces; i++) {
         const lcb_row_piece *p = &row->pieces[i];
         lua_pushlstring(L, p->text, p->len);
-        if (p->splat) push_splat(L, row, p->arg);
-        else if (p->arg >= 0) lcb_push_segment(L, 1 + p->arg, p->arg, row->name);
+        if (p->attr) {
+            lcb_resource_field(L, 1, p->attr, strlen(p->attr));
+            if (lua_isnil(L, -1))
+                lcb_arg_error(L, 0, row->name, lua_pushfstring(L, "this %s has no %s", row->type, p->attr));
+            lcb_push_segment(L, -1, 0, row->name);
+            lua_remove(L, -2);
+        } else if (p->splat) {
+            push_splat(L, row, p->arg);
+        } else if (p->arg >= 0) {
+            lcb_push_segment(L, 1 + p->arg, p->arg, row->name);
+        }
     }
 }
 

@@ -48,6 +48,8 @@ typedef struct lcb_row_arg {
     const char *from_type;    /* an object of this type ("table": a plain table)... */
     const char *from_field;   /* ...stands for this attribute of it */
     const lcb_ids *ids;       /* an id: the id types it may be given as (NULL: unchecked) */
+    const char **values;      /* the values Canvas knows for it (NULL: any) */
+    int nvalues;
     lcb_check check;
 } lcb_row_arg;
 
@@ -56,6 +58,7 @@ typedef struct lcb_row_piece {
     size_t len;
     int arg;                  /* 0: the receiver's id, n: positional n, -1: none */
     int splat;                /* {*n}: "a/b" or {"a", "b"} as /a/b, nil as nothing */
+    const char *attr;         /* {course_id}: this attribute of the receiver */
 } lcb_row_piece;
 
 /* A compiled row: every list sized by the row itself. The strings and
@@ -100,6 +103,14 @@ typedef struct lcb_row {
     const char **includes;
     const char **ignored;
     const char **ignored_why;
+    /* What the method sends of its own (fixed = {event = "delete"}), and
+     * how it reads the caller's: `presence` keys Canvas tests for presence
+     * (false must not be sent: Canvas would take it as true), `arrays` keys
+     * Canvas reads only as lists (a single value is sent as a list of one). */
+    int nfixed, npresence, narrays;
+    const char **fixed_keys, **fixed_values;
+    const char **presence;
+    const char **arrays;
 } lcb_row;
 
 /* The params table at idx (argument argn of the method) against what

@@ -15,7 +15,8 @@
  *   name, method, path, doc   required; path placeholders: {id} the
  *                             receiver's id (object rows), {n} positional n
  *                             as a segment (an object gives its id), {*n}
- *                             positional n as a path of any depth
+ *                             positional n as a path of any depth, {attr}
+ *                             an attribute of the receiver ({course_id})
  *   returns      "data" (default: the decoded answer), "self" (update the
  *                receiver in place), or an object type ("Course")
  *   list, root   a PaginatedList (of `returns`, plain tables for "data"),
@@ -31,7 +32,9 @@
  *                (from lua/lcanvas/ids.lua) lists the id types Canvas looks
  *                the resource up by: any other "type:value" is refused
  *                before sending; `id_type` lets an id type follow the
- *                argument (get_user(id, "sis_user_id")).
+ *                argument (get_user(id, "sis_user_id")); `values` lists
+ *                the values Canvas knows for it (anything else is refused:
+ *                Canvas would do something else, e.g. conclude).
  *   required     {"pseudonym.unique_id", ...}: RequiredFieldMissing first
  *   item_fields  {user_id = "{id}"}: receiver attributes set on the result
  *                (each item of a list)
@@ -47,6 +50,11 @@
  *                ("warn" where the list comes from the docs, not the code)
  *   source       the controller action the declaration comes from
  *   paginated    false: a list Canvas answers in one page (no per_page)
+ *   fixed        {event = "delete"}: parameters the method always sends
+ *   presence     keys Canvas tests for presence: false is not sent (Canvas
+ *                would read it as true)
+ *   arrays       keys Canvas reads only as lists (`state[]`): a single
+ *                value is sent as a list of one
  * The receiver is the client for type "Client", an object otherwise. */
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +66,11 @@
 static const char *const row_keys[] = {
     "name", "method", "path", "returns", "list", "root", "json", "doc",
     "args", "required", "item_fields", "field", "params", "include", "ignored",
-    "unknown", "source", "paginated", NULL,
+    "unknown", "source", "paginated", "fixed", "presence", "arrays", NULL,
 };
 
 static const char *const arg_keys[] = {
-    "what", "message", "check", "from", "param", "ids", "id_type", NULL,
+    "what", "message", "check", "from", "param", "ids", "id_type", "values", NULL,
 };
 
 static int row_error(lua_State *L, int n, const char *name, const char *msg)
@@ -137,8 +145,14 @@ static void compile_path(lua_State *L, lcb_row *row, const char *path, int keep,
         if (!close) row_error(L, n, row->name, "unclosed '{' in path");
         const char *in = open + 1;
         size_t len = (size_t)(close - in);
+        int word = len > 0 && ((in[0] >= 'a' && in[0] <= 'z') || in[0] == '_');
+        for (size_t i = 0; word && i < len; i++)
+            word = (in[i] >= 'a' && in[i] <= 'z') || (in[i] >= '0' && in[i] <= '9') || in[i] == '_';
         if (len == 2 && strncmp(in, "id", 2) == 0 && !row->client_receiver) {
             pc->arg = 0;
+        } else if (word && !row->client_receiver) {
+            lua_pushlstring(L, in, len);
+            pc->attr = keep_top(L, keep);
         } else {
             pc->splat = len > 0 && in[0] == '*';
             const char *digits = in + pc->splat;
@@ -149,7 +163,8 @@ static void compile_path(lua_State *L, lcb_row *row, const char *path, int keep,
                 v = v * 10 + (digits[i] - '0');
             }
             if (!ok || v < 1)
-                row_error(L, n, row->name, "a path placeholder is {id} (object rows), {n} or {*n}");
+                row_error(L, n, row->name, "a path placeholder is {id} or {attribute} (object rows), "
+                                           "{n} or {*n}");
             pc->arg = v;
             if (v > *maxpos) *maxpos = v;
         }
@@ -238,6 +253,9 @@ static void compile_arg(lua_State *L, lcb_row *row, lcb_row_arg *a, int e, int k
     const char *param = str_field(L, e, "param", keep, n, row->name);
     if (param) compile_param(L, a, param, keep, n, row->name);
     if (lua_getfield(L, e, "ids") == LUA_TTABLE) a->ids = compile_ids(L, lua_gettop(L), keep, n, row->name);
+    lua_pop(L, 1);
+    if (lua_getfield(L, e, "values") == LUA_TTABLE)
+        a->values = str_list(L, lua_gettop(L), keep, n, row->name, "values", &a->nvalues);
     lua_pop(L, 1);
     lua_getfield(L, e, "id_type");
     if (lua_toboolean(L, -1)) {
@@ -369,6 +387,31 @@ static void compile_params(lua_State *L, lcb_row *row, int t, int keep, int n)
         row->unpaginated = 1;
     }
     lua_pop(L, 1);
+    if (lua_getfield(L, t, "presence") == LUA_TTABLE)
+        row->presence = str_list(L, lua_gettop(L), keep, n, row->name, "presence", &row->npresence);
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "arrays") == LUA_TTABLE)
+        row->arrays = str_list(L, lua_gettop(L), keep, n, row->name, "arrays", &row->narrays);
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "fixed") == LUA_TTABLE) {
+        int f = lua_gettop(L), count = 0;
+        lua_pushnil(L);
+        while (lua_next(L, f)) {
+            lua_pop(L, 1);
+            count++;
+        }
+        row->fixed_keys = keep_block(L, keep, sizeof *row->fixed_keys * (size_t)count);
+        row->fixed_values = keep_block(L, keep, sizeof *row->fixed_values * (size_t)count);
+        lua_pushnil(L);
+        while (lua_next(L, f)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                row_error(L, n, row->name, "fixed maps a parameter to the string it always sends");
+            row->fixed_values[row->nfixed] = keep_top(L, keep);
+            lua_pushvalue(L, -1);
+            row->fixed_keys[row->nfixed++] = keep_top(L, keep);
+        }
+    }
+    lua_pop(L, 1);
 }
 
 /* Compiles the row table at t (the n-th row of `type`); pushes the method
@@ -436,6 +479,17 @@ static void compile(lua_State *L, int type_idx, int t, int n)
         row_error(L, n, row->name, "field picks from a decoded answer (returns data, no list)");
     if (row->nfields && row->client_receiver)
         row_error(L, n, row->name, "item_fields take the receiver's attributes (object rows only)");
+    /* What the method sends itself, or reads specially, is what Canvas reads. */
+    const char *const *lists[] = {row->fixed_keys, row->presence, row->arrays};
+    int counts[] = {row->nfixed, row->npresence, row->narrays};
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < counts[l]; i++) {
+            int found = 0;
+            for (int k = 0; k < row->nparams && !found; k++) found = strcmp(row->params[k], lists[l][i]) == 0;
+            if (!found)
+                row_error(L, n, row->name, lua_pushfstring(L, "'%s' (fixed, presence or arrays) is "
+                                                          "not in params", lists[l][i]));
+        }
     lua_pop(L, 1);                                /* keep */
     lua_pushcclosure(L, lcb_row_invoke, 1);
 }
@@ -568,12 +622,21 @@ static void push_compiled(lua_State *L, const lcb_row *row, int fn)
         }
         lua_pushboolean(L, row->id_type_at == i);
         lua_setfield(L, -2, "id_type");
+        if (a->values) set_strings(L, "values", a->values, a->nvalues);
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "args");
     if (row->checks_params) set_strings(L, "params", row->params, row->nparams);
     set_strings(L, "include", row->includes, row->nincludes);
     set_strings(L, "required", row->required, row->nrequired);
+    set_strings(L, "presence", row->presence, row->npresence);
+    set_strings(L, "arrays", row->arrays, row->narrays);
+    lua_createtable(L, 0, row->nfixed);
+    for (int i = 0; i < row->nfixed; i++) {
+        lua_pushstring(L, row->fixed_values[i]);
+        lua_setfield(L, -2, row->fixed_keys[i]);
+    }
+    lua_setfield(L, -2, "fixed");
     lua_pushvalue(L, fn);
     lua_setfield(L, -2, "call");
 }
@@ -603,14 +666,32 @@ static int l_rows(lua_State *L)
 
 /* core.describe_hand(type, {name = {method=, path=, params=, ...}}): what
  * the hand-written methods of a type send, for the endpoint table
- * (doc/endpoints.md) and its spec; they are not rows. */
+ * (doc/endpoints.md) and its spec; they are not rows. Several files may
+ * describe methods of one type (Account's live in account.lua, course.lua,
+ * admin.lua): the descriptions add up, and one method described twice is
+ * refused. */
 static int l_describe_hand(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    const char *tname = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    lcb_type_metatable(L, lua_tostring(L, 1));
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "hand_endpoints");
+    lcb_type_metatable(L, tname);
+    if (lua_getfield(L, -1, "hand_endpoints") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "hand_endpoints");
+    }
+    int all = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, all) != LUA_TNIL)
+            return luaL_error(L, "describe_hand: %s:%s is described twice", tname, lua_tostring(L, -3));
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, all);
+    }
     return 0;
 }
 

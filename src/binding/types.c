@@ -67,12 +67,72 @@ static int l_define_type(lua_State *L)
         lua_pop(L, 1);
         /* Only what is given: a type file may declare in two places (its
          * format at the top, its examples after its methods). */
-        static const char *const kept[][2] = {{"doc", "__doc"}, {"examples", "__examples"},
-                                              {"plain", "__plain"}, {"product", "__product"}};
-        for (int i = 0; i < 4; i++) {
+        static const char *const kept[][2] = {{"doc", "__doc"}, {"plain", "__plain"},
+                                              {"product", "__product"}};
+        for (int i = 0; i < 3; i++) {
             if (lua_getfield(L, 2, kept[i][0]) != LUA_TNIL) lua_setfield(L, 3, kept[i][1]);
             else lua_pop(L, 1);
         }
+        /* Examples come from every file that adds methods to the type (a
+         * new type's file adds its entry points to Client or Account):
+         * their receiver and args are merged, method by method. */
+        if (lua_getfield(L, 2, "examples") == LUA_TTABLE) {
+            int ex = lua_gettop(L);
+            if (lua_getfield(L, 3, "__examples") != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_createtable(L, 0, 2);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, 3, "__examples");
+            }
+            int have = lua_gettop(L);
+            if (lua_getfield(L, ex, "receiver") != LUA_TNIL) lua_setfield(L, have, "receiver");
+            else lua_pop(L, 1);
+            if (lua_getfield(L, ex, "args") == LUA_TTABLE) {
+                if (lua_getfield(L, have, "args") != LUA_TTABLE) {
+                    lua_pop(L, 1);
+                    lua_newtable(L);
+                    lua_pushvalue(L, -1);
+                    lua_setfield(L, have, "args");
+                }
+                lua_pushnil(L);
+                while (lua_next(L, -3)) {
+                    lua_pushvalue(L, -2);
+                    lua_insert(L, -2);
+                    lua_rawset(L, -4);
+                }
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* core.check_types(): raises when a row of a declared type returns a type
+ * nobody declared (a typo in a row), naming both. lua/lcanvas/init.lua
+ * runs it once every type file is loaded. */
+static int l_check_types(lua_State *L)
+{
+    lua_settop(L, 0);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &declared_key) != LUA_TTABLE) return 0;   /* 1 */
+    lua_pushnil(L);                                                                   /* 2: type */
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        lcb_type_metatable(L, lua_tostring(L, 2));                                    /* 3 */
+        if (lua_getfield(L, 3, "endpoints") == LUA_TTABLE) {                          /* 4 */
+            lua_pushnil(L);                                                           /* 5: name */
+            while (lua_next(L, 4)) {                                                  /* 6: row */
+                if (lua_istable(L, 6) && lua_getfield(L, 6, "returns") == LUA_TSTRING) {   /* 7 */
+                    const char *r = lua_tostring(L, 7);
+                    if (strcmp(r, "data") && strcmp(r, "self") && lua_getfield(L, 1, r) == LUA_TNIL)
+                        return luaL_error(L, "lcanvas: %s:%s returns '%s', which no type file declares "
+                                             "(core.define_type)", lua_tostring(L, 2), lua_tostring(L, 5), r);
+                }
+                lua_settop(L, 5);
+            }
+        }
+        lua_settop(L, 2);
     }
     return 0;
 }
@@ -191,6 +251,7 @@ void lcb_open_types(lua_State *L)
         {"format", l_format},
         {"define_type", l_define_type},
         {"types", l_types},
+        {"check_types", l_check_types},
         {"type_info", l_type_info},
         {"object", l_object},
         {"is_object", l_is_object},

@@ -12,13 +12,13 @@ function M.is_interrupt(err)
   return ok and kind == "Interrupted"
 end
 
---- lcanvas.script.try(fn): pcall for one row; an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
+--- lcanvas.script.try(fn, ...): pcall for one row (true and fn's results, or false and the error); an interrupt (Ctrl-C) or os.exit is not a row failure and keeps unwinding.
 function M.try(fn, ...)
-  local ok, err = pcall(fn, ...)
-  if not ok and (outfile.is_exit(err) or M.is_interrupt(err)) then
-    error(err, 0)
+  local r = table.pack(pcall(fn, ...))
+  if not r[1] and (outfile.is_exit(r[2]) or M.is_interrupt(r[2])) then
+    error(r[2], 0)
   end
-  return ok, err
+  return table.unpack(r, 1, r.n)
 end
 
 --- lcanvas.script.message(err): a one-line reason from an error (an lcanvas.Error's kind and message).

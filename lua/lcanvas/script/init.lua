@@ -5,7 +5,7 @@
 -- file next to this one; this front only gathers their functions.
 local M = {}
 
-for _, part in ipairs({ "cmdline", "errors", "files", "tally", "users" }) do
+for _, part in ipairs({ "cmdline", "errors", "files", "refs", "tally", "users" }) do
   for k, v in pairs(require("lcanvas.script." .. part)) do M[k] = v end
 end
 

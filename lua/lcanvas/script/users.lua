@@ -1,58 +1,33 @@
 --- lcanvas.script.users: users named in a script's input: a CSV cell as a
 -- user reference, each distinct user looked up once, and the rows that
 -- name no user, an unknown one or the same users as an earlier row.
-local cmdline = require "lcanvas.script.cmdline"
-local errors = require "lcanvas.script.errors"
 local files = require "lcanvas.script.files"
+local refs = require "lcanvas.script.refs"
+local idsets = require "lcanvas.ids"
 
 local M = {}
 
-local ID_TYPES = { sis_user_id = true, sis_login_id = true, sis_integration_id = true,
-  lti_user_id = true, uuid = true, lti_context_id = true }
-
 --- lcanvas.script.user_ref(cell): a user reference for a path: a Canvas id (digits), `type:value` (sis_user_id:X, sis_login_id:Y, ...) as given, anything else a login id (sis_login_id:).
 function M.user_ref(cell)
-  if type(cell) ~= "string" then return nil, "empty" end
-  cell = cell:match("^%s*(.-)%s*$")
-  if cell == "" then return nil, "empty" end
-  if cell:match("^%d+$") then return math.tointeger(tonumber(cell)) or cell end
-  local t = cell:match("^([%w_]+):")
-  if t and ID_TYPES[t:lower()] then return cell end
-  return "sis_login_id:" .. cell
+  return refs.ref(cell, idsets.users, "sis_login_id")
 end
 
 --- lcanvas.script.resolve_users(refs): looks up every distinct user once; returns the users by reference and the references Canvas does not know. Any other error (network, token, permission) stops the script at once with exit status 1, nothing changed.
-function M.resolve_users(refs)
-  local found, bad = {}, {}
-  for _, ref in ipairs(refs) do
-    if found[ref] == nil and bad[ref] == nil then
-      local ok, u = errors.try(canvas.get_user, canvas, ref)
-      if ok then found[ref] = u
-      elseif errors.is_not_found(u) then bad[ref] = "no such user"
-      else
-        -- Not a fact about the input: every other user would fail the same
-        -- way (after its retries), so stop now rather than list them all.
-        io.stderr:write(string.format(
-          "%s: cannot look up user %s: %s\n%s: stopped before any change; nothing was changed\n",
-          cmdline.name(), tostring(ref), errors.message(u), cmdline.name()))
-        os.exit(cmdline.ROW_FAILED)
-      end
-    end
-  end
-  return found, bad
+function M.resolve_users(user_refs)
+  return refs.resolve(user_refs, function(ref) return canvas:get_user(ref) end, "user")
 end
 
 --- lcanvas.script.read_user_csv(path, columns): reads a CSV whose `columns` hold users (login ids or `sis_user_id:` ids), looks each user up once; returns the rows (each with `<column>_ref`), their line numbers, the users by reference and a list of problems, one line each (empty or unknown users, and rows naming the same users as an earlier row, however spelled).
 function M.read_user_csv(path, columns)
   local rows, _, lines = files.read_csv(path, columns)
-  local refs, problems = {}, {}
+  local user_refs, problems = {}, {}
   for _, row in ipairs(rows) do
     for _, col in ipairs(columns) do
       row[col .. "_ref"] = M.user_ref(row[col])
-      refs[#refs + 1] = row[col .. "_ref"]
+      user_refs[#user_refs + 1] = row[col .. "_ref"]
     end
   end
-  local users, unknown = M.resolve_users(refs)
+  local users, unknown = M.resolve_users(user_refs)
   local first_line = {}  -- resolved ids of a row -> the line they first appear on
   for i, row in ipairs(rows) do
     local ids, complete = {}, true

@@ -15,6 +15,30 @@ core.define_type("Account", { format = "{name} ({id})", doc = "an account or sub
   },
 })
 
+core.define_rows("Client", {
+  { name = "get_accounts", method = "GET", path = "accounts", returns = "Account", list = true,
+    params = { "include", "includes" }, include = { "lti_guid", "registration_settings", "services" },
+    source = "AccountsController#index",
+    doc = "The accounts the caller administers (empty for others); params include = " ..
+      "{\"lti_guid\", \"registration_settings\", \"services\"}." },
+})
+
+core.define_rows("Account", {
+  { name = "update", method = "PUT", path = "accounts/{id}", returns = "self",
+    params = { "account", "includes" }, source = "AccountsController#update (update_api)",
+    doc = "Change the account: params account = {name =, default_time_zone =, sis_account_id =, " ..
+      "settings = {...}, ...}; updated in place and returned. Canvas answers a change the caller " ..
+      "may not make with 401 and the account's errors." },
+  { name = "get_subaccounts", method = "GET", path = "accounts/{id}/sub_accounts", returns = "Account",
+    list = true, params = { "recursive" }, source = "AccountsController#sub_accounts",
+    doc = "The account's sub-accounts; params recursive = true for every level." },
+})
+
+core.define_type("Account", { examples = { args = {
+  update = { { account = { name = "Sandbox University" } } },
+  get_subaccounts = { { recursive = true } },
+} } })
+
 return core.define_rows("Account", {
   -- Optional fields come only when asked: include[] filtered by the
   -- controller to avatar_url, email, last_login, time_zone, uuid.
