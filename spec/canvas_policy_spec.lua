@@ -374,7 +374,7 @@ describe("policy.lua", function()
     local student = policy.course_rights(app, 3, bio)
     assert.is_true(student.read and student.participate_as_student)
     assert.is_nil(student.read_as_admin)
-    assert.same({}, policy.course_rights(app, 7, bio))            -- Pat: not in the course
+    assert.same({}, policy.course_rights(app, 9, bio))            -- Nico: not in the course
     assert.is_true(policy.course_rights(app, 1, hist).manage_grades)  -- the root admin, below
     assert.is_true(policy.can(app, 1, "manage_sis", { account = app.store.accounts[2] }))
     assert.is_false(policy.can(app, 2, "read_roster", { account = app.store.accounts[1] }))
