@@ -24,6 +24,9 @@ load_type("enrollment")
 load_type("term")
 load_type("role")
 load_type("admin")
+load_type("content_migration")
+load_type("sis_import")
+load_type("account_report")
 
 --- lcanvas.core: the C binding (`lcanvas.core`) these functions and types are built on.
 --- lcanvas.null: stands for JSON null in parameters and JSON bodies (and in decoded answers).
@@ -54,6 +57,9 @@ core.check_types()
 
 --- lcanvas.sleep(seconds): waits, where a request would wait: blocks outside tasks, lets other tasks run inside one, yields inside a cqueues or luv coroutine; Ctrl-C (SIGINT) or SIGTERM ends it at once with an Interrupted error.
 M.sleep = core.sleep
+
+--- lcanvas.clock(): seconds on a monotonic clock (for deadlines and timing; not the time of day).
+M.clock = core.clock
 
 --- lcanvas.new(base_url, token, opts): A Client for the Canvas at `base_url` (no /api/v1) authenticating with `token`; `opts` as in doc/conventions.md, "Client options" (timeout, per_page, max_retries, as_user_id, ...).
 function M.new(base_url, token, opts)

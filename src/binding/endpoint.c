@@ -510,8 +510,9 @@ static int return_top(lua_State *L, int status, lua_KContext ctx)
 }
 
 /* canvas:request(method, path [, params [, opts]]) -> decoded answer.
- * opts.json = true sends params as a JSON body; opts.delay holds the start. */
-/// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body, `opts.delay = seconds` sends it no sooner (polling a job). Returns the decoded answer (nil for an empty body).
+ * opts.json = true sends params as a JSON body; opts.delay holds the start;
+ * opts.body (with opts.content_type) is sent as it is, params in the query. */
+/// Client:request(method, path, params, opts): Any endpoint: GET/POST/PUT/PATCH/DELETE `path` (relative to /api/v1/) with params in the query (GET) or a form body; `opts.json = true` sends a JSON body, `opts.body = string` with `opts.content_type` sends that body as it is (params then go to the query), `opts.delay = seconds` sends it no sooner (polling a job). Returns the decoded answer (nil for an empty body).
 static int m_request(lua_State *L)
 {
     lcb_check_client(L, 1);
@@ -534,6 +535,21 @@ static int m_request(lua_State *L)
         }
         lua_pop(L, 2);
     }
+    const char *body = NULL, *ctype = NULL;
+    size_t body_len = 0;
+    /* The body and its type stay on this stack (6, 7) until the request
+     * is sent: a task may yield meanwhile, and opts could change. */
+    if (lua_istable(L, 5) && lua_getfield(L, 5, "body") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, 5, "opts.body must be a string");
+        body = lua_tolstring(L, -1, &body_len);
+        if (lua_getfield(L, 5, "content_type") != LUA_TSTRING || !*lua_tostring(L, -1))
+            luaL_argerror(L, 5, "opts.body needs opts.content_type (\"text/csv\", \"application/zip\"...)");
+        ctype = lua_tostring(L, -1);
+        if (strpbrk(ctype, "\r\n")) luaL_argerror(L, 5, "opts.content_type holds a line break");
+        if (json) luaL_argerror(L, 5, "opts.body and opts.json cannot go together");
+    } else {
+        lua_settop(L, 5);
+    }
     luaL_Buffer mb;
     luaL_buffinit(L, &mb);
     for (const char *p = method; *p; p++)
@@ -544,7 +560,8 @@ static int m_request(lua_State *L)
         strcmp(m, "PATCH"))
         luaL_argerror(L, 2, "method must be GET, POST, PUT, PATCH or DELETE");
     lcb_call call = {.method = m, .path = path, .params = lua_istable(L, 4) ? 4 : 0,
-                     .json_body = json, .delay_ms = delay_ms};
+                     .json_body = json, .delay_ms = delay_ms,
+                     .body = body, .body_len = body_len, .content_type = ctype};
     return lcb_request_k(L, 1, &call, 0, return_top);
 }
 

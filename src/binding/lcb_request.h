@@ -19,6 +19,11 @@ typedef struct lcb_call {
     int is_list;
     int raw;             /* answer the validated JSON text, not Lua tables (list pages) */
     long delay_ms;       /* start no earlier than this (polling) */
+    /* A body sent as it is (a SIS import's CSV or zip) with its content
+     * type; `params` then go to the query, whatever the method. */
+    const char *body;
+    size_t body_len;
+    const char *content_type;
     /* Transfers that are not API calls: an upload's storage step, a
      * download. Their answer is a table {status=, headers=, body=, size=}
      * (body nil when it went to the sink), and a 3xx is an answer. */

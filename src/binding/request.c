@@ -110,8 +110,11 @@ static int dry_run(lua_State *L, lcb_client *cl, int client_idx, const lcb_call 
         encoded = lua_tostring(L, -1);
     }
     lcb_status_before();  /* never inside the progress line */
-    fprintf(stderr, "DRY-RUN %s %s%s%s\n", call->method, path, encoded && *encoded ? " " : "",
+    fprintf(stderr, "DRY-RUN %s %s%s%s", call->method, path, encoded && *encoded ? " " : "",
             encoded ? encoded : "");
+    if (call->body)
+        fprintf(stderr, " (a %s body of %zu bytes)", call->content_type, call->body_len);
+    fputc('\n', stderr);
     fflush(stderr);
     lcb_status_after(1);
     lcb_client_count_dry(cl, call->method);
@@ -150,9 +153,9 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
      * memory that a longjmp would leak. */
     int query_idx = 0, body_idx = 0;
     if (params) {
-        if (call->json_body && !is_get) lcb_push_json_encoded(L, params, "params");
+        if (call->json_body && !is_get && !call->body) lcb_push_json_encoded(L, params, "params");
         else lcb_push_params(L, params);
-        if (is_get) query_idx = lua_gettop(L);
+        if (is_get || call->body) query_idx = lua_gettop(L);
         else body_idx = lua_gettop(L);
     }
     size_t body_len = 0;
@@ -163,6 +166,11 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
     req->body = body_idx ? lua_tolstring(L, body_idx, &body_len) : NULL;
     req->body_len = body_len;
     req->content_type = call->json_body ? "application/json" : NULL;
+    if (call->body) {
+        req->body = call->body;
+        req->body_len = call->body_len;
+        req->content_type = call->content_type;
+    }
     req->is_list = call->is_list;
     req->delay_ms = call->delay_ms;
     req->keep_3xx = call->answer_raw;

@@ -14,9 +14,11 @@
  * (request.c) and the caller's continuation runs. Page loading (page.c)
  * and the row invoker (endpoint.c) use these pieces; none of them yields
  * itself. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -620,6 +622,16 @@ static int l_sleep(lua_State *L)
     return lcb_task_wait(L, 0, sleep_done);
 }
 
+/* core.clock() (lcanvas.clock): seconds on a monotonic clock, for
+ * deadlines (a job's wait) that a change of the wall clock must not move. */
+static int l_clock(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
 /* ------------------------------------------------------------ module */
 
 static int l_pending_count(lua_State *L)
@@ -682,6 +694,7 @@ void lcb_open_task(lua_State *L)
         {"poll", l_poll},
         {"busy_clients", l_busy_clients},
         {"sleep", l_sleep},
+        {"clock", l_clock},
         {"pending_count", l_pending_count},
         {"is_pending", l_is_pending},
         {"task_registry", l_task_registry},

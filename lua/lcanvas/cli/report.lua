@@ -174,7 +174,10 @@ function M.failure(err, redact)
     local host = package.loaded["lcanvas.host"]
     local sig = host and host.signal and host.signal() or 0
     if sig == 0 then sig = 2 end
-    M.say(sig == 15 and "terminated" or "interrupted")
+    -- A wait for a job says which one it left running (lcanvas.jobs).
+    local ok, job = pcall(function() return err.job end)
+    local what = sig == 15 and "terminated" or "interrupted"
+    M.say(ok and job ~= nil and (what .. ": " .. tostring(err.message)) or what, redact)
     return 128 + sig
   end
   M.say(err, redact)

@@ -13,7 +13,6 @@ local types = {
   CalendarEvent = { false, "a calendar event" },
   CommunicationChannel = { "{address} ({id})", "an email address, phone or push channel of a user" },
   ContentExport = { "{export_type} export ({id})", "a content export" },
-  ContentMigration = { "{migration_type_title} ({id})", "a content migration" },
   Course = { false, "a course" },
   CourseNickname = { false, "a user's nickname for a course" },
   Enrollment = { "{type} ({id})", "an enrollment of a user in a course section" },
