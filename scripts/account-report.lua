@@ -20,6 +20,8 @@ options:
   --output FILE      where the file goes (default: the name Canvas gives it)
   --timeout SECONDS  stop waiting after this long (default: 6 hours; the
                      report goes on in Canvas)
+  --poll SECONDS     ask Canvas this often (default: every 1 s, then less
+                     often up to every 3 s)
   --list             the reports the account can run, with their parameters
 
 The file appears complete when the download ends, or not at all.
@@ -28,11 +30,16 @@ wait timed out or the download failed, 2 bad usage (an unknown report or
 parameter), 130 interrupted (the report goes on in Canvas).
 ]]
 
-local opts, pos = script.options(USAGE, { account = "value", output = "value", timeout = "value", list = "flag" },
-  arg)
+local opts, pos = script.options(USAGE, { account = "value", output = "value", timeout = "value", poll = "value",
+  list = "flag" }, arg)
 local timeout = opts.timeout and tonumber(opts.timeout)
 if opts.timeout and not (timeout and timeout > 0) then
   script.fail("account-report: --timeout must be a number of seconds (got '%s')", opts.timeout)
+end
+
+local poll = opts.poll and tonumber(opts.poll)
+if opts.poll and not (poll and poll > 0) then
+  script.fail("account-report: --poll must be a number of seconds (got '%s')", opts.poll)
 end
 
 local ok, account = script.try(canvas.get_account, canvas, script.ref(opts.account or "1", ids.accounts,
@@ -97,7 +104,7 @@ if opts.output then script.check_writable(opts.output) end
 
 -- Run, wait, download.
 local run = account:create_report(report, { parameters = params })
-local waited, werr = script.try(run.wait, run, { timeout = timeout })
+local waited, werr = script.try(run.wait, run, { timeout = timeout, interval = poll, max_interval = poll })
 if not waited then
   if require("lcanvas").is_error(werr, "Timeout") then
     io.stderr:write("account-report: ", werr.message, "; it goes on in Canvas\n")

@@ -31,6 +31,8 @@ options:
   --change-threshold N       refuse to delete more than N% (batch, diffing)
   --timeout SECONDS          stop waiting after this long (default: 6 hours;
                              the import goes on in Canvas)
+  --poll SECONDS             ask Canvas this often (default: every 1 s,
+                             then less often up to every 3 s)
   --no-wait                  start the import, print its id and stop
 
 The errors file has one row per error or warning: sis_import_id, file,
@@ -45,12 +47,16 @@ local WITH_MESSAGES = 3
 
 local opts, pos = script.options(USAGE, { account = "value", errors = "value", batch_term = "value",
   override_sis_stickiness = "flag", diffing = "value", change_threshold = "value", timeout = "value",
-  no_wait = "flag" }, arg)
+  poll = "value", no_wait = "flag" }, arg)
 local path = pos[1] or script.fail("sis-import: which file? (a SIS CSV or a zip of them; see --help)")
 if pos[2] then script.fail("sis-import: one file per import (zip several CSVs into one; got '%s' too)", pos[2]) end
 local timeout = opts.timeout and tonumber(opts.timeout)
 if opts.timeout and not (timeout and timeout > 0) then
   script.fail("sis-import: --timeout must be a number of seconds (got '%s')", opts.timeout)
+end
+local poll = opts.poll and tonumber(opts.poll)
+if opts.poll and not (poll and poll > 0) then
+  script.fail("sis-import: --poll must be a number of seconds (got '%s')", opts.poll)
 end
 if opts.change_threshold and not opts.change_threshold:match("^%d+$") then
   script.fail("sis-import: --change-threshold must be a whole percentage (got '%s')", opts.change_threshold)
@@ -120,7 +126,8 @@ if opts.no_wait then
 end
 
 -- 3. Wait, then say what happened.
-local waited, werr = script.try(import.wait, import, { timeout = timeout })
+local waited, werr = script.try(import.wait, import, { timeout = timeout, interval = poll,
+  max_interval = poll })
 if not waited then
   if lcanvas.is_error(werr, "Timeout") then
     io.stderr:write("sis-import: ", werr.message, "; it goes on in Canvas\n")

@@ -248,6 +248,72 @@ function M.lcanvas_in(dir, args)
   return code, o, e
 end
 
+--- background(dir, args) -> a handle on the lcanvas host run in the
+-- background in dir with `args` (a shell fragment; no CANVAS_* from the
+-- environment, no stdin): h.pid, h.wait_for(limit, pred) (pred polled every
+-- 10 ms, its value or nil), h.signal(sig) -> exit status and the seconds
+-- from the signal to the exit (nil if it did not end within 5 s; then
+-- killed), h.err() (its stderr so far).
+function M.background(dir, args)
+  local socket = require "socket"
+  local run = dir .. "/.bg"
+  os.execute("mkdir -p " .. M.quote(run))
+  os.execute(string.format(
+    "(cd %q || exit; env -u LD_PRELOAD -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS " ..
+    "XDG_CONFIG_HOME=%q %q %s >%q 2>%q </dev/null & echo $! >%q; wait $!; echo $? >%q) >/dev/null 2>&1 &",
+    dir, dir .. "/xdg", M.exe, args, run .. "/out", run .. "/err", run .. "/pid.w", run .. "/rc.w"))
+  local h = {}
+  function h.wait_for(limit, pred)
+    local deadline = socket.gettime() + limit
+    repeat
+      local v = pred()
+      if v then return v end
+      socket.sleep(0.01)
+    until socket.gettime() > deadline
+  end
+  h.pid = assert(h.wait_for(10, function() return tonumber(M.read_file(run .. "/pid.w") or "") end),
+    "the host did not start")
+  function h.err() return M.read_file(run .. "/err") or "" end
+  function h.signal(sig)
+    local t0 = socket.gettime()
+    os.execute("kill -" .. sig .. " " .. h.pid)
+    local rc = h.wait_for(5, function() return tonumber(M.read_file(run .. "/rc.w") or "") end)
+    local elapsed = socket.gettime() - t0
+    if not rc then os.execute("kill -9 " .. h.pid .. " 2>/dev/null") end
+    return rc, rc and elapsed or nil
+  end
+  return h
+end
+
+local function crc32(s)
+  local crc = 0xFFFFFFFF
+  for i = 1, #s do
+    crc = crc ~ s:byte(i)
+    for _ = 1, 8 do
+      crc = (crc & 1 == 1) and ((crc >> 1) ~ 0xEDB88320) or (crc >> 1)
+    end
+  end
+  return crc ~ 0xFFFFFFFF
+end
+
+--- make_zip(entries) -> the bytes of a zip archive: each entry {name =, data =, method = 0 (stored, the
+-- default) or 8 with raw = the deflated bytes}.
+function M.make_zip(entries)
+  local out, cd, off = {}, {}, 0
+  for _, e in ipairs(entries) do
+    local body = e.method == 8 and e.raw or e.data
+    local head = string.pack("<c4I2I2I2I2I2I4I4I4I2I2", "PK\3\4", 20, 0, e.method or 0, 0, 0, crc32(e.data),
+      #body, #e.data, #e.name, 0) .. e.name
+    out[#out + 1] = head .. body
+    cd[#cd + 1] = string.pack("<c4I2I2I2I2I2I2I4I4I4I2I2I2I2I2I4I4", "PK\1\2", 20, 20, 0, e.method or 0, 0, 0,
+      crc32(e.data), #body, #e.data, #e.name, 0, 0, 0, 0, 0, off) .. e.name
+    off = off + #head + #body
+  end
+  local cds = table.concat(cd)
+  return table.concat(out) .. cds .. string.pack("<c4I2I2I2I2I4I4I2", "PK\5\6", 0, 0, #entries, #entries, #cds,
+    off, 0)
+end
+
 --- A string quoted for the shell command lines the specs build.
 function M.quote(s) return string.format("%q", s) end
 

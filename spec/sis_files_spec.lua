@@ -6,33 +6,7 @@ local sandbox = require "helper"
 local sis_files = require "lcanvas.script.sis_files"
 local zip = require "lcanvas.script.zip"
 
--- A zip archive written here: each entry {name, data, method = 0 | 8,
--- raw = the deflated bytes when method is 8}.
-local function crc32(s)
-  local crc = 0xFFFFFFFF
-  for i = 1, #s do
-    crc = crc ~ s:byte(i)
-    for _ = 1, 8 do
-      crc = (crc & 1 == 1) and ((crc >> 1) ~ 0xEDB88320) or (crc >> 1)
-    end
-  end
-  return crc ~ 0xFFFFFFFF
-end
-local function make_zip(entries)
-  local out, cd, off = {}, {}, 0
-  for _, e in ipairs(entries) do
-    local body = e.method == 8 and e.raw or e.data
-    local head = string.pack("<c4I2I2I2I2I2I4I4I4I2I2", "PK\3\4", 20, 0, e.method or 0, 0, 0, crc32(e.data), #body,
-      #e.data, #e.name, 0) .. e.name
-    out[#out + 1] = head .. body
-    cd[#cd + 1] = string.pack("<c4I2I2I2I2I2I2I4I4I4I2I2I2I2I2I4I4", "PK\1\2", 20, 20, 0, e.method or 0, 0, 0,
-      crc32(e.data), #body, #e.data, #e.name, 0, 0, 0, 0, 0, off) .. e.name
-    off = off + #head + #body
-  end
-  local cds = table.concat(cd)
-  return table.concat(out) .. cds .. string.pack("<c4I2I2I2I2I4I4I2", "PK\5\6", 0, 0, #entries, #entries, #cds,
-    off, 0)
-end
+local make_zip = sandbox.make_zip
 
 -- The raw deflate stream of `text`, by gzip (header without a name, 10 bytes;
 -- trailer 8 bytes).
