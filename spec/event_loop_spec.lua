@@ -31,6 +31,24 @@ local function eight_slow_lookups(c, run)
   return names, run(fns)
 end
 
+-- Two SIS imports waited on at once in the loop, the sandbox moving them
+-- one state every 0.1 s: their final states, then run's results.
+local function two_job_waits(c, run)
+  sandbox.config({ jobs = { advance = "time", step_seconds = 0.1 } })
+  local states = {}
+  local csv = "user_id,login_id,first_name,last_name,status\nLOOP-1,loop.one,Lo,Op,active\n"
+  local fns = {}
+  for i = 1, 2 do
+    fns[i] = function()
+      local imp = c:get_account(1):create_sis_import(csv)
+      states[i] = select(2, imp:wait({ interval = 0.05, max_interval = 0.05, timeout = 20, progress = false }))
+    end
+  end
+  local ticks, late, took = run(fns)
+  sandbox.reset()
+  return states, ticks, late, took
+end
+
 -- map (six slow lookups), each over a list, then gather (one slow, one
 -- fast), all in one of the loop's coroutines: what they returned, then
 -- run's results.
@@ -105,6 +123,13 @@ describe("under cqueues", function()
     -- map's six in one delay, then gather's slow one in another
     assert.is_true(took < 2.6, "took " .. took .. " s")
     assert.is_true(ticks >= 19)
+  end)
+
+  it("waits for jobs inside cqueues coroutines with the ticker on time", function()
+    local states, ticks, late = two_job_waits(c, run)
+    assert.same({ "imported", "imported" }, states)
+    assert.is_true(late <= MAX_LATE, string.format("the ticker was %.1f ms late", late * 1000))
+    assert.is_true(ticks >= 3)
   end)
 
   it("raises a request's typed error in the coroutine that made it", function()
@@ -205,6 +230,13 @@ describe("under luv", function()
     assert.equal(4, b)
     assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
     assert.is_true(took < 2.6, "took " .. took .. " s")
+  end)
+
+  it("waits for jobs inside spawned coroutines with the timer on time", function()
+    local states, ticks, late = two_job_waits(c, run)
+    assert.same({ "imported", "imported" }, states)
+    assert.is_true(late <= MAX_LATE, string.format("the timer was %.1f ms late", late * 1000))
+    assert.is_true(ticks >= 3)
   end)
 
   it("raises a request's typed error in its coroutine", function()
