@@ -11,6 +11,7 @@ exclude_files = { "build*/**", ".git/**" }
 files["scripts/*.lua"] = { read_globals = { "canvas", "catalog" } }
 files["scripts/examples/*.lua"] = { read_globals = { "canvas", "catalog" } }
 files["lua/lcanvas/script/users.lua"] = { read_globals = { "canvas" } }
+files["lua/lcanvas/script/refs.lua"] = { read_globals = { "canvas" } }
 -- The host's own exit wrapper replaces os.exit so output files complete.
 files["lua/lcanvas/cli/init.lua"] = { globals = { "os" } }
 

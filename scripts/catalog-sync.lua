@@ -93,6 +93,7 @@ for i, row in ipairs(rows) do
     end
   end
   local result = { line = lines[i], key = row.key, catalog_id = u.id, changes = table.concat(described, "; ") }
+  local failure
   if #described == 0 then
     result.status = "unchanged"
   else
@@ -103,10 +104,9 @@ for i, row in ipairs(rows) do
       u:edit({ custom_fields = changes })
       result.status = dry and "would update" or "updated"
     end)
-    if not ok then result.status, result.message = "failed", script.message(err) end
+    if not ok then failure = err end
   end
-  out:write(result)
-  run:record(result.status, lines[i], result.message)
+  run:write(out, result, failure)
 end
 out:close()
 return run:finish(results_path)

@@ -40,7 +40,10 @@ local ACTIONS = { enroll = true, conclude = true, deactivate = true, delete = tr
 local COLUMNS = { action = true, user = true, course = true, section = true, type = true, state = true }
 local TYPES = { student = "StudentEnrollment", teacher = "TeacherEnrollment", ta = "TaEnrollment",
   observer = "ObserverEnrollment", designer = "DesignerEnrollment" }
-for _, t in pairs(TYPES) do TYPES[t:lower()] = t end
+for _, t in ipairs({ "StudentEnrollment", "TeacherEnrollment", "TaEnrollment", "ObserverEnrollment",
+  "DesignerEnrollment" }) do
+  TYPES[t:lower()] = t
+end
 -- enrollments_api#create takes these as enrollment[enrollment_state].
 local ENROLL_STATES = { active = true, invited = true, inactive = true }
 -- Every workflow_state an enrollment can be in (enrollments_api#index
@@ -220,11 +223,8 @@ for i, row in ipairs(rows) do
     local e_ids = {}
     for _, e in ipairs(touched) do e_ids[#e_ids + 1] = tostring(e.id) end
     result.status, result.enrollment_ids = status, table.concat(e_ids, ";")
-  else
-    result.status, result.message = "failed", script.message(status)
   end
-  out:write(result)
-  run:record(result.status, lines[i], result.message)
+  run:write(out, result, not done and status or nil)
 end
 out:close()
 return run:finish(results_path)

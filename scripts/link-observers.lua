@@ -60,11 +60,7 @@ for i, row in ipairs(rows) do
       result.status = canvas:is_dry_run() and "would link" or "linked"
     end
   end)
-  if not ok then
-    result.status, result.message = "failed", script.message(err)
-  end
-  out:write(result)
-  run:record(result.status, lines[i], result.message)
+  run:write(out, result, not ok and err or nil)
 end
 out:close()
 return run:finish(results_path)

@@ -50,14 +50,7 @@ local opts, pos = script.options(USAGE, { account = "value", errors = "value", b
   poll = "value", no_wait = "flag" }, arg)
 local path = pos[1] or script.fail("sis-import: which file? (a SIS CSV or a zip of them; see --help)")
 if pos[2] then script.fail("sis-import: one file per import (zip several CSVs into one; got '%s' too)", pos[2]) end
-local timeout = opts.timeout and tonumber(opts.timeout)
-if opts.timeout and not (timeout and timeout > 0) then
-  script.fail("sis-import: --timeout must be a number of seconds (got '%s')", opts.timeout)
-end
-local poll = opts.poll and tonumber(opts.poll)
-if opts.poll and not (poll and poll > 0) then
-  script.fail("sis-import: --poll must be a number of seconds (got '%s')", opts.poll)
-end
+local timeout, poll = script.seconds(opts, "timeout"), script.seconds(opts, "poll")
 if opts.change_threshold and not opts.change_threshold:match("^%d+$") then
   script.fail("sis-import: --change-threshold must be a whole percentage (got '%s')", opts.change_threshold)
 end
@@ -101,13 +94,7 @@ local errors_path = opts.errors or (path:gsub("%.[%w]+$", "") .. ".errors.csv")
 if not opts.no_wait then script.check_writable(errors_path) end
 
 -- 2. The account (a root one) and the import.
-local ok, account = script.try(canvas.get_account, canvas, script.ref(opts.account or "1", ids.accounts,
-  "sis_account_id"))
-if not ok then
-  if script.is_not_found(account) then script.fail("sis-import: no account %s", opts.account or "1") end
-  io.stderr:write("sis-import: cannot read the account: ", script.message(account), "\n")
-  os.exit(script.ROW_FAILED)
-end
+local account = script.account(opts.account)
 if account.root_account_id then
   script.fail("sis-import: account %s is a sub-account (of %s); SIS imports run on a root account",
     tostring(account.id), tostring(account.root_account_id))

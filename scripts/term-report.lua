@@ -47,22 +47,15 @@ if opts.state then
   end
   if #states == 0 then script.fail("term-report: --state names no state") end
 end
-local account_ref = script.ref(opts.account or "1", ids.accounts, "sis_account_id")
 local output = opts.output or ("term-" .. term_arg:gsub("[^%w._-]", "_") .. ".csv")
 script.check_writable(output)
 
 -- 1. The account and its term, or a clear reason to stop.
-local ok, account = script.try(canvas.get_account, canvas, account_ref)
-if not ok then
-  if script.is_not_found(account) then script.fail("term-report: no account %s", tostring(account_ref)) end
-  io.stderr:write("term-report: cannot read account ", tostring(account_ref), ": ", script.message(account), "\n")
-  os.exit(script.ROW_FAILED)
-end
+local account = script.account(opts.account)
 -- Terms belong to the root account (terms_api_controller answers 400 for a
 -- sub-account), while the courses are listed under the account asked for.
 local root = account.root_account_id and canvas:get_account(account.root_account_id) or account
-local term
-ok, term = script.try(root.get_enrollment_term, root, script.ref(term_arg, ids.enrollment_terms, "sis_term_id"))
+local ok, term = script.try(root.get_enrollment_term, root, script.ref(term_arg, ids.enrollment_terms, "sis_term_id"))
 if not ok then
   if not script.is_not_found(term) then
     io.stderr:write("term-report: cannot read term ", term_arg, ": ", script.message(term), "\n")

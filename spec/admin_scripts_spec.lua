@@ -6,13 +6,9 @@
 local sandbox = require "helper"
 local lcanvas = require "lcanvas"
 
-local SCRIPTS = sandbox.abs_root .. "/scripts/"
 local dir, canvas
 
-local function run(script, args, flags)
-  return sandbox.lcanvas_in(dir, string.format("--url %q --token-file %q %s %q %s", sandbox.url,
-    dir .. "/token", flags or "", SCRIPTS .. script, args))
-end
+local function run(script, args, flags) return sandbox.run_script(dir, script, args, flags) end
 
 -- What the sandbox was asked to change since the last clear.
 local function changes()
@@ -43,10 +39,7 @@ describe("admin scripts against the sandbox", function()
   before_each(function()
     sandbox.reset()
     sandbox.clear_requests()
-    dir = sandbox.tmpname()
-    os.execute("mkdir -p " .. dir)
-    sandbox.write_file(dir .. "/token", sandbox.tokens.admin)
-    os.execute("chmod 600 " .. dir .. "/token")
+    dir = sandbox.script_dir()
   end)
   after_each(function() os.execute("rm -rf " .. dir) end)
 

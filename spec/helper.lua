@@ -237,15 +237,36 @@ M.exe = build:sub(1, 1) == "/" and (build .. "/lcanvas") or (M.abs_root .. "/" .
 -- in dir with `args` (a shell fragment), no CANVAS_* connection from the
 -- environment, its configuration in dir/xdg and no stdin.
 function M.lcanvas_in(dir, args)
-  local out, err = dir .. "/.stdout", dir .. "/.stderr"
-  local h = io.popen(string.format(
-    "cd %q && env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS XDG_CONFIG_HOME=%q " ..
-    "%q %s >%q 2>%q </dev/null; echo $?", dir, dir .. "/xdg", M.exe, args, out, err))
-  local code = tonumber(h:read("a"))
-  h:close()
-  local o, e = M.read_file(out) or "", M.read_file(err) or ""
-  os.remove(out); os.remove(err)
-  return code, o, e
+  return M.sh(string.format("cd %q && env -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS " ..
+    "XDG_CONFIG_HOME=%q %q %s", dir, dir .. "/xdg", M.exe, args))
+end
+
+--- script_dir() -> a fresh directory holding `token` (the sandbox admin's, mode 600), for runs of the
+-- bundled scripts; run_script(dir, script, args [, flags]) -> exit code, stdout, stderr of
+-- scripts/<script> run there against the sandbox (flags go before the script: "--dry-run").
+function M.script_dir()
+  local dir = M.tmpname()
+  os.execute("mkdir -p " .. M.quote(dir))
+  M.write_file(dir .. "/token", M.tokens.admin)
+  os.execute("chmod 600 " .. M.quote(dir .. "/token"))
+  return dir
+end
+
+function M.run_script(dir, script, args, flags)
+  return M.lcanvas_in(dir, string.format("--url %q --token-file %q %s %q %s", state().url, dir .. "/token",
+    flags or "", M.abs_root .. "/scripts/" .. script, args or ""))
+end
+
+--- wait_for(limit, pred): pred() every 10 ms for up to `limit` seconds; its first true value, or nil.
+function M.wait_for(limit, pred)
+  local socket = require "socket"
+  local deadline = socket.gettime() + limit
+  repeat
+    local v = pred()
+    if v then return v end
+    socket.sleep(0.01)
+  until socket.gettime() > deadline
+  return nil
 end
 
 --- background(dir, args) -> a handle on the lcanvas host run in the
@@ -262,15 +283,7 @@ function M.background(dir, args)
     "(cd %q || exit; env -u LD_PRELOAD -u CANVAS_API_URL -u CANVAS_API_TOKEN -u LCANVAS_PROGRESS " ..
     "XDG_CONFIG_HOME=%q %q %s >%q 2>%q </dev/null & echo $! >%q; wait $!; echo $? >%q) >/dev/null 2>&1 &",
     dir, dir .. "/xdg", M.exe, args, run .. "/out", run .. "/err", run .. "/pid.w", run .. "/rc.w"))
-  local h = {}
-  function h.wait_for(limit, pred)
-    local deadline = socket.gettime() + limit
-    repeat
-      local v = pred()
-      if v then return v end
-      socket.sleep(0.01)
-    until socket.gettime() > deadline
-  end
+  local h = { wait_for = M.wait_for }
   h.pid = assert(h.wait_for(10, function() return tonumber(M.read_file(run .. "/pid.w") or "") end),
     "the host did not start")
   function h.err() return M.read_file(run .. "/err") or "" end

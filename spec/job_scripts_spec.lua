@@ -10,10 +10,7 @@ local socket = require "socket"
 local SCRIPTS = sandbox.abs_root .. "/scripts/"
 local dir
 
-local function run(script, args, flags)
-  return sandbox.lcanvas_in(dir, string.format("--url %q --token-file %q %s %q %s", sandbox.url,
-    dir .. "/token", flags or "", SCRIPTS .. script, args))
-end
+local function run(script, args, flags) return sandbox.run_script(dir, script, args, flags) end
 
 local function posts()
   local out = {}
@@ -42,10 +39,7 @@ describe("job scripts against the sandbox", function()
     -- one state per second of the sandbox's clock would make every spec
     -- slow: one per read, and the scripts poll fast
     sandbox.clear_requests()
-    dir = sandbox.tmpname()
-    os.execute("mkdir -p " .. dir)
-    sandbox.write_file(dir .. "/token", sandbox.tokens.admin)
-    os.execute("chmod 600 " .. dir .. "/token")
+    dir = sandbox.script_dir()
   end)
   after_each(function()
     os.execute("rm -rf " .. dir)

@@ -11,16 +11,7 @@ local ROOT = sandbox.root:sub(1, 1) == "/" and sandbox.root or (os.getenv("PWD")
 local EXE = ROOT .. "/" .. BUILD .. "/lcanvas"  -- absolute: scripts run in their own directory
 local read_file, write_file = sandbox.read_file, sandbox.write_file
 
--- Polls pred every 10 ms for up to `limit` seconds; its value, or nil.
-local function wait_for(limit, pred)
-  local deadline = socket.gettime() + limit
-  repeat
-    local v = pred()
-    if v then return v end
-    socket.sleep(0.01)
-  until socket.gettime() > deadline
-  return nil
-end
+local wait_for = sandbox.wait_for
 
 local function ls(dir)
   local names = {}

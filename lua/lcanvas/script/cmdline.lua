@@ -23,6 +23,17 @@ function M.fail(fmt, ...)
   os.exit(M.BAD_INPUT)
 end
 
+--- lcanvas.script.seconds(opts, name): the option opts[name] as a number of seconds above 0 (nil when not given); anything else stops the script with exit status 2.
+function M.seconds(opts, name)
+  local v = opts[name]
+  if v == nil then return nil end
+  local n = tonumber(v)
+  if not n or n <= 0 or n ~= n or n == math.huge then
+    M.fail("%s: --%s must be a number of seconds (got '%s')", M.name(), (name:gsub("_", "-")), tostring(v))
+  end
+  return n
+end
+
 --- lcanvas.script.unknown_option(word, argv): the message for an option the script does not take; for one of lcanvas's own (--dry-run, --sandbox, -v ...) it shows the command line with it before the script.
 function M.unknown_option(word, argv)
   local ok, options = pcall(require, "lcanvas.cli.options")

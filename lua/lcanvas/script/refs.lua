@@ -3,6 +3,7 @@
 -- each distinct reference looked up once before a script changes anything.
 local cmdline = require "lcanvas.script.cmdline"
 local errors = require "lcanvas.script.errors"
+local ids = require "lcanvas.ids"
 
 local M = {}
 
@@ -43,6 +44,17 @@ function M.resolve(refs, lookup, noun)
     end
   end
   return found, bad
+end
+
+--- lcanvas.script.account([text]): the account an --account option names (digits, "sis_account_id:X", "self", or a bare SIS id; account 1 without one), read from Canvas. An unknown account stops the script with exit status 2, any other failure with 1.
+function M.account(text)
+  local ref = M.ref(text or "1", ids.accounts, "sis_account_id")
+  local ok, account = errors.try(function() return canvas:get_account(ref) end)
+  if ok then return account end
+  if errors.is_not_found(account) then cmdline.fail("%s: no account %s", cmdline.name(), tostring(text or "1")) end
+  io.stderr:write(string.format("%s: cannot read account %s: %s\n", cmdline.name(), tostring(text or "1"),
+    errors.message(account)))
+  os.exit(cmdline.ROW_FAILED)
 end
 
 return M

@@ -4,6 +4,7 @@
 local statusline = require "lcanvas.script.statusline"
 local cmdline = require "lcanvas.script.cmdline"
 local outfile = require "lcanvas.script.outfile"
+local errors = require "lcanvas.script.errors"
 
 local M = {}
 
@@ -27,6 +28,15 @@ function Run:record(status, line, message)
     self.failures[#self.failures + 1] = string.format("line %s: %s", tostring(line), tostring(message))
   end
   self.statusline:add(1)
+end
+
+--- ScriptRun:write(out, result [, err]): one row's result into the results file `out` and the tally; with `err` (what script.try caught) the row failed: status "failed" and the error's one-line message. result.line names the row.
+function Run:write(out, result, err)
+  if err ~= nil then
+    result.status, result.message = "failed", errors.message(err)
+  end
+  out:write(result)
+  self:record(result.status, result.line, result.message)
 end
 
 --- ScriptRun:finish([results_path]): prints the summary (and failures) on stderr; returns the exit status.
