@@ -428,6 +428,76 @@ describe("fault matrix", function()
     end)
   end)
 
+  describe("values, keys and types (issue 24)", function()
+    it("an answer of more values than max_values is a LimitExceeded naming it", function()
+      local err = fails(function() client({ max_values = 1000 }):list("f/empties"):all() end)
+      assert.equal("LimitExceeded", err.kind)
+      assert.equal("max_values", err.limit)
+      assert.equal(5000, #client():list("f/empties"):all())  -- the default admits it
+      err = fails(function() client({ max_values = 1000 }):request("GET", "f/empties") end)
+      assert.equal("max_values", err.limit)
+    end)
+
+    it("64 MiB of '{},' in 64 KB of gzip costs a bounded memory, typed or not, streaming", function()
+      local code, out = bounded([[
+        local c = lcanvas.new(URL, TOKEN, { max_retries = 0 })
+        for _, opts in ipairs({ { type = "User" }, {} }) do
+          local ok, err = pcall(function()
+            for _ in c:list("f/empty_bomb", nil, opts):iter({ keep = false }) do end
+          end)
+          print(ok, type(err) == "table" and err.kind .. " " .. tostring(err.limit) or err)
+        end
+        for line in io.lines("/proc/self/status") do
+          local kb = line:match("^VmHWM:%s*(%d+)")
+          if kb then print("peak", tonumber(kb) // 1024) end
+        end
+      ]], 60)
+      assert.equal(0, code, out)
+      assert.matches("false\tLimitExceeded max_values\nfalse\tLimitExceeded max_values\n", out)
+      local peak = tonumber(out:match("peak\t(%d+)"))
+      assert.is_true(peak < 600, "peak RSS " .. tostring(peak) .. " MB")
+    end)
+
+    it("a key given twice reads the same whichever way the object is read: the last", function()
+      local u = client():list("f/dup_page", nil, { type = "User" }):first()
+      assert.equal(2, u.id)
+      assert.equal("Dup", u.name)
+      assert.equal(2, u:to_table().id)
+      assert.equal(2, u.id)
+      assert.equal('{"id":2,"name":"Dup"}', lcanvas.json.encode(u))
+      pcall(u.get_profile, u)
+      assert.equal("/api/v1/users/2/profile", requests()[#requests()].target)
+      assert.equal(2, lcanvas.json.decode('{"id":1,"id":2}').id)
+      assert.is_nil(lcanvas.json.decode('{"id":1,"id":null}').id)
+    end)
+
+    it("an object where a list belongs is an InvalidResponse, typed or not", function()
+      for _, opts in ipairs({ { type = "User" }, {} }) do
+        local err = fails(function() client():list("f/object_page", nil, opts):all() end)
+        assert.equal("InvalidResponse", err.kind)
+        assert.matches("expected a JSON array", err.message)
+      end
+      local err = fails(function() client():list("f/array_page", nil, { type = "User" }):all() end)
+      assert.equal("InvalidResponse", err.kind)
+    end)
+
+    it("a list where one object belongs is an InvalidResponse, not an empty User", function()
+      local err = fails(function() client():get_user(424242) end)
+      assert.equal("InvalidResponse", err.kind)
+      assert.matches("expected a User object", err.message)
+    end)
+
+    it("next links that are no http(s) URL are an InvalidResponse; nothing is requested", function()
+      for _, name in ipairs({ "mailto_link", "data_link", "bad_link" }) do
+        local before = #requests()
+        local err = fails(function() client():list("f/" .. name):all() end)
+        assert.equal("InvalidResponse", err.kind, name)
+        assert.matches("next link", err.message)
+        assert.equal(before + 1, #requests(), name)
+      end
+    end)
+  end)
+
   -- Last: after every fault above (redirects and next links to the other
   -- origin among them), the other origin saw no request at all, so never
   -- the token, and the Canvas origin saw only the token it was given.

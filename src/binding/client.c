@@ -72,7 +72,7 @@ static const char *const known_opts[] = {
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
     "dry_run", "verbose", "prefetch", "refresh",
     "max_response_size", "max_download_size", "max_pages", "rate_max_wait", "rate_max_remaining",
-    NULL,
+    "max_values", NULL,
 };
 
 /* The `refresh` option: {client_id=, client_secret=, refresh_token=}, all
@@ -143,7 +143,7 @@ static int l_new(lua_State *L)
     cfg.token = token;
     cfg.max_retries = -1;
     int dry_run = 0, verbose = 0;
-    lua_Integer max_pages = LCB_DEFAULT_MAX_PAGES;
+    lua_Integer max_pages = LCB_DEFAULT_MAX_PAGES, max_values = LCB_DEFAULT_MAX_VALUES;
     if (lua_istable(L, 3)) {
         /* An unknown option is almost always a typo; say so. */
         lua_pushnil(L);
@@ -187,6 +187,7 @@ static int l_new(lua_State *L)
         cfg.rate_max_wait = opt_number(L, 3, "rate_max_wait", 600, 0.001);
         cfg.rate_max_remaining = opt_number(L, 3, "rate_max_remaining", 1e6, 1);
         max_pages = (lua_Integer)opt_number(L, 3, "max_pages", (double)LCB_DEFAULT_MAX_PAGES, 1);
+        max_values = (lua_Integer)opt_number(L, 3, "max_values", (double)LCB_DEFAULT_MAX_VALUES, 1);
         dry_run = opt_bool(L, 3, "dry_run");
         verbose = (int)opt_number(L, 3, "verbose", 0, 0);
         opt_refresh(L, 3, &cfg);
@@ -203,6 +204,7 @@ static int l_new(lua_State *L)
     cl->dry_run = dry_run;
     cl->no_prefetch = no_prefetch;
     cl->max_pages = max_pages;
+    cl->max_values = max_values;
     if (verbose > 0) {
         lua_getiuservalue(L, -1, 1);
         lcb_log_setup(L, -1, verbose, token, &cfg);

@@ -256,7 +256,7 @@ static void consume(lua_State *L, int base)
         lc_response_clear(&r);
         lua_error(L);
     }
-    lcb_request_decode(L, p->method, &r, p->want_next);
+    lcb_request_decode(L, p->method, &r, p->want_next, (size_t)p->cl->max_values);
     lc_response_clear(&r);
     lua_remove(L, base + 1);
 }
