@@ -239,7 +239,10 @@ faults.echo_header = function(con, req)
   answer(con, "400 Bad Request", { JSON, "X-Echo: " .. (req.headers.authorization or "") },
     '{"errors":[{"message":"bad request"}]}')
 end
--- Terminal escape sequences in the text of an error.
+-- Terminal escape sequences in the text of an error: raw, and in JSON.
+faults.escape_raw = function(con)
+  answer(con, "400 Bad Request", { "Content-Type: text/plain" }, "\27]0;pwned\7\27[2Jraw")
+end
 faults.escape = function(con)
   answer(con, "400 Bad Request", { JSON },
     '{"errors":[{"message":"\\u001b]0;pwned\\u0007\\u001b[2Jcleared"}]}')

@@ -74,7 +74,7 @@ end
 -- process killed after `deadline` seconds: for the faults whose regression
 -- is a hang, so that a regression fails this spec instead of stalling it.
 -- Returns the child's exit code and output.
-local function bounded(code, deadline)
+local function bounded(code, deadline, env)
   local build = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build")
   local file = sandbox.tmpname() .. ".lua"
   local f = assert(io.open(file, "w"))
@@ -88,7 +88,7 @@ local function bounded(code, deadline)
   -- the in-process specs: LeakSanitizer's exit-time tracer crashes in these
   -- short children now and then, which is not what they check.
   local preload = os.getenv("LCANVAS_ASAN_PRELOAD")
-  local code_, out, err = sandbox.sh(string.format("%stimeout -s KILL %d lua5.4 %q",
+  local code_, out, err = sandbox.sh(string.format("%s%stimeout -s KILL %d lua5.4 %q", env or "",
     preload and ("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=" .. sandbox.quote(preload) .. " ") or "",
     deadline, file))
   os.remove(file)
@@ -495,6 +495,71 @@ describe("fault matrix", function()
         assert.matches("next link", err.message)
         assert.equal(before + 1, #requests(), name)
       end
+    end)
+  end)
+
+  describe("proxies, echoes and terminals (issue 24)", function()
+    it("a loopback base never goes through a proxy, whatever the environment says", function()
+      local proxy = server.url .. "/"
+      local before = #requests()
+      local code, out = bounded([[
+        print(pcall(function() return lcanvas.new(URL, TOKEN, { max_retries = 0 }):request("GET", "f/ok").id end))
+      ]], 20, string.format("http_proxy=%s HTTP_PROXY=%s all_proxy=%s ", proxy, proxy, proxy))
+      assert.equal(0, code, out)
+      assert.matches("true\t1", out)
+      local seen = requests()
+      assert.equal(before + 1, #seen)
+      -- Origin form: no proxy request ("GET http://..."), which would carry the token.
+      assert.equal("/api/v1/f/ok", seen[#seen].target)
+    end)
+
+    it("an https Canvas through an http proxy is a CONNECT tunnel: the proxy sees no token", function()
+      local proxy = server.url .. "/"
+      local before = #requests()
+      local code, out = bounded([[
+        local ok, err = pcall(function()
+          return lcanvas.new("https://canvas.example.invalid", TOKEN, { max_retries = 0 }):request("GET", "users/self")
+        end)
+        print(ok, type(err) == "table" and err.kind or err)
+      ]], 20, string.format("https_proxy=%s ", proxy))
+      assert.equal(0, code, out)
+      assert.matches("false\t", out)
+      local seen = requests()
+      assert.equal(before + 1, #seen)
+      assert.equal("CONNECT", seen[#seen].method)
+      assert.equal("canvas.example.invalid:443", seen[#seen].target)
+      assert.equal("-", seen[#seen].auth)
+    end)
+
+    it("err.headers keep no echoed token", function()
+      local err = fails(function() client():request("GET", "f/echo_header") end)
+      assert.equal("BadRequest", err.kind)
+      assert.truthy(err.headers["x-echo"])
+      assert.is_nil(err.headers["x-echo"]:find(TOKEN, 1, true), err.headers["x-echo"])
+      assert.matches("^Bearer %*+$", err.headers["x-echo"])
+    end)
+
+    it("a token shorter than 8 bytes is redacted too, where it stands whole", function()
+      local c = lcanvas.new(server.url, "s3cr", { max_retries = 0 })
+      local err = fails(function() c:request("GET", "f/echo") end)
+      assert.is_nil(err.body:find("s3cr", 1, true), err.body)
+      assert.is_nil(tostring(err):find("s3cr", 1, true))
+      err = fails(function() c:request("GET", "f/echo_header") end)
+      assert.equal("Bearer ****", err.headers["x-echo"])
+    end)
+
+    it("server text reaches the terminal with its control characters escaped", function()
+      local exe = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build") .. "/lcanvas"
+      local empty = sandbox.tmpname()
+      local code, _, err = sandbox.sh(string.format(
+        "env XDG_CONFIG_HOME=%q CANVAS_API_URL=%s CANVAS_API_TOKEN=%s %q -vv -e " ..
+        "'pcall(canvas.request, canvas, \"GET\", \"f/escape_raw\"); canvas:request(\"GET\", \"f/escape\")'",
+        empty, server.url, TOKEN, exe))
+      assert.equal(1, code, err)
+      assert.is_nil(err:find("\27", 1, true), err)
+      assert.is_nil(err:find("\7", 1, true), err)
+      assert.matches("\\x1b%]0;pwned\\x07\\x1b%[2Jcleared", err)  -- the report
+      assert.matches("lcanvas:   < \\x1b%]0;pwned\\x07\\x1b%[2Jraw", err)  -- a -vv body
     end)
   end)
 

@@ -80,15 +80,23 @@ static void catch_signals(int prompt)
     /* SIGTERM ends a prompt's session as it ends a script. */
     sa.sa_flags = prompt ? SA_RESETHAND : SA_RESETHAND | SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed terminal (SIGHUP) and a reader gone (SIGPIPE, as in
+     * `lcanvas s.lua | head -1`) end the run the same way, so that output
+     * files are removed and the sandbox stopped rather than left behind
+     * by the default action. */
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* SIGINT and SIGTERM held back (or let through again: SIG_SETMASK old). */
+/* The signals caught held back (or let through again: SIG_SETMASK old). */
 static void block_signals(sigset_t *old)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGPIPE);
     sigprocmask(SIG_BLOCK, &set, old);
 }
 
@@ -330,6 +338,21 @@ static int host_file_mode(lua_State *L)
     return 1;
 }
 
+/* host.file_id(path): "device:inode" of the file at path (links
+ * followed), or nil: two names of one file have the same (a results file
+ * must never be the input it is read from). */
+static int host_file_id(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        luaL_pushfail(L);
+        return 1;
+    }
+    lua_pushfstring(L, "%I:%I", (LUAI_UACINT)st.st_dev, (LUAI_UACINT)st.st_ino);
+    return 1;
+}
+
 /* host.die_with_parent(ppid): the sandbox started by `lcanvas --sandbox`
  * gets SIGTERM when its parent dies, however it dies (SIGKILL and SIGPIPE
  * included): true; nil when the parent is already gone; false where there
@@ -383,6 +406,7 @@ static int pmain(lua_State *L)
         {"clock", host_clock},
         {"signal", host_signal},
         {"file_mode", host_file_mode},
+        {"file_id", host_file_id},
         {"die_with_parent", host_die_with_parent},
         {"prompt_signals", host_prompt_signals},
         {"prompt_idle", host_prompt_idle},
