@@ -129,6 +129,25 @@ describe("signals", function()
     it("SIGPIPE: exit 141", function() check("PIPE", 141) end)
   end)
 
+  -- The same request made in a coroutine of libuv's loop (lcanvas.loop.luv):
+  -- the interrupt comes back through loop.run, not libuv's exit 255, and
+  -- the coroutine's own output file is removed too.
+  describe("during a request in a luv coroutine", function()
+    before_each(function() sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000 }) end)
+    local luv_prepare = [[
+      local loop = require "lcanvas.loop.luv"
+      loop.spawn(function()
+        local o <close> = lcanvas.outfile.open(dir .. "/luv.txt")
+        o:write("partial\n")
+        io.open(dir .. "/ready", "w"):close()
+        canvas:get_user(3)
+      end)
+      loop.run()
+    ]]
+    it("Ctrl-C: exit 130", function() check("INT", 130, luv_prepare) end)
+    it("SIGTERM: exit 143", function() check("TERM", 143, luv_prepare) end)
+  end)
+
   describe("during a retry wait (503, Retry-After: 30)", function()
     before_each(function()
       sandbox.fault({ path = "/api/v1/users/3", status = 503, count = 10,
@@ -379,10 +398,12 @@ describe("the sandbox of lcanvas --sandbox", function()
       print(canvas:base_url())
       for i = 1, 1000000 do print(i) end
     ]], dir .. "/out.txt"))
-    local h = io.popen("bash -c " .. sandbox.quote(string.format(
-      "env -u LD_PRELOAD %q --sandbox %q 2>%q | head -1; echo \"${PIPESTATUS[0]}\"", EXE, script, dir .. "/err")))
-    local url, rc = h:read("l"), h:read("l")
+    local h = io.popen(string.format("(env -u LD_PRELOAD %q --sandbox %q 2>%q; echo $? >%q) | head -1",
+      EXE, script, dir .. "/err", dir .. "/rc"))
+    local url = h:read("l")
     h:close()
+    local rc = wait_for(5, function() return (read_file(dir .. "/rc") or ""):match("%d+") end)
+    os.remove(dir .. "/rc")
     local left = ls(dir)
     local err = read_file(dir .. "/err") or ""
     os.execute("rm -rf " .. sandbox.quote(dir))

@@ -20,9 +20,9 @@
 static const char client_mt_key = 0;
 
 /* What closing a client must also cancel (task.c registers it). */
-static void (*on_close)(lua_State *, lcb_client *);
+static void (*on_close)(lua_State *, lcb_client *, int, int);
 
-void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *))
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *, int, int))
 {
     on_close = fn;
 }
@@ -362,17 +362,29 @@ void lcb_client_page_hook(lua_State *L, int client_idx, int list_idx, lua_Intege
     lua_pop(L, 1);
 }
 
-/* One idempotent function for __gc, __close and close(). */
-/// Client:close(): Releases the connections; later requests raise an error. Also run by `<close>` and the garbage collector; closing twice is harmless.
-static int m_close(lua_State *L)
+/* One idempotent function for __gc, __close and close(). From __gc
+ * (in_gc) no Lua code of a host loop runs: its own objects may already be
+ * finalized (lua_close finalizes everything). */
+static int close_client(lua_State *L, int in_gc)
 {
     lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
     if (cl->c) {
-        if (on_close) on_close(L, cl);
+        if (on_close) on_close(L, cl, 1, in_gc);
         lc_client_free(cl->c);
         cl->c = NULL;
     }
     return 0;
+}
+
+/// Client:close(): Releases the connections; later requests raise an error. Also run by `<close>` and the garbage collector; closing twice is harmless.
+static int m_close(lua_State *L)
+{
+    return close_client(L, 0);
+}
+
+static int m_gc(lua_State *L)
+{
+    return close_client(L, 1);
 }
 
 static int m_tostring(lua_State *L)
@@ -417,7 +429,7 @@ void lcb_open_client(lua_State *L)
     static const luaL_Reg metamethods[] = {
         {"__index", client_index},
         {"__newindex", client_newindex},
-        {"__gc", m_close},
+        {"__gc", m_gc},
         {"__close", m_close},
         {"__tostring", m_tostring},
         {NULL, NULL},

@@ -37,7 +37,7 @@ void lcb_client_count_dry(lcb_client *cl, const char *method);
 
 /* What closing a client also cancels: its transfers in flight (task.c
  * registers it, so the client knows nothing of waiting). */
-void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *));
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *, int idx, int in_gc));
 
 /* Calls the client's page hook (Client:on_page), if any, as
  * hook(list, items, pages, done). The hook must not yield. */

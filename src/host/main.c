@@ -40,6 +40,11 @@ static lua_State *globalL;
  * nothing runs: the signal only ends the wait. */
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t prompt_idle;
+/* host.defer_interrupts: a host loop runs (libuv's) whose callbacks would
+ * take the interrupt outside any protected call. The signal then only
+ * stops lcanvas's waits: the request raises Interrupted in its coroutine,
+ * and the loop's adapter raises it where the loop was started. */
+static volatile sig_atomic_t defer_hook;
 /* The prompt's message handler (host.prompt_signals): called for the
  * error of a request the signal stopped, it must see that error, the
  * Interrupted lcanvas.Error, rather than be interrupted in turn. */
@@ -62,7 +67,7 @@ static void on_signal(int sig)
     got_signal = sig;
     if (prompt_idle) return;
     lc_interrupt();
-    lua_sethook(globalL, lstop, flag, 1);
+    if (!defer_hook) lua_sethook(globalL, lstop, flag, 1);
 }
 
 static void catch_signals(int prompt)
@@ -338,6 +343,21 @@ static int host_file_mode(lua_State *L)
     return 1;
 }
 
+/* host.defer_interrupts(flag): see defer_hook; returns the previous flag.
+ * Cleared after a signal came, the interrupt is raised at once. */
+static int host_defer_interrupts(lua_State *L)
+{
+    int was = defer_hook;
+    sigset_t old;
+    block_signals(&old);
+    defer_hook = lua_toboolean(L, 1);
+    int pending = !defer_hook && got_signal && !prompt_idle;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    lua_pushboolean(L, was);
+    if (pending) luaL_error(L, "interrupted");
+    return 1;
+}
+
 /* host.file_id(path): "device:inode" of the file at path (links
  * followed), or nil: two names of one file have the same (a results file
  * must never be the input it is read from). */
@@ -407,6 +427,7 @@ static int pmain(lua_State *L)
         {"signal", host_signal},
         {"file_mode", host_file_mode},
         {"file_id", host_file_id},
+        {"defer_interrupts", host_defer_interrupts},
         {"die_with_parent", host_die_with_parent},
         {"prompt_signals", host_prompt_signals},
         {"prompt_idle", host_prompt_idle},
