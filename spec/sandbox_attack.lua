@@ -92,7 +92,7 @@ elseif attack == "idle" then
 elseif attack == "fds" then
   -- More connections than the server has descriptors, held for 2 s.
   local held = {}
-  for i = 1, tonumber(path or "300") do
+  for _ = 1, tonumber(path or "300") do
     local c = socket.tcp()
     if c:connect(host, port) then held[#held + 1] = c end
   end
