@@ -2,9 +2,18 @@
 -- canvas-lms lib/api/v1/*.rb: course_json (course.rb with CourseJson),
 -- enrollment_json (user.rb), section_json (section.rb), term_json
 -- (enrollment_term.rb), account_json (account.rb), admin_json (admin.rb)
--- and role_json (role.rb). What a caller may see follows course_rights.
+-- and role_json (role.rb). What a caller may see follows policy.lua; the
+-- users inside them are serializers.user.
 local json = require "lcanvas.sandbox.json"
-local rights = require "lcanvas.sandbox.course_rights"
+local policy = require "lcanvas.sandbox.policy"
+local permissions = require "lcanvas.sandbox.permissions"
+local S = require "lcanvas.sandbox.serializers"
+
+-- The course and account rights the shapes below test.
+local function course_can(app, ctx, c, right) return policy.can(app, ctx, right, { course = c }) end
+local function account_can(app, ctx, account_id, right)
+  return policy.can(app, ctx, right, { account = app.store.accounts[account_id] })
+end
 
 local M = {}
 
@@ -90,10 +99,10 @@ function M.course_json(app, ctx, c, includes, enrollments)
     hide_final_grades = false, workflow_state = M.api_state(c),
     restrict_enrollments_to_course_dates = c.restrict_enrollments_to_course_dates == true,
   }
-  if rights.read_sis(app, ctx, c) then
+  if course_can(app, ctx, c, "read_sis") then
     out.sis_course_id, out.integration_id = v(c.sis_course_id), v(c.integration_id)
   end
-  if rights.manage_sis(app, ctx, c) then out.sis_import_id = v(c.sis_import_id) end
+  if course_can(app, ctx, c, "manage_sis") then out.sis_import_id = v(c.sis_import_id) end
   if enrollments then
     local list = json.array({})
     for _, e in ipairs(enrollments) do
@@ -109,7 +118,7 @@ function M.course_json(app, ctx, c, includes, enrollments)
   if includes.sections then
     -- The caller's own sections (section_enrollments_json), else every section.
     local list = json.array({})
-    local mine = rights.own_enrollments(app, ctx, c)
+    local mine = policy.own_enrollments(app, ctx, c)
     if #mine > 0 then
       for _, e in ipairs(mine) do
         local s = store.sections[e.course_section_id]
@@ -172,23 +181,26 @@ function M.enrollment_json(app, ctx, e, includes)
       current_score = null, final_score = null, current_grade = null, final_grade = null }
   end
   local u = store.users[e.user_id]
-  if c.id and rights.read_sis(app, ctx, c) then
+  if c.id and course_can(app, ctx, c, "read_sis") then
     local a = store.accounts[c.account_id] or {}
     out.sis_account_id, out.sis_course_id, out.course_integration_id = v(a.sis_account_id), v(c.sis_course_id),
       v(c.integration_id)
     out.sis_section_id, out.section_integration_id = v(s.sis_section_id), v(s.integration_id)
     out.sis_user_id = v(u and u.sis_user_id)
   end
-  if includes.user and u then
-    local set = {}
-    for _, k in ipairs({ "avatar_url", "email", "uuid" }) do set[k] = includes[k] end
-    out.user = app.present_user(u, set, not (c.id and rights.read_sis(app, ctx, c)))
-  end
+  -- The user and observed user: user_json with include[]'s avatar_url,
+  -- email and uuid, on the enrollment's course.
+  local user_includes = {}
+  for _, k in ipairs({ "avatar_url", "email", "uuid" }) do user_includes[k] = includes[k] end
+  local context = c.id and { course = c } or nil
+  if includes.user and u then out.user = S.user(app, ctx, u, user_includes, context) end
   if includes.observed_users and e.type == "ObserverEnrollment" and e.associated_user_id then
     local o = store.users[e.associated_user_id]
-    if o then out.observed_user = app.present_user(o, {}, true) end
+    if o then out.observed_user = S.user(app, ctx, o, user_includes, context) end
   end
-  if includes.can_be_removed then out.can_be_removed = c.id ~= nil and rights.may_change_enrollment(app, ctx, c, e) end
+  if includes.can_be_removed then
+    out.can_be_removed = c.id ~= nil and policy.can_change_enrollment(app, ctx, c, e)
+  end
   if includes.locked then out.locked = false end
   if includes.current_points and e.type == "StudentEnrollment" then
     out.grades.current_points = null
@@ -205,11 +217,11 @@ function M.section_json(app, ctx, s, includes)
     start_at = v(s.start_at), end_at = v(s.end_at),
     restrict_enrollments_to_section_dates = v(s.restrict_enrollments_to_section_dates),
     created_at = v(s.created_at) }
-  if c.id and rights.read_sis(app, ctx, c) then
+  if c.id and course_can(app, ctx, c, "read_sis") then
     out.sis_section_id, out.sis_course_id, out.integration_id = v(s.sis_section_id), v(c.sis_course_id),
       v(s.integration_id)
   end
-  if c.id and rights.manage_sis(app, ctx, c) then out.sis_import_id = v(s.sis_import_id) end
+  if c.id and course_can(app, ctx, c, "manage_sis") then out.sis_import_id = v(s.sis_import_id) end
   local in_section = {}
   for _, e in ipairs(store.enrollments) do
     if e.course_section_id == s.id then in_section[#in_section + 1] = e end
@@ -220,7 +232,7 @@ function M.section_json(app, ctx, s, includes)
     for _, e in ipairs(in_section) do
       local u = store.users[e.user_id]
       if e.type == "StudentEnrollment" and u then
-        local x = app.present_user(u, {}, not rights.read_sis(app, ctx, c))
+        local x = S.user(app, ctx, u, {}, { course = c })
         if includes.enrollments then
           x.enrollments = json.array({ M.enrollment_json(app, ctx, e, {}) })
         end
@@ -254,11 +266,10 @@ function M.term_json(app, ctx, t, includes)
   local root = app.store.accounts[t.root_account_id]
   local out = { id = t.id, name = t.name, start_at = v(t.start_at), end_at = v(t.end_at),
     workflow_state = t.workflow_state, grading_period_group_id = null, created_at = v(t.created_at) }
-  if root and (rights.account_can(app, ctx, root.id, "read_sis")
-      or rights.account_can(app, ctx, root.id, "manage_sis")) then
+  if root and policy.any(app, ctx, { "read_sis", "manage_sis" }, { account = root }) then
     out.sis_term_id = v(t.sis_term_id)
   end
-  if root and rights.account_can(app, ctx, root.id, "manage_sis") then out.sis_import_id = v(t.sis_import_id) end
+  if root and account_can(app, ctx, root.id, "manage_sis") then out.sis_import_id = v(t.sis_import_id) end
   if includes.overrides then
     -- date_overrides_json: only overrides with a date, keyed by type ({} for none).
     local o = {}
@@ -289,18 +300,18 @@ function M.account_json(app, ctx, a, includes, read_only)
   out.default_user_storage_quota_mb = a.default_user_storage_quota_mb or 50
   out.default_group_storage_quota_mb = a.default_group_storage_quota_mb or 50
   local root = app.store:root_of(a.id)
-  if a.parent_account_id and (rights.account_can(app, ctx, root, "read_sis")
-      or rights.account_can(app, ctx, root, "manage_sis")) then
+  if a.parent_account_id and policy.any(app, ctx, { "read_sis", "manage_sis" },
+      { account = app.store.accounts[root] }) then
     out.sis_account_id, out.integration_id = v(a.sis_account_id), v(a.integration_id)
   end
-  if a.parent_account_id and rights.account_can(app, ctx, root, "manage_sis") then
+  if a.parent_account_id and account_can(app, ctx, root, "manage_sis") then
     out.sis_import_id = v(a.sis_import_id)
   end
   if includes.lti_guid then out.lti_guid = string.format("%s:canvas-lms", a.uuid) end
   if includes.registration_settings then
     out.registration_settings = { login_handle_name = null, require_email = false }
   end
-  if includes.services and rights.account_can(app, ctx, a.id, "manage_account_settings") then
+  if includes.services and account_can(app, ctx, a.id, "manage_account_settings") then
     out.services = a.services or {}
   end
   if includes.global_id then out.global_id = a.id end
@@ -308,34 +319,31 @@ function M.account_json(app, ctx, a, includes, read_only)
 end
 
 --- admin_json: an AccountUser. workflow_state as the newer @model names
--- it; the older serializer's status "deleted" once removed.
+-- it; the older serializer's status "deleted" once removed. The user is
+-- user_json(admin.user, current_user, session) on the controller's
+-- @context, the account.
 function M.admin_json(app, ctx, au)
   local role = app.store.roles[au.role_id] or {}
   local u = app.store.users[au.user_id]
+  local account = app.store.accounts[au.account_id]
   local out = { id = au.id, role = role.name, role_id = au.role_id, workflow_state = au.workflow_state,
-    user = u and app.present_user(u, {}, not app.store:is_admin(ctx.user_id)) or null }
+    user = u and S.user(app, ctx, u, {}, { account = account }) or null }
   if au.workflow_state == "deleted" then out.status = "deleted" end
   return out
 end
 
 -- The permissions a role's JSON lists (RoleOverride.manageable_permissions,
--- a few of them): enabled, and where it applies.
+-- a few of them): enabled (permissions.lua's defaults and the role's own
+-- table), and where it applies.
 local LISTED = { "read_course_list", "read_course_content", "read_roster", "read_sis", "manage_sis",
   "manage_courses", "manage_account_memberships", "manage_role_overrides", "view_all_grades" }
-local BASE_ROLE_PERMS = { StudentEnrollment = { read_roster = true }, ObserverEnrollment = {},
-  TeacherEnrollment = { read_roster = true, read_sis = true, view_all_grades = true },
-  TaEnrollment = { read_roster = true, read_sis = true, view_all_grades = true },
-  DesignerEnrollment = { read_roster = true } }
 
 --- role_json: built-in account roles report base_role_type AccountMembership;
 -- custom roles carry their account.
 function M.role_json(app, ctx, role)
   local perms = {}
   for _, p in ipairs(LISTED) do
-    local on
-    if role.name == "AccountAdmin" then on = true
-    elseif role.permissions then on = role.permissions[p] == true
-    else on = (BASE_ROLE_PERMS[role.base_role_type] or {})[p] == true end
+    local on = permissions.enabled(role, p)
     perms[p] = { enabled = on, locked = false, readonly = false, explicit = role.permissions ~= nil,
       applies_to_self = on or nil, applies_to_descendants = on or nil }
   end

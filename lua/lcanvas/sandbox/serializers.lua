@@ -54,12 +54,14 @@ local function name_parts(u)
   return f or u.name, l or json.null
 end
 
---- user_json: the User object for the caller in ctx.
-function M.user(app, ctx, u, includes, context)
-  includes = includes or {}
+--- user_json: the User object for the caller in ctx. `excludes` (a set,
+-- optional) takes user_json's excludes: pseudonym (no login_id or
+-- sis_import_id whoever asks) and personal_info (no email, bio or title).
+function M.user(app, ctx, u, includes, context, excludes)
+  includes, excludes = includes or {}, excludes or {}
   local out = { id = u.id, name = u.name, created_at = u.created_at, sortable_name = u.sortable_name,
     short_name = u.short_name }
-  local admin = policy.user_json_is_admin(app, ctx, context)
+  local admin = not excludes.pseudonym and policy.user_json_is_admin(app, ctx, context)
   if includes.sis_user_id or admin then
     -- SisPseudonym.for(require_sis: false): the login, with or without a SIS id.
     if policy.can_read_sis(app, ctx, context) then
@@ -84,11 +86,12 @@ function M.user(app, ctx, u, includes, context)
     if includes.last_name then out.last_name = last end
     if includes.first_name then out.first_name = first end
   end
-  if includes.email and policy.context_can(app, ctx, "read_email_addresses", context) then
+  if includes.email and not excludes.personal_info
+      and policy.context_can(app, ctx, "read_email_addresses", context) then
     out.email = or_null(u.email)
   end
-  if includes.bio then out.bio = or_null(u.bio) end
-  if includes.title then out.title = or_null(u.title) end
+  if includes.bio and not excludes.personal_info then out.bio = or_null(u.bio) end
+  if includes.title and not excludes.personal_info then out.title = or_null(u.title) end
   if includes.locale then out.locale = or_null(u.locale) end
   if includes.effective_locale and u.id == ctx.user_id then out.effective_locale = u.locale or "en" end
   if includes.confirmation_url then

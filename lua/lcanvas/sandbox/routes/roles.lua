@@ -3,13 +3,12 @@
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
 
 return function(app)
   local store = app.store
 
   local function require_manage(self, ctx)
-    if not rights.account_can(app, ctx, ctx.account.id, "manage_role_overrides") then self:unauthorized() end
+    self:require(ctx, "manage_role_overrides", { account = ctx.account })
   end
 
   -- api_index: state[] is read with params[:state].to_a, which a single

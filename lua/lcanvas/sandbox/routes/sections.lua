@@ -6,7 +6,7 @@ local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local policy = require "lcanvas.sandbox.policy"
 
 local function set_of(list)
   local s = {}
@@ -30,9 +30,10 @@ return function(app)
 
   app:route("GET", "/courses/:course/sections", function(self, ctx)
     local c, p = ctx.course, ctx.params
-    if not rights.may_read_course(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "read", { course = c })
     -- include[] is dropped for a caller who may not read the roster.
-    local includes = rights.may_read_roster(app, ctx, c) and set_of(p.include) or {}
+    local includes = policy.any(app, ctx, { "read_roster", "view_all_grades" }, { course = c })
+      and set_of(p.include) or {}
     local term = p.search_term
     if term ~= nil then
       term = tostring(term)
@@ -58,13 +59,13 @@ return function(app)
 
   app:route("GET", "/courses/:course/sections/:id", function(self, ctx)
     local s = course_section(ctx)
-    if not rights.may_read_course(app, ctx, ctx.course) then self:unauthorized() end
+    self:require(ctx, "read", { course = ctx.course })
     return data.section_json(app, ctx, s, set_of(ctx.params.include))
   end)
 
   app:route("GET", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_read_course(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "read", { course = c })
     return data.section_json(app, ctx, s, set_of(ctx.params.include))
   end)
 
@@ -86,14 +87,14 @@ return function(app)
   -- create: SIS ids only with the root account's manage_sis, otherwise ignored.
   app:route("POST", "/courses/:course/sections", function(self, ctx)
     local c = ctx.course
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     local sp = type(ctx.params.course_section) == "table" and ctx.params.course_section or {}
     local name = sp.name
     if name == nil or tostring(name):match("^%s*$") then app.halt(400, model_error("name", "blank", "blank")) end
     local s = { id = store:new_id(), course_id = c.id, name = tostring(name), workflow_state = "active",
       created_at = util.iso() }
     apply_dates(s, sp)
-    if rights.manage_sis(app, ctx, c) then
+    if policy.can(app, ctx, "manage_sis", { course = c }) then
       if sp.sis_section_id ~= nil and sp.sis_section_id ~= "" then
         if sis_in_use(tostring(sp.sis_section_id)) then
           app.halt(400, model_error("sis_source_id", "taken",
@@ -110,10 +111,10 @@ return function(app)
   -- update: SIS ids without manage_sis are refused, not ignored.
   app:route("PUT", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     local sp = type(ctx.params.course_section) == "table" and ctx.params.course_section or {}
     if (sp.sis_section_id ~= nil or sp.integration_id ~= nil) then
-      if not rights.manage_sis(app, ctx, c) then
+      if not policy.can(app, ctx, "manage_sis", { course = c }) then
         app.halt(401, { message = "You must have manage_sis permission to update sis attributes" })
       end
       if sp.sis_section_id ~= nil then
@@ -137,7 +138,7 @@ return function(app)
 
   app:route("DELETE", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     for _, e in ipairs(store.enrollments) do
       if e.course_section_id == s.id and e.enrollment_state ~= "deleted" then
         app.halt(400, { message = "You can't delete a section that has enrollments" })
@@ -170,7 +171,8 @@ return function(app)
     if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
     local to = store:lookup("courses", ctx.args.new_course_id)
     if not to or to.workflow_state == "deleted" or to.root_account_id ~= c.root_account_id then app.not_found() end
-    if not (rights.may_manage_sections(app, ctx, c) and rights.may_manage_course(app, ctx, to)) then
+    if not (policy.can(app, ctx, "manage_sections", { course = c })
+        and policy.can(app, ctx, "update", { course = to })) then
       self:unauthorized()
     end
     move(s, to)
@@ -182,7 +184,8 @@ return function(app)
     if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
     if not s.nonxlist_course_id then app.halt(400, { message = "section is not cross-listed" }) end
     local original = store.courses[s.nonxlist_course_id]
-    if not (rights.may_manage_sections(app, ctx, c) and original and rights.may_manage_course(app, ctx, original)) then
+    if not (policy.can(app, ctx, "manage_sections", { course = c }) and original
+        and policy.can(app, ctx, "update", { course = original })) then
       self:unauthorized()
     end
     move(s, original)
