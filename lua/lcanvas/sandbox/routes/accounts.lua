@@ -3,7 +3,7 @@
 -- a reader without :manage gets the short read-only form.
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
+local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
 local function set_of(list)
@@ -30,14 +30,14 @@ return function(app)
     end
     table.sort(ids)
     local page, headers = paging.paginate(ctx.req, ids, {})
-    for i, id in ipairs(page) do page[i] = data.account_json(app, ctx, store.accounts[id], includes) end
+    for i, id in ipairs(page) do page[i] = S.account(app, ctx, store.accounts[id], includes) end
     return page, 200, headers
   end)
 
   app:route("GET", "/accounts/:account", function(self, ctx)
     local a = ctx.account
     self:require(ctx, "read", { account = a })
-    return data.account_json(app, ctx, a, set_of(ctx.params.includes), not manage(ctx, a))
+    return S.account(app, ctx, a, set_of(ctx.params.includes), not manage(ctx, a))
   end)
 
   -- sub_accounts: the direct ones (numbered pages with a last link), or
@@ -55,7 +55,7 @@ return function(app)
     end
     table.sort(out, function(x, y) return x.id < y.id end)
     local page, headers = paging.paginate(ctx.req, out, { no_last = recursive })
-    for i, x in ipairs(page) do page[i] = data.account_json(app, ctx, x, {}) end
+    for i, x in ipairs(page) do page[i] = S.account(app, ctx, x, {}) end
     return page, 200, headers
   end)
 
@@ -100,7 +100,7 @@ return function(app)
       a.services = a.services or {}
       for k, x in pairs(ap.services) do a.services[k] = util.truthy(x) end
     end
-    local out = data.account_json(app, ctx, a, set_of(ctx.params.includes))
+    local out = S.account(app, ctx, a, set_of(ctx.params.includes))
     if a.settings and next(a.settings) then out.settings = a.settings end
     return out
   end)

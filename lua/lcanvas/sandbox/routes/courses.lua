@@ -75,7 +75,7 @@ return function(app)
       end
     end
     local out = {}
-    for i, c in ipairs(order) do out[i] = data.course_json(app, ctx, c, includes, by_course[c.id]) end
+    for i, c in ipairs(order) do out[i] = S.course(app, ctx, c, includes, by_course[c.id]) end
     return out
   end, { list = true })
 
@@ -90,7 +90,7 @@ return function(app)
     for _, e in ipairs(policy.own_enrollments(app, ctx, c)) do
       if e.enrollment_state == "active" or e.enrollment_state == "invited" then mine[#mine + 1] = e end
     end
-    return data.course_json(app, ctx, c, includes, mine)
+    return S.course(app, ctx, c, includes, mine)
   end
   app:route("GET", "/courses/:id", function(self, ctx) return show(self, ctx) end)
   app:route("GET", "/accounts/:account/courses/:id", function(self, ctx) return show(self, ctx, ctx.account) end)
@@ -201,7 +201,7 @@ return function(app)
     for k in pairs(LIST_DROPS) do includes[k] = nil end
     includes.teacher_limit = util.to_int(p.teacher_limit)
     local page, headers = paging.paginate(ctx.req, out, { no_last = not includes.ui_invoked })
-    for i, c in ipairs(page) do page[i] = data.course_json(app, ctx, c, includes) end
+    for i, c in ipairs(page) do page[i] = S.course(app, ctx, c, includes) end
     return page, 200, headers
   end)
 
@@ -264,7 +264,7 @@ return function(app)
     if p.enroll_me == "true" or p.enroll_me == true then
       app.add_enrollment(c, section, { user_id = ctx.user_id, type = "TeacherEnrollment", state = "active" })
     end
-    return data.course_json(app, ctx, c, {})
+    return S.course(app, ctx, c, {})
   end)
 
   -- update: course[event] alone runs the event under its own permission;
@@ -316,7 +316,7 @@ return function(app)
       c.updated_at = util.iso()
     end
     if event ~= nil and TRANSITIONS[event] then run_event(c, event) end
-    return data.course_json(app, ctx, c, { hide_final_grades = true })
+    return S.course(app, ctx, c, { hide_final_grades = true })
   end)
 
   -- destroy: delete or conclude, answering { event = true }.
@@ -449,7 +449,7 @@ return function(app)
       local x = S.user(app, ctx, u, user_includes, { course = c }, excludes)
       if includes.enrollments then
         local list = json.array({})
-        for _, e in ipairs(by_user[u.id]) do list[#list + 1] = data.enrollment_json(app, ctx, e, {}) end
+        for _, e in ipairs(by_user[u.id]) do list[#list + 1] = S.enrollment(app, ctx, e, {}) end
         x.enrollments = list
       end
       page[i] = x

@@ -5,6 +5,7 @@
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
+local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
 local TYPES = { StudentEnrollment = true, TeacherEnrollment = true, TaEnrollment = true,
@@ -60,7 +61,7 @@ return function(app)
 
   local function listed(ctx, list, inc)
     local page, headers = paging.paginate(ctx.req, list, { pagination = "bookmark" })
-    for i, e in ipairs(page) do page[i] = data.enrollment_json(app, ctx, e, inc) end
+    for i, e in ipairs(page) do page[i] = S.enrollment(app, ctx, e, inc) end
     return page, 200, headers
   end
 
@@ -182,7 +183,7 @@ return function(app)
     if found.user_id ~= ctx.user_id and not policy.can(app, ctx, "read_roster", { account = ctx.account }) then
       self:unauthorized()
     end
-    return data.enrollment_json(app, ctx, found, {})
+    return S.enrollment(app, ctx, found, {})
   end)
 
   -- create: errors are rendered as { message = "a, b" } (render_create_errors).
@@ -248,7 +249,7 @@ return function(app)
       associated_user_id = etype == "ObserverEnrollment" and associated or nil,
       limit_privileges_to_course_section = util.truthy(ep.limit_privileges_to_course_section),
       start_at = ep.start_at, end_at = ep.end_at })
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end
 
   app:route("POST", "/courses/:course/enrollments", function(self, ctx) return create(self, ctx, ctx.course) end)
@@ -275,7 +276,7 @@ return function(app)
     elseif task == "deactivate" or task == "inactivate" then e.enrollment_state = "inactive"
     else e.enrollment_state = "completed" end
     e.updated_at = util.iso()
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end)
 
   app:route("PUT", "/courses/:course/enrollments/:id/reactivate", function(self, ctx)
@@ -283,7 +284,7 @@ return function(app)
     if e.enrollment_state ~= "inactive" then app.halt(400, { error = "enrollment not inactive" }) end
     if not policy.can_change_enrollment(app, ctx, ctx.course, e) then self:unauthorized() end
     e.enrollment_state, e.updated_at = "active", util.iso()
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end)
 
   -- accept and reject: only the invited user, only an invitation.

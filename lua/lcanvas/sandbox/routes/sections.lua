@@ -5,7 +5,7 @@
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
+local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
 local function set_of(list)
@@ -49,24 +49,24 @@ return function(app)
     -- Any `all` (even all=false) turns paging off.
     if p.all ~= nil then
       local out = {}
-      for i, s in ipairs(list) do out[i] = data.section_json(app, ctx, s, includes) end
+      for i, s in ipairs(list) do out[i] = S.section(app, ctx, s, includes) end
       return json.array(out)
     end
     local page, headers = paging.paginate(ctx.req, list, {})
-    for i, s in ipairs(page) do page[i] = data.section_json(app, ctx, s, includes) end
+    for i, s in ipairs(page) do page[i] = S.section(app, ctx, s, includes) end
     return page, 200, headers
   end)
 
   app:route("GET", "/courses/:course/sections/:id", function(self, ctx)
     local s = course_section(ctx)
     self:require(ctx, "read", { course = ctx.course })
-    return data.section_json(app, ctx, s, set_of(ctx.params.include))
+    return S.section(app, ctx, s, set_of(ctx.params.include))
   end)
 
   app:route("GET", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
     self:require(ctx, "read", { course = c })
-    return data.section_json(app, ctx, s, set_of(ctx.params.include))
+    return S.section(app, ctx, s, set_of(ctx.params.include))
   end)
 
   local function sis_in_use(value, except)
@@ -105,7 +105,7 @@ return function(app)
       if sp.integration_id ~= nil and sp.integration_id ~= "" then s.integration_id = tostring(sp.integration_id) end
     end
     store.sections[s.id] = s
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   -- update: SIS ids without manage_sis are refused, not ignored.
@@ -133,7 +133,7 @@ return function(app)
       s.name = tostring(sp.name)
     end
     apply_dates(s, sp)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   app:route("DELETE", "/sections/:id", function(self, ctx)
@@ -145,7 +145,7 @@ return function(app)
       end
     end
     s.workflow_state = "deleted"
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   -- Moves a section (and its enrollments) into course `to`.
@@ -168,7 +168,7 @@ return function(app)
 
   app:route("POST", "/sections/:id/crosslist/:new_course_id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
+    if sticky(ctx) then return S.section(app, ctx, s, {}) end
     local to = store:lookup("courses", ctx.args.new_course_id)
     if not to or to.workflow_state == "deleted" or to.root_account_id ~= c.root_account_id then app.not_found() end
     if not (policy.can(app, ctx, "manage_sections", { course = c })
@@ -176,12 +176,12 @@ return function(app)
       self:unauthorized()
     end
     move(s, to)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   app:route("DELETE", "/sections/:id/crosslist", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
+    if sticky(ctx) then return S.section(app, ctx, s, {}) end
     if not s.nonxlist_course_id then app.halt(400, { message = "section is not cross-listed" }) end
     local original = store.courses[s.nonxlist_course_id]
     if not (policy.can(app, ctx, "manage_sections", { course = c }) and original
@@ -189,6 +189,6 @@ return function(app)
       self:unauthorized()
     end
     move(s, original)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 end

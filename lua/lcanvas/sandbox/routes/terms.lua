@@ -4,6 +4,7 @@
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
+local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
 -- enrollment_dates_overrides take these types only (terms_controller.rb).
@@ -56,7 +57,7 @@ return function(app)
     end)
     local includes = set_of(ctx.params.include)
     local page, headers = paging.paginate(ctx.req, out, { root = "enrollment_terms" })
-    for i, t in ipairs(page.enrollment_terms) do page.enrollment_terms[i] = data.term_json(app, ctx, t, includes) end
+    for i, t in ipairs(page.enrollment_terms) do page.enrollment_terms[i] = S.term(app, ctx, t, includes) end
     return page, 200, headers
   end)
 
@@ -65,7 +66,7 @@ return function(app)
     root_only(ctx)
     if not policy.is_account_admin(app, ctx.user_id, ctx.account) then self:unauthorized() end
     local t = store:find_term(ctx.account.id, ctx.args.id, data.today(app)) or app.not_found()
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- What create and update share: name and dates, the SIS id (with
@@ -119,7 +120,7 @@ return function(app)
       created_at = util.iso() }
     apply(ctx, t)
     store.terms[t.id] = t
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- update: active terms only (a deleted one is a 404).
@@ -128,7 +129,7 @@ return function(app)
     local t = store:find_term(ctx.account.id, ctx.args.id, data.today(app))
     if not t or t.workflow_state == "deleted" then app.not_found() end
     apply(ctx, t)
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- destroy: EnrollmentTerm's validation keeps the default term and a term
@@ -147,6 +148,6 @@ return function(app)
       end
     end
     t.workflow_state = "deleted"
-    return data.term_json(app, ctx, t, {})
+    return S.term(app, ctx, t, {})
   end)
 end
