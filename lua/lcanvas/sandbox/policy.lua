@@ -182,6 +182,7 @@ end
 
 --- Is the caller an admin of `account` (membership_for_user: any role on it or above)?
 function M.is_account_admin(app, uid, account)
+  if uid == nil or account == nil then return false end
   return #M.memberships(app.store, uid, account) > 0
 end
 
