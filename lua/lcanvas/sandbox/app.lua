@@ -89,7 +89,7 @@ App.ROUTE_MODULES = {
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
--- module): present_user (users), course_nickname (course_nicknames),
+-- module): course_nickname (course_nicknames),
 -- observee_state (observees), issued_token_user (oauth), new_progress and
 -- progress (progress).
 

@@ -26,9 +26,6 @@ local DEFAULT = {
 -- Progress#pending?: results are left out while the job may still change them.
 local PENDING = { queued = true, running = true, waiting_for_external_tool = true }
 
--- Enrollment.admin: the course-level roles that may read their course's account.
-local ADMIN_ENROLLMENT = { TeacherEnrollment = true, TaEnrollment = true, DesignerEnrollment = true }
-
 local FIELDS = { "id", "context_id", "context_type", "user_id", "tag", "completion", "workflow_state",
   "created_at", "updated_at", "message" }
 
@@ -65,9 +62,9 @@ return function(app)
 
   -- progress.context.grants_right?(user, :read), for the contexts a Progress
   -- has here, asked of policy.lua (a user: themself, observers, admins; a
-  -- course: its members and admins).
+  -- course: its members and admins; an account: its admins and who holds
+  -- an active admin-type enrollment in one of its courses).
   local function can_read(ctx, p)
-    local uid = ctx.user_id
     if p.context_type == "User" then
       local u = store.users[p.context_id]
       return u ~= nil and policy.can(app, ctx, "read", { user = u })
@@ -76,14 +73,7 @@ return function(app)
       return c ~= nil and policy.can(app, ctx, "read", { course = c })
     elseif p.context_type == "Account" then
       local a = store.accounts[p.context_id]
-      if a and policy.is_account_admin(app, uid, a) then return true end
-      -- Account's policy: an active admin enrollment in one of its courses.
-      for _, e in ipairs(store:enrollments_of(uid)) do
-        local c = store.courses[e.course_id]
-        if c and c.account_id == p.context_id and ADMIN_ENROLLMENT[e.type] and e.enrollment_state == "active" then
-          return true
-        end
-      end
+      return a ~= nil and policy.can(app, ctx, "read", { account = a })
     end
     return false
   end
