@@ -49,8 +49,10 @@ local DEFAULT_CONFIG = {
 
 local function merge(dst, src)
   for k, v in pairs(src) do
-    if type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
-    elseif v == json.null then dst[k] = nil
+    -- json.null is a table too: test it first, or a null meant to remove a
+    -- table-valued key would merge into it and remove nothing
+    if v == json.null then dst[k] = nil
+    elseif type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
     elseif type(v) == "table" then dst[k] = merge({}, v)  -- never share a caller's table
     else dst[k] = v end
   end
