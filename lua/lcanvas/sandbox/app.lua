@@ -45,6 +45,11 @@ local DEFAULT_CONFIG = {
   -- a course has concluded): fixed, so that the demo data reads the same
   -- every day; a spec may move it.
   today = "2026-10-15T12:00:00Z",
+  -- How the long-running jobs (jobs.lua) move: "poll" (a step per read of
+  -- the job), "time" (a step per step_seconds) or "manual" (POST
+  -- /__sandbox/jobs/advance); outcome and stuck, per kind of job, force the
+  -- terminal state of those made afterwards or keep them in their first.
+  jobs = { advance = "poll", step_seconds = 1 },
 }
 
 local function merge(dst, src)
@@ -74,15 +79,15 @@ App.ROUTE_MODULES = {
   "courses", "enrollments", "sections", "assignments", "calendar_events",
   -- Accounts, terms, admins and roles, audit logs, observers, polls
   "accounts", "terms", "admins", "roles", "audit_events", "observees", "poll_sessions",
-  -- Progress of asynchronous jobs
+  -- Canvas's long-running jobs (jobs.lua moves them) and their Progress
   "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
 -- module): present_user (users), course_nickname (course_nicknames),
--- observee_state (observees), issued_token_user (oauth), new_progress and
--- progress (progress).
+-- observee_state (observees), issued_token_user (oauth), new_progress,
+-- progress, present_progress and progress_job (progress).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
