@@ -79,9 +79,9 @@ App.ROUTE_MODULES = {
   "courses", "enrollments", "sections", "assignments", "calendar_events",
   -- Accounts, terms, admins and roles, audit logs, observers, polls
   "accounts", "terms", "admins", "roles", "audit_events", "observees", "poll_sessions",
-  -- Canvas's long-running jobs (jobs.lua moves them): SIS imports and
-  -- their Progress
-  "sis_imports", "progress",
+  -- Canvas's long-running jobs (jobs.lua moves them): SIS imports, account
+  -- reports, and their Progress
+  "sis_imports", "reports", "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
