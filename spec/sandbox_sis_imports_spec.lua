@@ -92,6 +92,27 @@ describe("sandbox SIS imports", function()
     assert.matches("^user_id,login_id", (J.download(done.csv_attachments[1])))
   end)
 
+  it("reads a raw body's kind from its Content-Type when no extension is given, a zip by default", function()
+    local csv = "user_id,login_id,status\nRAW-1,raw.one,active\n"
+    local done = finish(post_csv(csv))   -- text/csv
+    assert.equal("imported", done.workflow_state)
+    assert.equal("sis_import.csv", done.csv_attachments[1].display_name)
+    local status, b = raw("POST", "accounts/1/sis_imports", { content_type = "text/plain; charset=utf-8",
+      body = "user_id,login_id,status\nRAW-2,raw.two,active\n" })
+    assert.equal(200, status)
+    assert.equal(1, finish(b).data.counts.users)
+    -- anything else is taken for a zip
+    status, b = raw("POST", "accounts/1/sis_imports", { content_type = "application/octet-stream",
+      body = J.zip({ { name = "people/users.csv", data = "user_id,login_id,status\nRAW-3,raw.three,active\n" } }) })
+    assert.equal(200, status)
+    done = finish(b)
+    assert.equal("imported", done.workflow_state)
+    assert.equal("users.csv", done.csv_attachments[1].display_name)
+    for _, id in ipairs({ "RAW-1", "RAW-2", "RAW-3" }) do
+      assert.equal(200, (api("GET", "users/sis_user_id:" .. id)))
+    end
+  end)
+
   it("imports a zip of CSVs posted as a multipart attachment; every kind shows in reads", function()
     local b = post_zip({
       { name = "accounts.csv", data = "account_id,parent_account_id,name,status\nZ-ACC,SCI,Zip Department,active\n" },
