@@ -56,12 +56,19 @@ local DEFAULT_CONFIG = {
   -- a course has concluded): fixed, so that the demo data reads the same
   -- every day; a spec may move it.
   today = "2026-10-15T12:00:00Z",
+  -- How the long-running jobs (jobs.lua) move: "poll" (a step per read of
+  -- the job), "time" (a step per step_seconds) or "manual" (POST
+  -- /__sandbox/jobs/advance); outcome and stuck, per kind of job, force the
+  -- terminal state of those made afterwards or keep them in their first.
+  jobs = { advance = "poll", step_seconds = 1 },
 }
 
 local function merge(dst, src)
   for k, v in pairs(src) do
-    if type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
-    elseif v == json.null then dst[k] = nil
+    -- json.null is a table too: test it first, or a null meant to remove a
+    -- table-valued key would merge into it and remove nothing
+    if v == json.null then dst[k] = nil
+    elseif type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
     elseif type(v) == "table" then dst[k] = merge({}, v)  -- never share a caller's table
     else dst[k] = v end
   end
@@ -83,15 +90,16 @@ App.ROUTE_MODULES = {
   "courses", "enrollments", "sections", "assignments", "calendar_events",
   -- Accounts, terms, admins and roles, audit logs, observers, polls
   "accounts", "terms", "admins", "roles", "audit_events", "observees", "poll_sessions",
-  -- Progress of asynchronous jobs
-  "progress",
+  -- Canvas's long-running jobs (jobs.lua moves them): SIS imports, account
+  -- reports, and their Progress
+  "sis_imports", "reports", "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
 -- module): course_nickname (course_nicknames),
--- observee_state (observees), issued_token_user (oauth), new_progress and
--- progress (progress).
+-- observee_state (observees), issued_token_user (oauth), new_progress,
+-- progress, present_progress and progress_job (progress).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},

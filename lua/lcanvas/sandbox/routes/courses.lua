@@ -336,8 +336,9 @@ return function(app)
     return { [event] = ok }, ok and 200 or 400
   end)
 
-  -- batch_update: up to 500 courses; the work is done at once and its
-  -- Progress left completed, with ProgressRunner's "N courses processed".
+  -- batch_update: up to 500 courses; the work is done at once, and its
+  -- Progress (queued) completes in the job's one step, with
+  -- ProgressRunner's "N courses processed".
   app:route("PUT", "/accounts/:account/courses", function(self, ctx)
     local p, account = ctx.params, ctx.account
     self:require(ctx, "manage_courses", { account = account })
@@ -368,10 +369,14 @@ return function(app)
     end
     local progress = app.new_progress({ context_type = "Account", context_id = account.id, user_id = ctx.user_id,
       tag = "course_batch_update", workflow_state = "queued", completion = 0.0 })
-    local answer = app.present_progress(progress, ctx.req)
-    progress.workflow_state = (done > 0 or #ids == 0) and "completed" or "failed"
-    progress.completion, progress.message, progress.updated_at = 100.0, message, util.iso()
-    return answer
+    -- The courses changed above; the Progress reports it in one step of the
+    -- job engine (jobs.lua): completed if any course was done.
+    app.progress_job(progress, { function(job)
+      if progress.workflow_state ~= "queued" then return end   -- cancelled meanwhile
+      progress.workflow_state = job.forced or ((done > 0 or #ids == 0) and "completed" or "failed")
+      progress.completion, progress.message, progress.updated_at = 100.0, message, util.iso()
+    end })
+    return app.present_progress(progress, ctx.req)
   end)
 
   -- users: the course's users, as UserSearch finds them (active and invited
