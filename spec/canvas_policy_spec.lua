@@ -266,6 +266,49 @@ describe("Canvas's policies and serializers in the sandbox", function()
       assert.equal("sam.student", by_id[3].login_id)
     end)
 
+    -- user_json on the course (CoursesController#users, enrollment_json,
+    -- section_json's students): login_id for view_user_logins, SIS ids for
+    -- read_sis, sis_import_id only with manage_sis on the root account. TAs
+    -- do not read SIS data (role_override.rb: read_sis is true for
+    -- AccountAdmin and TeacherEnrollment).
+    it("sends course users' login and SIS fields as the caller's course rights allow", function()
+      local function sam(path, token)
+        for _, u in ipairs(select(4, request("GET", path, { token = token }))) do
+          if u.id == 3 then return u end
+        end
+      end
+      local seen = sam("/api/v1/courses/1/users?per_page=100&search_term=sam")
+      assert.equal("S0001", seen.sis_user_id)
+      assert.equal("sam.student", seen.login_id)
+      assert.equal(1, seen.sis_import_id)
+      seen = sam("/api/v1/courses/1/users?per_page=100&search_term=sam", sandbox.tokens.teacher)
+      assert.equal("S0001", seen.sis_user_id)
+      assert.equal("sam.student", seen.login_id)
+      assert.is_false(has_key(seen, "sis_import_id"))
+      seen = sam("/api/v1/courses/1/users?per_page=100&search_term=sam&as_user_id=101")   -- a TA
+      assert.equal("sam.student", seen.login_id)
+      assert.is_false(has_key(seen, "sis_user_id"))
+      local _, _, _, course = request("GET", "/api/v1/courses/1?as_user_id=101")
+      assert.is_false(has_key(course, "sis_course_id"))
+      local _, _, _, role = request("GET", "/api/v1/accounts/1/roles/4")
+      assert.equal("TaEnrollment", role.role)
+      assert.is_false(role.permissions.read_sis.enabled)
+      seen = sam("/api/v1/courses/1/users?per_page=100&search_term=sam", sandbox.tokens.student)
+      for _, k in ipairs({ "sis_user_id", "login_id", "sis_import_id", "email" }) do
+        assert.is_false(has_key(seen, k), k)
+      end
+    end)
+
+    -- admin_json: user_json(admin.user, current_user, session) on the
+    -- controller's @context, the account: its admins see logins and SIS ids.
+    it("sends an account's admins with the login a sub-account admin may see", function()
+      local _, _, _, list = request("GET", "/api/v1/accounts/2/admins?as_user_id=100")
+      assert.equal(115, list[2].user.id)
+      assert.equal("U0015", list[2].user.sis_user_id)
+      assert.is_string(list[2].user.login_id)
+      assert.is_false(has_key(list[2].user, "sis_import_id"))   -- manage_sis on the root: not theirs
+    end)
+
     it("lists default_to_block_editor among the settings", function()
       local s = student:get_current_user():get_settings()
       assert.is_false(s.default_to_block_editor)
@@ -380,14 +423,75 @@ describe("policy.lua", function()
     assert.is_false(policy.can(app, 2, "read_roster", { account = app.store.accounts[1] }))
   end)
 
-  it("takes narrower account roles from store.account_users, on their account and below only", function()
-    app.store.account_users = { { user_id = 2, account_id = 2, rights = { read_roster = true } } }
-    assert.is_true(policy.can(app, 2, "read_roster", { account = app.store.accounts[2] }))
-    assert.is_false(policy.can(app, 2, "read_roster", { account = app.store.accounts[1] }))
-    assert.is_false(policy.can(app, 2, "manage_user_logins", { account = app.store.accounts[2] }))
+  -- A narrower admin is a custom account role with the permissions it
+  -- holds and a membership naming it, as Canvas keeps AccountUser and Role.
+  it("takes narrower admins from a custom account role, on their account and below only", function()
+    local store = app.store
+    local role = store:add_role({ name = "Roster Reader", base_role_type = "AccountMembership", account_id = 1,
+      permissions = { read_roster = true } })
+    store.account_users = {}
+    local au = store:add_account_user(2, 2, role.id)   -- Terry, on School of Sandbox Science
+    assert.is_true(policy.can(app, 2, "read_roster", { account = store.accounts[2] }))
+    assert.is_true(policy.can(app, 2, "read_roster", { account = store.accounts[4] }))   -- below it
+    assert.is_false(policy.can(app, 2, "read_roster", { account = store.accounts[1] }))
+    assert.is_false(policy.can(app, 2, "manage_user_logins", { account = store.accounts[2] }))
     -- read_roster on a user's account gives api_show_user on the user (user 100 is in account 2)
-    assert.is_true(policy.can(app, 2, "api_show_user", { user = app.store.users[100] }))
-    assert.is_false(policy.can(app, 2, "api_show_user", { user = app.store.users[101] }))
+    assert.is_true(policy.can(app, 2, "api_show_user", { user = store.users[100] }))
+    assert.is_false(policy.can(app, 2, "api_show_user", { user = store.users[101] }))
+    -- a membership counts while it is active and its role is not deleted
+    au.workflow_state = "deleted"
+    assert.is_false(policy.can(app, 2, "read_roster", { account = store.accounts[2] }))
+    assert.is_false(policy.is_account_admin(app, 2, store.accounts[2]))
+    au.workflow_state = "active"
+    role.workflow_state = "deleted"
+    assert.is_false(policy.can(app, 2, "read_roster", { account = store.accounts[2] }))
+  end)
+
+  it("reads the seed's memberships: AccountAdmins hold everything, the Sandbox Auditor what its role names", function()
+    local store = app.store
+    local sci, hist = store.accounts[2], store.courses[3]          -- course 3 is in account 2
+    assert.is_true(policy.can(app, 100, "manage_courses", { account = sci }))       -- AccountAdmin on 2
+    assert.is_true(policy.can(app, 100, "import_sis", { account = sci }))           -- every permission
+    assert.is_false(policy.can(app, 100, "manage_courses", { account = store.accounts[1] }))
+    assert.is_true(policy.can(app, 115, "read_sis", { account = sci }))             -- Sandbox Auditor
+    assert.is_false(policy.can(app, 115, "manage_courses", { account = sci }))
+    assert.is_false(policy.can(app, 115, "manage_account_memberships", { account = sci }))
+    local auditor = policy.course_rights(app, 115, hist)
+    assert.is_true(auditor.read and auditor.read_as_admin and auditor.read_roster and auditor.read_sis)
+    assert.is_nil(auditor.update)
+    assert.is_nil(auditor.manage_students)
+    assert.is_true(policy.is_account_admin(app, 115, sci))
+    assert.is_false(policy.is_account_admin(app, 115, store.accounts[1]))
+    -- an admin the Admins API removes is no admin any more
+    for _, au in ipairs(store.account_users) do
+      if au.user_id == 100 then au.workflow_state = "deleted" end
+    end
+    assert.is_false(policy.can(app, 100, "manage_courses", { account = sci }))
+  end)
+
+  -- role_override.rb's true_for and applies_to_concluded, by enrollment.
+  it("gives each course role its default permissions, and a concluded enrollment only those that last", function()
+    local bio = app.store.courses[1]
+    local ta = policy.course_rights(app, 101, bio)
+    assert.is_true(ta.read_as_admin and ta.view_user_logins and ta.read_email_addresses and ta.manage_students)
+    assert.is_nil(ta.read_sis)                     -- true_for AccountAdmin and TeacherEnrollment only
+    assert.is_nil(ta.manage_admin_users)
+    assert.same(ta, policy.course_rights(app, 103, bio))   -- Sandbox Reviewer: a TA-based role
+    local designer = policy.course_rights(app, 102, bio)
+    assert.is_true(designer.manage_students and designer.manage_sections and designer.update)
+    assert.is_nil(designer.view_all_grades)
+    local concluded = policy.course_rights(app, 106, bio)  -- a completed student enrollment
+    assert.is_true(concluded.read)
+    assert.is_nil(concluded.read_roster)           -- applies_to_concluded: teachers, TAs, designers
+    assert.same({}, policy.course_rights(app, 105, bio))   -- inactive
+    -- a custom course role turns its base role's defaults on and off
+    local role = app.store:add_role({ name = "Quiet TA", base_role_type = "TaEnrollment", account_id = 1,
+      permissions = { send_messages = false, read_sis = true } })
+    app.store.enrollments[#app.store.enrollments + 1] = { id = 9001, user_id = 9, course_id = 1,
+      type = "TaEnrollment", role_id = role.id, enrollment_state = "active" }
+    local quiet = policy.course_rights(app, 9, bio)   -- Nico, in no other course
+    assert.is_true(quiet.read_sis and quiet.manage_grades)
+    assert.is_nil(quiet.send_messages)
   end)
 
   it("gives user rights to the user, their teachers, admins and observers", function()

@@ -59,31 +59,44 @@ describe("lcanvas.new", function()
 
   it("takes its proxy from the environment as libcurl does, no_proxy included", function()
     -- One request from a child process, so that the variables are its own.
+    -- A loopback origin never goes through a proxy (the token would reach
+    -- it in clear text), so the proxied cases ask for http://0.0.0.0:9
+    -- (not loopback to the client's rule, hence allow_insecure; refused at
+    -- once here when asked directly) through the sandbox as the proxy,
+    -- which answers a request it cannot route with a 404.
     local prog = sandbox.tmpname() .. ".lua"
     local build = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build")
+    local port = sandbox.url:match(":(%d+)/?$")
     sandbox.write_file(prog, string.format("package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
       sandbox.root .. "/lua/?.lua;" .. sandbox.root .. "/lua/?/init.lua;", build .. "/lib/?.so;")
       .. string.format([[
 local lcanvas = require "lcanvas"
-local c = lcanvas.new(%q, %q, { max_retries = 0 })
+local c = lcanvas.new(arg[1], %q, { max_retries = 0, allow_insecure = true, connect_timeout = 2 })
 local ok, e = pcall(c.get_current_user, c)
-io.write(ok and "ok" or e.kind)]], sandbox.url, sandbox.tokens.admin))
-    local function run(env)
+io.write(ok and "ok" or e.kind)]], sandbox.tokens.admin))
+    local function run(env, base)
       -- the sanitizer build's module needs its runtime preloaded (helper.lua drops LD_PRELOAD)
       local preload = os.getenv("LCANVAS_ASAN_PRELOAD")
       local _, out, err = sandbox.sh("env -u http_proxy -u all_proxy -u ALL_PROXY -u no_proxy -u NO_PROXY "
         .. (preload and ("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=" .. sandbox.quote(preload) .. " ") or "")
-        .. env .. " lua5.4 " .. sandbox.quote(prog))
+        .. env .. " lua5.4 " .. sandbox.quote(prog) .. " " .. sandbox.quote(base or "http://0.0.0.0:9"))
       return out .. err
     end
-    -- nothing listens on port 9: a request that goes to the proxy fails there
-    assert.equal("ok", run(""))
-    assert.equal("NetworkError", run("http_proxy=http://127.0.0.1:9"))
-    assert.equal("NetworkError", run("all_proxy=http://127.0.0.1:9"))
-    assert.equal("ok", run("http_proxy=http://127.0.0.1:9 no_proxy=127.0.0.1"))
-    assert.equal("ok", run("all_proxy=http://127.0.0.1:9 NO_PROXY=localhost,127.0.0.1"))
+    local proxy = sandbox.url:gsub("/$", "")
+    assert.equal("ok", run("", sandbox.url))
+    assert.equal("NetworkError", run(""))
+    -- through the proxy: the sandbox answered
+    assert.equal("ResourceDoesNotExist", run("http_proxy=" .. proxy))
+    assert.equal("ResourceDoesNotExist", run("all_proxy=" .. proxy))
+    assert.equal("NetworkError", run("http_proxy=" .. proxy .. " no_proxy=0.0.0.0"))
+    assert.equal("NetworkError", run("all_proxy=" .. proxy .. " NO_PROXY=localhost,0.0.0.0"))
     -- libcurl ignores HTTP_PROXY (a CGI could set it from a request header)
-    assert.equal("ok", run("HTTP_PROXY=http://127.0.0.1:9"))
+    assert.equal("NetworkError", run("HTTP_PROXY=" .. proxy))
+    -- A loopback origin bypasses every proxy (nothing listens on port 9).
+    for _, base in ipairs({ sandbox.url, "http://localhost:" .. port }) do
+      assert.equal("ok", run("http_proxy=http://127.0.0.1:9", base))
+      assert.equal("ok", run("all_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9", base))
+    end
     os.remove(prog)
   end)
 

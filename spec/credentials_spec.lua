@@ -112,4 +112,27 @@ describe("token file permission check", function()
     -- Only the two files made here: no PWNED, PWNED2 or PWNED3.
     assert.equal("t$(touch PWNED3)\nx$(touch PWNED)`touch PWNED2`$X\n", ls(dir))
   end)
+
+  it("refuses a config file others may write: it chooses where the token goes", function()
+    local xdg = dir .. "/xdg"
+    os.execute("mkdir -p " .. q(xdg .. "/lcanvas"))
+    local token_file = dir .. "/token"
+    write(token_file, sandbox.tokens.admin, "600")
+    local config = xdg .. "/lcanvas/config.lua"
+    write(config, string.format("{ default = 'p', profiles = { p = { url = %q, token_file = %q } } }",
+      sandbox.url, token_file), "666")
+    local code, out, err = whoami("", { xdg = xdg })
+    assert.equal(2, code, err)
+    assert.equal("", out)
+    assert.matches("config file .* is writable by others %(mode 666%)", err)
+    for _, mode in ipairs({ "620", "602" }) do
+      os.execute("chmod " .. mode .. " " .. q(config))
+      code = whoami("", { xdg = xdg })
+      assert.equal(2, code, mode)
+    end
+    os.execute("chmod 644 " .. q(config))
+    code, out, err = whoami("", { xdg = xdg })
+    assert.equal(0, code, err)
+    assert.equal("1\n", out)
+  end)
 end)

@@ -116,6 +116,25 @@ describe("lcanvas.csv", function()
     assert.equal("out.csv", listing())  -- no temp file left behind
   end)
 
+  it("neutralises cells a spreadsheet would run as formulas, unless told not to", function()
+    local path = dir .. "/out.csv"
+    local w = csv.writer(path, { "name", "n" }, { eol = "\n" })
+    w:write({ name = '=HYPERLINK("http://evil.example","x")', n = "-5" })
+    w:write({ name = "+1+1", n = -5 })
+    w:write({ name = "-2+3", n = "+1.5" })
+    w:write({ name = "@SUM(A1)", n = "\t=1" })
+    w:write({ name = "plain = text", n = "" })
+    assert.is_true(w:close())
+    assert.equal('name,n\n"\'=HYPERLINK(""http://evil.example"",""x"")",-5\n\'+1+1,-5\n' ..
+      "'-2+3,+1.5\n'@SUM(A1),'\t=1\nplain = text,\n", read(path))
+    assert.equal("'=1+1", csv.format({ "=1+1" }))
+    assert.equal("=1+1", csv.format({ "=1+1" }, { formulas = true }))
+    w = csv.writer(path, { "name" }, { eol = "\n", formulas = true })
+    w:write({ name = "=1+1" })
+    assert.is_true(w:close())
+    assert.equal("name\n=1+1\n", read(path))
+  end)
+
   it("writes to a temp file in the same directory and renames it on close", function()
     local path = dir .. "/report.csv"
     write(path, "old contents\n")

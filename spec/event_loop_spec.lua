@@ -163,6 +163,25 @@ describe("under cqueues", function()
     assert.is_true(woke[2] < 1.5)
   end)
 
+  it("closing a client wakes the coroutines waiting on it with an error; the loop goes on", function()
+    slow_users(1)
+    local got, ticks = nil, 0
+    local cq = cqueues.new()
+    local t0 = cqueues.monotime()
+    cq:wrap(function()
+      local ok, e = pcall(c.get_user, c, 3)
+      got = { ok, tostring(e), cqueues.monotime() - t0 }
+    end)
+    cq:wrap(function() cqueues.sleep(0.1); c:close() end)
+    cq:wrap(function() for _ = 1, 5 do cqueues.sleep(0.1); ticks = ticks + 1 end end)
+    local ok, err = cq:loop()
+    assert.is_true(ok, tostring(err))
+    assert.is_false(got[1])
+    assert.matches("its client was closed", got[2])
+    assert.is_true(got[3] < 0.5, "the waiter woke after " .. got[3] .. " s")
+    assert.equal(5, ticks)
+  end)
+
   it("still blocks outside a controller's coroutines", function()
     assert.equal("Sam Student", c:get_user(3).name)
     local co = coroutine.wrap(function() return c:get_user(3).name end)
@@ -243,6 +262,53 @@ describe("under luv", function()
     local err
     run({ function() local ok, e = pcall(c.get_user, c, 999999); assert.is_false(ok); err = e end })
     assert.is_true(lcanvas.is_error(err, "ResourceDoesNotExist"))
+  end)
+
+  local function handles()
+    local n = 0
+    uv.walk(function(h) if not h:is_closing() then n = n + 1 end end)
+    return n
+  end
+
+  it("raises a spawned coroutine's error from uv.run, unwinding the other waiters, handles closed", function()
+    slow_users(1)
+    local dir = sandbox.tmpname()
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    local closed
+    adapter.spawn(function() c:get_user(999999) end)
+    adapter.spawn(function()
+      local out <close> = lcanvas.outfile.open(dir .. "/out.txt")
+      out:write("partial\n")
+      local mark <close> = setmetatable({}, { __close = function(_, e) closed = e end })
+      c:get_user(3)
+      assert(mark)  -- never reached: the request fails
+    end)
+    local ok, err = pcall(uv.run)
+    local left = io.popen("ls -A " .. sandbox.quote(dir)):read("a")
+    os.execute("rm -rf " .. sandbox.quote(dir))
+    assert.is_false(ok)
+    assert.is_true(lcanvas.is_error(err, "ResourceDoesNotExist"), tostring(err))
+    assert.is_true(lcanvas.is_error(closed, "ResourceDoesNotExist"), tostring(closed))
+    assert.equal("", left)          -- the unfinished output file is gone
+    assert.is_true(handles() <= 1)  -- the waker timer at most, inactive
+    -- An error before the first wait is raised by spawn itself.
+    local ok2, err2 = pcall(adapter.spawn, function() error("early") end)
+    assert.is_false(ok2)
+    assert.matches("early", err2)
+  end)
+
+  it("closes each client's poll handle: 2,000 clients leave none", function()
+    adapter.spawn(function()
+      for i = 1, 2000 do
+        local ci = lcanvas.new(sandbox.url, sandbox.tokens.admin)
+        assert.equal(3, ci:get_user(3).id)
+        if i % 2 == 0 then ci:close() end   -- the others go with the garbage collector
+      end
+      collectgarbage()
+      collectgarbage()
+    end)
+    uv.run()
+    assert.is_true(handles() <= 1, handles() .. " handles open")
   end)
 end)
 

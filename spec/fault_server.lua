@@ -198,6 +198,56 @@ faults.ok = function(con)
   answer(con, "200 OK", { JSON }, user)
 end
 
+-- Round three (issue 24).
+-- 5,001 values in 15 KB: "{}," repeated.
+faults.empties = function(con)
+  answer(con, "200 OK", { JSON }, "[" .. string.rep("{},", 4999) .. "{}]")
+end
+-- 64 MiB of "{}," (16 million values) in about 64 KB of gzip, made once.
+local empty_bomb
+faults.empty_bomb = function(con)
+  empty_bomb = empty_bomb or assert(io.popen(
+    "{ printf '['; yes '{},' 2>/dev/null | head -n 16777215; printf '{}]'; } | gzip -1", "r")):read("a")
+  answer(con, "200 OK", { JSON, "Content-Encoding: gzip" }, empty_bomb)
+end
+-- One object, one key twice: whatever reads it must see the last.
+faults.dup_page = function(con)
+  answer(con, "200 OK", { JSON }, '[{"id":1,"name":"Dup","id":2}]')
+end
+-- An object where a list belongs, and a list where an object belongs.
+faults.object_page = function(con)
+  answer(con, "200 OK", { JSON }, '{"id":1,"name":"Not a list"}')
+end
+faults.array_page = function(con)
+  answer(con, "200 OK", { JSON }, '[[{"id":1}]]')
+end
+faults.array_answer = function(con)
+  answer(con, "200 OK", { JSON }, '[{"id":1,"name":"One of many"}]')
+end
+-- Next links that are no http URL, and one that does not parse.
+faults.mailto_link = function(con)
+  answer(con, "200 OK", { JSON, 'Link: <mailto:admin@example.edu>; rel="next"' }, '[{"id":1}]')
+end
+faults.data_link = function(con)
+  answer(con, "200 OK", { JSON, 'Link: <data:,x>; rel="next"' }, '[{"id":1}]')
+end
+faults.bad_link = function(con)
+  answer(con, "200 OK", { JSON, 'Link: <http://[::1/api/v1/x>; rel="next"' }, '[{"id":1}]')
+end
+-- Echoes the Authorization header back in a response header.
+faults.echo_header = function(con, req)
+  answer(con, "400 Bad Request", { JSON, "X-Echo: " .. (req.headers.authorization or "") },
+    '{"errors":[{"message":"bad request"}]}')
+end
+-- Terminal escape sequences in the text of an error: raw, and in JSON.
+faults.escape_raw = function(con)
+  answer(con, "400 Bad Request", { "Content-Type: text/plain" }, "\27]0;pwned\7\27[2Jraw")
+end
+faults.escape = function(con)
+  answer(con, "400 Bad Request", { JSON },
+    '{"errors":[{"message":"\\u001b]0;pwned\\u0007\\u001b[2Jcleared"}]}')
+end
+
 local cq = cqueues.new()
 
 local function serve(srv, name)
@@ -210,8 +260,9 @@ local function serve(srv, name)
           if not req then return end
           log:write(name, " ", req.method, " ", req.target, " ",
             req.headers.authorization or "-", " ", req.headers["x-evil"] or "-", "\n")
-          local fault = req.target:match("/f/([%w_]+)")
+          local fault = req.target:match("/f/([%w_]+)") or req.target:match("/users/fault_([%w_]+)")
           if req.target:find("/login/oauth2/token", 1, true) then fault = "token" end
+          if req.target:find("/users/424242", 1, true) then fault = "array_answer" end
           local f = name == "canvas" and faults[fault]
           if f then f(con, req) else answer(con, "404 Not Found", { JSON }, '{"errors":[]}') end
         end)

@@ -74,7 +74,7 @@ end
 -- process killed after `deadline` seconds: for the faults whose regression
 -- is a hang, so that a regression fails this spec instead of stalling it.
 -- Returns the child's exit code and output.
-local function bounded(code, deadline)
+local function bounded(code, deadline, env)
   local build = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build")
   local file = sandbox.tmpname() .. ".lua"
   local f = assert(io.open(file, "w"))
@@ -88,7 +88,7 @@ local function bounded(code, deadline)
   -- the in-process specs: LeakSanitizer's exit-time tracer crashes in these
   -- short children now and then, which is not what they check.
   local preload = os.getenv("LCANVAS_ASAN_PRELOAD")
-  local code_, out, err = sandbox.sh(string.format("%stimeout -s KILL %d lua5.4 %q",
+  local code_, out, err = sandbox.sh(string.format("%s%stimeout -s KILL %d lua5.4 %q", env or "",
     preload and ("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=" .. sandbox.quote(preload) .. " ") or "",
     deadline, file))
   os.remove(file)
@@ -425,6 +425,141 @@ describe("fault matrix", function()
       assert.matches("lcanvas: GET /api/v1/f/echo %-> 400", err)
       assert.matches("%[REDACTED%]", err)
       assert.is_nil(err:find(REFRESHED, 1, true), err)
+    end)
+  end)
+
+  describe("values, keys and types (issue 24)", function()
+    it("an answer of more values than max_values is a LimitExceeded naming it", function()
+      local err = fails(function() client({ max_values = 1000 }):list("f/empties"):all() end)
+      assert.equal("LimitExceeded", err.kind)
+      assert.equal("max_values", err.limit)
+      assert.equal(5000, #client():list("f/empties"):all())  -- the default admits it
+      err = fails(function() client({ max_values = 1000 }):request("GET", "f/empties") end)
+      assert.equal("max_values", err.limit)
+    end)
+
+    it("64 MiB of '{},' in 64 KB of gzip costs a bounded memory, typed or not, streaming", function()
+      local code, out = bounded([[
+        local c = lcanvas.new(URL, TOKEN, { max_retries = 0 })
+        for _, opts in ipairs({ { type = "User" }, {} }) do
+          local ok, err = pcall(function()
+            for _ in c:list("f/empty_bomb", nil, opts):iter({ keep = false }) do end
+          end)
+          print(ok, type(err) == "table" and err.kind .. " " .. tostring(err.limit) or err)
+        end
+        for line in io.lines("/proc/self/status") do
+          local kb = line:match("^VmHWM:%s*(%d+)")
+          if kb then print("peak", tonumber(kb) // 1024) end
+        end
+      ]], 60)
+      assert.equal(0, code, out)
+      assert.matches("false\tLimitExceeded max_values\nfalse\tLimitExceeded max_values\n", out)
+      local peak = tonumber(out:match("peak\t(%d+)"))
+      assert.is_true(peak < 600, "peak RSS " .. tostring(peak) .. " MB")
+    end)
+
+    it("a key given twice reads the same whichever way the object is read: the last", function()
+      local u = client():list("f/dup_page", nil, { type = "User" }):first()
+      assert.equal(2, u.id)
+      assert.equal("Dup", u.name)
+      assert.equal(2, u:to_table().id)
+      assert.equal(2, u.id)
+      assert.equal('{"id":2,"name":"Dup"}', lcanvas.json.encode(u))
+      pcall(u.get_profile, u)
+      assert.equal("/api/v1/users/2/profile", requests()[#requests()].target)
+      assert.equal(2, lcanvas.json.decode('{"id":1,"id":2}').id)
+      assert.is_nil(lcanvas.json.decode('{"id":1,"id":null}').id)
+    end)
+
+    it("an object where a list belongs is an InvalidResponse, typed or not", function()
+      for _, opts in ipairs({ { type = "User" }, {} }) do
+        local err = fails(function() client():list("f/object_page", nil, opts):all() end)
+        assert.equal("InvalidResponse", err.kind)
+        assert.matches("expected a JSON array", err.message)
+      end
+      local err = fails(function() client():list("f/array_page", nil, { type = "User" }):all() end)
+      assert.equal("InvalidResponse", err.kind)
+    end)
+
+    it("a list where one object belongs is an InvalidResponse, not an empty User", function()
+      local err = fails(function() client():get_user(424242) end)
+      assert.equal("InvalidResponse", err.kind)
+      assert.matches("expected a User object", err.message)
+    end)
+
+    it("next links that are no http(s) URL are an InvalidResponse; nothing is requested", function()
+      for _, name in ipairs({ "mailto_link", "data_link", "bad_link" }) do
+        local before = #requests()
+        local err = fails(function() client():list("f/" .. name):all() end)
+        assert.equal("InvalidResponse", err.kind, name)
+        assert.matches("next link", err.message)
+        assert.equal(before + 1, #requests(), name)
+      end
+    end)
+  end)
+
+  describe("proxies, echoes and terminals (issue 24)", function()
+    it("a loopback base never goes through a proxy, whatever the environment says", function()
+      local proxy = server.url .. "/"
+      local before = #requests()
+      local code, out = bounded([[
+        print(pcall(function() return lcanvas.new(URL, TOKEN, { max_retries = 0 }):request("GET", "f/ok").id end))
+      ]], 20, string.format("http_proxy=%s HTTP_PROXY=%s all_proxy=%s ", proxy, proxy, proxy))
+      assert.equal(0, code, out)
+      assert.matches("true\t1", out)
+      local seen = requests()
+      assert.equal(before + 1, #seen)
+      -- Origin form: no proxy request ("GET http://..."), which would carry the token.
+      assert.equal("/api/v1/f/ok", seen[#seen].target)
+    end)
+
+    it("an https Canvas through an http proxy is a CONNECT tunnel: the proxy sees no token", function()
+      local proxy = server.url .. "/"
+      local before = #requests()
+      local code, out = bounded([[
+        local ok, err = pcall(function()
+          return lcanvas.new("https://canvas.example.invalid", TOKEN, { max_retries = 0 }):request("GET", "users/self")
+        end)
+        print(ok, type(err) == "table" and err.kind or err)
+      ]], 20, string.format("https_proxy=%s ", proxy))
+      assert.equal(0, code, out)
+      assert.matches("false\t", out)
+      local seen = requests()
+      assert.equal(before + 1, #seen)
+      assert.equal("CONNECT", seen[#seen].method)
+      assert.equal("canvas.example.invalid:443", seen[#seen].target)
+      assert.equal("-", seen[#seen].auth)
+    end)
+
+    it("err.headers keep no echoed token", function()
+      local err = fails(function() client():request("GET", "f/echo_header") end)
+      assert.equal("BadRequest", err.kind)
+      assert.truthy(err.headers["x-echo"])
+      assert.is_nil(err.headers["x-echo"]:find(TOKEN, 1, true), err.headers["x-echo"])
+      assert.matches("^Bearer %*+$", err.headers["x-echo"])
+    end)
+
+    it("a token shorter than 8 bytes is redacted too, where it stands whole", function()
+      local c = lcanvas.new(server.url, "s3cr", { max_retries = 0 })
+      local err = fails(function() c:request("GET", "f/echo") end)
+      assert.is_nil(err.body:find("s3cr", 1, true), err.body)
+      assert.is_nil(tostring(err):find("s3cr", 1, true))
+      err = fails(function() c:request("GET", "f/echo_header") end)
+      assert.equal("Bearer ****", err.headers["x-echo"])
+    end)
+
+    it("server text reaches the terminal with its control characters escaped", function()
+      local exe = sandbox.root .. "/" .. (os.getenv("LCANVAS_BUILD") or "build") .. "/lcanvas"
+      local empty = sandbox.tmpname()
+      local code, _, err = sandbox.sh(string.format(
+        "env XDG_CONFIG_HOME=%q CANVAS_API_URL=%s CANVAS_API_TOKEN=%s %q -vv -e " ..
+        "'pcall(canvas.request, canvas, \"GET\", \"f/escape_raw\"); canvas:request(\"GET\", \"f/escape\")'",
+        empty, server.url, TOKEN, exe))
+      assert.equal(1, code, err)
+      assert.is_nil(err:find("\27", 1, true), err)
+      assert.is_nil(err:find("\7", 1, true), err)
+      assert.matches("\\x1b%]0;pwned\\x07\\x1b%[2Jcleared", err)  -- the report
+      assert.matches("lcanvas:   < \\x1b%]0;pwned\\x07\\x1b%[2Jraw", err)  -- a -vv body
     end)
   end)
 

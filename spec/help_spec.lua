@@ -148,7 +148,7 @@ describe("help at the prompt", function()
     assert.matches("\n  :get_user%(id", a.canvas)
     assert.matches("^help: no Catalog configured: set CANVAS_CATALOG_URL", a.catalog)
     assert.matches("^Error methods[^\n]*\n  :is%(kind%)", a.error)
-    assert.matches("^lcanvas%.csv functions and values[^\n]*\n  lcanvas%.csv%.format%(row%)", a.module)
+    assert.matches("^lcanvas%.csv functions and values[^\n]*\n  lcanvas%.csv%.format%(row %[, opts%]%)", a.module)
     assert.matches("^StatusLine methods[^\n]*\n  :add%(%[n%]%)", a.statusline)
 
     assert.equal("help: a plain table (no methods); its keys:\n  a, b\n", a.table)

@@ -177,11 +177,19 @@ describe("sandbox enrollments", function()
       assert.same({ message = "Can't add an enrollment to a concluded course." }, body)
     end)
 
-    it("lets a teacher add students, not teachers; refuses students", function()
+    -- User#can_create_enrollment_for?: manage_admin_users adds any type,
+    -- manage_students students and observers; role_override.rb gives the
+    -- first to teachers and admins, the second to TAs and designers too.
+    it("lets a teacher add any type and a TA students and observers; refuses students", function()
       local t = { token = sandbox.tokens.teacher, form = { ["enrollment[user_id]"] = "9" } }
       assert.equal(200, (api("POST", "courses/1/enrollments", t)))
       t.form["enrollment[type]"] = "TeacherEnrollment"
-      assert.equal(401, (api("POST", "courses/1/enrollments", t)))
+      assert.equal(200, (api("POST", "courses/1/enrollments", t)))
+      -- user 103 is a TA (the Sandbox Reviewer role, TA-based) in course 1
+      local ta = { form = { ["enrollment[user_id]"] = "9", ["enrollment[type]"] = "TaEnrollment" } }
+      assert.equal(401, (api("POST", "courses/1/enrollments?as_user_id=103", ta)))
+      ta.form["enrollment[type]"] = "ObserverEnrollment"
+      assert.equal(200, (api("POST", "courses/1/enrollments?as_user_id=103", ta)))
       assert.equal(401, (api("POST", "courses/1/enrollments", { token = sandbox.tokens.student,
         form = { ["enrollment[user_id]"] = "9" } })))
     end)
@@ -232,10 +240,14 @@ describe("sandbox enrollments", function()
       assert.same({ error = "membership not activated" }, body)
     end)
 
-    it("lets a teacher conclude a student but not the TA", function()
+    -- Enrollment#can_be_concluded_by: the right that adds the type.
+    it("lets a teacher conclude a student and the TA, and a TA a student but not the teacher", function()
       local t = { token = sandbox.tokens.teacher }
       assert.equal(200, (api("DELETE", "courses/1/enrollments/5?task=conclude", t)))
-      assert.equal(401, (api("DELETE", "courses/1/enrollments/317?task=conclude", t)))
+      assert.equal(200, (api("DELETE", "courses/1/enrollments/317?task=conclude", t)))
+      assert.equal(401, (api("DELETE", "courses/1/enrollments/1?task=conclude&as_user_id=103")))
+      assert.equal(200, (api("DELETE", "courses/1/enrollments/7?task=conclude&as_user_id=103")))
+      assert.equal(401, (api("DELETE", "courses/1/enrollments/9?task=conclude", { token = sandbox.tokens.student })))
     end)
   end)
 

@@ -134,6 +134,20 @@ describe("automation scripts", function()
       assert.same({}, changes())
     end)
 
+    it("refuses a results file that is the input, changing nothing", function()
+      local input = "observer,student\r\npat.parent,sam.student\r\n"
+      write(dir .. "/pairs.csv", input)
+      sandbox.clear_requests()
+      for _, args in ipairs({ "pairs.csv --results pairs.csv", "pairs.csv --results ./pairs.csv",
+                              "./pairs.csv --results pairs.csv" }) do
+        local code, _, err = run("link-observers.lua", args)
+        assert.equal(2, code, err)
+        assert.matches("refusing to write %S*pairs%.csv: it is the input", err)
+      end
+      assert.equal(input, read(dir .. "/pairs.csv"))
+      assert.same({}, changes())
+    end)
+
     it("sends nothing with --dry-run", function()
       write(dir .. "/pairs.csv", "observer,student\npat.parent,sam.student\nrobin.parent,omar.student\n")
       local code, _, err = run("link-observers.lua", "pairs.csv", "--dry-run")

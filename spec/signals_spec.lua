@@ -107,13 +107,36 @@ describe("signals", function()
     assert.matches("nterrupted", closed or "(the <close> handler did not run)")
     -- No output file, no temporary file: only what the script made itself.
     assert.equal("closed ready script.lua", left)
-    assert.matches(sig == "INT" and "lcanvas: interrupted\n" or "lcanvas: terminated\n", err)
+    local said = { INT = "interrupted", TERM = "terminated", HUP = "hangup", PIPE = "broken pipe" }
+    assert.matches("lcanvas: " .. said[sig] .. "\n", err)
   end
 
   describe("during a request to a server that answers after 10 s", function()
     before_each(function() sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000 }) end)
     it("Ctrl-C: exit 130", function() check("INT", 130) end)
     it("SIGTERM: exit 143", function() check("TERM", 143) end)
+    -- A closed terminal, a reader gone: nothing left behind either.
+    it("SIGHUP: exit 129", function() check("HUP", 129) end)
+    it("SIGPIPE: exit 141", function() check("PIPE", 141) end)
+  end)
+
+  -- The same request made in a coroutine of libuv's loop (lcanvas.loop.luv):
+  -- the interrupt comes back through loop.run, not libuv's exit 255, and
+  -- the coroutine's own output file is removed too.
+  describe("during a request in a luv coroutine", function()
+    before_each(function() sandbox.fault({ path = "/api/v1/users/3", delay_ms = 10000 }) end)
+    local luv_prepare = [[
+      local loop = require "lcanvas.loop.luv"
+      loop.spawn(function()
+        local o <close> = lcanvas.outfile.open(dir .. "/luv.txt")
+        o:write("partial\n")
+        io.open(dir .. "/ready", "w"):close()
+        canvas:get_user(3)
+      end)
+      loop.run()
+    ]]
+    it("Ctrl-C: exit 130", function() check("INT", 130, luv_prepare) end)
+    it("SIGTERM: exit 143", function() check("TERM", 143, luv_prepare) end)
   end)
 
   describe("during a retry wait (503, Retry-After: 30)", function()
@@ -353,6 +376,35 @@ describe("the sandbox of lcanvas --sandbox", function()
     local gone = wait_for(2, function() return sandbox.stopped(url) end)
     if not gone then kill_listener(url) end
     assert.is_true(gone, "the sandbox still listens at " .. url)
+  end)
+
+  it("a host whose reader is gone (| head -1) removes its unfinished output file, exit 141", function()
+    local dir = sandbox.tmpname()
+    os.execute("mkdir -p " .. sandbox.quote(dir))
+    local script = dir .. "/s.lua"
+    write_file(script, string.format([[
+      local lcanvas = require "lcanvas"
+      local out <close> = lcanvas.outfile.open(%q)
+      out:write("partial\n")
+      print(canvas:base_url())
+      for i = 1, 1000000 do print(i) end
+    ]], dir .. "/out.txt"))
+    local h = io.popen(string.format("(env -u LD_PRELOAD %q --sandbox %q 2>%q; echo $? >%q) | head -1",
+      EXE, script, dir .. "/err", dir .. "/rc"))
+    local url = h:read("l")
+    h:close()
+    local rc = wait_for(5, function() return (read_file(dir .. "/rc") or ""):match("%d+") end)
+    os.remove(dir .. "/rc")
+    local left = ls(dir)
+    local err = read_file(dir .. "/err") or ""
+    os.execute("rm -rf " .. sandbox.quote(dir))
+    assert.matches("^http://", url)
+    assert.equal("141", rc, err)
+    assert.equal("err s.lua", left)
+    assert.matches("lcanvas: broken pipe", err)
+    local gone = wait_for(2, function() return sandbox.stopped(url) end)
+    if not gone then kill_listener(url) end
+    assert.is_true(gone)
   end)
 
   it("dies with a host killed by SIGKILL", function()

@@ -6,6 +6,11 @@
 -- a custom-data write, an answer the client refuses (a 2xx that is not
 -- JSON), two pages of a list and a 4-way map of get_user. Prints one line:
 --   soak: 20000 requests in 41.2 s (485/s), 2000 errors as expected; RSS start 11.9 MB, end 12.1 MB (+1.7%)
+-- Then a streaming loop over one list of PAGES pages (default 100,000; 10
+-- typed items a page) from a local page generator (scripts/bench/pages.lua),
+-- with the RSS after a warm-up, every tenth of the way, and at the end:
+--   soak pages: 100000 pages, 1000000 items in 52.0 s (1923 pages/s); RSS start 12.0 MB, end 12.1 MB (+0.8%), highest 12.2 MB
+--   lua5.4 scripts/bench/soak.lua [REQUESTS [PAGES]]
 local root = (arg[0]:match("^(.*)/scripts/bench/soak%.lua$") or ".")
 local build = os.getenv("LCANVAS_BUILD") or "build"
 package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. root .. "/spec/?.lua;" .. package.path
@@ -16,6 +21,7 @@ local sandbox = require "helper"  -- spec/helper.lua: starts a sandbox, talks to
 local socket = require "socket"
 
 local target = tonumber(arg[1] or "20000")
+local page_target = tonumber(arg[2] or "100000")
 
 local function rss_mb()
   collectgarbage("collect")
@@ -75,3 +81,40 @@ print(string.format("soak: %d requests in %.1f s (%.0f/s), %d errors as expected
   .. "RSS start %.1f MB, end %.1f MB (%+.1f%%)", sent, dt, sent / dt, errors, rss_start, rss_end,
   (rss_end - rss_start) / rss_start * 100))
 sandbox.stop()
+
+-- The streaming loop: a list of page_target pages, each a new request over
+-- the kept-alive connection, its items made as the loop reaches them. The
+-- list's memory must not grow with the pages read (the next links' repeat
+-- check is constant memory, a window keeps one page).
+local gen = assert(io.popen(string.format("exec lua5.4 %q %d", root .. "/scripts/bench/pages.lua",
+  page_target), "r"))
+local gen_pid, gen_port = (gen:read("l") or ""):match("^pid=(%d+) port=(%d+)$")
+assert(gen_pid, "the page generator did not start")
+local pc = lcanvas.new("http://127.0.0.1:" .. gen_port, "soak-token",
+  { max_pages = page_target + 10, max_retries = 0 })
+local warm = 0
+for _ in pc:list("soak/warm/1", nil, { type = "User" }):iter({ keep = false }) do
+  warm = warm + 1
+  if warm == 10000 then break end   -- 1,000 pages
+end
+local prss_start, prss_max = rss_mb(), 0
+local items, t1 = 0, socket.gettime()
+for u in pc:list("soak/run/1", nil, { type = "User" }):iter({ keep = false }) do
+  items = items + 1
+  assert(u.id == items)
+  if items % (page_target // 10 * 10) == 0 then
+    local r = rss_mb()
+    if r > prss_max then prss_max = r end
+    io.stderr:write(string.format("   soak pages: %d pages, RSS %.1f MB\n", items // 10, r))
+  end
+end
+local pdt = socket.gettime() - t1
+local prss_end = rss_mb()
+if prss_end > prss_max then prss_max = prss_end end
+pc:close()
+print(string.format("soak pages: %d pages, %d items in %.1f s (%.0f pages/s); RSS start %.1f MB, "
+  .. "end %.1f MB (%+.1f%%), highest %.1f MB", items // 10, items, pdt, items / 10 / pdt, prss_start,
+  prss_end, (prss_end - prss_start) / prss_start * 100, prss_max))
+os.execute("kill " .. gen_pid .. " 2>/dev/null")
+pcall(gen.close, gen)
+assert(items == page_target * 10, "the loop read " .. items .. " items")

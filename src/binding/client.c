@@ -20,9 +20,9 @@
 static const char client_mt_key = 0;
 
 /* What closing a client must also cancel (task.c registers it). */
-static void (*on_close)(lua_State *, lcb_client *);
+static void (*on_close)(lua_State *, lcb_client *, int, int);
 
-void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *))
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *, int, int))
 {
     on_close = fn;
 }
@@ -72,7 +72,7 @@ static const char *const known_opts[] = {
     "ca_file", "user_agent", "string_ids", "backoff", "backoff_max", "rate_low_water", "auth",
     "dry_run", "verbose", "prefetch", "refresh",
     "max_response_size", "max_download_size", "max_pages", "rate_max_wait", "rate_max_remaining",
-    NULL,
+    "max_values", NULL,
 };
 
 /* The `refresh` option: {client_id=, client_secret=, refresh_token=}, all
@@ -143,7 +143,7 @@ static int l_new(lua_State *L)
     cfg.token = token;
     cfg.max_retries = -1;
     int dry_run = 0, verbose = 0;
-    lua_Integer max_pages = LCB_DEFAULT_MAX_PAGES;
+    lua_Integer max_pages = LCB_DEFAULT_MAX_PAGES, max_values = LCB_DEFAULT_MAX_VALUES;
     if (lua_istable(L, 3)) {
         /* An unknown option is almost always a typo; say so. */
         lua_pushnil(L);
@@ -187,6 +187,7 @@ static int l_new(lua_State *L)
         cfg.rate_max_wait = opt_number(L, 3, "rate_max_wait", 600, 0.001);
         cfg.rate_max_remaining = opt_number(L, 3, "rate_max_remaining", 1e6, 1);
         max_pages = (lua_Integer)opt_number(L, 3, "max_pages", (double)LCB_DEFAULT_MAX_PAGES, 1);
+        max_values = (lua_Integer)opt_number(L, 3, "max_values", (double)LCB_DEFAULT_MAX_VALUES, 1);
         dry_run = opt_bool(L, 3, "dry_run");
         verbose = (int)opt_number(L, 3, "verbose", 0, 0);
         opt_refresh(L, 3, &cfg);
@@ -203,6 +204,7 @@ static int l_new(lua_State *L)
     cl->dry_run = dry_run;
     cl->no_prefetch = no_prefetch;
     cl->max_pages = max_pages;
+    cl->max_values = max_values;
     if (verbose > 0) {
         lua_getiuservalue(L, -1, 1);
         lcb_log_setup(L, -1, verbose, token, &cfg);
@@ -360,17 +362,29 @@ void lcb_client_page_hook(lua_State *L, int client_idx, int list_idx, lua_Intege
     lua_pop(L, 1);
 }
 
-/* One idempotent function for __gc, __close and close(). */
-/// Client:close(): Releases the connections; later requests raise an error. Also run by `<close>` and the garbage collector; closing twice is harmless.
-static int m_close(lua_State *L)
+/* One idempotent function for __gc, __close and close(). From __gc
+ * (in_gc) no Lua code of a host loop runs: its own objects may already be
+ * finalized (lua_close finalizes everything). */
+static int close_client(lua_State *L, int in_gc)
 {
     lcb_client *cl = luaL_checkudata(L, 1, LCB_CLIENT_MT);
     if (cl->c) {
-        if (on_close) on_close(L, cl);
+        if (on_close) on_close(L, cl, 1, in_gc);
         lc_client_free(cl->c);
         cl->c = NULL;
     }
     return 0;
+}
+
+/// Client:close(): Releases the connections; later requests raise an error. Also run by `<close>` and the garbage collector; closing twice is harmless.
+static int m_close(lua_State *L)
+{
+    return close_client(L, 0);
+}
+
+static int m_gc(lua_State *L)
+{
+    return close_client(L, 1);
 }
 
 static int m_tostring(lua_State *L)
@@ -415,7 +429,7 @@ void lcb_open_client(lua_State *L)
     static const luaL_Reg metamethods[] = {
         {"__index", client_index},
         {"__newindex", client_newindex},
-        {"__gc", m_close},
+        {"__gc", m_gc},
         {"__close", m_close},
         {"__tostring", m_tostring},
         {NULL, NULL},

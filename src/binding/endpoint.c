@@ -434,7 +434,13 @@ static int invoke_done(lua_State *L, int status, lua_KContext ctx)
         if (lua_type(L, result) == LUA_TSTRING) {
             size_t n;
             const char *s = lua_tolstring(L, result, &n);
-            if (!row->nfields && s[0] == '{') {
+            /* A list, a string or a number where Canvas answers an object
+             * is the server's mistake, never an empty object. */
+            if (s[0] != '{')
+                lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a %s object in the answer, got %s",
+                               row->type_name, s[0] == '[' ? "an array" : s[0] == '"' ? "a string"
+                               : s[0] == 'n' ? "null" : "a scalar");
+            if (!row->nfields) {
                 lcb_resource_metatable(L, row->type_name);
                 lcb_push_lazy_resource(L, lua_gettop(L), result, 0, n, result - 1);
                 return 1;

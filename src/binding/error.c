@@ -11,6 +11,10 @@
 #include "lcb_error.h"
 #include "lcb_json.h"
 
+/* An error body's `errors` are decoded only up to this many values: Canvas
+ * sends a few, and a hostile body must not cost more than its bytes. */
+#define LCB_ERROR_MAX_VALUES 100000
+
 static void set_str(lua_State *L, const char *k, const char *v)
 {
     if (!v) return;
@@ -41,8 +45,9 @@ void lcb_push_error(lua_State *L, const lc_error *e)
     if (e->body) {
         lua_pushlstring(L, e->body, e->body_len);
         lua_setfield(L, -2, "body");
-        /* `errors` as Canvas sent it, when the body is JSON with that key. */
-        if (lcb_push_json(L, e->body, e->body_len)) {
+        /* `errors` as Canvas sent it, when the body is JSON with that key
+         * and of a size Canvas's errors have. */
+        if (lcb_push_json_max(L, e->body, e->body_len, 0, LCB_ERROR_MAX_VALUES) == 0) {
             if (lua_istable(L, -1)) {
                 lua_getfield(L, -1, "errors");
                 lua_setfield(L, -3, "errors");

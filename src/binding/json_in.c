@@ -60,10 +60,11 @@ static int on_null(void *ud)
 {
     decoder *d = ud;
     if (d->depth > 0 && !d->st[d->depth - 1].is_array && !(d->keep_top_nulls && d->depth == 1)) {
-        /* JSON null member: leave the key absent so `obj.field == nil`. */
-        lua_pop(d->L, 1);
-        d->st[d->depth - 1].has_key = 0;
-        return 0;
+        /* JSON null member: the key is absent so `obj.field == nil`. It is
+         * stored as nil rather than skipped: the last of duplicate keys wins
+         * (json_read.c), a null one too, as the in-place reader has it. */
+        lua_pushnil(d->L);
+        return store(d);
     }
     lcb_push_null(d->L);
     return store(d);
@@ -108,7 +109,9 @@ static int on_key(void *ud, const char *s, size_t len)
 static int begin(decoder *d, int is_array)
 {
     luaL_checkstack(d->L, 4, "JSON nesting");
-    lua_createtable(d->L, 0, is_array ? 0 : 8);
+    /* No slots ahead: a page of "{}," would cost hundreds of bytes a value
+     * (the tables grow as members come). */
+    lua_createtable(d->L, 0, 0);
     frame *f = &d->st[d->depth++];
     f->is_array = is_array;
     f->n = 0;
@@ -138,6 +141,12 @@ int lcb_push_json(lua_State *L, const char *text, size_t len)
 
 int lcb_push_json_ex(lua_State *L, const char *text, size_t len, int keep_top_nulls)
 {
+    return lcb_push_json_max(L, text, len, keep_top_nulls, 0) == LC_JSON_OK;
+}
+
+int lcb_push_json_max(lua_State *L, const char *text, size_t len, int keep_top_nulls,
+                      size_t max_values)
+{
     char msg[160];
     /* Scratch for unescaped strings lives in Lua's heap, so a memory error
      * raised while building tables frees it too. The decoder state is big
@@ -148,14 +157,14 @@ int lcb_push_json_ex(lua_State *L, const char *text, size_t len, int keep_top_nu
     d->L = L;
     d->depth = 0;
     d->keep_top_nulls = keep_top_nulls;
-    int rc = lc_json_parse(text, len, &lua_handler, d, scratch, msg, sizeof msg);
+    int rc = lc_json_parse_max(text, len, &lua_handler, d, scratch, max_values, msg, sizeof msg);
     if (rc != LC_JSON_OK) {
         lua_settop(L, base - 1);
         lua_pushstring(L, msg);
-        return 0;
+        return rc;
     }
     lua_remove(L, base);  /* drop the scratch, keep the value */
-    return 1;
+    return LC_JSON_OK;
 }
 
 static int l_decode(lua_State *L)

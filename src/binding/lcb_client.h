@@ -9,6 +9,9 @@
 #define LCB_CLIENT_MT "lcanvas.Client"
 /* Pages one list may load (10 million items at 100 a page). */
 #define LCB_DEFAULT_MAX_PAGES 100000
+/* Values one answer may hold (json.h's lc_json_parse_max): a page of 100
+ * Canvas objects has a few thousand; 64 MiB of ordinary JSON a few million. */
+#define LCB_DEFAULT_MAX_VALUES 4000000
 
 /* The userdata. Its user value 1 is a table of Lua-side fields (scripts'
  * own fields, dry_run_counts, the hooks and the verbose log's state). */
@@ -19,6 +22,7 @@ typedef struct lcb_client {
     int dry_run;         /* option dry_run */
     int no_prefetch;     /* option prefetch = false */
     lua_Integer max_pages; /* option max_pages: pages one list may load */
+    lua_Integer max_values; /* option max_values: values one answer may hold */
     lua_Integer dry_counts[LCB_DRY_VERBS];  /* writes a dry run did not send */
 } lcb_client;
 
@@ -33,7 +37,7 @@ void lcb_client_count_dry(lcb_client *cl, const char *method);
 
 /* What closing a client also cancels: its transfers in flight (task.c
  * registers it, so the client knows nothing of waiting). */
-void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *));
+void lcb_client_on_close(void (*fn)(lua_State *, lcb_client *, int idx, int in_gc));
 
 /* Calls the client's page hook (Client:on_page), if any, as
  * hook(list, items, pages, done). The hook must not yield. */

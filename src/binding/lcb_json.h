@@ -18,6 +18,11 @@ int  lcb_push_json(lua_State *L, const char *text, size_t len);
 /* The same; with keep_top_nulls the root object's own null members are kept
  * as lcanvas.null (an object's attributes, see object.c). */
 int  lcb_push_json_ex(lua_State *L, const char *text, size_t len, int keep_top_nulls);
+/* The same with a limit on values (json.h's lc_json_parse_max; 0: none):
+ * returns LC_JSON_OK (0) with the value pushed, or the parser's code
+ * (LC_JSON_TOO_MANY past the limit) with a message pushed. */
+int  lcb_push_json_max(lua_State *L, const char *text, size_t len, int keep_top_nulls,
+                       size_t max_values);
 /* Converts the Lua value at idx to a value tree; raises a Lua error naming
  * `what` for values that cannot be sent. The tree is owned by a box pushed
  * on the stack (so a Lua error midway frees it through __gc); call

@@ -56,7 +56,10 @@ enum {
     LIST_AHEAD,        /* the box of the page requested ahead */
     LIST_CURSORS,      /* weak table item -> {list, position} for plain table items */
     LIST_SLICE,        /* the array a slice collects into */
-    LIST_NUV = LIST_SLICE
+    LIST_LAZY,         /* array of the pages whose items are made on demand (page.c) */
+    LIST_MARK,         /* a window's cursor {window, position, item} of the plain
+                          table item it handed out last (page.c) */
+    LIST_NUV = LIST_MARK
 };
 
 /* Items a loop keeps in the list before it streams the rest (list:keep). */
@@ -91,6 +94,10 @@ enum {
  * request yields; finish then runs in the resumed method, so it may use
  * the method's upvalues. */
 int lcb_page_load(lua_State *L, int self, lua_Integer want, int flags, lua_CFunction finish);
+/* Pushes item `pos` of the list at self, or nil when it holds none there:
+ * an item of a page read in place is made when first asked for (kept in a
+ * list, made anew in a window, which keeps nothing but its page). */
+void lcb_page_push_item(lua_State *L, int self, lua_Integer pos);
 /* The item count at the end of page p of a kept list (0 for p = 0). */
 lua_Integer lcb_page_end(lua_State *L, int self, lua_Integer p);
 /* Gives up the page the list at self requested ahead, if any. */

@@ -47,13 +47,15 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
 
 /* Pushes the decoded body of a 2xx answer (nil when empty) and, with
  * want_next, the rel="next" URL or nil. Raises InvalidResponse (clearing
- * `resp`) when the body is not JSON. With LCB_DECODE_RAW or-ed into
+ * `resp`) when the body is not JSON, LimitExceeded (max_values) when it
+ * has more than max_values values (0: no limit). With LCB_DECODE_RAW or-ed into
  * want_next, the body is only validated and pushed as a string (from its
  * first meaningful byte); with LCB_DECODE_ANSWER the answer is pushed as
  * it came, {status=, headers=, body=} (call.answer_raw). */
 #define LCB_DECODE_RAW 2
 #define LCB_DECODE_ANSWER 4
-void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next);
+void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next,
+                        size_t max_values);
 
 /* The items of a list page: the decoded answer at body_idx holds them as
  * an array, or under the key `root` (NULL: none). Returns the stack index

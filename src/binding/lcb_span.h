@@ -18,7 +18,8 @@ size_t lcb_span_skip(const char *s, size_t i, size_t n);
 size_t lcb_span_items(const char *s, size_t n, size_t start, lcb_span *out, size_t max);
 
 /* The value of member `key` of the object s[0..len): 1 found (span in
- * *val), 0 absent, -1 cannot tell without decoding (an escaped key). */
+ * *val; the last of duplicate keys, as the decoder has it), 0 absent, -1
+ * cannot tell without decoding (an escaped key after the last match). */
 int lcb_span_member(const char *s, size_t len, const char *key, size_t klen, lcb_span *val);
 
 /* Pushes the scalar JSON value s[0..len) (a null member reads as nil) and

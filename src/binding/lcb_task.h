@@ -45,16 +45,17 @@ int  lcb_task_box_busy(lua_State *L, int idx);
 /* Gives up the box at idx (if it is one): its transfer is never used. */
 void lcb_task_cancel(lua_State *L, int idx);
 
-/* Cancels the transfers of a closing client; tasks waiting for them are
- * woken by the next poll and raise. (Registered with client.c.) */
-void lcb_task_cancel_client(lua_State *L, lcb_client *cl);
+/* Cancels the transfers of the closing client at idx; tasks waiting for
+ * them are woken by the next poll and raise, a host loop's coroutines by
+ * the host's wake, after its forget(client). (Registered with client.c.) */
+void lcb_task_cancel_client(lua_State *L, lcb_client *cl, int idx, int in_gc);
 
 /* Host loops (loop.c): the host's function `name` ("wait", "wake") pushed
  * (1), or nothing (0); registering wait/wake (0: none); waking the host's
  * waiting coroutines; driving one client without blocking (or up to
  * wait_ms), marking what finished as delivered (returns how many). */
 int  lcb_host_fn(lua_State *L, const char *name);
-void lcb_task_set_host(lua_State *L, int wait_idx, int wake_idx);
+void lcb_task_set_host(lua_State *L, int wait_idx, int wake_idx, int forget_idx);
 void lcb_host_wake(lua_State *L);
 int  lcb_drive(lua_State *L, lcb_client *cl, long wait_ms);
 

@@ -96,11 +96,7 @@ void lcb_list_set_unpaged(lua_State *L, int idx)
 
 void lcb_list_push_item(lua_State *L, int self, lua_Integer i)
 {
-    lcb_list *li = lcb_list_check(L, self);
-    lua_getiuservalue(L, self, LIST_ITEMS);
-    if (i > li->base) lua_rawgeti(L, -1, i - li->base);
-    else lua_pushnil(L);
-    lua_remove(L, -2);
+    lcb_page_push_item(L, self, i);
 }
 
 lua_Integer lcb_list_check_index(lua_State *L, int idx)
@@ -119,13 +115,12 @@ lua_Integer lcb_list_check_index(lua_State *L, int idx)
 
 void lcb_list_push_range(lua_State *L, int self, lua_Integer from, lua_Integer to)
 {
+    self = lua_absindex(L, self);
     lua_createtable(L, to >= from ? (int)(to - from + 1) : 0, 0);
-    lua_getiuservalue(L, self, LIST_ITEMS);
     for (lua_Integer i = from; i <= to; i++) {
-        lua_rawgeti(L, -1, i);
-        lua_rawseti(L, -3, i - from + 1);
+        lcb_page_push_item(L, self, i);
+        lua_rawseti(L, -2, i - from + 1);
     }
-    lua_pop(L, 1);
 }
 
 static int index_done(lua_State *L)

@@ -146,14 +146,44 @@ static char verbose_key;  /* its address keys the anchor */
 
 static const char marker[] = "[REDACTED]";
 
+/* A token character (secrets.c's rule): a secret shorter than 8 bytes is
+ * hidden only where it stands as a whole token. */
+static int token_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' ||
+           c >= 0x80;
+}
+
+static int token_at(const verbose_log *vl, const char *s, size_t len, size_t i)
+{
+    size_t k = vl->token_len;
+    if (!k || len - i < k || memcmp(s + i, vl->token, k) != 0) return 0;
+    if (k >= 8) return 1;
+    return !(i > 0 && token_char((unsigned char)s[i - 1])) &&
+           !(i + k < len && token_char((unsigned char)s[i + k]));
+}
+
+/* Server text reaches a terminal here: a control character (an escape
+ * sequence could retitle the window, clear the screen, or forge lines) is
+ * written as \xNN, line breaks as spaces. */
+static void write_printable(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\n' || ch == '\r') fputc(' ', stderr);
+        else if (ch < 0x20 || ch == 0x7f) fprintf(stderr, "\\x%02x", ch);
+        else fputc(ch, stderr);
+    }
+}
+
 static void write_redacted(const verbose_log *vl, const char *s, size_t len, size_t max)
 {
     size_t shown = len > max ? max : len;
     for (size_t i = 0; i < shown;) {
         /* Matched against the whole body: a token the cut would split is
          * still hidden whole, never half-printed. */
-        if (vl->token_len >= 8 && len - i >= vl->token_len &&
-            memcmp(s + i, vl->token, vl->token_len) == 0) {
+        if (token_at(vl, s, len, i)) {
             fputs("[REDACTED]", stderr);
             i += vl->token_len;
             continue;
@@ -165,8 +195,8 @@ static void write_redacted(const verbose_log *vl, const char *s, size_t len, siz
             i += sizeof marker - 1;
             continue;
         }
-        char ch = s[i++];
-        fputc(ch == '\n' || ch == '\r' ? ' ' : ch, stderr);
+        write_printable(s + i, 1);
+        i++;
     }
     if (len > max) fprintf(stderr, "... (%zu bytes)", len);
 }
@@ -182,7 +212,9 @@ static void on_log(void *ud, const lc_log_entry *e)
         path = slash ? slash : "/";
     }
     lcb_status_before();
-    fprintf(stderr, "lcanvas: %s %s -> ", e->method ? e->method : "?", path);
+    fprintf(stderr, "lcanvas: %s ", e->method ? e->method : "?");
+    write_printable(path, strlen(path));   /* a next link is the server's text */
+    fputs(" -> ", stderr);
     if (e->status) fprintf(stderr, "%ld", e->status);
     else fprintf(stderr, "%s", lc_kind_name(e->kind));
     fprintf(stderr, " (%.0f ms", e->elapsed_ms);

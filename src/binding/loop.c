@@ -10,18 +10,21 @@
 #include "lcb_client.h"
 #include "lcb_task.h"
 
-/* core.set_host(wait, wake) / core.set_host(nil). wait(clients, timeout_s)
- * suspends the calling coroutine until a client's descriptor is ready,
- * the timeout passed or wake() was called, and returns true; or returns
- * false when the caller is not one of the host's coroutines. */
+/* core.set_host(wait, wake [, forget]) / core.set_host(nil).
+ * wait(clients, timeout_s) suspends the calling coroutine until a client's
+ * descriptor is ready, the timeout passed or wake() was called, and
+ * returns true; or returns false when the caller is not one of the host's
+ * coroutines. forget(client) is called when a client closes, before its
+ * descriptor does (the host stops polling it). */
 static int l_set_host(lua_State *L)
 {
     if (lua_isnoneornil(L, 1)) {
-        lcb_task_set_host(L, 0, 0);
+        lcb_task_set_host(L, 0, 0, 0);
     } else {
         luaL_checktype(L, 1, LUA_TFUNCTION);
         luaL_checktype(L, 2, LUA_TFUNCTION);
-        lcb_task_set_host(L, 1, 2);
+        if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TFUNCTION);
+        lcb_task_set_host(L, 1, 2, lua_isnoneornil(L, 3) ? 0 : 3);
     }
     return 0;
 }

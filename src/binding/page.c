@@ -17,6 +17,7 @@
  * returns AGAIN to the loop instead of calling it again, so the C stack
  * does not grow with each page. */
 #include <string.h>
+#include <strings.h>
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -72,7 +73,10 @@ static void set_page_end(lua_State *L, int self, lua_Integer p, lua_Integer coun
 /* Lets a loop find its place from the item it handed out last (the
  * control variable of `for x in list`, list_loop.c): an object carries its
  * position and the list or window it is in; a plain table item is looked
- * up in the list's weak cursors table. */
+ * up in the list's weak cursors table, entered when the item is handed
+ * out. A window (one loop's) keeps only the entry of the item it handed
+ * out last: a cursor a streaming page's items each would cost more than
+ * the items themselves. */
 static void mark_item(lua_State *L, int item, int self, lua_Integer pos)
 {
     if (lua_type(L, item) == LUA_TUSERDATA) {
@@ -80,61 +84,256 @@ static void mark_item(lua_State *L, int item, int self, lua_Integer pos)
         o->pos = pos;
         lua_pushvalue(L, self);
         lua_setiuservalue(L, item, LCB_OBJ_CURSOR);
-    } else if (lua_istable(L, item)) {
-        if (lua_getiuservalue(L, self, LIST_CURSORS) == LUA_TTABLE) {
-            lua_pushvalue(L, item);
+        return;
+    }
+    if (!lua_istable(L, item)) return;
+    if (lua_getiuservalue(L, self, LIST_CURSORS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    int cur = lua_gettop(L);
+    lua_pushvalue(L, item);
+    if (lua_rawget(L, cur) == LUA_TNIL) {
+        lua_pop(L, 1);
+        if (!lcb_list_check(L, self)->nokeep) {
             lua_createtable(L, 2, 0);
-            lua_pushvalue(L, self);
-            lua_rawseti(L, -2, 1);
-            lua_pushinteger(L, pos);
-            lua_rawseti(L, -2, 2);
-            lua_rawset(L, -3);
+        } else if (lua_getiuservalue(L, self, LIST_MARK) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, 3);       /* the item it handed out before */
+            lua_pushnil(L);
+            lua_rawset(L, cur);
+        } else {
+            lua_pop(L, 1);
+            lua_createtable(L, 3, 0);
+            lua_pushvalue(L, -1);
+            lua_setiuservalue(L, self, LIST_MARK);
         }
+        lua_pushvalue(L, self);
+        lua_rawseti(L, -2, 1);
+        lua_pushinteger(L, pos);
+        lua_rawseti(L, -2, 2);
+        if (lcb_list_check(L, self)->nokeep) {
+            lua_pushvalue(L, item);
+            lua_rawseti(L, -2, 3);
+        }
+        lua_pushvalue(L, item);
+        lua_insert(L, -2);
+        lua_rawset(L, cur);
+    } else {
         lua_pop(L, 1);
     }
+    lua_pop(L, 1);
+}
+
+/* A typed page read in place: where each item starts in the page's text
+ * (user value 1; user value 2 the items' metatable, nil when the list's
+ * extra fields make each item a decoded table). Four bytes an item, where
+ * an object made up front would cost a userdata: a page of "{}," is three
+ * bytes an item on the wire. Items are made as they are asked for. */
+typedef struct lazy_page {
+    lua_Integer first;       /* the position before the page's first item */
+    lua_Integer count;
+    uint32_t off[];
+} lazy_page;
+
+enum { PAGE_TEXT = 1, PAGE_MT = 2 };
+
+/* Makes item k (0-based) of the lazy page at rec, at position pos. */
+static void make_item(lua_State *L, int self, int rec, lua_Integer k, lua_Integer pos)
+{
+    lazy_page *pg = lua_touserdata(L, rec);
+    int top = lua_gettop(L);
+    lua_getiuservalue(L, rec, PAGE_TEXT);
+    size_t n;
+    const char *s = lua_tolstring(L, top + 1, &n);
+    size_t off = pg->off[k], end = lcb_span_skip(s, off, n);
+    lua_getiuservalue(L, self, LIST_CLIENT);                 /* top+2 */
+    if (lua_getiuservalue(L, rec, PAGE_MT) == LUA_TTABLE) {  /* top+3 */
+        lcb_push_lazy_resource(L, top + 3, top + 1, off, end - off, top + 2);
+    } else {
+        /* Extra fields: the list's context wins (a user's migrations carry
+         * that user's id, as the Python client sets it). */
+        if (!lcb_push_json_ex(L, s + off, end - off, 1)) lua_error(L);
+        int attrs = lua_gettop(L);
+        lua_getiuservalue(L, self, LIST_EXTRA);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, attrs);
+        }
+        lua_pop(L, 1);
+        lua_getiuservalue(L, self, LIST_TYPE);
+        lcb_push_resource(L, lua_tostring(L, -1), attrs, top + 2);
+    }
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    mark_item(L, top + 1, self, pos);
+}
+
+void lcb_page_push_item(lua_State *L, int self, lua_Integer pos)
+{
+    self = lua_absindex(L, self);
+    lcb_list *li = lcb_list_check(L, self);
+    if (pos <= li->base || pos > li->count) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getiuservalue(L, self, LIST_ITEMS);
+    int items = lua_gettop(L);
+    if (lua_rawgeti(L, items, pos - li->base) != LUA_TNIL) {
+        mark_item(L, items + 1, self, pos);
+        lua_remove(L, items);
+        return;
+    }
+    lua_pop(L, 1);
+    /* The lazy page holding pos: they are in order of their first items. */
+    if (lua_getiuservalue(L, self, LIST_LAZY) == LUA_TTABLE) {
+        lua_Integer lo = 1, hi = (lua_Integer)lua_rawlen(L, -1);
+        while (lo <= hi) {
+            lua_Integer mid = lo + (hi - lo) / 2;
+            lua_rawgeti(L, items + 1, mid);
+            lazy_page *pg = lua_touserdata(L, -1);
+            if (pos <= pg->first) {
+                hi = mid - 1;
+            } else if (pos > pg->first + pg->count) {
+                lo = mid + 1;
+            } else {
+                make_item(L, self, items + 2, pos - pg->first - 1, pos);
+                /* A kept list keeps it (the same object each time); a
+                 * window makes it again if asked twice. */
+                if (!li->nokeep) {
+                    lua_pushvalue(L, -1);
+                    lua_rawseti(L, items, pos - li->base);
+                }
+                lua_replace(L, items);
+                lua_settop(L, items);
+                return;
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, items - 1);
+    lua_pushnil(L);
 }
 
 /* A slice (list_loop.c) loading through a window collects the items it
- * wants as pages pass: item `pos` goes to out[pos - first + 1]. The item
- * is on top. */
-static void collect(lua_State *L, const lcb_list *li, int out, lua_Integer pos)
+ * wants as pages pass: item `pos` goes to out[pos - first + 1]. */
+static void collect(lua_State *L, int self, const lcb_list *li, int out, lua_Integer from,
+                    lua_Integer to)
 {
-    if (out && pos >= li->slice_from && pos <= li->slice_to) {
-        lua_pushvalue(L, -1);
+    if (!out) return;
+    if (from < li->slice_from) from = li->slice_from;
+    if (to > li->slice_to) to = li->slice_to;
+    for (lua_Integer pos = from; pos <= to; pos++) {
+        lcb_page_push_item(L, self, pos);
         lua_rawseti(L, out, pos - li->slice_first + 1);
     }
 }
 
-/* The items of a page that is a JSON array of objects, read in place: each
- * a lazy object over the page's text (object.c). Returns how many. */
-static lua_Integer take_lazy(lua_State *L, int base, int cache, const char *type, int out)
+/* Where the items of a page are in its text s[0..n): the array itself, or
+ * the value of the member `root`. Returns 1 with the array's opening at
+ * *at, 0 for a page of no items (no such member, or null), -1 when only
+ * decoding can tell (an escaped key). Raises InvalidResponse when the
+ * answer holds no list: a list endpoint answers an array. */
+static int locate_items(lua_State *L, const char *s, size_t n, const char *root,
+                        const char *path, size_t *at)
 {
-    int self = base, body = base + AT_BODY;
-    lcb_list *li = lcb_list_check(L, self);
-    size_t n;
-    const char *s = lua_tolstring(L, body, &n);
-    lcb_resource_metatable(L, type);
-    int mt = lua_gettop(L);
+    if (s[0] == 'n') return 0;  /* null: as an empty body */
+    if (!root) {
+        if (s[0] == '[') {
+            *at = 0;
+            return 1;
+        }
+        lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a JSON array in the answer to GET %s", path);
+    }
+    lcb_span v;
+    int found = s[0] == '{' ? lcb_span_member(s, n, root, strlen(root), &v) : 1;
+    if (found <= 0) return found;
+    if (s[0] == '{' && s[v.off] == 'n') return 0;
+    if (s[0] != '{' || s[v.off] != '[')
+        lcb_raise_kind(L, LC_INVALID_RESPONSE,
+                       "expected a list under the key '%s' in the answer to GET %s", root, path);
+    *at = v.off;
+    return 1;
+}
+
+/* The items of the array opening at s[at]: returns how many, filling
+ * off[] when given. Every item of a typed list must be an object. */
+static lua_Integer scan_items(lua_State *L, const char *s, size_t n, size_t at, const char *type,
+                              uint32_t *off)
+{
     lua_Integer k = 0;
-    for (size_t i = 1; i < n;) {  /* s[0] is the '[' */
+    for (size_t i = at + 1; i < n;) {
         while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t' || s[i] == ','))
             i++;
         if (i >= n || s[i] == ']') break;
         size_t end = lcb_span_skip(s, i, n);
         if (s[i] != '{') {
-            lua_pushlstring(L, s + i, end - i);
+            lua_pushlstring(L, s + i, end - i > 40 ? 40 : end - i);
             lcb_raise_kind(L, LC_INVALID_RESPONSE, "expected a %s object, got %s", type,
-                           s[i] == '[' ? "table" : s[i] == '"' ? "string" : lua_tostring(L, -1));
+                           s[i] == '[' ? "an array" : lua_tostring(L, -1));
         }
+        if (off) off[k] = (uint32_t)i;
         k++;
-        lcb_push_lazy_resource(L, mt, body, i, end - i, base + AT_CLIENT);
-        mark_item(L, lua_gettop(L), self, li->count + k);
-        collect(L, li, out, li->count + k);
-        lua_rawseti(L, cache, li->count - li->base + k);
         i = end;
     }
-    lua_pop(L, 1);
     return k;
+}
+
+/* Reads a typed page in place: records where its items are (LIST_LAZY)
+ * and returns how many; -1 when it must be decoded instead. With no Link
+ * header an object answer's meta.pagination.next is the next link. */
+static lua_Integer take_lazy(lua_State *L, int base, const char *type, const char *root)
+{
+    int self = base, body = base + AT_BODY;
+    lcb_list *li = lcb_list_check(L, self);
+    size_t n, at = 0;
+    const char *s = lua_tolstring(L, body, &n);
+    if (n > UINT32_MAX) return -1;
+    int where = locate_items(L, s, n, root, lua_tostring(L, base + AT_URL), &at);
+    if (where < 0) return -1;
+    if (s[0] == '{' && lua_isnil(L, base + AT_NEXT)) {
+        lcb_span m;
+        const char *names[] = {"meta", "pagination", "next"};
+        size_t mo = 0, ml = n;
+        for (int i = 0; i < 3; i++) {
+            int f = lcb_span_member(s + mo, ml, names[i], strlen(names[i]), &m);
+            if (f < 0) return -1;
+            if (f == 0) break;
+            mo += m.off;
+            ml = m.len;
+            if (i == 2 && s[mo] == '"') {
+                lcb_span_push_scalar(L, s + mo, ml);
+                lua_replace(L, base + AT_NEXT);
+            }
+        }
+    }
+    lua_Integer count = where ? scan_items(L, s, n, at, type, NULL) : 0;
+    if (count == 0) return 0;
+    lazy_page *pg = lua_newuserdatauv(L, sizeof *pg + (size_t)count * sizeof pg->off[0], 2);
+    pg->first = li->count;
+    pg->count = count;
+    scan_items(L, s, n, at, type, pg->off);
+    lua_pushvalue(L, body);
+    lua_setiuservalue(L, -2, PAGE_TEXT);
+    lua_getiuservalue(L, self, LIST_EXTRA);
+    int extra = lua_istable(L, -1);
+    lua_pop(L, 1);
+    if (!extra) {
+        lcb_resource_metatable(L, type);
+        lua_setiuservalue(L, -2, PAGE_MT);
+    }
+    /* A window holds its current page only. */
+    if (li->nokeep || lua_getiuservalue(L, self, LIST_LAZY) != LUA_TTABLE) {
+        if (!li->nokeep) lua_pop(L, 1);
+        lua_createtable(L, 1, 0);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, self, LIST_LAZY);
+    }
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+    return count;
 }
 
 /* ------------------------------------------------------------ next links */
@@ -174,7 +373,19 @@ static void check_next(lua_State *L, int base)
         lua_setfield(L, -2, "message");
         lua_error(L);
     }
-    uint64_t h = hash_url(lua_tostring(L, next_idx));
+    /* A next link is an http(s) URL once resolved against the page's
+     * (response.c): anything else (mailto:, data:, one that does not
+     * parse) is the server's mistake, and never a path under the API
+     * root. Another scheme with an authority (ftp://) is refused as
+     * ForeignOrigin when followed. */
+    const char *next = lua_tostring(L, next_idx);
+    int http = strncasecmp(next, "http://", 7) == 0 || strncasecmp(next, "https://", 8) == 0;
+    char *origin = http ? lc_url_origin(next, NULL) : NULL;
+    if ((http && !origin) || !strstr(next, "://"))
+        lcb_raise_kind(L, LC_INVALID_RESPONSE, "the server's next link is not an http(s) URL "
+                       "lcanvas can follow: %s", next);
+    lc_free(origin);
+    uint64_t h = hash_url(next);
     lcb_cycle *c = &li->seen;
     if (c->have && h == c->saved)
         lcb_raise_kind(L, LC_INVALID_RESPONSE, "the server's next link repeats a page this "
@@ -209,63 +420,72 @@ static void take_page(lua_State *L, int base)
         out = lua_istable(L, -1) ? lua_gettop(L) : 0;
     }
 
-    /* The page came as validated text (a raw request, lcb_call.raw). An
-     * array of objects for a typed list without extra fields is read in
-     * place; anything else is decoded into tables first. */
-    int lazy = 0;
+    /* The page came as validated text (a raw request, lcb_call.raw). A
+     * typed list reads it in place and makes its items on demand;
+     * anything else is decoded into tables first. */
+    if (li->nokeep) {
+        /* Streaming: the previous page goes, so memory stays flat. */
+        lua_pushnil(L);
+        lua_setiuservalue(L, self, LIST_LAZY);
+        li->base = li->count;
+    }
+    lua_Integer n = -1;
     if (lua_type(L, body) == LUA_TSTRING) {
-        size_t n;
-        const char *s = lua_tolstring(L, body, &n);
-        lazy = wrap && !extra && !root && n > 0 && s[0] == '[';
-        if (!lazy) {
-            if (!lcb_push_json(L, s, n)) lua_error(L);
+        size_t len;
+        const char *s = lua_tolstring(L, body, &len);
+        if (wrap && len > 0) n = take_lazy(L, base, type, root);
+        if (n < 0) {
+            size_t at;
+            if (len > 0) locate_items(L, s, len, root, lua_tostring(L, base + AT_URL), &at);
+            if (!lcb_push_json(L, s, len)) lua_error(L);
             lua_replace(L, body);
         }
     }
-
-    lua_Integer n = 0;
-    int items = 0;
-    if (!lazy) {
-        items = lcb_request_page_items(L, body, next_idx, root, lua_tostring(L, base + AT_URL));
+    if (n >= 0) {
+        if (li->nokeep) {
+            lua_newtable(L);
+            lua_setiuservalue(L, self, LIST_ITEMS);
+        }
+    } else {
+        int items = lcb_request_page_items(L, body, next_idx, root, lua_tostring(L, base + AT_URL));
         n = (lua_Integer)lua_rawlen(L, items);
-    }
-    if (li->nokeep) {
-        /* Streaming: the previous page goes, so memory stays flat. */
-        lua_createtable(L, (int)n, 0);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, self, LIST_ITEMS);
-        li->base = li->count;
-    } else {
-        lua_getiuservalue(L, self, LIST_ITEMS);
-    }
-    int cache = lua_gettop(L);
-    if (lazy) {
-        n = take_lazy(L, base, cache, type, out);
-    } else {
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, items, i);
-            if (extra && lua_istable(L, -1)) {
-                /* The list's context wins (a user's migrations carry that
-                 * user's id, as the Python client sets it). */
-                lua_pushnil(L);
-                while (lua_next(L, extra)) {
-                    lua_pushvalue(L, -2);
-                    lua_insert(L, -2);
-                    lua_rawset(L, -4);
+        if (li->nokeep && !wrap && !extra) {
+            /* Plain values as decoded: the page's array is the window's. */
+            lua_pushvalue(L, items);
+            lua_setiuservalue(L, self, LIST_ITEMS);
+        } else {
+            if (li->nokeep) {
+                lua_createtable(L, (int)n, 0);
+                lua_pushvalue(L, -1);
+                lua_setiuservalue(L, self, LIST_ITEMS);
+            } else {
+                lua_getiuservalue(L, self, LIST_ITEMS);
+            }
+            int cache = lua_gettop(L);
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, items, i);
+                if (extra && lua_istable(L, -1)) {
+                    /* The list's context wins, as in make_item. */
+                    lua_pushnil(L);
+                    while (lua_next(L, extra)) {
+                        lua_pushvalue(L, -2);
+                        lua_insert(L, -2);
+                        lua_rawset(L, -4);
+                    }
                 }
+                if (wrap) {
+                    lcb_push_resource(L, type, -1, client);
+                    lua_remove(L, -2);
+                }
+                lua_rawseti(L, cache, li->count - li->base + i);
             }
-            if (wrap) {
-                lcb_push_resource(L, type, -1, client);
-                lua_remove(L, -2);
-            }
-            mark_item(L, lua_gettop(L), self, li->count + i);
-            collect(L, li, out, li->count + i);
-            lua_rawseti(L, cache, li->count - li->base + i);
         }
     }
+    lua_Integer first = li->count;
     li->started = 1;
     li->count += n;
     li->pages++;
+    collect(L, self, li, out, first + 1, li->count);
     if (!li->nokeep) set_page_end(L, self, li->pages, li->count);
     check_next(L, base);
     lua_pushvalue(L, next_idx);

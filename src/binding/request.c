@@ -191,18 +191,19 @@ int lcb_request_encode(lua_State *L, int client_idx, const lcb_call *call, int w
 }
 
 /* Pushes the body as a string once lc_json_validate found it valid JSON
- * (objects and list pages are read in place, span.c); 0 with a message
- * pushed otherwise. */
-static int push_validated(lua_State *L, const char *text, size_t len)
+ * with at most max_values values (objects and list pages are read in
+ * place, span.c); the parser's code with a message pushed otherwise. */
+static int push_validated(lua_State *L, const char *text, size_t len, size_t max_values)
 {
     char msg[160];
     size_t off = lc_json_skip_prefix(text, len);
-    if (lc_json_validate(text + off, len - off, msg, sizeof msg) != 0) {
+    int rc = lc_json_validate_max(text + off, len - off, max_values, msg, sizeof msg);
+    if (rc != LC_JSON_OK) {
         lua_pushstring(L, msg);
-        return 0;
+        return rc;
     }
     lua_pushlstring(L, text + off, len - off);
-    return 1;
+    return LC_JSON_OK;
 }
 
 /* An answer as it came, for transfers that are not API calls. */
@@ -228,8 +229,10 @@ static void push_answer(lua_State *L, lc_response *resp)
     }
 }
 
-void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next)
+void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int want_next,
+                        size_t max_values)
 {
+    int rc = LC_JSON_OK;
     if (want_next & LCB_DECODE_ANSWER) {
         push_answer(L, resp);
         return;
@@ -238,13 +241,22 @@ void lcb_request_decode(lua_State *L, const char *method, lc_response *resp, int
     want_next &= ~LCB_DECODE_RAW;
     if (resp->body_len == 0 || lc_json_skip_prefix(resp->body, resp->body_len) == resp->body_len) {
         lua_pushnil(L);
-    } else if (!(raw ? push_validated(L, resp->body, resp->body_len)
-                     : lcb_push_json(L, resp->body, resp->body_len))) {
-        /* A 2xx we cannot read: say what arrived, typed, with the body. */
+    } else if ((rc = raw ? push_validated(L, resp->body, resp->body_len, max_values)
+                         : lcb_push_json_max(L, resp->body, resp->body_len, 0, max_values))
+               != LC_JSON_OK) {
+        /* A 2xx we cannot read: say what arrived, typed, with the body. A
+         * body of more values than max_values is a limit, as its bytes are
+         * (a page of "{}," costs far more decoded than on the wire). */
         lc_error err;
         lc_error_init(&err);
-        lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
-                     lua_tostring(L, -1));
+        if (rc == LC_JSON_TOO_MANY) {
+            lc_error_set(&err, LC_LIMIT_EXCEEDED, "the answer has more than max_values (%zu) "
+                         "JSON values", max_values);
+            err.limit = "max_values";
+        } else {
+            lc_error_set(&err, LC_INVALID_RESPONSE, "the answer is not valid JSON (%s)",
+                         lua_tostring(L, -1));
+        }
         lua_pop(L, 1);
         err.status = resp->status;
         err.method = strdup(method);
@@ -281,7 +293,7 @@ void lcb_request_perform(lua_State *L, int client_idx, const lcb_call *call, int
     lc_response resp;
     if (lc_perform(cl->c, &req, &resp, &err) != 0) lcb_raise_error(L, &err, &resp);
     lcb_request_decode(L, call->method, &resp, want_next | (call->raw ? LCB_DECODE_RAW : 0) |
-                       (call->answer_raw ? LCB_DECODE_ANSWER : 0));
+                       (call->answer_raw ? LCB_DECODE_ANSWER : 0), (size_t)cl->max_values);
     lc_response_clear(&resp);
     lcb_keep_top(L, base, want_next ? 2 : 1);
 }

@@ -84,24 +84,28 @@ int lcb_span_member(const char *s, size_t len, const char *key, size_t klen, lcb
     size_t i = skip_ws(s, 0, len);
     if (i >= len || s[i] != '{') return -1;
     i = skip_ws(s, i + 1, len);
-    int unsure = 0;
+    /* The last of duplicate keys wins, as in the full decoder (json_in.c):
+     * the whole object is read. An escaped key after the last plain match
+     * might decode to the key: then only decoding can tell. */
+    int found = 0, unsure = 0;
     while (i < len && s[i] == '"') {
         size_t kend = skip_string(s, i, len);  /* past the closing quote */
         const char *k = s + i + 1;
         size_t kl = kend - i - 2;
-        if (memchr(k, '\\', kl)) unsure = 1;  /* an escaped key: compare decoded */
+        if (memchr(k, '\\', kl)) unsure = 1;
         i = skip_ws(s, kend, len);
         i = skip_ws(s, i + 1, len);           /* the ':' */
         size_t vend = lcb_span_skip(s, i, len);
         if (kl == klen && memcmp(k, key, klen) == 0) {
             val->off = i;
             val->len = vend - i;
-            return 1;
+            found = 1;
+            unsure = 0;
         }
         i = skip_ws(s, vend, len);
         if (i < len && s[i] == ',') i = skip_ws(s, i + 1, len);
     }
-    return unsure ? -1 : 0;
+    return unsure ? -1 : found;
 }
 
 /* A plain integer literal that fits int64 without doubt (at most 18 digits). */

@@ -97,18 +97,23 @@ int lcb_host_fn(lua_State *L, const char *name)
     return 0;
 }
 
-void lcb_task_set_host(lua_State *L, int wait_idx, int wake_idx)
+void lcb_task_set_host(lua_State *L, int wait_idx, int wake_idx, int forget_idx)
 {
     if (!wait_idx) {
         lua_pushnil(L);
     } else {
         wait_idx = lua_absindex(L, wait_idx);
         wake_idx = lua_absindex(L, wake_idx);
-        lua_createtable(L, 0, 2);
+        forget_idx = forget_idx ? lua_absindex(L, forget_idx) : 0;
+        lua_createtable(L, 0, 3);
         lua_pushvalue(L, wait_idx);
         lua_setfield(L, -2, "wait");
         lua_pushvalue(L, wake_idx);
         lua_setfield(L, -2, "wake");
+        if (forget_idx) {
+            lua_pushvalue(L, forget_idx);
+            lua_setfield(L, -2, "forget");
+        }
     }
     lua_rawsetp(L, LUA_REGISTRYINDEX, &host_key);
 }
@@ -258,7 +263,7 @@ static void consume(lua_State *L, int base)
         lc_response_clear(&r);
         lua_error(L);
     }
-    lcb_request_decode(L, p->method, &r, p->want_next);
+    lcb_request_decode(L, p->method, &r, p->want_next, (size_t)p->cl->max_values);
     lc_response_clear(&r);
     lua_remove(L, base + 1);
 }
@@ -411,12 +416,23 @@ void lcb_task_cancel(lua_State *L, int idx)
     lua_pop(L, 1);
 }
 
-void lcb_task_cancel_client(lua_State *L, lcb_client *cl)
+void lcb_task_cancel_client(lua_State *L, lcb_client *cl, int idx, int in_gc)
 {
+    idx = lua_absindex(L, idx);
+    /* A host loop polls the client's descriptor: it forgets it before the
+     * descriptor is closed (a cqueues controller would fail its whole loop
+     * on a closed one; a libuv poll handle would be left open). Not from a
+     * finalizer: the host's own objects may be gone (their handles are
+     * then collected with the client). */
+    if (!in_gc && lcb_host_fn(L, "forget")) {
+        lua_pushvalue(L, idx);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &inflight_key) != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
     }
+    int cancelled = 0;
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         pending *p = lua_touserdata(L, -2);
@@ -426,6 +442,7 @@ void lcb_task_cancel_client(lua_State *L, lcb_client *cl)
             /* A task may wait for it: the next poll hands it back, and
              * consuming it raises. */
             p->done = 1;
+            cancelled = 1;
             lua_rawgetp(L, LUA_REGISTRYINDEX, &cancelled_key);
             lua_pushvalue(L, -2);
             lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
@@ -438,6 +455,10 @@ void lcb_task_cancel_client(lua_State *L, lcb_client *cl)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    /* Coroutines of a host loop waiting for them look again now, and
+     * raise the cancellation, instead of sleeping out their timeout. */
+    if (cancelled && !in_gc && lcb_host_fn(L, "wake") && lua_pcall(L, 0, 0, 0) != LUA_OK)
+        lua_pop(L, 1);
 }
 
 /* ------------------------------------------------------------ polling */

@@ -33,9 +33,20 @@ static int curl_init(lc_error *err)
  * all_proxy/ALL_PROXY; no_proxy/NO_PROXY), but once per client: libcurl
  * reads these five variables on every transfer it starts, which was about
  * 1.5% of a small GET. Requests to other hosts (uploads) still let libcurl
- * read them itself (lc_xfer_prepare). */
+ * read them itself (lc_xfer_prepare).
+ *
+ * A loopback origin never goes through a proxy, as if no_proxy named it:
+ * plain http is allowed there only because the bytes stay on this machine,
+ * and a proxy would read the token in clear text. An https origin through
+ * an http proxy is tunnelled (CONNECT, lc_xfer_prepare): the proxy sees the
+ * host name, never the request. */
 static int proxy_from_env(lc_client *c)
 {
+    if (lc_url_is_loopback(c->origin)) {
+        c->proxy = strdup("");
+        c->noproxy = strdup("*");
+        return c->proxy && c->noproxy;
+    }
     char name[32];
     size_t n = strcspn(c->origin, ":");
     if (n > 16) n = 16;

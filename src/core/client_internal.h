@@ -139,6 +139,8 @@ typedef struct lc_origin {
 } lc_origin;
 LC_INTERNAL int  lc_origin_parse(const char *url, lc_origin *o, char **path_out);
 LC_INTERNAL void lc_origin_free(lc_origin *o);
+/* Is the URL's host loopback (localhost, 127.0.0.0/8, [::1])? */
+LC_INTERNAL int  lc_url_is_loopback(const char *url);
 /* Trims and checks a configured base URL. 1 with *trimmed (no trailing
  * slash) and *origin ("scheme://host[:port]") malloc'd; 0 with err set. */
 LC_INTERNAL int  lc_base_url_check(const char *base_url, int allow_insecure,

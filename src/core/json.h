@@ -31,7 +31,8 @@ typedef struct lc_json_handler {
     int (*on_end_array)(void *ud);
 } lc_json_handler;           /* a callback returning non-zero aborts the parse */
 
-enum { LC_JSON_OK = 0, LC_JSON_SYNTAX = -1, LC_JSON_ABORTED = -2, LC_JSON_TOO_DEEP = -3 };
+enum { LC_JSON_OK = 0, LC_JSON_SYNTAX = -1, LC_JSON_ABORTED = -2, LC_JSON_TOO_DEEP = -3,
+       LC_JSON_TOO_MANY = -4 };
 
 /* Offset of the first meaningful byte: skips a UTF-8 BOM, white space and the
  * `while(1);` prefix old Canvas puts in front of JSON bodies. */
@@ -44,11 +45,19 @@ size_t lc_json_skip_prefix(const char *text, size_t len);
 int lc_json_parse(const char *text, size_t len, const lc_json_handler *h, void *ud,
                   char *scratch, char *errbuf, size_t errlen);
 
+/* The same, stopping with LC_JSON_TOO_MANY ("more than N values at byte
+ * K") at value number max_values + 1 (0: no limit). Every value counts:
+ * scalars, and each object or array once, empty or not. */
+int lc_json_parse_max(const char *text, size_t len, const lc_json_handler *h, void *ud,
+                      char *scratch, size_t max_values, char *errbuf, size_t errlen);
+
 /* Checks that text is one JSON value as lc_json_parse would read it, with
  * the same error messages, without producing anything: strings are scanned,
  * not unescaped, so it needs no scratch and costs about half a parse. 0 when
  * valid, else an LC_JSON_* code with errbuf set. */
 int lc_json_validate(const char *text, size_t len, char *errbuf, size_t errlen);
+int lc_json_validate_max(const char *text, size_t len, size_t max_values, char *errbuf,
+                         size_t errlen);
 
 /* Builds a tree; NULL on syntax error (message in errbuf) or OOM. */
 lc_value *lc_json_decode(const char *text, size_t len, char *errbuf, size_t errlen);

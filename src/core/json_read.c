@@ -9,8 +9,11 @@
  *    emoji in a discussion post should not make a whole page unreadable, and
  *    the replacement keeps the result valid UTF-8.
  *  - Raw bytes >= 0x80 inside strings are passed through unvalidated.
- *  - Duplicate object keys are reported as they come; lc_json_decode keeps
- *    the first position and the last value, like lc_object_set.
+ *  - Duplicate object keys are reported as they come. Every reader of the
+ *    project lets the last one win (lc_json_decode keeps the first position
+ *    and the last value, like lc_object_set; the binding's decoder and its
+ *    in-place reader, span.c, read the last), as Ruby's, JavaScript's and
+ *    Python's parsers do.
  *  - Numbers too large for a double come out as +/-HUGE_VAL, as strtod has it. */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,8 @@ typedef struct parser {
     void *ud;
     char *err;
     size_t errlen;
+    size_t values_left;  /* values still allowed (lc_json_parse_max) */
+    size_t max_values;
 } parser;
 
 static int is_ws(char c)
@@ -436,6 +441,14 @@ static int parse_document(parser *ps)
     int need_key = 0, rc;
     do {
         if (need_key && (rc = read_key(ps)) != 0) return rc;
+        /* Every value counts, an empty container too: a page of "{}," is
+         * a few bytes a value on the wire and far more once decoded. */
+        if (ps->values_left-- == 0) {
+            char what[64];
+            snprintf(what, sizeof what, "more than %zu values", ps->max_values);
+            skip_ws(ps);
+            return report(ps, LC_JSON_TOO_MANY, ps->p, what);
+        }
         rc = read_value(ps, stack, &depth);
         if (rc > 0) {
             need_key = rc == OPENED_OBJECT;
@@ -452,6 +465,12 @@ static int parse_document(parser *ps)
 int lc_json_parse(const char *text, size_t len, const lc_json_handler *h, void *ud,
                   char *scratch, char *errbuf, size_t errlen)
 {
+    return lc_json_parse_max(text, len, h, ud, scratch, 0, errbuf, errlen);
+}
+
+int lc_json_parse_max(const char *text, size_t len, const lc_json_handler *h, void *ud,
+                      char *scratch, size_t max_values, char *errbuf, size_t errlen)
+{
     static const lc_json_handler none = {0};
     parser ps;
     if (!text) {
@@ -466,12 +485,20 @@ int lc_json_parse(const char *text, size_t len, const lc_json_handler *h, void *
     ps.ud = ud;
     ps.err = errbuf;
     ps.errlen = errlen;
+    ps.max_values = max_values;
+    ps.values_left = max_values ? max_values : SIZE_MAX;
     if (errbuf && errlen) errbuf[0] = '\0';
     return parse_document(&ps);
 }
 
 int lc_json_validate(const char *text, size_t len, char *errbuf, size_t errlen)
 {
+    return lc_json_validate_max(text, len, 0, errbuf, errlen);
+}
+
+int lc_json_validate_max(const char *text, size_t len, size_t max_values, char *errbuf,
+                         size_t errlen)
+{
     /* No scratch: read_string only scans; no handler: nothing is called. */
-    return lc_json_parse(text, len, NULL, NULL, NULL, errbuf, errlen);
+    return lc_json_parse_max(text, len, NULL, NULL, NULL, max_values, errbuf, errlen);
 }

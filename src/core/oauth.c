@@ -59,16 +59,27 @@ static int refresh_begin(lc_client *c)
     return 1;
 }
 
-/* Replaces every occurrence of a secret in `s` (in place) by '*'. Belt and
- * braces: messages come from the server's answer. */
+/* Replaces every occurrence of a secret in `s` (in place) by '*', as
+ * errors are scrubbed (secrets.c). Messages come from the server's answer. */
 static void scrub(lc_client *c, char *s)
 {
-    if (!s) return;
-    const char *secrets[] = {c->rf_secret, c->rf_token, c->token};
-    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
-        const char *t = secrets[i];
-        if (!t || strlen(t) < 4) continue;
-        for (char *p = strstr(s, t); p; p = strstr(p, t)) memset(p, '*', strlen(t));
+    if (s) lc_scrub_secrets(c, s, strlen(s));
+}
+
+/* Overwrites every string of a decoded token answer before it is freed: it
+ * holds the new access token, which must not linger in freed memory. */
+static void wipe_value(lc_value *v)
+{
+    if (!v) return;
+    if (v->type == LC_T_STRING && v->u.str.s) {
+        memset(v->u.str.s, 0, v->u.str.len);
+    } else if (v->type == LC_T_ARRAY) {
+        for (size_t i = 0; i < v->u.arr.n; i++) wipe_value(v->u.arr.items[i]);
+    } else if (v->type == LC_T_OBJECT) {
+        for (size_t i = 0; i < v->u.obj.n; i++) {
+            memset(v->u.obj.m[i].key, 0, v->u.obj.m[i].klen);
+            wipe_value(v->u.obj.m[i].val);
+        }
     }
 }
 
@@ -233,7 +244,9 @@ void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x)
         refresh_failed(c, LC_INVALID_RESPONSE, x->resp.status,
                        "the answer has no access_token", NULL);
     }
+    wipe_value(v);
     lc_value_free(v);
+    if (x->resp.body) memset(x->resp.body, 0, x->resp.body_len);
     x->popped = 1;
     lc_xfer_free(x);
     for (lc_xfer *w = c->active, *nw; w; w = nw) {

@@ -155,4 +155,7 @@ void lc_xfer_fill_http_error(lc_xfer *x, long status, lc_kind kind)
     if (e->message) lc_scrub_secrets(x->c, e->message, strlen(e->message));
     if (e->body) lc_scrub_secrets(x->c, e->body, e->body_len);
     copy_headers(&e->headers, &e->nheaders, x->hdrs, x->nhdrs);
+    /* Headers too: a proxy or a debugging server may echo Authorization. */
+    for (size_t i = 0; i < e->nheaders; i++)
+        lc_scrub_secrets(x->c, e->headers[i].value, strlen(e->headers[i].value));
 }

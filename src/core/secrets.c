@@ -8,19 +8,40 @@
 
 #include "client_internal.h"
 
-/* Shorter secrets are not searched for: an 8-byte minimum keeps a short
- * test token from blanking ordinary words of a body. */
+/* A secret of 8 bytes or more is found wherever it appears. A shorter one
+ * (a test token, a short client secret) is found only as a whole token:
+ * not inside a longer run of token characters, so that a 3-byte secret
+ * does not blank every word that contains those 3 letters. */
 #define MIN_SECRET 8
+
+static int token_char(char ch)
+{
+    unsigned char c = (unsigned char)ch;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' ||
+           c >= 0x80;
+}
+
+/* Length of the secret at s[i] (0: none there). */
+static size_t secret_at(const char *s, size_t len, size_t i, const char *secret)
+{
+    size_t k = secret ? strlen(secret) : 0;
+    if (!k || len - i < k || s[i] != secret[0] || memcmp(s + i, secret, k) != 0) return 0;
+    if (k >= MIN_SECRET) return k;
+    if ((i > 0 && token_char(s[i - 1])) || (i + k < len && token_char(s[i + k]))) return 0;
+    return k;
+}
 
 static void mask_all(char *s, size_t len, const char *secret)
 {
-    size_t k = secret ? strlen(secret) : 0;
-    if (k < MIN_SECRET || !s) return;
-    for (size_t i = 0; i + k <= len; i++)
-        if (s[i] == secret[0] && memcmp(s + i, secret, k) == 0) {
+    if (!s || !secret || !*secret) return;
+    for (size_t i = 0; i < len; i++) {
+        size_t k = secret_at(s, len, i, secret);
+        if (k) {
             memset(s + i, '*', k);
             i += k - 1;
         }
+    }
 }
 
 void lc_scrub_secrets(const lc_client *c, char *s, size_t len)
@@ -38,10 +59,7 @@ char *lc_redact_dup(const lc_client *c, const char *s, size_t len, size_t *out_l
     lc_buf_reserve(&b, len + 1);
     for (size_t i = 0; i < len;) {
         size_t hit = 0;
-        for (size_t k = 0; k < 3 && !hit; k++) {
-            size_t n = secrets[k] ? strlen(secrets[k]) : 0;
-            if (n >= MIN_SECRET && len - i >= n && memcmp(s + i, secrets[k], n) == 0) hit = n;
-        }
+        for (size_t k = 0; k < 3 && !hit; k++) hit = secret_at(s, len, i, secrets[k]);
         if (hit) {
             lc_buf_puts(&b, "[REDACTED]");
             i += hit;

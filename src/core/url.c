@@ -91,6 +91,15 @@ static int is_loopback(const char *host)
            strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
 }
 
+int lc_url_is_loopback(const char *url)
+{
+    lc_origin o;
+    if (!lc_origin_parse(url, &o, NULL)) return 0;
+    int yes = is_loopback(o.host);
+    lc_origin_free(&o);
+    return yes;
+}
+
 int lc_client_same_origin(const lc_client *c, const char *url)
 {
     lc_origin a, b;

@@ -270,6 +270,9 @@ static void easy_client_options(const lc_client *c, CURL *e)
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(e, CURLOPT_PROXY, c->proxy);
     curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy);
+    /* Through an http proxy an https request is always a CONNECT tunnel
+     * (libcurl's own choice; said here so that it cannot change). */
+    if (strncmp(c->origin, "https:", 6) == 0) curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
     /* A Content-Length above the limit is refused before any body is read. */
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     /* The request timeout is the engine's (lc_engine_expire). */

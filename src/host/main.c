@@ -40,6 +40,11 @@ static lua_State *globalL;
  * nothing runs: the signal only ends the wait. */
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t prompt_idle;
+/* host.defer_interrupts: a host loop runs (libuv's) whose callbacks would
+ * take the interrupt outside any protected call. The signal then only
+ * stops lcanvas's waits: the request raises Interrupted in its coroutine,
+ * and the loop's adapter raises it where the loop was started. */
+static volatile sig_atomic_t defer_hook;
 /* The prompt's message handler (host.prompt_signals): called for the
  * error of a request the signal stopped, it must see that error, the
  * Interrupted lcanvas.Error, rather than be interrupted in turn. */
@@ -62,7 +67,7 @@ static void on_signal(int sig)
     got_signal = sig;
     if (prompt_idle) return;
     lc_interrupt();
-    lua_sethook(globalL, lstop, flag, 1);
+    if (!defer_hook) lua_sethook(globalL, lstop, flag, 1);
 }
 
 static void catch_signals(int prompt)
@@ -80,15 +85,23 @@ static void catch_signals(int prompt)
     /* SIGTERM ends a prompt's session as it ends a script. */
     sa.sa_flags = prompt ? SA_RESETHAND : SA_RESETHAND | SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed terminal (SIGHUP) and a reader gone (SIGPIPE, as in
+     * `lcanvas s.lua | head -1`) end the run the same way, so that output
+     * files are removed and the sandbox stopped rather than left behind
+     * by the default action. */
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* SIGINT and SIGTERM held back (or let through again: SIG_SETMASK old). */
+/* The signals caught held back (or let through again: SIG_SETMASK old). */
 static void block_signals(sigset_t *old)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGPIPE);
     sigprocmask(SIG_BLOCK, &set, old);
 }
 
@@ -330,6 +343,36 @@ static int host_file_mode(lua_State *L)
     return 1;
 }
 
+/* host.defer_interrupts(flag): see defer_hook; returns the previous flag.
+ * Cleared after a signal came, the interrupt is raised at once. */
+static int host_defer_interrupts(lua_State *L)
+{
+    int was = defer_hook;
+    sigset_t old;
+    block_signals(&old);
+    defer_hook = lua_toboolean(L, 1);
+    int pending = !defer_hook && got_signal && !prompt_idle;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    lua_pushboolean(L, was);
+    if (pending) luaL_error(L, "interrupted");
+    return 1;
+}
+
+/* host.file_id(path): "device:inode" of the file at path (links
+ * followed), or nil: two names of one file have the same (a results file
+ * must never be the input it is read from). */
+static int host_file_id(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        luaL_pushfail(L);
+        return 1;
+    }
+    lua_pushfstring(L, "%I:%I", (LUAI_UACINT)st.st_dev, (LUAI_UACINT)st.st_ino);
+    return 1;
+}
+
 /* host.die_with_parent(ppid): the sandbox started by `lcanvas --sandbox`
  * gets SIGTERM when its parent dies, however it dies (SIGKILL and SIGPIPE
  * included): true; nil when the parent is already gone; false where there
@@ -383,6 +426,8 @@ static int pmain(lua_State *L)
         {"clock", host_clock},
         {"signal", host_signal},
         {"file_mode", host_file_mode},
+        {"file_id", host_file_id},
+        {"defer_interrupts", host_defer_interrupts},
         {"die_with_parent", host_die_with_parent},
         {"prompt_signals", host_prompt_signals},
         {"prompt_idle", host_prompt_idle},

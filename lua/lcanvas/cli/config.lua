@@ -31,6 +31,14 @@ local function load_profile(name)
   end
   local text = f:read("a")
   f:close()
+  -- The file chooses where a token is sent (url next to token_file): one
+  -- that others may change could send the token to their server, as a
+  -- token file others may read would hand it over.
+  local writable, wmode = credentials.writable_by_others(path)
+  if writable then
+    usage_error("config file %s is writable by others (mode %s), and it chooses where the token " ..
+      "is sent; run: chmod go-w %s", path, tostring(wmode), shell.word(path))
+  end
   local chunk, err = load("return " .. text, "@" .. path, "t", {})
   if not chunk then chunk, err = load(text, "@" .. path, "t", {}) end
   if not chunk then usage_error("config file: %s", err) end

@@ -20,6 +20,15 @@ function M.is_private(path)
   return mode & 0x3F == 0, string.format("%03o", mode)  -- no bits in 0077
 end
 
+--- lcanvas.cli.credentials.writable_by_others(path): whether group or others may write the file at path (a config file is refused then), and its mode as octal text.
+function M.writable_by_others(path)
+  local host = package.loaded["lcanvas.host"]
+  if not (host and host.file_mode) then error("lcanvas.cli.credentials needs the lcanvas executable", 2) end
+  local mode = host.file_mode(path)
+  if not mode then return false, nil end
+  return mode & 0x12 ~= 0, string.format("%03o", mode)  -- bits in 0022
+end
+
 --- lcanvas.cli.credentials.read_token_file(path [, what]): the token in a private file, trimmed.
 function M.read_token_file(path, what)
   what = what or "token file"

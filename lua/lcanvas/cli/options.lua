@@ -67,7 +67,8 @@ LCANVAS_HISTORY (the prompt's history file, default ~/.lcanvas_history).
 
 Exit status: 0 success, 1 a script error (or what the script returned or
 passed to os.exit), 2 a usage or configuration error, 130 interrupted
-(Ctrl-C), 143 terminated (SIGTERM). See `man lcanvas` and doc/reference.md.
+(Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP), 141 broken pipe
+(SIGPIPE). See `man lcanvas` and doc/reference.md.
 ]]
 
 -- lcanvas's own options that change how a script runs, and whether each

@@ -134,7 +134,7 @@ end
 -- Ctrl-C is over once the core sends requests again. Returns the exit
 -- status when the session ends.
 local function after_signal(state)
-  if signal() == 15 then return (report.failure("interrupted")) end
+  if signal() > 2 then return (report.failure("interrupted")) end
   clear()
   state.buffer = ""
 end
@@ -211,7 +211,7 @@ end
 -- the prompt printed a value or reported an error): the session goes on.
 local function recover(state, err, redact, tty)
   idle(false)
-  if signal() == 15 then return (report.failure(err)) end
+  if signal() > 2 then return (report.failure(err)) end
   say_interrupted(err, redact, tty)
   clear()
   state.buffer = ""

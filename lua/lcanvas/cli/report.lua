@@ -1,7 +1,8 @@
 --- lcanvas.cli.report: the one way an error leaves the `lcanvas` command
 -- line: "lcanvas: " and the message on stderr, with every secret of the run
 -- redacted, and the exit status it means (0..n for os.exit, 1 a script
--- error, 2 a usage or configuration error, 130 interrupted, 143 terminated).
+-- error, 2 a usage or configuration error, 130 interrupted, 143 terminated,
+-- 129 a hangup, 141 a broken pipe).
 local outfile = require "lcanvas.script.outfile"
 local is_interrupt = require("lcanvas.script.errors").is_interrupt
 
@@ -141,24 +142,50 @@ function M.brief(e)
   return M.describe(e, true)
 end
 
---- lcanvas.cli.report.redactor(): a redact(e) function giving e's message with the secrets added to its list replaced, and that list.
+-- Characters a token is made of (the core's rule, src/core/secrets.c): a
+-- secret shorter than 8 bytes is replaced only where it stands whole, so
+-- that a short test token does not garble every word holding its letters.
+local function token_char(c)
+  return c ~= "" and c:find("^[%w%-_%.~%+/=\128-\255]") ~= nil
+end
+
+local function replace_secret(s, t)
+  local out, i = {}, 1
+  while true do
+    local a, b = s:find(t, i, true)
+    if not a then break end
+    if #t >= 8 or (not token_char(s:sub(a - 1, a - 1)) and not token_char(s:sub(b + 1, b + 1))) then
+      out[#out + 1] = s:sub(i, a - 1) .. "[REDACTED]"
+    else
+      out[#out + 1] = s:sub(i, b)
+    end
+    i = b + 1
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
+end
+
+--- lcanvas.cli.report.redactor(): a redact(e) function giving e's message with the secrets added to its list replaced (a short one only where it stands whole), and that list.
 function M.redactor()
   local secrets = {}
   local function redact(e)
     local s = M.message(e)
-    -- Real tokens are long; replacing a one-letter test token would only
-    -- garble every message.
     for _, t in ipairs(secrets) do
-      if #t >= 8 then s = s:gsub(t:gsub("%p", "%%%0"), "[REDACTED]") end
+      if #t > 0 then s = replace_secret(s, t) end
     end
     return s
   end
   return redact, secrets
 end
 
---- lcanvas.cli.report.say(e [, redact]): writes "lcanvas: " and e's (redacted) message on stderr.
+--- lcanvas.cli.report.printable(s): s with every control character but newline and tab written as \xNN, so that server text cannot drive the terminal (escape sequences).
+function M.printable(s)
+  return (s:gsub("[%z\1-\8\11-\31\127]", function(c) return string.format("\\x%02x", c:byte()) end))
+end
+
+--- lcanvas.cli.report.say(e [, redact]): writes "lcanvas: " and e's (redacted) message on stderr, control characters escaped.
 function M.say(e, redact)
-  io.stderr:write("lcanvas: ", (redact or M.message)(e), "\n")
+  io.stderr:write("lcanvas: ", M.printable((redact or M.message)(e)), "\n")
 end
 
 --- lcanvas.cli.report.failure(err [, redact]): reports an error that ends the run and returns its exit status (an os.exit says nothing and gives its code, plus true).
@@ -170,13 +197,14 @@ function M.failure(err, redact)
   end
   if is_interrupt(err) then
     -- 128 + the signal, as a shell reports a process killed by it: 130 for
-    -- Ctrl-C (SIGINT), 143 for SIGTERM.
+    -- Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP, 141 for SIGPIPE.
     local host = package.loaded["lcanvas.host"]
     local sig = host and host.signal and host.signal() or 0
     if sig == 0 then sig = 2 end
     -- A wait for a job says which one it left running (lcanvas.jobs).
     local ok, job = pcall(function() return err.job end)
-    local what = sig == 15 and "terminated" or "interrupted"
+    local what = sig == 15 and "terminated" or sig == 1 and "hangup" or sig == 13 and "broken pipe"
+      or "interrupted"
     M.say(ok and job ~= nil and (what .. ": " .. tostring(err.message)) or what, redact)
     return 128 + sig
   end
@@ -184,11 +212,11 @@ function M.failure(err, redact)
   return 1
 end
 
---- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit, or SIGTERM's interrupt) rather than being reported and skipped (a Ctrl-C only stops the line).
+--- lcanvas.cli.report.ends_session(err): whether err stops the prompt (an os.exit, or the interrupt of SIGTERM, SIGHUP or SIGPIPE) rather than being reported and skipped (a Ctrl-C only stops the line).
 function M.ends_session(err)
   if getmetatable(err) == M.Exit then return true end
   local host = package.loaded["lcanvas.host"]
-  return is_interrupt(err) and host ~= nil and host.signal ~= nil and host.signal() == 15
+  return is_interrupt(err) and host ~= nil and host.signal ~= nil and host.signal() > 2
 end
 
 return M

@@ -33,8 +33,17 @@ end
 
 local function wake() finished:signal() end
 
+-- A client closing while a coroutine polls it: every controller forgets
+-- its descriptor first (polling a closed descriptor would end the whole
+-- cq:loop() with EBADF), and the waiters, woken, raise the cancellation in
+-- their own coroutines.
+local function forget(client)
+  local fd = client:pollfd()
+  if fd >= 0 then cqueues.cancel(fd) end
+end
+
 --- lcanvas.loop.cqueues.install(): route lcanvas's waits through cqueues (done by require).
-function M.install() core.set_host(wait, wake) end
+function M.install() core.set_host(wait, wake, forget) end
 
 --- lcanvas.loop.cqueues.uninstall(): requests block again everywhere.
 function M.uninstall() core.set_host(nil) end

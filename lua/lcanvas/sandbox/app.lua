@@ -14,8 +14,15 @@ local App = {}
 App.__index = App
 
 local JSON_TYPE = answers.JSON_TYPE
+-- The request log keeps the last LOG_MAX requests, each body cut to
+-- LOG_BODY_MAX bytes and each header value to LOG_HEADER_MAX, and drops
+-- the oldest while it holds more than LOG_BYTES_MAX bytes of them: what a
+-- client sends must not pile up in the server (its true size stays in
+-- body_size).
 local LOG_MAX = 5000
-local LOG_BODY_MAX = 256 * 1024
+local LOG_BODY_MAX = 64 * 1024
+local LOG_HEADER_MAX = 2048
+local LOG_BYTES_MAX = 32 * 1024 * 1024
 
 -- Routes reach the shared answers through the app they are given.
 App.halt, App.not_found, App.bad_request = answers.halt, answers.not_found, answers.bad_request
@@ -41,16 +48,27 @@ local DEFAULT_CONFIG = {
   -- the origin sending the bytes waits this long first (interrupt specs).
   download_mode = "redirect",
   download_delay_ms = 0,
+  -- What one client may cost the server (http.lua's LIMITS, which apply
+  -- where this leaves a field out): max_headers, max_header_bytes,
+  -- max_body, header_timeout, body_timeout, idle_timeout.
+  http = {},
   -- The sandbox's today for dated things (which term is "current", whether
   -- a course has concluded): fixed, so that the demo data reads the same
   -- every day; a spec may move it.
   today = "2026-10-15T12:00:00Z",
+  -- How the long-running jobs (jobs.lua) move: "poll" (a step per read of
+  -- the job), "time" (a step per step_seconds) or "manual" (POST
+  -- /__sandbox/jobs/advance); outcome and stuck, per kind of job, force the
+  -- terminal state of those made afterwards or keep them in their first.
+  jobs = { advance = "poll", step_seconds = 1 },
 }
 
 local function merge(dst, src)
   for k, v in pairs(src) do
-    if type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
-    elseif v == json.null then dst[k] = nil
+    -- json.null is a table too: test it first, or a null meant to remove a
+    -- table-valued key would merge into it and remove nothing
+    if v == json.null then dst[k] = nil
+    elseif type(v) == "table" and type(dst[k]) == "table" then merge(dst[k], v)
     elseif type(v) == "table" then dst[k] = merge({}, v)  -- never share a caller's table
     else dst[k] = v end
   end
@@ -72,15 +90,16 @@ App.ROUTE_MODULES = {
   "courses", "enrollments", "sections", "assignments", "calendar_events",
   -- Accounts, terms, admins and roles, audit logs, observers, polls
   "accounts", "terms", "admins", "roles", "audit_events", "observees", "poll_sessions",
-  -- Progress of asynchronous jobs
-  "progress",
+  -- Canvas's long-running jobs (jobs.lua moves them): SIS imports, account
+  -- reports, and their Progress
+  "sis_imports", "reports", "progress",
   -- Not Canvas API areas: a pagination fixture, and the OAuth2 token endpoint
   "meta_list", "oauth",
 }
 -- Hooks route modules set on the app for one another (each owned by one
--- module): present_user (users), course_nickname (course_nicknames),
--- observee_state (observees), issued_token_user (oauth), new_progress and
--- progress (progress).
+-- module): course_nickname (course_nicknames),
+-- observee_state (observees), issued_token_user (oauth), new_progress,
+-- progress, present_progress and progress_job (progress).
 
 function App.new(store)
   local self = setmetatable({ store = store, routes = {}, log = {}, seq = 0, faults = {},
@@ -145,7 +164,7 @@ end
 
 function App:reset()
   self.store:reset()
-  self.log, self.faults, self.buckets = {}, {}, {}
+  self.log, self.faults, self.buckets, self.log_bytes = {}, {}, {}, 0
   self.config = merge({}, DEFAULT_CONFIG)
 end
 
@@ -156,11 +175,23 @@ function App:record(req, origin)
   -- Big bodies (uploads) are logged by their head and size only.
   local body = req.body
   if body and #body > LOG_BODY_MAX then body = body:sub(1, LOG_BODY_MAX) end
+  local headers, bytes = {}, #(body or "") + #(req.path or "") + #(req.query or "")
+  for k, v in pairs(req.headers) do
+    if #v > LOG_HEADER_MAX then v = v:sub(1, LOG_HEADER_MAX) end
+    headers[k] = v
+    bytes = bytes + #k + #v
+  end
   local entry = { seq = self.seq, origin = origin, method = req.method, path = req.path,
-    query = req.query, headers = req.headers, body = body, body_size = req.body and #req.body, conn = req.conn,
+    query = req.query, headers = headers, body = body, body_size = req.body and #req.body, conn = req.conn,
     t_in = http.now() }  -- with t_out: when the server held the request (concurrency specs)
   self.log[#self.log + 1] = entry
-  if #self.log > LOG_MAX then table.remove(self.log, 1) end
+  self.log_bytes = (self.log_bytes or 0) + bytes
+  self.log_sizes = self.log_sizes or setmetatable({}, { __mode = "k" })
+  self.log_sizes[entry] = bytes
+  while #self.log > LOG_MAX or (self.log_bytes > LOG_BYTES_MAX and #self.log > 1) do
+    local old = table.remove(self.log, 1)
+    self.log_bytes = self.log_bytes - (self.log_sizes[old] or 0)
+  end
   return entry
 end
 
@@ -218,7 +249,7 @@ function App:control(req)
     for _, e in ipairs(self.log) do if e.seq > since then out[#out + 1] = e end end
     return ok(out)
   elseif what == "requests" and req.method == "DELETE" then
-    self.log = {}
+    self.log, self.log_bytes = {}, 0
     return ok({ cleared = true })
   elseif what == "reset" and req.method == "POST" then
     self:reset()

@@ -87,10 +87,11 @@ function M.start(opts)
   -- Routes that hand out URLs on the other origins (upload_url) need them.
   app.urls = { main = string.format("http://%s:%d", host, port), alt = string.format("http://%s:%d", host, alt_port),
     storage = string.format("http://%s:%d", host, storage_port) }
-  http.serve(cq, main, handler_for("main"))
-  http.serve(cq, alt, handler_for("alt"))
-  http.serve(cq, storage, handler_for("storage"))
-  http.serve(cq, catalog, Catalog.handler(app))
+  local function limits() return app.config.http end
+  http.serve(cq, main, handler_for("main"), limits)
+  http.serve(cq, alt, handler_for("alt"), limits)
+  http.serve(cq, storage, handler_for("storage"), limits)
+  http.serve(cq, catalog, Catalog.handler(app), limits)
   return { app = app, cq = cq, host = host, port = port, alt_port = alt_port, storage_port = storage_port,
     catalog_port = catalog_port }
 end

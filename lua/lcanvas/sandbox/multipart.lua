@@ -2,6 +2,10 @@
 -- an upload: parts in order, the file last.
 local M = {}
 
+-- Parts one body may have: an upload has a few (its parameters and the
+-- file); millions of empty ones would only cost the server time and memory.
+M.MAX_PARTS = 1000
+
 --- The boundary of a multipart/form-data Content-Type, or nil.
 local function boundary_of(ctype)
   if not ctype:lower():find("^multipart/form%-data") then return nil end
@@ -34,6 +38,7 @@ function M.parse(req)
     part.name = cd:match('[; ]name="([^"]*)"')
     part.filename = cd:match('filename="([^"]*)"')
     parts[#parts + 1] = part
+    if #parts > M.MAX_PARTS then return nil, "more than " .. M.MAX_PARTS .. " parts in the form" end
     pos = nxt + 2 + #delim
   end
   return parts

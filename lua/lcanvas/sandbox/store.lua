@@ -160,16 +160,23 @@ function M:all_users()
   return out
 end
 
---- An admin of a root account (an active AccountAdmin membership there):
--- what most user endpoints call "an admin".
-function M:is_admin(user_id)
-  for _, au in ipairs(self.account_users) do
-    if au.user_id == user_id and au.workflow_state == "active" and not self.accounts[au.account_id].parent_account_id
-        and (self.roles[au.role_id] or {}).name == "AccountAdmin" then
-      return true
-    end
-  end
-  return false
+--- A new account membership (AccountUser), active: what AdminsController
+-- creates, and how a spec or script gives someone a role on an account.
+function M:add_account_user(account_id, user_id, role_id)
+  local au = { id = self:new_id(), account_id = account_id, user_id = user_id, role_id = role_id,
+    workflow_state = "active" }
+  self.account_users[#self.account_users + 1] = au
+  return au
+end
+
+--- A new custom role: `fields` has name, base_role_type (AccountMembership
+-- for an account role, or a course type), account_id and, optionally,
+-- permissions ({name = true|false}, over the base role's defaults).
+function M:add_role(fields)
+  local role = { id = self:new_id(), workflow_state = "active" }
+  for k, v in pairs(fields) do role[k] = v end
+  self.roles[role.id] = role
+  return role
 end
 
 -- Accounts, terms, courses and sections --------------------------------------

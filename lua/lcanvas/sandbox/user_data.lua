@@ -6,6 +6,7 @@
 -- reset starts every user over.
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
+local policy = require "lcanvas.sandbox.policy"
 
 local M = {}
 
@@ -100,7 +101,8 @@ function M.of(app)
       unique_id = u.login_id, sis_user_id = u.sis_user_id or json.null, integration_id = json.null,
       created_at = CREATED, workflow_state = "active",
       authentication_provider_id = json.null, authentication_provider_type = json.null }
-    if store:is_admin(u.id) then
+    -- An AccountAdmin of the root account also has an LDAP login.
+    if policy.account_rights(app, u.id, store.accounts[1]) == policy.ALL then
       d.logins[2] = { id = login_id + 1, user_id = u.id, account_id = 2, unique_id = u.login_id .. "-ldap",
         sis_user_id = json.null, integration_id = json.null, created_at = CREATED, workflow_state = "active",
         authentication_provider_id = 7, authentication_provider_type = "ldap" }

@@ -124,7 +124,20 @@ local function float_text(v)
   return s
 end
 
-local function cell(v)
+-- A text cell a spreadsheet would run as a formula (=, +, -, @, or a tab
+-- or carriage return before one) gets a leading apostrophe, which
+-- spreadsheets show as text: Canvas data is anyone's text (a user's name
+-- can be =HYPERLINK(...)), and an admin opens exports in a spreadsheet.
+-- A plain number written as text ("-5", "+1.5") is no formula and stays.
+local function neutral(v)
+  local c = v:sub(1, 1)
+  if c == "=" or c == "+" or c == "-" or c == "@" or c == "\t" or c == "\r" then
+    if not v:find("^[-+]?%d+%.?%d*$") then return "'" .. v end
+  end
+  return v
+end
+
+local function cell(v, formulas)
   if v == nil or v == core.null then return "" end
   local t = type(v)
   if t == "number" then
@@ -137,30 +150,33 @@ local function cell(v)
     v = core.json.encode(v)
   elseif t ~= "string" then
     v = tostring(v)
+  elseif not formulas then
+    v = neutral(v)
   end
   if v:find('[",\r\n]') then v = '"' .. v:gsub('"', '""') .. '"' end
   return v
 end
 
---- lcanvas.csv.format(row): one record as CSV text (without the line end).
-function M.format(row)
+--- lcanvas.csv.format(row [, opts]): one record as CSV text (without the line end); a text cell starting with =, +, -, @ (a formula to a spreadsheet) gets a leading ', unless opts.formulas = true.
+function M.format(row, opts)
+  local formulas = opts and opts.formulas
   local out = {}
-  for i = 1, #row do out[i] = cell(row[i]) end
+  for i = 1, #row do out[i] = cell(row[i], formulas) end
   return table.concat(out, ",")
 end
 
 local Writer = { __name = "lcanvas.CsvWriter" }  -- the name help(w) and tostring(w) give
 Writer.__index = Writer
 
---- lcanvas.csv.writer(path, header [, opts]): a writer that renames its temp file to `path` on close; opts.eol (default "\r\n").
+--- lcanvas.csv.writer(path, header [, opts]): a writer that renames its temp file to `path` on close; opts.eol (default "\r\n"); opts.formulas = true writes text cells that start like a formula as they are (by default they get a leading ').
 function M.writer(path, header, opts)
   if type(header) ~= "table" or #header == 0 then
     error("bad argument #2 to 'writer' (a list of column names expected)", 2)
   end
   opts = opts or {}
   local w = setmetatable({ out = outfile.open(path), header = header, eol = opts.eol or "\r\n",
-    count = 0, path = path }, Writer)
-  w.out:write(M.format(header), w.eol)
+    count = 0, path = path, opts = { formulas = opts.formulas } }, Writer)
+  w.out:write(M.format(header, w.opts), w.eol)
   return w
 end
 
@@ -176,7 +192,7 @@ function Writer:write(row)
     if v == nil and not obj then v = row[i] end
     values[i] = v == nil and "" or v
   end
-  self.out:write(M.format(values), self.eol)
+  self.out:write(M.format(values, self.opts), self.eol)
   self.count = self.count + 1
   return self
 end

@@ -3,8 +3,8 @@
 -- a reader without :manage gets the short read-only form.
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
+local policy = require "lcanvas.sandbox.policy"
 
 local function set_of(list)
   local s = {}
@@ -15,7 +15,7 @@ end
 return function(app)
   local store = app.store
 
-  local function manage(ctx, a) return rights.account_can(app, ctx, a.id, "manage_account_settings") end
+  local function manage(ctx, a) return policy.can(app, ctx, "manage_account_settings", { account = a }) end
 
   -- The caller's accounts: those of their active memberships.
   app:route("GET", "/accounts", function(_, ctx)
@@ -30,21 +30,21 @@ return function(app)
     end
     table.sort(ids)
     local page, headers = paging.paginate(ctx.req, ids, {})
-    for i, id in ipairs(page) do page[i] = data.account_json(app, ctx, store.accounts[id], includes) end
+    for i, id in ipairs(page) do page[i] = S.account(app, ctx, store.accounts[id], includes) end
     return page, 200, headers
   end)
 
   app:route("GET", "/accounts/:account", function(self, ctx)
     local a = ctx.account
-    if not rights.may_read_account(app, ctx, a) then self:unauthorized() end
-    return data.account_json(app, ctx, a, set_of(ctx.params.includes), not manage(ctx, a))
+    self:require(ctx, "read", { account = a })
+    return S.account(app, ctx, a, set_of(ctx.params.includes), not manage(ctx, a))
   end)
 
   -- sub_accounts: the direct ones (numbered pages with a last link), or
   -- with recursive every one below (no last link).
   app:route("GET", "/accounts/:account/sub_accounts", function(self, ctx)
     local a = ctx.account
-    if not rights.may_read_account(app, ctx, a) then self:unauthorized() end
+    self:require(ctx, "read", { account = a })
     local recursive = util.truthy(ctx.params.recursive)
     local out = {}
     for _, x in pairs(store.accounts) do
@@ -55,7 +55,7 @@ return function(app)
     end
     table.sort(out, function(x, y) return x.id < y.id end)
     local page, headers = paging.paginate(ctx.req, out, { no_last = recursive })
-    for i, x in ipairs(page) do page[i] = data.account_json(app, ctx, x, {}) end
+    for i, x in ipairs(page) do page[i] = S.account(app, ctx, x, {}) end
     return page, 200, headers
   end)
 
@@ -68,7 +68,7 @@ return function(app)
       -- A root account has no SIS id, and setting one needs manage_sis:
       -- the action answers 401 with the account's errors.
       local root = store:root_of(a.id)
-      if not a.parent_account_id or not rights.account_can(app, ctx, root, "manage_sis") then
+      if not a.parent_account_id or not policy.can(app, ctx, "manage_sis", { account = store.accounts[root] }) then
         app.halt(401, { errors = { sis_account_id = { { attribute = "sis_account_id", type = "invalid",
           message = "cannot set the SIS id of this account" } } } })
       end
@@ -100,7 +100,7 @@ return function(app)
       a.services = a.services or {}
       for k, x in pairs(ap.services) do a.services[k] = util.truthy(x) end
     end
-    local out = data.account_json(app, ctx, a, set_of(ctx.params.includes))
+    local out = S.account(app, ctx, a, set_of(ctx.params.includes))
     if a.settings and next(a.settings) then out.settings = a.settings end
     return out
   end)

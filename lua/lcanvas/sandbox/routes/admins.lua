@@ -4,14 +4,13 @@
 -- destroy alike.
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
 
 return function(app)
   local store = app.store
 
   local function require_manage(self, ctx)
-    if not rights.account_can(app, ctx, ctx.account.id, "manage_account_memberships") then self:unauthorized() end
+    self:require(ctx, "manage_account_memberships", { account = ctx.account })
   end
 
   -- Role.get_role_by_id (nil for anything unknown), then the account role
@@ -54,7 +53,7 @@ return function(app)
     end
     table.sort(out, function(a, b) return a.id < b.id end)
     local page, headers = paging.paginate(ctx.req, out, {})
-    for i, au in ipairs(page) do page[i] = data.admin_json(app, ctx, au) end
+    for i, au in ipairs(page) do page[i] = S.admin(app, ctx, au) end
     return page, 200, headers
   end)
 
@@ -69,12 +68,9 @@ return function(app)
     for _, au in ipairs(store.account_users) do
       if au.account_id == ctx.account.id and au.user_id == user.id and au.role_id == role.id then found = au end
     end
-    if not found then
-      found = { id = store:new_id(), account_id = ctx.account.id, user_id = user.id, role_id = role.id }
-      store.account_users[#store.account_users + 1] = found
-    end
+    if not found then found = store:add_account_user(ctx.account.id, user.id, role.id) end
     found.workflow_state = "active"
-    return data.admin_json(app, ctx, found)
+    return S.admin(app, ctx, found)
   end)
 
   -- destroy: the (user, role) membership, whatever its state, soft-deleted.
@@ -84,7 +80,7 @@ return function(app)
     for _, au in ipairs(store.account_users) do
       if au.account_id == ctx.account.id and au.user_id == ctx.user.id and au.role_id == role.id then
         au.workflow_state = "deleted"
-        return data.admin_json(app, ctx, au)
+        return S.admin(app, ctx, au)
       end
     end
     app.not_found()

@@ -2,12 +2,13 @@
 -- create, update, batch_update, destroy, users, user_index; and
 -- accounts_controller.rb courses_api for an account's courses). State is
 -- the store's courses, sections and enrollments; JSON shapes come from
--- course_data.lua and permissions from course_rights.lua.
+-- course_data.lua and serializers.lua (the users), permissions from policy.lua.
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local policy = require "lcanvas.sandbox.policy"
+local S = require "lcanvas.sandbox.serializers"
 
 -- The include[] values courses_api drops on purpose (accounts_controller.rb).
 local LIST_DROPS = { permissions = true, sections = true, needs_grading_count = true, total_scores = true }
@@ -74,7 +75,7 @@ return function(app)
       end
     end
     local out = {}
-    for i, c in ipairs(order) do out[i] = data.course_json(app, ctx, c, includes, by_course[c.id]) end
+    for i, c in ipairs(order) do out[i] = S.course(app, ctx, c, includes, by_course[c.id]) end
     return out
   end, { list = true })
 
@@ -84,12 +85,12 @@ return function(app)
     local c = store:lookup("courses", ctx.args.id)
     if not c or (c.workflow_state == "deleted" and not includes.all_courses) then app.not_found() end
     if account and not store:account_under(c.account_id, account.id) then app.not_found() end
-    if not rights.may_read_course(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "read", { course = c })
     local mine = {}
-    for _, e in ipairs(rights.own_enrollments(app, ctx, c)) do
+    for _, e in ipairs(policy.own_enrollments(app, ctx, c)) do
       if e.enrollment_state == "active" or e.enrollment_state == "invited" then mine[#mine + 1] = e end
     end
-    return data.course_json(app, ctx, c, includes, mine)
+    return S.course(app, ctx, c, includes, mine)
   end
   app:route("GET", "/courses/:id", function(self, ctx) return show(self, ctx) end)
   app:route("GET", "/accounts/:account/courses/:id", function(self, ctx) return show(self, ctx, ctx.account) end)
@@ -98,7 +99,7 @@ return function(app)
   -- parameters; paginated without a last link.
   app:route("GET", "/accounts/:account/courses", function(self, ctx)
     local p, account = ctx.params, ctx.account
-    if not rights.account_can(app, ctx, account.id, "read_course_list") then self:unauthorized() end
+    self:require(ctx, "read_course_list", { account = account })
     local states = set_of(p.state)
     if next(states) == nil then states = set_of(DEFAULT_STATES) end
     if states.all then
@@ -125,8 +126,7 @@ return function(app)
       end
       search = search:lower()
     end
-    local read_sis = rights.account_can(app, ctx, account.id, "read_sis")
-      or rights.account_can(app, ctx, account.id, "manage_sis")
+    local read_sis = policy.any(app, ctx, { "read_sis", "manage_sis" }, { account = account })
     local teachers
     if type(p.by_teachers) == "table" then
       -- Api.map_ids over users: SIS ids it cannot find are dropped.
@@ -201,7 +201,7 @@ return function(app)
     for k in pairs(LIST_DROPS) do includes[k] = nil end
     includes.teacher_limit = util.to_int(p.teacher_limit)
     local page, headers = paging.paginate(ctx.req, out, { no_last = not includes.ui_invoked })
-    for i, c in ipairs(page) do page[i] = data.course_json(app, ctx, c, includes) end
+    for i, c in ipairs(page) do page[i] = S.course(app, ctx, c, includes) end
     return page, 200, headers
   end)
 
@@ -222,7 +222,7 @@ return function(app)
   -- create: a new unpublished course with its default section.
   app:route("POST", "/accounts/:account/courses", function(self, ctx)
     local account = ctx.account
-    if not rights.account_can(app, ctx, account.id, "manage_courses") then self:unauthorized() end
+    self:require(ctx, "manage_courses", { account = account })
     local p, cp = ctx.params, course_params(ctx.params)
     if cp.account_id ~= nil then
       local sub = store:find_account(tostring(cp.account_id))
@@ -249,7 +249,7 @@ return function(app)
       c.start_at, c.end_at = cp.start_at, cp.end_at or cp.conclude_at
     end
     -- sis_course_id and integration_id only with manage_sis; otherwise dropped.
-    if rights.account_can(app, ctx, root, "manage_sis") then
+    if policy.can(app, ctx, "manage_sis", { account = store.accounts[root] }) then
       if cp.sis_course_id ~= nil and cp.sis_course_id ~= "" then
         check_sis_unique("sis_course_id", tostring(cp.sis_course_id))
         c.sis_course_id = tostring(cp.sis_course_id)
@@ -264,7 +264,7 @@ return function(app)
     if p.enroll_me == "true" or p.enroll_me == true then
       app.add_enrollment(c, section, { user_id = ctx.user_id, type = "TeacherEnrollment", state = "active" })
     end
-    return data.course_json(app, ctx, c, {})
+    return S.course(app, ctx, c, {})
   end)
 
   -- update: course[event] alone runs the event under its own permission;
@@ -277,11 +277,11 @@ return function(app)
     local others = false
     for k in pairs(cp) do if k ~= "event" then others = true end end
     if event ~= nil then
-      if not rights.may_run_event(app, ctx, c, event) then self:unauthorized() end
+      self:require(ctx, policy.event_right(event), { course = c })
     end
     if others then
-      if not rights.may_manage_course(app, ctx, c) then self:unauthorized() end
-      local admin = rights.account_can(app, ctx, c.account_id, "manage_courses")
+      self:require(ctx, "update", { course = c })
+      local admin = policy.can(app, ctx, "manage_courses", { account = store.accounts[c.account_id] })
       for _, k in ipairs({ "name", "course_code", "license", "default_view", "time_zone", "syllabus_body",
         "public_description", "course_color" }) do
         if cp[k] ~= nil then c[k] = cp[k] end
@@ -302,9 +302,9 @@ return function(app)
       end
       if cp.account_id ~= nil and admin then
         local to = store:find_account(tostring(cp.account_id))
-        if to and rights.account_can(app, ctx, to.id, "manage_courses") then c.account_id = to.id end
+        if to and policy.can(app, ctx, "manage_courses", { account = to }) then c.account_id = to.id end
       end
-      if cp.sis_course_id ~= nil and rights.manage_sis(app, ctx, c) then
+      if cp.sis_course_id ~= nil and policy.can(app, ctx, "manage_sis", { course = c }) then
         local sis = tostring(cp.sis_course_id)
         if sis == "" then c.sis_course_id = nil
         else
@@ -316,7 +316,7 @@ return function(app)
       c.updated_at = util.iso()
     end
     if event ~= nil and TRANSITIONS[event] then run_event(c, event) end
-    return data.course_json(app, ctx, c, { hide_final_grades = true })
+    return S.course(app, ctx, c, { hide_final_grades = true })
   end)
 
   -- destroy: delete or conclude, answering { event = true }.
@@ -326,7 +326,7 @@ return function(app)
     if event ~= "delete" and event ~= "conclude" then
       app.halt(400, { message = 'Only "delete" and "conclude" events are allowed.' })
     end
-    if not rights.may_run_event(app, ctx, c, event) then self:unauthorized() end
+    self:require(ctx, policy.event_right(event), { course = c })
     local ok
     if event == "delete" then
       ok = c.workflow_state == "deleted" or run_event(c, "delete")
@@ -336,11 +336,12 @@ return function(app)
     return { [event] = ok }, ok and 200 or 400
   end)
 
-  -- batch_update: up to 500 courses; the work is done at once and its
-  -- Progress left completed, with ProgressRunner's "N courses processed".
+  -- batch_update: up to 500 courses; the work is done at once, and its
+  -- Progress (queued) completes in the job's one step, with
+  -- ProgressRunner's "N courses processed".
   app:route("PUT", "/accounts/:account/courses", function(self, ctx)
     local p, account = ctx.params, ctx.account
-    if not rights.account_can(app, ctx, account.id, "manage_courses") then self:unauthorized() end
+    self:require(ctx, "manage_courses", { account = account })
     if type(p.course_ids) ~= "table" then app.halt(400, { message = "must specify course_ids[]" }) end
     local ids = store:map_ids("courses", p.course_ids)
     if #ids > 500 then app.halt(403, { message = "course batch size limit (500) exceeded" }) end
@@ -368,17 +369,21 @@ return function(app)
     end
     local progress = app.new_progress({ context_type = "Account", context_id = account.id, user_id = ctx.user_id,
       tag = "course_batch_update", workflow_state = "queued", completion = 0.0 })
-    local answer = app.present_progress(progress, ctx.req)
-    progress.workflow_state = (done > 0 or #ids == 0) and "completed" or "failed"
-    progress.completion, progress.message, progress.updated_at = 100.0, message, util.iso()
-    return answer
+    -- The courses changed above; the Progress reports it in one step of the
+    -- job engine (jobs.lua): completed if any course was done.
+    app.progress_job(progress, { function(job)
+      if progress.workflow_state ~= "queued" then return end   -- cancelled meanwhile
+      progress.workflow_state = job.forced or ((done > 0 or #ids == 0) and "completed" or "failed")
+      progress.completion, progress.message, progress.updated_at = 100.0, message, util.iso()
+    end })
+    return app.present_progress(progress, ctx.req)
   end)
 
   -- users: the course's users, as UserSearch finds them (active and invited
   -- by default), sorted by sortable name; no last link.
   local function course_users(self, ctx)
     local c = ctx.course
-    if not rights.may_read_roster(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, { "read_roster", "view_all_grades", "manage_grades" }, { course = c })
     local p = ctx.params
     local types
     local et = p.enrollment_type
@@ -392,7 +397,7 @@ return function(app)
     end
     local states = p.enrollment_state ~= nil and set_of(p.enrollment_state) or { active = true, invited = true }
     if p.enrollment_state == nil and util.truthy(p.include_inactive)
-        and rights.course_can(app, ctx, c, "read_as_admin") then
+        and policy.can(app, ctx, "read_as_admin", { course = c }) then
       states.inactive = true
     end
     local role_id = util.to_int(p.enrollment_role_id)
@@ -431,26 +436,25 @@ return function(app)
       if a.sortable_name ~= b.sortable_name then return a.sortable_name < b.sortable_name end
       return a.id < b.id
     end)
-    -- The action always adds sis_user_id and email to include[]; email
-    -- shows for callers who may read addresses (admins, teachers and TAs),
-    -- and an unconfirmed (invited) user's personal information does not.
-    local read_email = rights.course_can(app, ctx, c, "read_sis")
-    local limited = not rights.read_sis(app, ctx, c)
+    -- The action passes include[] with sis_user_id and email added to
+    -- user_json on the course; an unconfirmed user (invited, pending or
+    -- rejected enrollments only) is rendered without login and personal
+    -- fields (excludes pseudonym and personal_info).
+    local user_includes = S.includes(p.include, { "sis_user_id", "email" })
     local page, headers = paging.paginate(ctx.req, order, { no_last = true })
     for i, u in ipairs(page) do
       local unconfirmed = true
       for _, e in ipairs(by_user[u.id]) do
-        if e.enrollment_state ~= "invited" and e.enrollment_state ~= "rejected" then unconfirmed = false end
+        if e.enrollment_state ~= "invited" and e.enrollment_state ~= "rejected"
+            and e.enrollment_state ~= "creation_pending" then
+          unconfirmed = false
+        end
       end
-      local fields = {}
-      for _, k in ipairs({ "avatar_url", "bio", "uuid", "last_login", "time_zone", "locale" }) do
-        fields[k] = includes[k]
-      end
-      fields.email = read_email and not unconfirmed
-      local x = app.present_user(u, fields, limited or unconfirmed)
+      local excludes = unconfirmed and { pseudonym = true, personal_info = true } or nil
+      local x = S.user(app, ctx, u, user_includes, { course = c }, excludes)
       if includes.enrollments then
         local list = json.array({})
-        for _, e in ipairs(by_user[u.id]) do list[#list + 1] = data.enrollment_json(app, ctx, e, {}) end
+        for _, e in ipairs(by_user[u.id]) do list[#list + 1] = S.enrollment(app, ctx, e, {}) end
         x.enrollments = list
       end
       page[i] = x

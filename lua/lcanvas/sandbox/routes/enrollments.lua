@@ -5,7 +5,8 @@
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
+local policy = require "lcanvas.sandbox.policy"
 
 local TYPES = { StudentEnrollment = true, TeacherEnrollment = true, TaEnrollment = true,
   ObserverEnrollment = true, DesignerEnrollment = true }
@@ -60,7 +61,7 @@ return function(app)
 
   local function listed(ctx, list, inc)
     local page, headers = paging.paginate(ctx.req, list, { pagination = "bookmark" })
-    for i, e in ipairs(page) do page[i] = data.enrollment_json(app, ctx, e, inc) end
+    for i, e in ipairs(page) do page[i] = S.enrollment(app, ctx, e, inc) end
     return page, 200, headers
   end
 
@@ -68,9 +69,9 @@ return function(app)
   local function course_index(self, ctx, course, section)
     local p = ctx.params
     local observer_of
-    if not rights.may_read_roster(app, ctx, course) then
+    if not policy.any(app, ctx, { "read_roster", "view_all_grades" }, { course = course }) then
       -- Observers see their own enrollments and their students'.
-      local mine = rights.own_enrollments(app, ctx, course)
+      local mine = policy.own_enrollments(app, ctx, course)
       observer_of = {}
       for _, e in ipairs(mine) do
         if e.enrollment_state == "active" then
@@ -81,7 +82,7 @@ return function(app)
       if next(observer_of) == nil then self:unauthorized() end
     end
     for _, k in ipairs({ "sis_user_id", "sis_section_id", "sis_account_id", "sis_course_id" }) do
-      if p[k] ~= nil and not rights.read_sis(app, ctx, course) then
+      if p[k] ~= nil and not policy.can(app, ctx, "read_sis", { course = course }) then
         app.halt(400, { message = "Insufficient permissions to filter by SIS fields" })
       end
     end
@@ -95,7 +96,8 @@ return function(app)
     local types = set_of(p.type)
     local states = set_of(p.state)
     if next(states) == nil then
-      states = rights.course_can(app, ctx, course, "read_as_admin") and ALL_ACTIVE_OR_PENDING or ACTIVE_OR_PENDING
+      states = policy.can(app, ctx, "read_as_admin", { course = course }) and ALL_ACTIVE_OR_PENDING
+        or ACTIVE_OR_PENDING
     end
     local user = p.user_id ~= nil and (store:find_user(tostring(p.user_id), ctx.user_id) or app.not_found()) or nil
     local sis_users = p.sis_user_id ~= nil and set_of(p.sis_user_id) or nil
@@ -178,10 +180,10 @@ return function(app)
       if e.id == id and e.root_account_id == ctx.account.id then found = e end
     end
     if not found then app.not_found() end
-    if found.user_id ~= ctx.user_id and not rights.account_can(app, ctx, ctx.account.id, "read_roster") then
+    if found.user_id ~= ctx.user_id and not policy.can(app, ctx, "read_roster", { account = ctx.account }) then
       self:unauthorized()
     end
-    return data.enrollment_json(app, ctx, found, {})
+    return S.enrollment(app, ctx, found, {})
   end)
 
   -- create: errors are rendered as { message = "a, b" } (render_create_errors).
@@ -229,7 +231,7 @@ return function(app)
         section = section or store:sections_of(course.id)[1] or app.not_found()
       end
     end
-    if not rights.may_enroll(app, ctx, course, etype) then self:unauthorized() end
+    if not policy.can_enroll(app, ctx, course, etype) then self:unauthorized() end
     if data.concluded(app, course) then
       app.halt(400, { message = "Can't add an enrollment to a concluded course." })
     end
@@ -247,7 +249,7 @@ return function(app)
       associated_user_id = etype == "ObserverEnrollment" and associated or nil,
       limit_privileges_to_course_section = util.truthy(ep.limit_privileges_to_course_section),
       start_at = ep.start_at, end_at = ep.end_at })
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end
 
   app:route("POST", "/courses/:course/enrollments", function(self, ctx) return create(self, ctx, ctx.course) end)
@@ -268,21 +270,21 @@ return function(app)
   -- destroy: task delete, deactivate or inactivate; anything else concludes.
   app:route("DELETE", "/courses/:course/enrollments/:id", function(self, ctx)
     local e = course_enrollment(ctx)
-    if not rights.may_change_enrollment(app, ctx, ctx.course, e) then self:unauthorized() end
+    if not policy.can_change_enrollment(app, ctx, ctx.course, e) then self:unauthorized() end
     local task = ctx.params.task
     if task == "delete" then e.enrollment_state = "deleted"
     elseif task == "deactivate" or task == "inactivate" then e.enrollment_state = "inactive"
     else e.enrollment_state = "completed" end
     e.updated_at = util.iso()
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end)
 
   app:route("PUT", "/courses/:course/enrollments/:id/reactivate", function(self, ctx)
     local e = course_enrollment(ctx)
     if e.enrollment_state ~= "inactive" then app.halt(400, { error = "enrollment not inactive" }) end
-    if not rights.may_change_enrollment(app, ctx, ctx.course, e) then self:unauthorized() end
+    if not policy.can_change_enrollment(app, ctx, ctx.course, e) then self:unauthorized() end
     e.enrollment_state, e.updated_at = "active", util.iso()
-    return data.enrollment_json(app, ctx, e, {})
+    return S.enrollment(app, ctx, e, {})
   end)
 
   -- accept and reject: only the invited user, only an invitation.

@@ -5,6 +5,8 @@
 -- the bytes (S3 or inst-fs: the storage origin).
 --
 -- A File's url is <canvas>/files/:id/download?download_frd=1&verifier=<uuid>
+-- (an account's file, such as a report's, also answers at
+-- <canvas>/accounts/:account_id/files/:id/download, its file_url)
 -- (user_data.present_file), outside /api/v1. Canvas reads no bearer token
 -- there (AuthenticationMethods#load_pseudonym_from_access_token: API
 -- requests only), so the verifier is the credential; without a valid one
@@ -75,7 +77,7 @@ return function(app)
       ["Content-Disposition"] = disposition(f.display_name) } }
   end
 
-  app:route("GET", "/files/:file/download", function(_, req, args, origin)
+  local function download(req, args, origin)
     local f = file_of(args.file)
     if not f then return html(404, "<h1>Page Not Found</h1>") end
     local q = params.parse_query(req.query)
@@ -97,6 +99,20 @@ return function(app)
       return redirect(string.format("%s/files/%d/download?download_frd=1&verifier=%s", url_of("alt"), f.id, f.uuid))
     end
     error("config.download_mode must be redirect, direct or redirect_foreign, not " .. tostring(mode))
+  end
+
+  app:route("GET", "/files/:file/download", function(_, req, args, origin)
+    return download(req, args, origin)
+  end, { outside = true, origins = { "main", "alt" } })
+
+  -- An account's file (an account report's file_url): the same show action
+  -- in the account's context; the verifier is again what opens it.
+  app:route("GET", "/accounts/:account/files/:file/download", function(_, req, args, origin)
+    local f = file_of(args.file)
+    local a = app.store:find_account(args.account)
+    if f and (not a or f.context_type ~= "Account" or f.context_id ~= a.id) then f = nil end
+    if not f then return html(404, "<h1>Page Not Found</h1>") end
+    return download(req, args, origin)
   end, { outside = true, origins = { "main", "alt" } })
 
   -- The file store: a signed URL, never the Canvas token.

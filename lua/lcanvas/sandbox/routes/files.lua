@@ -6,6 +6,7 @@
 -- control endpoint POST /__sandbox/files.
 local answers = require "lcanvas.sandbox.answers"
 local util = require "lcanvas.sandbox.util"
+local policy = require "lcanvas.sandbox.policy"
 local UserData = require "lcanvas.sandbox.user_data"
 
 local QUOTA = 50 * 1024 * 1024
@@ -64,6 +65,11 @@ return function(app)
   app:route("GET", "/files/:file", function(self, ctx)
     local f = data.state().files[util.to_int(ctx.args.file) or -1]
     if not f or f.pending then app.not_found() end
+    if f.account_id then
+      -- a file a job made (a report's, a SIS import's): the account's admins
+      if not policy.is_account_admin(self, ctx.user_id, store.accounts[f.account_id]) then self:unauthorized() end
+      return data.present_file(f)
+    end
     self:require_manage(ctx, store.users[f.user_id] or { id = f.user_id })
     return data.present_file(f)
   end)

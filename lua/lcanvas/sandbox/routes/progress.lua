@@ -1,15 +1,19 @@
---- Progress API (canvas-lms app/controllers/progress_controller.rb: show;
--- lib/api/v1/progress.rb: progress_json): how far an asynchronous job got.
+--- Progress API (canvas-lms app/controllers/progress_controller.rb: show,
+-- cancel; lib/api/v1/progress.rb: progress_json; app/models/progress.rb:
+-- its states and who may cancel): how far an asynchronous job got.
 -- State: store:area("progress") = { records = {[id] = progress} }, seeded
 -- from seed.progresses (default: two of the admin's on the root account,
 -- one completed, one running). Other modules make and find records with
 -- app.new_progress(attrs) and app.progress(id), and answer with
--- app.present_progress(p, req); moving them through their states is theirs
--- to do.
+-- app.present_progress(p, req). A record a job drives carries it as p.job
+-- (jobs.lua): reading the Progress is a read of that job. A Progress whose
+-- context is another job's record (SisBatch, ContentMigration) is read by
+-- whoever may read that record (jobs.contexts).
 local json = require "lcanvas.sandbox.json"
 local policy = require "lcanvas.sandbox.policy"
 local util = require "lcanvas.sandbox.util"
 local Store = require "lcanvas.sandbox.store"
+local Jobs = require "lcanvas.sandbox.jobs"
 
 -- Course.batch_update's records (ProgressRunner): completion is a float
 -- column (100.0 when done) and the message counts what was processed; that
@@ -26,14 +30,12 @@ local DEFAULT = {
 -- Progress#pending?: results are left out while the job may still change them.
 local PENDING = { queued = true, running = true, waiting_for_external_tool = true }
 
--- Enrollment.admin: the course-level roles that may read their course's account.
-local ADMIN_ENROLLMENT = { TeacherEnrollment = true, TaEnrollment = true, DesignerEnrollment = true }
-
 local FIELDS = { "id", "context_id", "context_type", "user_id", "tag", "completion", "workflow_state",
   "created_at", "updated_at", "message" }
 
 return function(app)
   local store = app.store
+  local jobs = Jobs.of(app)
 
   local function state()
     return store:area("progress", function(_, seed)
@@ -65,9 +67,9 @@ return function(app)
 
   -- progress.context.grants_right?(user, :read), for the contexts a Progress
   -- has here, asked of policy.lua (a user: themself, observers, admins; a
-  -- course: its members and admins).
+  -- course: its members and admins; an account: its admins and who holds
+  -- an active admin-type enrollment in one of its courses).
   local function can_read(ctx, p)
-    local uid = ctx.user_id
     if p.context_type == "User" then
       local u = store.users[p.context_id]
       return u ~= nil and policy.can(app, ctx, "read", { user = u })
@@ -76,14 +78,9 @@ return function(app)
       return c ~= nil and policy.can(app, ctx, "read", { course = c })
     elseif p.context_type == "Account" then
       local a = store.accounts[p.context_id]
-      if a and policy.is_account_admin(app, uid, a) then return true end
-      -- Account's policy: an active admin enrollment in one of its courses.
-      for _, e in ipairs(store:enrollments_of(uid)) do
-        local c = store.courses[e.course_id]
-        if c and c.account_id == p.context_id and ADMIN_ENROLLMENT[e.type] and e.enrollment_state == "active" then
-          return true
-        end
-      end
+      return a ~= nil and policy.can(app, ctx, "read", { account = a })
+    elseif jobs.contexts[p.context_type] then
+      return jobs.contexts[p.context_type](ctx, p.context_id) == true
     end
     return false
   end
@@ -103,11 +100,34 @@ return function(app)
   --- progress_json for a record, with its url on the request's host.
   app.present_progress = present
 
-  -- Progress.find (a 404), then authorized_action on the context's :read.
+  -- Progress.find (a 404), then authorized_action on the context's :read;
+  -- a read the caller may make moves the job behind it.
   app:route("GET", "/progress/:id", function(self, ctx)
     local p = app.progress(ctx.args.id)
     if not p then app.not_found() end
     if not can_read(ctx, p) then self:unauthorized() end
+    if p.job then jobs.read(p.job) else jobs.sync() end
     return present(p, ctx.req)
   end)
+
+  -- cancel: Progress's policy lets only the user who started the job cancel
+  -- it (a record without a user, like a SIS restore's, nobody). The row
+  -- becomes failed with the caller's message (or none), from any state;
+  -- nothing stops the work behind it, which leaves a failed Progress alone.
+  app:route("POST", "/progress/:id/cancel", function(self, ctx)
+    local p = app.progress(ctx.args.id)
+    if not p then app.not_found() end
+    if p.user_id == nil or p.user_id ~= ctx.user_id then self:unauthorized() end
+    local message = ctx.params.message
+    if type(message) ~= "string" then message = nil end
+    p.workflow_state, p.message, p.updated_at = "failed", message, util.iso()
+    return present(p, ctx.req)
+  end)
+
+  --- A Progress that a job moves: steps are functions(job) of that job,
+  -- which must leave a Progress someone cancelled (failed) as it is.
+  function app.progress_job(p, steps)
+    p.job = jobs.start({ kind = "progress", id = p.id, steps = steps, state = function() return p.workflow_state end })
+    return p.job
+  end
 end

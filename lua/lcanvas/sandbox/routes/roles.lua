@@ -2,14 +2,13 @@
 -- api_index, show): built-in roles and the account's custom ones.
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
 
 return function(app)
   local store = app.store
 
   local function require_manage(self, ctx)
-    if not rights.account_can(app, ctx, ctx.account.id, "manage_role_overrides") then self:unauthorized() end
+    self:require(ctx, "manage_role_overrides", { account = ctx.account })
   end
 
   -- api_index: state[] is read with params[:state].to_a, which a single
@@ -41,7 +40,7 @@ return function(app)
     table.sort(custom, by_id)
     for _, r in ipairs(custom) do built_in[#built_in + 1] = r end
     local page, headers = paging.paginate(ctx.req, built_in, {})
-    for i, r in ipairs(page) do page[i] = data.role_json(app, ctx, r) end
+    for i, r in ipairs(page) do page[i] = S.role(app, ctx, r) end
     return page, 200, headers
   end)
 
@@ -49,6 +48,6 @@ return function(app)
     require_manage(self, ctx)
     local r = store.roles[util.to_int(ctx.args.id) or -1]
     if not r or r.workflow_state == "deleted" then app.not_found() end
-    return data.role_json(app, ctx, r)
+    return S.role(app, ctx, r)
   end)
 end

@@ -5,8 +5,8 @@
 local json = require "lcanvas.sandbox.json"
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
-local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
+local policy = require "lcanvas.sandbox.policy"
 
 local function set_of(list)
   local s = {}
@@ -30,9 +30,10 @@ return function(app)
 
   app:route("GET", "/courses/:course/sections", function(self, ctx)
     local c, p = ctx.course, ctx.params
-    if not rights.may_read_course(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "read", { course = c })
     -- include[] is dropped for a caller who may not read the roster.
-    local includes = rights.may_read_roster(app, ctx, c) and set_of(p.include) or {}
+    local includes = policy.any(app, ctx, { "read_roster", "view_all_grades" }, { course = c })
+      and set_of(p.include) or {}
     local term = p.search_term
     if term ~= nil then
       term = tostring(term)
@@ -48,24 +49,24 @@ return function(app)
     -- Any `all` (even all=false) turns paging off.
     if p.all ~= nil then
       local out = {}
-      for i, s in ipairs(list) do out[i] = data.section_json(app, ctx, s, includes) end
+      for i, s in ipairs(list) do out[i] = S.section(app, ctx, s, includes) end
       return json.array(out)
     end
     local page, headers = paging.paginate(ctx.req, list, {})
-    for i, s in ipairs(page) do page[i] = data.section_json(app, ctx, s, includes) end
+    for i, s in ipairs(page) do page[i] = S.section(app, ctx, s, includes) end
     return page, 200, headers
   end)
 
   app:route("GET", "/courses/:course/sections/:id", function(self, ctx)
     local s = course_section(ctx)
-    if not rights.may_read_course(app, ctx, ctx.course) then self:unauthorized() end
-    return data.section_json(app, ctx, s, set_of(ctx.params.include))
+    self:require(ctx, "read", { course = ctx.course })
+    return S.section(app, ctx, s, set_of(ctx.params.include))
   end)
 
   app:route("GET", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_read_course(app, ctx, c) then self:unauthorized() end
-    return data.section_json(app, ctx, s, set_of(ctx.params.include))
+    self:require(ctx, "read", { course = c })
+    return S.section(app, ctx, s, set_of(ctx.params.include))
   end)
 
   local function sis_in_use(value, except)
@@ -86,14 +87,14 @@ return function(app)
   -- create: SIS ids only with the root account's manage_sis, otherwise ignored.
   app:route("POST", "/courses/:course/sections", function(self, ctx)
     local c = ctx.course
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     local sp = type(ctx.params.course_section) == "table" and ctx.params.course_section or {}
     local name = sp.name
     if name == nil or tostring(name):match("^%s*$") then app.halt(400, model_error("name", "blank", "blank")) end
     local s = { id = store:new_id(), course_id = c.id, name = tostring(name), workflow_state = "active",
       created_at = util.iso() }
     apply_dates(s, sp)
-    if rights.manage_sis(app, ctx, c) then
+    if policy.can(app, ctx, "manage_sis", { course = c }) then
       if sp.sis_section_id ~= nil and sp.sis_section_id ~= "" then
         if sis_in_use(tostring(sp.sis_section_id)) then
           app.halt(400, model_error("sis_source_id", "taken",
@@ -104,16 +105,16 @@ return function(app)
       if sp.integration_id ~= nil and sp.integration_id ~= "" then s.integration_id = tostring(sp.integration_id) end
     end
     store.sections[s.id] = s
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   -- update: SIS ids without manage_sis are refused, not ignored.
   app:route("PUT", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     local sp = type(ctx.params.course_section) == "table" and ctx.params.course_section or {}
     if (sp.sis_section_id ~= nil or sp.integration_id ~= nil) then
-      if not rights.manage_sis(app, ctx, c) then
+      if not policy.can(app, ctx, "manage_sis", { course = c }) then
         app.halt(401, { message = "You must have manage_sis permission to update sis attributes" })
       end
       if sp.sis_section_id ~= nil then
@@ -132,19 +133,19 @@ return function(app)
       s.name = tostring(sp.name)
     end
     apply_dates(s, sp)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   app:route("DELETE", "/sections/:id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if not rights.may_manage_sections(app, ctx, c) then self:unauthorized() end
+    self:require(ctx, "manage_sections", { course = c })
     for _, e in ipairs(store.enrollments) do
       if e.course_section_id == s.id and e.enrollment_state ~= "deleted" then
         app.halt(400, { message = "You can't delete a section that has enrollments" })
       end
     end
     s.workflow_state = "deleted"
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   -- Moves a section (and its enrollments) into course `to`.
@@ -167,25 +168,27 @@ return function(app)
 
   app:route("POST", "/sections/:id/crosslist/:new_course_id", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
+    if sticky(ctx) then return S.section(app, ctx, s, {}) end
     local to = store:lookup("courses", ctx.args.new_course_id)
     if not to or to.workflow_state == "deleted" or to.root_account_id ~= c.root_account_id then app.not_found() end
-    if not (rights.may_manage_sections(app, ctx, c) and rights.may_manage_course(app, ctx, to)) then
+    if not (policy.can(app, ctx, "manage_sections", { course = c })
+        and policy.can(app, ctx, "update", { course = to })) then
       self:unauthorized()
     end
     move(s, to)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 
   app:route("DELETE", "/sections/:id/crosslist", function(self, ctx)
     local s, c = app.find_section(ctx.args.id)
-    if sticky(ctx) then return data.section_json(app, ctx, s, {}) end
+    if sticky(ctx) then return S.section(app, ctx, s, {}) end
     if not s.nonxlist_course_id then app.halt(400, { message = "section is not cross-listed" }) end
     local original = store.courses[s.nonxlist_course_id]
-    if not (rights.may_manage_sections(app, ctx, c) and original and rights.may_manage_course(app, ctx, original)) then
+    if not (policy.can(app, ctx, "manage_sections", { course = c }) and original
+        and policy.can(app, ctx, "update", { course = original })) then
       self:unauthorized()
     end
     move(s, original)
-    return data.section_json(app, ctx, s, {})
+    return S.section(app, ctx, s, {})
   end)
 end

@@ -4,7 +4,8 @@
 local util = require "lcanvas.sandbox.util"
 local paging = require "lcanvas.sandbox.paging"
 local data = require "lcanvas.sandbox.course_data"
-local rights = require "lcanvas.sandbox.course_rights"
+local S = require "lcanvas.sandbox.serializers"
+local policy = require "lcanvas.sandbox.policy"
 
 -- enrollment_dates_overrides take these types only (terms_controller.rb).
 local OVERRIDE_TYPES = { StudentEnrollment = true, TeacherEnrollment = true, TaEnrollment = true,
@@ -38,7 +39,7 @@ return function(app)
 
   app:route("GET", "/accounts/:account/terms", function(self, ctx)
     root_only(ctx)
-    if not rights.account_member(app, ctx, ctx.account.id) then self:unauthorized() end
+    if not policy.is_account_admin(app, ctx.user_id, ctx.account) then self:unauthorized() end
     local wanted = set_of(ctx.params.workflow_state)
     local states = {}
     for _, s in ipairs({ "all", "active", "deleted" }) do states[s] = wanted[s] end
@@ -56,16 +57,16 @@ return function(app)
     end)
     local includes = set_of(ctx.params.include)
     local page, headers = paging.paginate(ctx.req, out, { root = "enrollment_terms" })
-    for i, t in ipairs(page.enrollment_terms) do page.enrollment_terms[i] = data.term_json(app, ctx, t, includes) end
+    for i, t in ipairs(page.enrollment_terms) do page.enrollment_terms[i] = S.term(app, ctx, t, includes) end
     return page, 200, headers
   end)
 
   -- show: deleted terms too; always with overrides.
   app:route("GET", "/accounts/:account/terms/:id", function(self, ctx)
     root_only(ctx)
-    if not rights.account_member(app, ctx, ctx.account.id) then self:unauthorized() end
+    if not policy.is_account_admin(app, ctx.user_id, ctx.account) then self:unauthorized() end
     local t = store:find_term(ctx.account.id, ctx.args.id, data.today(app)) or app.not_found()
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- What create and update share: name and dates, the SIS id (with
@@ -92,7 +93,7 @@ return function(app)
       end
     end
     local sis = tp.sis_term_id or tp.sis_source_id
-    if sis ~= nil and rights.account_can(app, ctx, ctx.account.id, "manage_sis") then
+    if sis ~= nil and policy.can(app, ctx, "manage_sis", { account = ctx.account }) then
       sis = tostring(sis)
       for _, x in pairs(store.terms) do
         if x.id ~= t.id and x.root_account_id == ctx.account.id and x.sis_term_id == sis and sis ~= "" then
@@ -110,7 +111,7 @@ return function(app)
 
   local function require_manage(self, ctx)
     root_only(ctx)
-    if not rights.account_can(app, ctx, ctx.account.id, "manage_account_settings") then self:unauthorized() end
+    self:require(ctx, "manage_account_settings", { account = ctx.account })
   end
 
   app:route("POST", "/accounts/:account/terms", function(self, ctx)
@@ -119,7 +120,7 @@ return function(app)
       created_at = util.iso() }
     apply(ctx, t)
     store.terms[t.id] = t
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- update: active terms only (a deleted one is a 404).
@@ -128,7 +129,7 @@ return function(app)
     local t = store:find_term(ctx.account.id, ctx.args.id, data.today(app))
     if not t or t.workflow_state == "deleted" then app.not_found() end
     apply(ctx, t)
-    return data.term_json(app, ctx, t, { overrides = true })
+    return S.term(app, ctx, t, { overrides = true })
   end)
 
   -- destroy: EnrollmentTerm's validation keeps the default term and a term
@@ -147,6 +148,6 @@ return function(app)
       end
     end
     t.workflow_state = "deleted"
-    return data.term_json(app, ctx, t, {})
+    return S.term(app, ctx, t, {})
   end)
 end

@@ -9,33 +9,6 @@ local util = require "lcanvas.sandbox.util"
 local policy = require "lcanvas.sandbox.policy"
 local S = require "lcanvas.sandbox.serializers"
 
--- The shape routes outside this area (courses.lua, audit_events.lua) still
--- build with app.present_user(u[, includes set[, limited]]): the fields of
--- user_json as an admin of the context sees them, `limited` leaving out the
--- login and SIS fields. New code calls serializers.user with the caller.
-local BASE = { "id", "name", "created_at", "sortable_name", "short_name", "login_id" }
-local OPTIONAL = { "avatar_url", "email", "locale", "time_zone", "uuid", "last_login", "bio" }
-
-local function present(u, includes, limited)
-  local out = {}
-  for _, k in ipairs(BASE) do out[k] = u[k] end
-  if limited then
-    out.login_id = nil
-  elseif u.sis_user_id then
-    out.sis_user_id = u.sis_user_id
-    out.integration_id = u.integration_id or json.null
-    out.sis_import_id = u.sis_import_id or json.null
-  end
-  for _, k in ipairs(OPTIONAL) do
-    if includes and includes[k] then
-      local v = u[k]
-      if v == nil then v = json.null end
-      out[k] = v
-    end
-  end
-  return out
-end
-
 -- api_index passes include[] filtered to this list.
 local INDEX_INCLUDES = { "avatar_url", "email", "last_login", "time_zone", "uuid", "ui_invoked" }
 
@@ -77,7 +50,6 @@ end
 
 return function(app)
   local store = app.store
-  app.present_user = present
 
   local function root() return { account = store.accounts[1] } end
 
