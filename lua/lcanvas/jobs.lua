@@ -7,10 +7,11 @@
 -- naming the last state. Polls sleep with lcanvas.sleep and refresh with an
 -- ordinary request, so a wait blocks outside tasks, lets other tasks run
 -- inside one, yields inside cqueues or luv, and ends within milliseconds
--- on Ctrl-C, saying which job was left running.
+-- on Ctrl-C; left_running() then names the jobs left running.
 local core = require "lcanvas.core"
 local tasks = require "lcanvas.tasks"
 local statusline = require "lcanvas.script.statusline"
+local is_interrupt = require("lcanvas.script.errors").is_interrupt
 
 local M = {}
 
@@ -53,11 +54,6 @@ function M.is_done(obj)
   return spec.terminal[obj[spec.state]] == true
 end
 
-local function is_interrupt(err)
-  if err == "interrupted" then return true end
-  local ok, kind = pcall(function() return err.kind end)
-  return ok and kind == "Interrupted"
-end
 
 local function num_opt(opts, name, fname)
   local v = opts[name]
@@ -75,7 +71,22 @@ local function elapsed_text(s)
   return string.format("%dh%02dm", math.floor(s / 3600), math.floor(s % 3600 / 60))
 end
 
---- lcanvas.jobs.wait(obj [, opts]): polls the job until a terminal state and returns it and that state; opts.timeout (seconds, default 6 h; Timeout error naming the last state), opts.interval / opts.max_interval (the backoff, 1 s growing to 3 s), opts.on_update(obj) (called with each new state or percentage), opts.progress (false: no status line; there is none inside tasks). A dry run's stand-in (a job never started) returns at once with the state "dry_run".
+-- The jobs being waited on now (several inside tasks), in order.
+local waiting = setmetatable({}, { __mode = "k" })
+
+--- lcanvas.jobs.left_running(): the jobs whose wait an interrupt (Ctrl-C, SIGTERM) stopped, each as lcanvas.jobs.describe gives it, and forgets them; the host's report of the interrupt names them.
+function M.left_running()
+  local out = {}
+  for obj in pairs(waiting) do
+    local ok, text = pcall(M.describe, obj)
+    out[#out + 1] = ok and text or tostring(obj)
+    waiting[obj] = nil
+  end
+  table.sort(out)
+  return out
+end
+
+--- lcanvas.jobs.wait(obj [, opts]): polls the job until a terminal state and returns it and that state; opts.timeout (seconds, default 6 h; Timeout error naming the last state), opts.interval / opts.max_interval (the backoff, 1 s growing to 3 s), opts.on_update(obj) (called with each new state or percentage), opts.progress (false: no status line; there is none inside tasks). An interrupt (Ctrl-C) raises as it came; lcanvas.jobs.left_running() names the job. A dry run's stand-in (a job never started) returns at once with the state "dry_run".
 function M.wait(obj, opts, fname)
   fname = fname or "wait"
   local spec = spec_of(obj)
@@ -111,6 +122,7 @@ function M.wait(obj, opts, fname)
     end
   end
   local seen_state, seen_pct
+  waiting[obj] = true
   local ok, err = pcall(function()
     while true do
       local st, pct = obj[spec.state], percent(spec, obj)
@@ -131,15 +143,13 @@ function M.wait(obj, opts, fname)
       interval = math.min(interval * 1.5, max_interval)
     end
   end)
+  -- An interrupted wait stays listed: the job goes on in Canvas, and the
+  -- report of the interrupt names it (left_running). Nothing is built
+  -- here after the signal: the host's interrupt may still be pending and
+  -- would cut that short.
+  if ok or not is_interrupt(err) then waiting[obj] = nil end
   if line then line:finish() end
-  if not ok then
-    if is_interrupt(err) then
-      -- The job goes on in Canvas: say which one, so it can be found again.
-      error(core.error("Interrupted", string.format("stopped waiting for %s, which goes on in Canvas",
-        M.describe(obj)), { job = obj }), 0)
-    end
-    error(err, 0)
-  end
+  if not ok then error(err, 0) end
   return obj, obj[spec.state]
 end
 

@@ -144,7 +144,7 @@ end
 local function say_interrupted(err, redact, tty)
   -- The terminal echoed ^C where the output was: start a line of our own.
   if tty then io.stderr:write("\n") end
-  report.say(type(err) == "string" and "interrupted" or report.describe(err), redact)
+  report.say((type(err) == "string" and "interrupted" or report.describe(err)) .. report.jobs_left(), redact)
 end
 
 -- Runs one complete chunk and prints its values or its error; returns the

@@ -188,6 +188,15 @@ function M.say(e, redact)
   io.stderr:write("lcanvas: ", M.printable((redact or M.message)(e)), "\n")
 end
 
+--- lcanvas.cli.report.jobs_left(): ": stopped waiting for <job> (<state>), which goes on in Canvas" for the job waits an interrupt stopped (lcanvas.jobs), or "".
+function M.jobs_left()
+  local jobs = package.loaded["lcanvas.jobs"]
+  local left = jobs and jobs.left_running() or {}
+  if #left == 0 then return "" end
+  return string.format(": stopped waiting for %s, which %s on in Canvas", table.concat(left, ", "),
+    #left == 1 and "goes" or "go")
+end
+
 --- lcanvas.cli.report.failure(err [, redact]): reports an error that ends the run and returns its exit status (an os.exit says nothing and gives its code, plus true).
 function M.failure(err, redact)
   if getmetatable(err) == M.Exit then return err.code, true end
@@ -201,11 +210,9 @@ function M.failure(err, redact)
     local host = package.loaded["lcanvas.host"]
     local sig = host and host.signal and host.signal() or 0
     if sig == 0 then sig = 2 end
-    -- A wait for a job says which one it left running (lcanvas.jobs).
-    local ok, job = pcall(function() return err.job end)
     local what = sig == 15 and "terminated" or sig == 1 and "hangup" or sig == 13 and "broken pipe"
       or "interrupted"
-    M.say(ok and job ~= nil and (what .. ": " .. tostring(err.message)) or what, redact)
+    M.say(what .. M.jobs_left(), redact)
     return 128 + sig
   end
   M.say(err, redact)
