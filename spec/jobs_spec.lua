@@ -158,6 +158,15 @@ describe("long-running jobs", function()
       assert.same({}, sandbox.api_requests())
     end)
 
+    it("finishes an import queued behind another when only the later one is waited on", function()
+      local first = account:create_sis_import(USERS)
+      local second = account:create_sis_import(USERS)
+      assert.equal("imported", select(2, second:wait(FAST)))
+      -- Canvas runs an account's imports one at a time, oldest first
+      assert.equal("imported", first:refresh().workflow_state)
+      assert.is_true(first.ended_at <= second.started_at)
+    end)
+
     it("waits for many imports at once in tasks", function()
       local t0 = lcanvas.clock()
       local states = canvas:map({ 1, 2, 3, 4, 5, 6 }, function()

@@ -65,6 +65,18 @@ static int l_define_type(lua_State *L)
         }
         if (lua_getfield(L, 2, "format") == LUA_TSTRING) lcb_resource_format(L, type, lua_tostring(L, -1));
         lua_pop(L, 1);
+        /* plain names the methods that reach no endpoint: a list of names. */
+        int pt = lua_getfield(L, 2, "plain");
+        if (pt != LUA_TNIL) {
+            int okp = pt == LUA_TTABLE;
+            for (lua_Integer i = 1; okp && lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+                okp = lua_type(L, -1) == LUA_TSTRING;
+                lua_pop(L, 1);
+            }
+            if (!okp) luaL_argerror(L, 2, "plain is a list of method names");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
         /* Only what is given: a type file may declare in two places (its
          * format at the top, its examples after its methods). */
         static const char *const kept[][2] = {{"doc", "__doc"}, {"plain", "__plain"},

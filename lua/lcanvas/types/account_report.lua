@@ -14,7 +14,7 @@ local download = require "lcanvas.download"
 
 core.define_type("AccountReport", { format = "{report} {status} {progress}% ({id})",
   doc = "one run of an account report", plain = { "download" } })
-core.define_type("ReportType", { format = "{report}: {title}", plain = true,
+core.define_type("ReportType", { format = "{report}: {title}",
   doc = "a report an account can run, with its parameters" })
 
 local REPORT = { "report", check = "string", what = "report type (\"provisioning_csv\", ...)" }

@@ -12,9 +12,9 @@ local ids = require "lcanvas.ids"
 local args = require "lcanvas.args"
 local jobs = require "lcanvas.jobs"
 
-core.define_type("SisImport", { format = "SIS import {workflow_state} {progress}% ({id})",
+core.define_type("SisImport", { format = "SIS import {workflow_state} {progress}% ({id})", plain = { "is_ok" },
   doc = "a SIS import of a root account (a SisBatch)" })
-core.define_type("SisImportError", { format = "{file} row {row}: {message}", plain = true,
+core.define_type("SisImportError", { format = "{file} row {row}: {message}",
   doc = "one error or warning of a SIS import" })
 
 -- Every state sis_batch.rb gives a batch, and the ones it ends in. Neither
