@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "json.h"
+#include "json_internal.h"
+#include "lc_str.h"
 
 typedef struct builder {
     lc_value *root;
@@ -155,7 +157,7 @@ static int b_end_object(void *ud)
     return -1;
 }
 
-lc_value *lc_json_decode(const char *text, size_t len, char *errbuf, size_t errlen)
+static lc_value *decode(const char *text, size_t len, char *errbuf, size_t errlen, int wipe)
 {
     static const lc_json_handler h = {b_null, b_bool, b_int, b_double, b_string, b_key,
                                       b_begin_object, b_end_object, b_begin_array, b_end_array};
@@ -178,6 +180,17 @@ lc_value *lc_json_decode(const char *text, size_t len, char *errbuf, size_t errl
         snprintf(errbuf, errlen, "out of memory");
     }
     free(b);
+    if (scratch && wipe) lc_wipe(scratch, len ? len : 1);
     free(scratch);
     return out;
+}
+
+lc_value *lc_json_decode(const char *text, size_t len, char *errbuf, size_t errlen)
+{
+    return decode(text, len, errbuf, errlen, 0);
+}
+
+lc_value *lc_json_decode_secret(const char *text, size_t len, char *errbuf, size_t errlen)
+{
+    return decode(text, len, errbuf, errlen, 1);
 }

@@ -9,6 +9,7 @@
 LC_INTERNAL char *lc_xstrdup(const char *s);              /* NULL stays NULL */
 LC_INTERNAL char *lc_xstrndup(const char *s, size_t n);
 LC_INTERNAL void  lc_wipe_free(char *s);                  /* overwrites a secret, then frees it */
+LC_INTERNAL void  lc_wipe(void *p, size_t n);             /* zeroes n bytes; never dropped as a dead store */
 LC_INTERNAL int   lc_has_control_char(const char *s);     /* CR, LF, any byte < 0x20, DEL */
 
 #endif

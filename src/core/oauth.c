@@ -15,6 +15,7 @@
 
 #include "client_internal.h"
 #include "json.h"
+#include "json_internal.h"
 #include "params.h"
 #include "policy.h"
 
@@ -219,7 +220,7 @@ void lc_oauth_refresh_finished(lc_client *c, lc_xfer *x)
     char errbuf[128];
     if (x->resp.body && x->resp.body_len) {
         size_t skip = lc_json_skip_prefix(x->resp.body, x->resp.body_len);
-        v = lc_json_decode(x->resp.body + skip, x->resp.body_len - skip, errbuf, sizeof errbuf);
+        v = lc_json_decode_secret(x->resp.body + skip, x->resp.body_len - skip, errbuf, sizeof errbuf);
     }
     if (!x->failed) tok = json_str(v, "access_token");
     if (tok && *tok && !lc_has_control_char(tok)) {

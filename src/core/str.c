@@ -37,6 +37,13 @@ void lc_wipe_free(char *s)
     free(s);
 }
 
+/* Volatile: a plain memset right before free may be optimised away. */
+void lc_wipe(void *p, size_t n)
+{
+    volatile char *v = p;
+    while (n--) *v++ = 0;
+}
+
 int lc_has_control_char(const char *s)
 {
     for (; *s; s++)
