@@ -14,6 +14,11 @@ describe("scripts/demo", function()
       "enrollment-sync: 2 would enroll, 1 would conclude, 1 would deactivate, 1 would delete, 1 already concluded",
       "enrollment-sync: 2 enrolled, 1 concluded, 1 deactivated, 1 deleted, 1 already concluded",
       "1,BIO/101.1,BIO101,Biology 101,available,Sandbox University,",
+      "DRY-RUN POST /api/v1/accounts/1/sis_imports (multipart: import_type=instructure_csv " ..
+        "attachment=<sis-users.csv>)",
+      "sis-import: dry run: the files were checked; nothing was sent",
+      "sis-import: SIS import 1001 imported: 3 users",
+      "(exit status 0)",
     }) do
       assert.truthy(all:find(want, 1, true), "the demo did not print: " .. want .. "\n" .. all)
     end

@@ -202,13 +202,24 @@ describe("long-running jobs", function()
       local text = sandbox.read_file(path)
       os.remove(path)
       assert.equal(#text, size)
+      assert.equal(r.attachment.size, size)
       assert.matches("^canvas_user_id,user_id,", text)
-      assert.matches("\n3,S0001,", text)
       -- the file store got the request, without the token
       local storage = sandbox.by_origin("storage")
       assert.equal(1, #storage)
       assert.is_nil(storage[1].headers.authorization)
       assert.equal(200, storage[1].status)
+      -- the same bytes as a plain HTTP client gets them (luasocket: the url
+      -- with the token, then its redirect without)
+      local http, ltn12 = require "socket.http", require "ltn12"
+      local _, code, headers = http.request({ url = r.attachment.url, redirect = false,
+        headers = { authorization = "Bearer " .. sandbox.tokens.admin } })
+      assert.equal(302, code)
+      local chunks = {}
+      _, code = http.request({ url = headers.location, sink = ltn12.sink.table(chunks) })
+      assert.equal(200, code)
+      assert.equal(table.concat(chunks), text)
+      assert.matches("\n3,S0001,", text)
       -- listed, shown, deleted
       local ids = {}
       for x in account:get_index_of_reports("provisioning_csv") do ids[#ids + 1] = x.id end
@@ -246,6 +257,10 @@ describe("long-running jobs", function()
       local source = assignments(3, 1)
       assert.is_true(source > 0)
       assert.equal(before + source, assignments(300, 5))
+      sandbox.config({ jobs = { outcome = { content_migration = "failed" } } })
+      local failed = canvas:get_course(6):create_content_migration("course_copy_importer",
+        { settings = { source_course_id = 1 } })
+      assert.equal("failed", select(2, failed:wait(FAST)))
       sandbox.raises("RequiredFieldMissing", function()
         canvas:get_course(5):create_content_migration("course_copy_importer", {})
       end)

@@ -114,6 +114,13 @@ static int dry_run(lua_State *L, lcb_client *cl, int client_idx, const lcb_call 
             encoded ? encoded : "");
     if (call->body)
         fprintf(stderr, " (a %s body of %zu bytes)", call->content_type, call->body_len);
+    if (call->upload_file) {
+        /* A multipart upload: its fields and the file it would stream. */
+        fputs(" (multipart:", stderr);
+        for (const char *const *f = call->form; f && f[0]; f += 2) fprintf(stderr, " %s=%s", f[0], f[1]);
+        fprintf(stderr, " %s=<%s>)", call->upload_field ? call->upload_field : "file",
+                call->upload_name ? call->upload_name : call->upload_file);
+    }
     fputc('\n', stderr);
     fflush(stderr);
     lcb_status_after(1);
