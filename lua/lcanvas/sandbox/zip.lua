@@ -1,7 +1,9 @@
 --- Zip archives in plain Lua, for the sandbox's long-running jobs: SIS
 -- imports read a zip of CSVs (entries stored or deflated, as any zip tool
 -- writes them), and account reports write one (entries stored). No external
--- command and no C library: the sandbox runs on a stock lua5.4.
+-- command and no C library: the sandbox runs on a stock lua5.4. Its own
+-- code, not lcanvas.script.zip's (which checks a script's files before an
+-- upload), so that a bug in one reader cannot hide in the other.
 --
 --   zip.read(bytes)        -> list of {name=, data=, dir=bool} or nil, message
 --   zip.write(entries)     -> bytes of a zip of {name=, data=} (stored)
