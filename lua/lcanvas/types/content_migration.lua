@@ -11,7 +11,7 @@ local core = require "lcanvas.core"
 local args = require "lcanvas.args"
 local jobs = require "lcanvas.jobs"
 
-core.define_type("ContentMigration", { format = "{migration_type} {workflow_state} ({id})",
+core.define_type("ContentMigration", { format = "{migration_type_title} ({id})",
   doc = "content brought into a course (a course copy, an import)" })
 
 local CREATE = { "migration_type", "pre_attachment", "settings", "date_shift_options", "selective_import",
