@@ -104,14 +104,7 @@ if opts.output then script.check_writable(opts.output) end
 
 -- Run, wait, download.
 local run = account:create_report(report, { parameters = params })
-local waited, werr = script.try(run.wait, run, { timeout = timeout, interval = poll, max_interval = poll })
-if not waited then
-  if require("lcanvas").is_error(werr, "Timeout") then
-    io.stderr:write("account-report: ", werr.message, "; it goes on in Canvas\n")
-    os.exit(script.ROW_FAILED)
-  end
-  error(werr, 0)
-end
+script.wait(run, { timeout = timeout, interval = poll, max_interval = poll })
 if run.dry_run then
   io.stderr:write("account-report: dry run: the report and its parameters were checked; nothing was started\n")
   return 0

@@ -113,15 +113,7 @@ if opts.no_wait then
 end
 
 -- 3. Wait, then say what happened.
-local waited, werr = script.try(import.wait, import, { timeout = timeout, interval = poll,
-  max_interval = poll })
-if not waited then
-  if lcanvas.is_error(werr, "Timeout") then
-    io.stderr:write("sis-import: ", werr.message, "; it goes on in Canvas\n")
-    os.exit(script.ROW_FAILED)
-  end
-  error(werr, 0)
-end
+script.wait(import, { timeout = timeout, interval = poll, max_interval = poll })
 if import.dry_run then
   io.stderr:write("sis-import: dry run: the files were checked; nothing was sent\n")
   return 0

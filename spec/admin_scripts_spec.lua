@@ -10,25 +10,12 @@ local dir, canvas
 
 local function run(script, args, flags) return sandbox.run_script(dir, script, args, flags) end
 
--- What the sandbox was asked to change since the last clear.
-local function changes()
-  local out = {}
-  for _, r in ipairs(sandbox.requests()) do
-    if r.method ~= "GET" and not r.path:find("^/__sandbox") then out[#out + 1] = r.method .. " " .. r.path end
-  end
-  return out
-end
+local changes, exists = sandbox.changes, sandbox.exists
 
 local function by(rows, key)
   local t = {}
   for _, r in ipairs(rows) do t[r[key]] = r end
   return t
-end
-
-local function exists(path)
-  local f = io.open(path)
-  if f then f:close() end
-  return f ~= nil
 end
 
 describe("admin scripts against the sandbox", function()

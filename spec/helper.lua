@@ -257,6 +257,23 @@ function M.run_script(dir, script, args, flags)
     flags or "", M.abs_root .. "/scripts/" .. script, args or ""))
 end
 
+--- changes() -> "METHOD /path" of every API request but GETs since the last clear: what the
+-- sandbox was asked to change.
+function M.changes()
+  local out = {}
+  for _, r in ipairs(M.api_requests()) do
+    if r.method ~= "GET" then out[#out + 1] = r.method .. " " .. r.path end
+  end
+  return out
+end
+
+--- exists(path) -> whether a file is there.
+function M.exists(path)
+  local f = io.open(path)
+  if f then f:close() end
+  return f ~= nil
+end
+
 --- wait_for(limit, pred): pred() every 10 ms for up to `limit` seconds; its first true value, or nil.
 function M.wait_for(limit, pred)
   local socket = require "socket"

@@ -12,19 +12,7 @@ local dir
 
 local function run(script, args, flags) return sandbox.run_script(dir, script, args, flags) end
 
-local function posts()
-  local out = {}
-  for _, r in ipairs(sandbox.api_requests()) do
-    if r.method ~= "GET" then out[#out + 1] = r.method .. " " .. r.path end
-  end
-  return out
-end
-
-local function exists(path)
-  local f = io.open(path)
-  if f then f:close() end
-  return f ~= nil
-end
+local posts, exists = sandbox.changes, sandbox.exists
 
 local USERS = "user_id,login_id,first_name,last_name,status\nSCR-1,scr.one,Scr,One,active\n"
 
@@ -35,9 +23,7 @@ describe("job scripts against the sandbox", function()
     canvas = lcanvas.new(sandbox.url, sandbox.tokens.admin, { max_retries = 0 })
   end)
   before_each(function()
-    sandbox.reset()
-    -- one state per second of the sandbox's clock would make every spec
-    -- slow: one per read, and the scripts poll fast
+    sandbox.reset()   -- jobs move one state per read; the scripts poll fast (--poll)
     sandbox.clear_requests()
     dir = sandbox.script_dir()
   end)

@@ -10,27 +10,7 @@ local json = require "lcanvas.sandbox.json"
 
 local M = {}
 
---- raw(method, url_or_path, opts) -> status, decoded body (nil when not JSON), headers, raw body.
--- A path is under /api/v1 on the Canvas origin; opts.token (default the
--- admin's, false for none), opts.body, opts.content_type, opts.headers,
--- opts.redirect (default false: 3xx answers come back as they are).
-function M.raw(method, target, opts)
-  opts = opts or {}
-  local url = target:match("^https?://") and target or (sandbox.url .. "/api/v1/" .. target)
-  local headers = {}
-  local token = opts.token
-  if token == nil then token = sandbox.tokens.admin end
-  if token then headers.authorization = "Bearer " .. token end
-  if opts.content_type then headers["content-type"] = opts.content_type end
-  for k, v in pairs(opts.headers or {}) do headers[k] = v end
-  if opts.body then headers["content-length"] = #opts.body end
-  local chunks = {}
-  local _, status, h = http.request({ url = url, method = method, headers = headers,
-    source = opts.body and ltn12.source.string(opts.body) or nil, sink = ltn12.sink.table(chunks),
-    redirect = opts.redirect or false })
-  local body = table.concat(chunks)
-  return status, json.decode(body), h, body
-end
+M.raw = require("sandbox_admin_helper").raw
 
 --- A multipart/form-data body: fields {name = value} (sorted), then files
 -- {{name=, filename=, data=, content_type=}}; returns body, content type.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "forked_server.h"
 #include "lcanvas.h"
 
 /* 48 distinct characters, so that a byte of a block names the one place in
@@ -139,31 +140,6 @@ static void serve(int fd, int seen)
                "{\"errors\":[{\"message\":\"Invalid access token.\"}]}");
 }
 
-static pid_t start_server(int *port, int seen)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t alen = sizeof a;
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &alen) != 0)
-        return -1;
-    *port = ntohs(a.sin_port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        for (;;) {
-            int fd = accept(s, NULL, NULL);
-            if (fd < 0) continue;
-            serve(fd, seen);
-            close(fd);
-        }
-    }
-    close(s);
-    return pid;
-}
-
 /* What the server wrote to the pipe so far (it has answered already). */
 static void read_seen(int fd, char *out, size_t cap)
 {
@@ -197,7 +173,7 @@ int main(void)
     int pipefd[2];
     CHECK(pipe(pipefd) == 0);
     int port = 0;
-    pid_t server = start_server(&port, pipefd[1]);
+    pid_t server = forked_server(&port, serve, pipefd[1]);
     CHECK(server > 0);
     if (server <= 0) return check_report();
     close(pipefd[1]);

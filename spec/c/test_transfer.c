@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "forked_server.h"
 #include "lcanvas.h"
 
 #define BIG (3u << 20)   /* 3 MiB */
@@ -41,8 +42,9 @@ static void puts_fd(int fd, const char *s) { put(fd, s, strlen(s)); }
 static char big_byte(size_t i) { return (char)((i * 31 + 7) & 0xff); }
 
 /* One request per connection: reads the head, answers by path. */
-static void serve(int fd)
+static void serve(int fd, int unused)
 {
+    (void)unused;
     char req[4096];
     size_t n = 0;
     while (n < sizeof req - 1) {
@@ -97,31 +99,6 @@ static void serve(int fd)
     }
 }
 
-static pid_t start_server(int *port)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &len) != 0)
-        return -1;
-    *port = ntohs(a.sin_port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        for (;;) {
-            int fd = accept(s, NULL, NULL);
-            if (fd < 0) continue;
-            serve(fd);
-            close(fd);
-        }
-    }
-    close(s);
-    return pid;
-}
-
 typedef struct sink_state {
     size_t got;
     int bad;          /* a byte differed from the big body */
@@ -150,7 +127,7 @@ static int count_sink(void *ud, const char *data, size_t len)
 int main(void)
 {
     int port = 0;
-    pid_t server = start_server(&port);
+    pid_t server = forked_server(&port, serve, 0);
     CHECK(server > 0);
     if (server <= 0) return check_report();
     char url[64];

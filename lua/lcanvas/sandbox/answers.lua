@@ -26,6 +26,11 @@ function M.not_found()
   M.halt(404, M.errors(M.NOT_FOUND))
 end
 
+--- Rails's errors hash of a model that failed validation: { errors = { attr = { {attribute, type, message} } } }.
+function M.model_error(attr, type, message)
+  return { errors = { [attr] = { { attribute = attr, type = type, message = message or type } } } }
+end
+
 function M.bad_request(message, field, code)
   if field then
     M.halt(400, { errors = { { field = field, message = message, error_code = code } } })

@@ -19,6 +19,13 @@ function M.array_of(v)
   return { v }
 end
 
+--- A parameter's values (one, or a list) as a set of strings.
+function M.set_of(list)
+  local s = {}
+  for _, x in ipairs(M.array_of(list)) do s[tostring(x)] = true end
+  return s
+end
+
 function M.to_int(v)
   return math.tointeger(tonumber(v))
 end

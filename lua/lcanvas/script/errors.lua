@@ -1,6 +1,7 @@
 --- lcanvas.script.errors: how a script tells a row's failure from a reason
 -- to stop (an interrupt, os.exit), and turns an error into one line.
 local outfile = require "lcanvas.script.outfile"
+local cmdline = require "lcanvas.script.cmdline"
 
 local M = {}
 
@@ -19,6 +20,17 @@ function M.try(fn, ...)
     error(r[2], 0)
   end
   return table.unpack(r, 1, r.n)
+end
+
+--- lcanvas.script.wait(job [, opts]): job:wait(opts) for a script: a wait that times out stops the script with exit status 1, saying the job goes on in Canvas; returns the job and its final state.
+function M.wait(job, opts)
+  local ok, obj, state = pcall(job.wait, job, opts)
+  if ok then return obj, state end
+  if require("lcanvas").is_error(obj, "Timeout") then
+    io.stderr:write(cmdline.name(), ": ", obj.message, "; it goes on in Canvas\n")
+    os.exit(cmdline.ROW_FAILED)
+  end
+  error(obj, 0)
 end
 
 --- lcanvas.script.message(err): a one-line reason from an error (an lcanvas.Error's kind and message).

@@ -6,11 +6,7 @@ local paging = require "lcanvas.sandbox.paging"
 local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
-local function set_of(list)
-  local s = {}
-  for _, x in ipairs(util.array_of(list)) do s[tostring(x)] = true end
-  return s
-end
+local set_of = util.set_of
 
 return function(app)
   local store = app.store

@@ -14,16 +14,10 @@ local S = require "lcanvas.sandbox.serializers"
 local LIST_DROPS = { permissions = true, sections = true, needs_grading_count = true, total_scores = true }
 local DEFAULT_STATES = { "created", "claimed", "available", "completed" }
 
-local function set_of(list)
-  local s = {}
-  for _, x in ipairs(util.array_of(list)) do s[tostring(x)] = true end
-  return s
-end
+local set_of = util.set_of
 
--- Rails's errors hash, { errors = { attr = { {attribute, type, message} } } }.
-local function model_error(attr, message)
-  return { errors = { [attr] = { { attribute = attr, type = message, message = message } } } }
-end
+-- Rails's errors hash (model_error(attr, message): the message is its type too).
+local model_error = require("lcanvas.sandbox.answers").model_error
 
 return function(app)
   local store = app.store

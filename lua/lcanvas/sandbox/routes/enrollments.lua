@@ -14,11 +14,7 @@ local TYPES = { StudentEnrollment = true, TeacherEnrollment = true, TaEnrollment
 local ACTIVE_OR_PENDING = { active = true, invited = true, creation_pending = true }
 local ALL_ACTIVE_OR_PENDING = { active = true, invited = true, creation_pending = true, inactive = true }
 
-local function set_of(list)
-  local s = {}
-  for _, x in ipairs(util.array_of(list)) do s[tostring(x)] = true end
-  return s
-end
+local set_of = util.set_of
 
 return function(app)
   local store = app.store

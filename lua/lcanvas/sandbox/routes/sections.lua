@@ -8,15 +8,9 @@ local paging = require "lcanvas.sandbox.paging"
 local S = require "lcanvas.sandbox.serializers"
 local policy = require "lcanvas.sandbox.policy"
 
-local function set_of(list)
-  local s = {}
-  for _, x in ipairs(util.array_of(list)) do s[tostring(x)] = true end
-  return s
-end
+local set_of = util.set_of
 
-local function model_error(attr, type, message)
-  return { errors = { [attr] = { { attribute = attr, type = type, message = message } } } }
-end
+local model_error = require("lcanvas.sandbox.answers").model_error
 
 return function(app)
   local store = app.store

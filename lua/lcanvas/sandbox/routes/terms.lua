@@ -11,15 +11,9 @@ local policy = require "lcanvas.sandbox.policy"
 local OVERRIDE_TYPES = { StudentEnrollment = true, TeacherEnrollment = true, TaEnrollment = true,
   DesignerEnrollment = true }
 
-local function set_of(list)
-  local s = {}
-  for _, x in ipairs(util.array_of(list)) do s[tostring(x)] = true end
-  return s
-end
+local set_of = util.set_of
 
-local function model_error(attr, type, message)
-  return { errors = { [attr] = { { attribute = attr, type = type, message = message } } } }
-end
+local model_error = require("lcanvas.sandbox.answers").model_error
 
 return function(app)
   local store = app.store
