@@ -84,7 +84,7 @@ describe("job scripts against the sandbox", function()
       sandbox.config({ jobs = { outcome = {}, stuck = { sis_import = true } } })
       code, _, err = run("sis-import.lua", "users.csv --poll 0.01 --timeout 0.3")
       assert.equal(1, code, err)
-      assert.matches("did not finish within 0s; its last state was created", err)
+      assert.matches("did not finish within 0.3s; its last state was created", err)
     end)
 
     it("stops within 100 ms on Ctrl-C during the wait, naming the import; exit 130", function()

@@ -49,7 +49,7 @@ describe("long-running jobs", function()
       local t0 = lcanvas.clock()
       local err = sandbox.raises("Timeout", p.wait, p, { interval = 0.01, max_interval = 0.05, timeout = 0.3 })
       assert.is_true(lcanvas.clock() - t0 < 2)
-      assert.matches("job " .. p.id .. " did not finish within 0s; its last state was queued", err.message)
+      assert.matches("Progress " .. p.id .. " did not finish within 0.3s; its last state was queued", err.message)
       assert.equal("queued", err.state)
     end)
 
@@ -139,6 +139,16 @@ describe("long-running jobs", function()
       assert.equal("completed", select(2, p:wait(FAST)))
       local state = imp:refresh().workflow_state
       assert.is_true(state == "restored" or state == "partially_restored", state)
+    end)
+
+    it("says so when the upload's answer is no SIS import", function()
+      local path = sandbox.tmpname() .. ".csv"
+      sandbox.write_file(path, USERS)
+      sandbox.fault({ path = "/api/v1/accounts/1/sis_imports", status = 200, count = 1,
+        body = "<html>maintenance</html>" })
+      local err = sandbox.raises("InvalidResponse", account.create_sis_import, account, path)
+      os.remove(path)
+      assert.matches("without a SIS import", err.message)
     end)
 
     it("refuses what Canvas would take wrongly, before sending", function()

@@ -40,12 +40,16 @@ local function percent(spec, obj)
   return type(v) == "number" and v or nil
 end
 
+-- "importing, 40%": the job's state and how far it is.
+local function state_text(spec, obj)
+  local pct = percent(spec, obj)
+  return tostring(obj[spec.state]) .. (pct and string.format(", %d%%", math.floor(pct + 0.5)) or "")
+end
+
 --- lcanvas.jobs.describe(obj): "SIS import 12 (importing, 40%)": the job, its state and how far it is.
 function M.describe(obj)
   local spec = spec_of(obj)
-  local st, pct = obj[spec.state], percent(spec, obj)
-  return string.format("%s %s (%s%s)", spec.noun, tostring(obj.id), tostring(st),
-    pct and string.format(", %d%%", math.floor(pct + 0.5)) or "")
+  return string.format("%s %s (%s)", spec.noun, tostring(obj.id), state_text(spec, obj))
 end
 
 --- lcanvas.jobs.is_done(obj): whether the job is in one of its terminal states.
@@ -66,12 +70,13 @@ local function num_opt(opts, name, fname)
 end
 
 local function elapsed_text(s)
+  if s < 10 then return (string.format("%.1fs", s):gsub("%.0s$", "s")) end
   if s < 60 then return string.format("%ds", math.floor(s)) end
   if s < 3600 then return string.format("%dm%02ds", math.floor(s / 60), math.floor(s % 60)) end
   return string.format("%dh%02dm", math.floor(s / 3600), math.floor(s % 3600 / 60))
 end
 
--- The jobs being waited on now (several inside tasks), in order.
+-- The jobs being waited on now (several at once inside tasks).
 local waiting = setmetatable({}, { __mode = "k" })
 
 --- lcanvas.jobs.left_running(): the jobs whose wait an interrupt (Ctrl-C, SIGTERM) stopped, each as lcanvas.jobs.describe gives it, and forgets them; the host's report of the interrupt names them.
@@ -87,8 +92,8 @@ function M.left_running()
 end
 
 --- lcanvas.jobs.wait(obj [, opts]): polls the job until a terminal state and returns it and that state; opts.timeout (seconds, default 6 h; Timeout error naming the last state), opts.interval / opts.max_interval (the backoff, 1 s growing to 3 s), opts.on_update(obj) (called with each new state or percentage), opts.progress (false: no status line; there is none inside tasks). An interrupt (Ctrl-C) raises as it came; lcanvas.jobs.left_running() names the job. A dry run's stand-in (a job never started) returns at once with the state "dry_run".
-function M.wait(obj, opts, fname)
-  fname = fname or "wait"
+function M.wait(obj, opts)
+  local fname = "wait"
   local spec = spec_of(obj)
   if opts ~= nil and type(opts) ~= "table" then
     error(string.format("bad argument #1 to '%s' (opts must be a table, got %s)", fname, type(opts)), 3)
@@ -114,11 +119,10 @@ function M.wait(obj, opts, fname)
   local deadline = started + timeout
   local line
   if opts.progress ~= false and not tasks.current_task() and statusline.enabled() then
-    line = statusline.new(spec.noun .. " " .. tostring(obj.id), 100)
+    local label = spec.noun .. " " .. tostring(obj.id)
+    line = statusline.new(label, 100)
     line.formatter = function()
-      return string.format("%s: %s%s, %s", M.describe(obj):match("^(.-) %("), tostring(obj[spec.state]),
-        percent(spec, obj) and string.format(" %d%%", math.floor(percent(spec, obj) + 0.5)) or "",
-        elapsed_text(core.clock() - started))
+      return string.format("%s: %s, %s", label, state_text(spec, obj), elapsed_text(core.clock() - started))
     end
   end
   local seen_state, seen_pct
@@ -134,9 +138,8 @@ function M.wait(obj, opts, fname)
       if spec.terminal[st] then return end
       local now = core.clock()
       if now >= deadline then
-        error(core.error("Timeout", string.format("%s did not finish within %s; its last state was %s",
-          spec.noun .. " " .. tostring(obj.id), elapsed_text(timeout), M.describe(obj):match("%((.*)%)$")),
-          { job = obj, state = st }), 0)
+        error(core.error("Timeout", string.format("%s %s did not finish within %s; its last state was %s",
+          spec.noun, tostring(obj.id), elapsed_text(timeout), state_text(spec, obj)), { job = obj, state = st }), 0)
       end
       core.sleep(math.min(interval, deadline - now))
       spec.refresh(obj)

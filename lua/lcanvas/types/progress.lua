@@ -48,7 +48,7 @@ end
 --- Progress:wait([opts]): polls until completed or failed (see lcanvas.jobs.wait: timeout, interval, on_update, progress); returns the Progress and its final state.
 function Progress.wait(self, opts) return jobs.wait(self, opts) end
 
-jobs.kind("Progress", { noun = "job", state = "workflow_state", percent = "completion",
+jobs.kind("Progress", { noun = "Progress", state = "workflow_state", percent = "completion",
   terminal = { completed = true, failed = true }, refresh = function(p) p:refresh() end })
 
 core.describe_hand("Progress", {

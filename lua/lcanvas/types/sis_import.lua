@@ -178,7 +178,14 @@ function Account.create_sis_import(self, what, params)
     if not name:lower():match("%.[cz][si][vp]$") then name = name .. "." .. ext end
     answer = core.transfer(c, { method = "POST", url = path, form = form, file = what, file_field = "attachment",
       file_name = name, file_type = MEDIA[ext] })
-    if not args.dry_run(answer) then answer = core.json.decode(answer.body or "") end
+    if not args.dry_run(answer) then
+      local ok, decoded = pcall(core.json.decode, answer.body or "")
+      if not ok or type(decoded) ~= "table" then
+        error(core.error("InvalidResponse", string.format("POST %s answered %d without a SIS import (%s)", path,
+          answer.status, ok and type(decoded) or tostring(decoded))), 2)
+      end
+      answer = decoded
+    end
   elseif what:find("\n", 1, true) or what:sub(1, 4) == "PK\3\4" then
     local ext = p.extension or sniff(what)
     p.extension = ext
