@@ -59,12 +59,11 @@ function M.is_done(obj)
 end
 
 
-local function num_opt(opts, name, fname)
+local function num_opt(opts, name)
   local v = opts[name]
   if v == nil then return M.DEFAULTS[name] end
   if type(v) ~= "number" or v ~= v or v < 0 then
-    error(string.format("bad argument #1 to '%s' (opts.%s must be a number of seconds, 0 or more)", fname,
-      name), 4)
+    error(string.format("bad argument #1 to 'wait' (opts.%s must be a number of seconds, 0 or more)", name), 4)
   end
   return v
 end
@@ -93,18 +92,17 @@ end
 
 --- lcanvas.jobs.wait(obj [, opts]): polls the job until a terminal state and returns it and that state; opts.timeout (seconds, default 6 h; Timeout error naming the last state), opts.interval / opts.max_interval (the backoff, 1 s growing to 3 s), opts.on_update(obj) (called with each new state or percentage), opts.progress (false: no status line; there is none inside tasks). An interrupt (Ctrl-C) raises as it came; lcanvas.jobs.left_running() names the job. A dry run's stand-in (a job never started) returns at once with the state "dry_run".
 function M.wait(obj, opts)
-  local fname = "wait"
   local spec = spec_of(obj)
   if opts ~= nil and type(opts) ~= "table" then
-    error(string.format("bad argument #1 to '%s' (opts must be a table, got %s)", fname, type(opts)), 3)
+    error(string.format("bad argument #1 to 'wait' (opts must be a table, got %s)", type(opts)), 3)
   end
   opts = opts or {}
-  local timeout = num_opt(opts, "timeout", fname)
-  local interval = num_opt(opts, "interval", fname)
-  local max_interval = math.max(num_opt(opts, "max_interval", fname), interval)
+  local timeout = num_opt(opts, "timeout")
+  local interval = num_opt(opts, "interval")
+  local max_interval = math.max(num_opt(opts, "max_interval"), interval)
   local on_update = opts.on_update
   if on_update ~= nil and type(on_update) ~= "function" then
-    error(string.format("bad argument #1 to '%s' (opts.on_update must be a function)", fname), 3)
+    error("bad argument #1 to 'wait' (opts.on_update must be a function)", 3)
   end
 
   if obj.dry_run == true then

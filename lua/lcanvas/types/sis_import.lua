@@ -17,13 +17,12 @@ core.define_type("SisImport", { format = "SIS import {workflow_state} {progress}
 core.define_type("SisImportError", { format = "{file} row {row}: {message}",
   doc = "one error or warning of a SIS import" })
 
--- Every state sis_batch.rb gives a batch, and the ones it ends in. Neither
--- progress == 100 nor ended_at says an import is over: progress starts
--- again in cleanup_batch, and an import that failed on an exception or was
--- aborted may keep both short of the end.
--- The others: initializing (stuck there when a create was refused after the
--- file was stored), created (queued behind the account's other imports),
--- importing, cleanup_batch, restoring.
+-- The states sis_batch.rb ends a batch in. The others are initializing
+-- (stuck there when a create was refused after the file was stored),
+-- created (queued behind the account's other imports), importing,
+-- cleanup_batch and restoring. Neither progress == 100 nor ended_at says an
+-- import is over: progress starts again in cleanup_batch, and an import that
+-- failed on an exception or was aborted may keep both short of the end.
 local TERMINAL = { imported = true, imported_with_messages = true, failed = true, failed_with_messages = true,
   aborted = true, partially_restored = true, restored = true }
 
